@@ -1,0 +1,85 @@
+# llmwatt build. `make` builds build/libllmwatt.{a,so} and build/llmwatt.
+# `make check` builds an AddressSanitizer+UBSan copy in build/check and runs every test
+# (SAN=0 to test the plain build). WERROR=1 turns warnings into errors (CI sets it).
+BUILD   ?= build
+SAN     ?= 0
+WERROR  ?= 0
+CC      ?= cc
+PKGS    := jansson sqlite3 libmicrohttpd cairo
+# -Wsign-conversion (implied by -Wconversion in C) is disabled: size_t/int mixing in loop
+# counters and library APIs (jansson, sqlite) would need casts that hide real bugs, not find them.
+WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion \
+           -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+SANFLAGS := -fsanitize=address,undefined
+OPT     ?= -O2
+ifeq ($(SAN),1)
+OPT     := -O1 -g -fno-omit-frame-pointer $(SANFLAGS) -fno-sanitize-recover=undefined
+endif
+CFLAGS  := -std=c11 -D_GNU_SOURCE -fPIC $(OPT) $(WARN) -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS))
+LDFLAGS := $(if $(filter 1,$(SAN)),$(SANFLAGS))
+LIBS    := $(shell pkg-config --libs $(PKGS)) -lpthread -ldl -lm
+VERSION := $(shell cat VERSION)
+
+LIB_SRC := $(sort $(wildcard src/*.c src/backend/*.c))
+CLI_SRC := $(sort $(wildcard cli/*.c))
+DATA    := $(sort $(shell find data -type f -name '*.json' -o -type f -name '*.csv'))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embedded.o
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_SRC:= $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN:= $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TESTLIB_SRC := $(sort $(wildcard tests/lib/*.c))
+FAKE_SRC := $(sort $(wildcard tests/fake/*.c))
+FAKE_SO  := $(FAKE_SRC:tests/fake/%.c=$(BUILD)/tests/lib%.so)
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all lib cli tests check bench clean
+all: $(BUILD)/libllmwatt.a $(BUILD)/libllmwatt.so $(BUILD)/llmwatt
+
+$(BUILD)/obj/%.o: %.c $(wildcard include/llmwatt/*.h) $(wildcard src/*.h) $(wildcard src/backend/*.h) $(wildcard cli/*.h) VERSION
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DLW_VERSION='"$(VERSION)"' -c $< -o $@
+
+# Catalogues are embedded at build time so the binary works from any directory.
+$(BUILD)/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -Wall -Wextra $< -o $@
+$(BUILD)/gen/embedded.c: $(BUILD)/tools/embed $(DATA)
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed $@ $(DATA)
+$(BUILD)/obj/gen/embedded.o: $(BUILD)/gen/embedded.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -fPIC -O1 -c $< -o $@
+
+$(BUILD)/libllmwatt.a: $(LIB_OBJ)
+	ar rcs $@ $^
+$(BUILD)/libllmwatt.so: $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/llmwatt: $(CLI_OBJ) $(BUILD)/libllmwatt.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libllmwatt.a $(LIBS)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(TESTLIB_SRC) $(BUILD)/libllmwatt.a tests/lib/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/lib $(LDFLAGS) -o $@ $< $(TESTLIB_SRC) $(BUILD)/libllmwatt.a $(LIBS) -lcmocka
+# Fake vendor libraries (fake NVML) are built without sanitizers: they are dlopen'ed.
+$(BUILD)/tests/lib%.so: tests/fake/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -fPIC -shared -O1 -g -Wall -Wextra -Iinclude -o $@ $< -lm
+
+tests: all $(UNIT_BIN) $(FAKE_SO)
+
+check:
+	$(MAKE) BUILD=build/check SAN=$(if $(filter command line,$(origin SAN)),$(SAN),1) tests
+	BUILD=build/check tests/run_all.sh
+
+$(BUILD)/bench/bench_%: bench/bench_%.c $(BUILD)/libllmwatt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libllmwatt.a $(LIBS)
+bench: all $(BENCH_BIN)
+	bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build

@@ -1,0 +1,59 @@
+#include <stdio.h>
+
+#include "commands.h"
+#include "common.h"
+#include "describe.h"
+
+static const char *usage_text =
+    "usage: llmwatt gpus [--json] [--catalogue FILE]\n\n"
+    "Lists the catalogue's accelerators: dense BF16/FP8 peaks, memory, bandwidth, TDP, node.\n"
+    "  --json            one JSON array (same keys as 'llmwatt show gpu --json')\n"
+    "  --catalogue FILE  extra catalogue file (also $LLMWATT_CATALOGUE)\n";
+
+int cmd_gpus(int argc, char **argv)
+{
+    enum { O_HELP = 256, O_JSON, O_CAT };
+    static const cli_opt opts[] = {{"help", false, O_HELP}, {"json", false, O_JSON}, {"catalogue", true, O_CAT}, {NULL, false, 0}};
+    bool json = false;
+    const char *catfile = NULL, *v;
+    int i = 1, id;
+    while ((id = cli_getopt("gpus", argc, argv, opts, &i, &v)) > 0) {
+        if (id == O_HELP) {
+            fputs(usage_text, stdout);
+            return EXIT_OK;
+        }
+        if (id == O_JSON)
+            json = true;
+        if (id == O_CAT)
+            catfile = v;
+    }
+    if (id < 0)
+        return EXIT_USAGE;
+    if (i < argc)
+        return cli_usage("gpus", "unexpected argument '%s'", argv[i]);
+    lw_catalogue *cat;
+    int rc = cli_catalogue("gpus", catfile, &cat);
+    if (rc)
+        return rc;
+    size_t n = lw_catalogue_gpu_count(cat);
+    if (json) {
+        json_t *arr = json_array();
+        for (size_t k = 0; k < n; k++)
+            json_array_append_new(arr, cli_gpu_json(lw_catalogue_gpu_at(cat, k)));
+        rc = cli_print_json(arr);
+    } else {
+        printf("%-15s %-30s %9s %9s %7s %8s %6s %5s %5s\n", "ID", "NAME", "BF16 TF/s", "FP8 TF/s", "MEM GB", "BW GB/s",
+               "TDP W", "NODE", "YEAR");
+        for (size_t k = 0; k < n; k++) {
+            const lw_gpu *g = lw_catalogue_gpu_at(cat, k);
+            char name[40];
+            snprintf(name, sizeof name, "%.20s %.9s", g->name, g->variant);
+            printf("%-15s %-30s %9.1f %9.1f %7.0f %8.0f %6.0f %5.0f %5d\n", g->id, name, g->peak_flops[LW_PREC_BF16] / 1e12,
+                   g->peak_flops[LW_PREC_FP8] / 1e12, g->memory_bytes / 1e9, g->memory_bw_bytes_per_s / 1e9, g->tdp_w,
+                   g->process_node_nm, g->release_year);
+        }
+        printf("\nDense tensor peaks (2:4 sparsity halved); 0 = not published. Sources: 'llmwatt show gpu ID'.\n");
+    }
+    lw_catalogue_free(cat);
+    return rc;
+}

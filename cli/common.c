@@ -1,0 +1,298 @@
+#include "common.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_exit_code(lw_status st)
+{
+    switch (st) {
+    case LW_OK: return EXIT_OK;
+    case LW_ERR_INVALID_ARGUMENT: return EXIT_USAGE;
+    case LW_ERR_NOT_FOUND: return EXIT_NOT_FOUND;
+    case LW_ERR_PARSE:
+    case LW_ERR_IO:
+    case LW_ERR_VERSION:
+    case LW_ERR_DATABASE: return EXIT_INPUT;
+    case LW_ERR_UNSUPPORTED:
+    case LW_ERR_INFEASIBLE: return EXIT_INFEASIBLE;
+    case LW_ERR_NO_DEVICE: return EXIT_NO_DEVICE;
+    case LW_ERR_CHILD:
+    case LW_ERR_INTERRUPTED: return EXIT_FAIL;
+    case LW_ERR_NO_MEMORY: return EXIT_INTERNAL;
+    }
+    return EXIT_INTERNAL;
+}
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "llmwatt%s%s: ", cmd && *cmd ? " " : "", cmd ? cmd : "");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int cli_fail(const char *cmd, const lw_err *err)
+{
+    cli_error(cmd, "%s", err->msg[0] ? err->msg : lw_strerror(err->status));
+    return cli_exit_code(err->status);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cli_error(cmd, "%s (see 'llmwatt %s --help')", msg, cmd);
+    return EXIT_USAGE;
+}
+
+int cli_getopt(const char *cmd, int argc, char **argv, const cli_opt *opts, int *optind, const char **value)
+{
+    *value = NULL;
+    if (*optind >= argc)
+        return 0;
+    const char *a = argv[*optind];
+    if (strcmp(a, "--") == 0) {
+        (*optind)++;
+        return 0;
+    }
+    if (strcmp(a, "-h") == 0)
+        a = "--help";
+    if (strncmp(a, "--", 2) != 0) {
+        if (a[0] == '-' && a[1] != '\0') {
+            cli_usage(cmd, "unknown option '%s'", a);
+            return -1;
+        }
+        return 0;
+    }
+    const char *name = a + 2;
+    const char *eq = strchr(name, '=');
+    size_t nl = eq ? (size_t)(eq - name) : strlen(name);
+    for (const cli_opt *o = opts; o->name; o++) {
+        if (strlen(o->name) != nl || strncmp(o->name, name, nl) != 0)
+            continue;
+        (*optind)++;
+        if (!o->has_arg) {
+            if (eq) {
+                cli_usage(cmd, "option '--%s' takes no value", o->name);
+                return -1;
+            }
+            return o->id;
+        }
+        if (eq) {
+            *value = eq + 1;
+        } else {
+            if (*optind >= argc) {
+                cli_usage(cmd, "option '--%s' needs a value", o->name);
+                return -1;
+            }
+            *value = argv[(*optind)++];
+        }
+        return o->id;
+    }
+    cli_usage(cmd, "unknown option '--%.*s'", (int)nl, name);
+    return -1;
+}
+
+bool cli_number(const char *cmd, const char *opt, const char *val, double min, double max, double *out)
+{
+    char *end;
+    double v = val ? strtod(val, &end) : NAN;
+    if (!val || end == val || *end != '\0' || !isfinite(v)) {
+        cli_usage(cmd, "--%s expects a number, got '%s'", opt, val ? val : "");
+        return false;
+    }
+    if (v < min || v > max) {
+        cli_usage(cmd, "--%s must be between %g and %g, got '%s'", opt, min, max, val);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+bool cli_int(const char *cmd, const char *opt, const char *val, long min, long max, int *out)
+{
+    char *end;
+    long v = val ? strtol(val, &end, 10) : 0;
+    if (!val || end == val || *end != '\0') {
+        cli_usage(cmd, "--%s expects a whole number, got '%s'", opt, val ? val : "");
+        return false;
+    }
+    if (v < min || v > max) {
+        cli_usage(cmd, "--%s must be between %ld and %ld, got '%s'", opt, min, max, val);
+        return false;
+    }
+    *out = (int)v;
+    return true;
+}
+
+bool cli_tokens(const char *cmd, const char *opt, const char *val, double *out)
+{
+    char *end;
+    double v = val ? strtod(val, &end) : NAN;
+    if (!val || end == val || *end != '\0' || !isfinite(v) || v < 0 || v > 1e12) {
+        cli_usage(cmd, "--%s expects a number of tokens >= 0, got '%s'", opt, val ? val : "");
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+bool cli_duration(const char *cmd, const char *opt, const char *val, double *seconds)
+{
+    char *end;
+    double v = val ? strtod(val, &end) : NAN;
+    double mult = 1.0;
+    if (val && end != val) {
+        if (strcmp(end, "ms") == 0)
+            mult = 1e-3;
+        else if (strcmp(end, "s") == 0 || *end == '\0')
+            mult = 1.0;
+        else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+            mult = 60.0;
+        else if (strcmp(end, "h") == 0)
+            mult = 3600.0;
+        else
+            mult = NAN;
+    }
+    if (!val || end == val || !isfinite(v) || isnan(mult) || v < 0) {
+        cli_usage(cmd, "--%s expects a duration such as 100ms, 10s or 5m, got '%s'", opt, val ? val : "");
+        return false;
+    }
+    *seconds = v * mult;
+    return true;
+}
+
+bool cli_triple(const char *cmd, const char *opt, const char *val, double min, double max, double out[3])
+{
+    double t[3];
+    const char *p = val ? val : "";
+    for (int i = 0; i < 3; i++) {
+        char *end;
+        t[i] = strtod(p, &end);
+        if (end == p || !isfinite(t[i]) || (i < 2 && *end != ',') || (i == 2 && *end != '\0')) {
+            cli_usage(cmd, "--%s expects LOW,EXPECTED,HIGH (three numbers), got '%s'", opt, val ? val : "");
+            return false;
+        }
+        p = end + 1;
+    }
+    if (t[0] > t[1] || t[1] > t[2]) {
+        cli_usage(cmd, "--%s needs LOW <= EXPECTED <= HIGH, got '%s'", opt, val);
+        return false;
+    }
+    for (int i = 0; i < 3; i++)
+        if (!(t[i] > min && t[i] < max)) {
+            cli_usage(cmd, "--%s values must be within (%g, %g), got '%s'", opt, min, max, val);
+            return false;
+        }
+    memcpy(out, t, sizeof t);
+    return true;
+}
+
+bool cli_precision(const char *cmd, const char *opt, const char *val, lw_precision *out)
+{
+    lw_err err;
+    if (lw_precision_parse(val, out, &err) != LW_OK) {
+        cli_usage(cmd, "--%s: %s", opt, err.msg);
+        return false;
+    }
+    return true;
+}
+
+int cli_catalogue(const char *cmd, const char *user_file, lw_catalogue **out)
+{
+    lw_err err;
+    lw_catalogue *cat;
+    if (lw_catalogue_open(&cat, &err) != LW_OK)
+        return cli_fail(cmd, &err);
+    const char *env = getenv(LW_CATALOGUE_ENV);
+    if (env && *env) {
+        char *copy = strdup(env), *save = NULL;
+        for (char *f = copy ? strtok_r(copy, ":", &save) : NULL; f; f = strtok_r(NULL, ":", &save))
+            if (lw_catalogue_add_file(cat, f, &err) != LW_OK) {
+                cli_error(cmd, "%s (from $%s)", err.msg, LW_CATALOGUE_ENV);
+                free(copy);
+                lw_catalogue_free(cat);
+                return cli_exit_code(err.status);
+            }
+        free(copy);
+    }
+    if (user_file && lw_catalogue_add_file(cat, user_file, &err) != LW_OK) {
+        lw_catalogue_free(cat);
+        cli_error(cmd, "--catalogue: %s", err.msg);
+        return cli_exit_code(err.status);
+    }
+    *out = cat;
+    return EXIT_OK;
+}
+
+int cli_model(const char *cmd, lw_catalogue *cat, const char *name, const char *config_path, const lw_model_arch **out)
+{
+    lw_err err;
+    if (name && config_path)
+        return cli_usage(cmd, "give either --model or --model-config, not both");
+    if (config_path) {
+        lw_model_arch m;
+        if (lw_model_from_hf_config(config_path, NULL, &m, &err) != LW_OK) {
+            cli_error(cmd, "--model-config %s: %s", config_path, err.msg);
+            return cli_exit_code(err.status);
+        }
+        if (lw_catalogue_add_model(cat, &m, &err) != LW_OK || lw_catalogue_find_model(cat, m.name, out, &err) != LW_OK)
+            return cli_fail(cmd, &err);
+        return EXIT_OK;
+    }
+    if (!name)
+        return cli_usage(cmd, "missing --model NAME (or --model-config config.json)");
+    if (lw_catalogue_find_model(cat, name, out, &err) != LW_OK)
+        return cli_fail(cmd, &err);
+    return EXIT_OK;
+}
+
+int cli_gpu(const char *cmd, const lw_catalogue *cat, const char *name, const lw_gpu **out)
+{
+    lw_err err;
+    if (!name)
+        return cli_usage(cmd, "missing --gpu NAME (see 'llmwatt gpus')");
+    if (lw_catalogue_find_gpu(cat, name, out, &err) != LW_OK)
+        return cli_fail(cmd, &err);
+    return EXIT_OK;
+}
+
+int cli_print_json(json_t *v)
+{
+    if (!v) {
+        cli_error(NULL, "out of memory building JSON output");
+        return EXIT_INTERNAL;
+    }
+    int rc = json_dumpf(v, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15) | JSON_PRESERVE_ORDER);
+    fputc('\n', stdout);
+    json_decref(v);
+    return rc == 0 ? EXIT_OK : EXIT_INTERNAL;
+}
+
+const char *cli_si(double v, const char *unit, char *buf, size_t n)
+{
+    static const struct {
+        double f;
+        const char *p;
+    } pre[] = {{1e18, "E"}, {1e15, "P"}, {1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}, {1, ""}, {1e-3, "m"}, {1e-6, "u"}};
+    double a = fabs(v);
+    if (a == 0 || !isfinite(v)) {
+        snprintf(buf, n, "%g %s", v, unit);
+        return buf;
+    }
+    for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++)
+        if (a >= pre[i].f * 0.9995) {
+            snprintf(buf, n, "%.3g %s%s", v / pre[i].f, pre[i].p, unit);
+            return buf;
+        }
+    snprintf(buf, n, "%.3g %s", v, unit);
+    return buf;
+}

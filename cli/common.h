@@ -1,0 +1,70 @@
+/* Shared helpers of the llmwatt subcommands: exit codes, one-line errors, option parsing,
+ * catalogue and model resolution, JSON printing. Uses only the public API. */
+#ifndef LW_CLI_COMMON_H
+#define LW_CLI_COMMON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include "llmwatt/llmwatt.h"
+
+/* Exit codes (documented in docs/cli.md). */
+enum {
+    EXIT_OK = 0,
+    EXIT_FAIL = 1,       /* the answer is "no": regression found, measurement INVALID, child failed */
+    EXIT_USAGE = 2,      /* wrong flag, missing or malformed value */
+    EXIT_NOT_FOUND = 3,  /* unknown model, GPU, region, file */
+    EXIT_INPUT = 4,      /* an input file is malformed or unreadable */
+    EXIT_INFEASIBLE = 5, /* configuration cannot run (memory, GPUs, precision) */
+    EXIT_NO_DEVICE = 6,  /* no power source to measure with */
+    EXIT_INTERNAL = 70   /* out of memory or another internal failure */
+};
+
+/* Exit code for a library status. */
+int cli_exit_code(lw_status st);
+
+/* Prints "llmwatt CMD: MESSAGE" on stderr. */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints the error of a failed library call and returns its exit code. */
+int cli_fail(const char *cmd, const lw_err *err);
+
+/* Prints a usage error ending with "(see 'llmwatt CMD --help')" and returns EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Option table for cli_getopt: name without dashes, whether it takes a value, an id >= 256. */
+typedef struct cli_opt {
+    const char *name;
+    bool has_arg;
+    int id;
+} cli_opt;
+
+/* Parses the next option. Returns its id, 0 at the end of options (then *optind points to the
+ * first operand; "--" ends options), or -1 after printing a usage error (unknown option, missing
+ * value). Accepts "--name value" and "--name=value". "-h" maps to the option named "help". */
+int cli_getopt(const char *cmd, int argc, char **argv, const cli_opt *opts, int *optind, const char **value);
+
+/* Number parsers: print a usage error naming the option and return false on bad input. */
+bool cli_number(const char *cmd, const char *opt, const char *val, double min, double max, double *out);
+bool cli_int(const char *cmd, const char *opt, const char *val, long min, long max, int *out);
+bool cli_tokens(const char *cmd, const char *opt, const char *val, double *out);
+/* Duration: "100ms", "10s", "5m", "2h", or a bare number of seconds. */
+bool cli_duration(const char *cmd, const char *opt, const char *val, double *seconds);
+/* "LO,EX,HI" with LO <= EX <= HI, each within [min, max]. */
+bool cli_triple(const char *cmd, const char *opt, const char *val, double min, double max, double out[3]);
+bool cli_precision(const char *cmd, const char *opt, const char *val, lw_precision *out);
+
+/* Opens the built-in catalogue, then files from $LLMWATT_CATALOGUE (colon separated), then
+ * user_file (may be NULL). Returns EXIT_OK or prints the error and returns its exit code. */
+int cli_catalogue(const char *cmd, const char *user_file, lw_catalogue **out);
+
+/* Resolves --model NAME or --model-config PATH (exactly one must be given). */
+int cli_model(const char *cmd, lw_catalogue *cat, const char *name, const char *config_path, const lw_model_arch **out);
+int cli_gpu(const char *cmd, const lw_catalogue *cat, const char *name, const lw_gpu **out);
+
+/* Prints a JSON value (indented, 15 significant digits) and a newline on stdout; steals the reference. */
+int cli_print_json(json_t *v);
+
+/* Rounded human-friendly number ("8.03e+09" -> "8.03 B" style is not used: SI with 3-4 significant digits). */
+const char *cli_si(double v, const char *unit, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,73 @@
+/* llmwatt: FLOP and byte accounting of one batch of requests: the numbers every estimator uses.
+ *
+ * Conventions (docs/design.md):
+ * - 1 multiply-accumulate = 2 FLOPs.
+ * - Attention FLOPs count QK^T and AV only over unmasked (causal) positions; masked FLOPs are
+ *   the seed-003 compatibility choice, not ours. Sliding-window layers cap the context at the window.
+ * - Prefill computes logits for the last position only; decode for every generated token.
+ * - Decode tokens = output + hidden reasoning tokens; all sums over the growing context are
+ *   closed forms, never per-token loops.
+ * - Bytes: weights once per forward pass (MoE: the shared part plus the expected number of
+ *   distinct experts touched by the step's tokens, E·(1−(1−k/E)^T)), KV cache read over the
+ *   whole context and written for new tokens each step. Activations are not counted. */
+#ifndef LLMWATT_ACCOUNTING_H
+#define LLMWATT_ACCOUNTING_H
+
+#include "llmwatt/gpu.h"
+#include "llmwatt/model.h"
+#include "llmwatt/precision.h"
+#include "llmwatt/status.h"
+
+typedef struct lw_workload {
+    double input_tokens;      /* prompt tokens per request (>= 0) */
+    double output_tokens;     /* visible generated tokens per request (>= 0) */
+    double reasoning_tokens;  /* hidden reasoning tokens per request, decoded like output (>= 0) */
+    int batch;                /* concurrent requests sharing each forward pass (>= 1) */
+    lw_precision weight_precision;
+    lw_precision kv_precision;
+} lw_workload;
+
+/* Default workload: 1 request, 0 tokens, bf16 weights and KV. */
+lw_workload lw_workload_default(void);
+
+typedef struct lw_phase_counts {
+    double tokens;            /* tokens processed by the phase, whole batch */
+    double steps;             /* forward passes (prefill: 1; decode: output + reasoning) */
+    double flops_dense;       /* layer matmuls (attention projections, FFN/experts, router) */
+    double flops_attention;   /* QK^T and AV score FLOPs */
+    double flops_lm_head;     /* output projection */
+    double flops_total;
+    double bytes_weights;     /* weight bytes read, summed over the phase's steps */
+    double bytes_kv_read;
+    double bytes_kv_write;
+    double bytes_total;
+    double experts_touched;   /* expected distinct routed experts per MoE layer per step */
+} lw_phase_counts;
+
+typedef struct lw_accounting {
+    lw_param_counts params;
+    lw_phase_counts prefill;
+    lw_phase_counts decode;
+    double weight_bytes;          /* resident weights at the weight precision */
+    double kv_bytes_per_token;    /* one token's KV over all layers (window caps not applied) */
+    double kv_cache_bytes_peak;   /* whole batch at full context, window caps applied */
+    double memory_required_bytes; /* weights + peak KV cache */
+} lw_accounting;
+
+/* Accounts prefill and decode of one batch (all requests identical).
+ * LW_ERR_INVALID_ARGUMENT on negative or non-finite tokens or batch < 1. */
+lw_status lw_account(const lw_model_arch *m, const lw_workload *w, lw_accounting *out, lw_err *err);
+
+/* Expected distinct experts touched when `tokens` tokens each pick k of E experts uniformly:
+ * E·(1 − (1 − k/E)^tokens). 0 for a dense model. */
+double lw_experts_touched(int num_experts, int experts_per_token, double tokens);
+
+/* Sum over decode positions i = 0..n-1 of min(c0 + i + 1, window) (window <= 0: no cap):
+ * the context each new token attends to. Closed form. */
+double lw_context_sum(double c0, double n, double window);
+
+/* Whether the configuration fits: memory_required_bytes vs gpus · memory_bytes · usable_fraction.
+ * Returns LW_ERR_INFEASIBLE with a message giving both figures when it does not. */
+lw_status lw_check_fit(const lw_accounting *a, const lw_gpu *g, int gpus, double usable_fraction, lw_err *err);
+
+#endif

@@ -1,0 +1,29 @@
+/* llmwatt: accelerator specifications. Every figure is SI (FLOP/s, bytes, bytes/s, W);
+ * 0 means "not published" and is never silently replaced by a guess. */
+#ifndef LLMWATT_GPU_H
+#define LLMWATT_GPU_H
+
+#include "llmwatt/precision.h"
+
+typedef struct lw_gpu {
+    char id[48];            /* canonical short id: "h100-sxm" */
+    char aliases[160];      /* comma separated: "h100,h100-80gb" */
+    char vendor[16];
+    char name[96];          /* "H100 80GB" */
+    char variant[64];       /* "SXM5" */
+    char architecture[48];  /* "Hopper GH100" */
+    double process_node_nm;
+    double memory_bytes;
+    double memory_bw_bytes_per_s;
+    double tdp_w;
+    double idle_w;
+    double peak_flops[LW_PREC_COUNT];  /* dense tensor peak per precision (FLOP/s or OP/s) */
+    double interconnect_bw_bytes_per_s; /* per-GPU bidirectional aggregate, as published */
+    double typical_inference_power_w;   /* average board power while serving, where a source gives one */
+    char typical_power_source[160];
+    int release_year;
+    char source[512];       /* datasheet URL and cross-checks, from hardware.csv */
+    char confidence[16];    /* high / medium / low, from hardware.csv */
+} lw_gpu;
+
+#endif

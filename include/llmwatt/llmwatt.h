@@ -1,0 +1,13 @@
+/* llmwatt: energy, cost and carbon of LLM inference, estimated and measured.
+ * Umbrella header: includes every public header of libllmwatt. */
+#ifndef LLMWATT_H
+#define LLMWATT_H
+
+#include "llmwatt/status.h"
+#include "llmwatt/precision.h"
+#include "llmwatt/model.h"
+#include "llmwatt/gpu.h"
+#include "llmwatt/catalogue.h"
+#include "llmwatt/accounting.h"
+
+#endif

@@ -1,0 +1,45 @@
+/* llmwatt: status codes and error reporting.
+ *
+ * Every fallible library function returns an lw_status and, when given a non-NULL lw_err,
+ * writes one line (no trailing newline) naming the input at fault and the fix. The library
+ * never prints and never exits; the CLI decides what to show and which exit code to use.
+ * The numeric values are stable: they may be stored and compared across versions. */
+#ifndef LLMWATT_STATUS_H
+#define LLMWATT_STATUS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum lw_status {
+    LW_OK = 0,
+    LW_ERR_INVALID_ARGUMENT = 1, /* a value out of its domain: negative tokens, batch 0, ... */
+    LW_ERR_NOT_FOUND = 2,        /* unknown model, GPU, region, family, file */
+    LW_ERR_PARSE = 3,            /* malformed JSON/CSV/config input */
+    LW_ERR_IO = 4,               /* a file or device could not be read or written */
+    LW_ERR_NO_MEMORY = 5,        /* allocation failed */
+    LW_ERR_UNSUPPORTED = 6,      /* valid request the model/GPU/backend cannot do (precision, model_type) */
+    LW_ERR_INFEASIBLE = 7,       /* configuration cannot run: does not fit in memory, zero GPUs */
+    LW_ERR_NO_DEVICE = 8,        /* no power source (NVML, RAPL) is available */
+    LW_ERR_CHILD = 9,            /* the measured workload could not be started */
+    LW_ERR_DATABASE = 10,        /* history database error */
+    LW_ERR_VERSION = 11,         /* data written by a newer llmwatt (schema too new) */
+    LW_ERR_INTERRUPTED = 12      /* stopped by a signal */
+} lw_status;
+
+/* Detail of the last failure of one call: status plus a one-line, human-readable message. */
+typedef struct lw_err {
+    lw_status status;
+    char msg[512];
+} lw_err;
+
+/* Short, static description of a status code ("invalid argument"). Never NULL. */
+const char *lw_strerror(lw_status status);
+
+/* Library version string, e.g. "0.1.0". */
+const char *lw_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -9,5 +9,7 @@
 #include "llmwatt/gpu.h"
 #include "llmwatt/catalogue.h"
 #include "llmwatt/accounting.h"
+#include "llmwatt/points.h"
+#include "llmwatt/estimate.h"
 
 #endif

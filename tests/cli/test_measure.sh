@@ -107,7 +107,7 @@ expect_json replay-tpj 'd["tokens_per_j"]' 2 1e-12
 expect_json replay-child 'd["child"]' None
 run measure --replay "$R/two_gpus_noheader.csv" --warmup 1s --json
 expect_json replay-warmup 'd["aggregate"]["energy_j"]' 1000 1e-12
-run measure --replay "$R/two_gpus.csv"; expect_rc replay-summary 0; expect_out replay-summary-text '^GPU 1 GPU 1 \(replay\): 450.0 J \(integrated\)'
+run measure --replay "$R/two_gpus.csv"; expect_rc replay-summary 0; expect_out replay-summary-text '^GPU 1 \(nvidia-smi log\): 450.0 J \(integrated\)'
 run measure --replay "$R/bad_timestamp.csv";  expect_rc replay-bad-time 4;  expect_err replay-bad-time-msg 'bad_timestamp.csv: line 4: bad timestamp'
 run measure --replay "$R/missing_column.csv"; expect_rc replay-missing 4;   expect_err replay-missing-msg 'missing_column.csv: line 4: 5 column\(s\), expected 6'
 run measure --replay "$R/backwards.csv";      expect_rc replay-backwards 4; expect_err replay-backwards-msg 'backwards.csv: line 5: time goes backwards for GPU 0'

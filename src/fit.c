@@ -177,13 +177,15 @@ static double pair_row(const lw_fit_result *r, const lw_fit_point *a, const lw_f
 }
 
 /* Solves min |A theta - y| over the columns not fixed to zero (the reference family and GPU),
- * by modified Gram-Schmidt; a column that is (nearly) a combination of earlier ones is left
- * unidentified (theta 0). A is m x np, row major. */
-static void lsq(const double *A, const double *y, int m, int np, const bool *fixed, double *theta, bool *ident)
+ * by modified Gram-Schmidt. An all-zero column (no pair involves it) is left unidentified
+ * (theta 0); a non-zero column that is (nearly) a combination of earlier ones is too, and its
+ * index is returned (-1: none), since the others are then only conditional on it being 0.
+ * A is m x np, row major. */
+static int lsq(const double *A, const double *y, int m, int np, const bool *fixed, double *theta, bool *ident)
 {
     double *Q = malloc((size_t)m * (size_t)np * sizeof *Q), *R = calloc((size_t)np * (size_t)np, sizeof *R);
     int *cols = malloc((size_t)np * sizeof *cols);
-    int nc = 0;
+    int nc = 0, collinear = -1;
     for (int j = 0; j < np; j++) {
         theta[j] = 0;
         ident[j] = false;
@@ -192,7 +194,7 @@ static void lsq(const double *A, const double *y, int m, int np, const bool *fix
         free(Q);
         free(R);
         free(cols);
-        return;
+        return -1;
     }
     for (int j = 0; j < np; j++) {
         if (fixed[j])
@@ -216,8 +218,11 @@ static void lsq(const double *A, const double *y, int m, int np, const bool *fix
         double norm = 0;
         for (int i = 0; i < m; i++)
             norm += q[i] * q[i];
-        if (norm <= 1e-10 * norm0)
+        if (norm <= 1e-10 * norm0) {
+            if (collinear < 0)
+                collinear = j;
             continue;
+        }
         norm = sqrt(norm);
         for (int i = 0; i < m; i++)
             q[i] /= norm;
@@ -246,11 +251,13 @@ static void lsq(const double *A, const double *y, int m, int np, const bool *fix
     free(Q);
     free(R);
     free(cols);
+    return collinear;
 }
 
-/* Fits on the points whose weight is > 0 (weight = multiplicity, for the bootstrap); `exclude`
- * (or -1) is left out. Returns the number of pairs (each unordered pair once per weight product). */
-static int solve(const lw_fit_result *r, const int *weight, double *theta, bool *ident, int *param_pairs)
+/* Fits on the points whose weight is > 0 (weight = multiplicity, for the bootstrap). Returns the
+ * number of pairs (each unordered pair once per weight product); *collinear is the first
+ * confounded parameter (-1: none). */
+static int solve(const lw_fit_result *r, const int *weight, double *theta, bool *ident, int *param_pairs, int *collinear)
 {
     int n = (int)r->npts, cap = 0, m = 0;
     for (int i = 0; i < n; i++)
@@ -281,7 +288,9 @@ static int solve(const lw_fit_result *r, const int *weight, double *theta, bool 
                         param_pairs[k] += x[k] != 0;
             }
         }
-    lsq(A, y, m, r->np, fixed, theta, ident);
+    int c = lsq(A, y, m, r->np, fixed, theta, ident);
+    if (collinear)
+        *collinear = c;
     ident[1 + r->ref_fam] = ident[1 + r->nfam + r->ref_gpu] = true;
     free(fixed);
     free(A);
@@ -461,7 +470,13 @@ static lw_fit_accuracy heldout_accuracy(lw_fit_result *r)
     for (int h = 0; w && th && id && h < n; h++) {
         for (int i = 0; i < n; i++)
             w[i] = i != h;
-        solve(r, w, th, id, NULL);
+        int col;
+        solve(r, w, th, id, NULL, &col);
+        if (col >= 0) { /* leaving h out confounds two coefficients: h cannot be predicted */
+            for (int i = 0; i < n; i++)
+                b.unpredictable += i != h && matched(r, &r->pts[i], &r->pts[h]);
+            continue;
+        }
         double lo, hi;
         residuals(r, w, th, id, &lo, &hi, NULL, NULL);
         for (int i = 0; i < n; i++) {
@@ -505,9 +520,11 @@ static void bootstrap(lw_fit_result *r)
         for (int i = 0; i < n; i++)
             w[next_rand(&s) % (uint64_t)n]++;
         double *th = r->boot + (size_t)bi * (size_t)r->np;
-        solve(r, w, th, id, NULL);
+        int col;
+        solve(r, w, th, id, NULL, &col);
+        r->boot_discarded += col >= 0;
         for (int k = 0; k < r->np; k++)
-            if (!id[k])
+            if (!id[k] || col >= 0) /* a confounded resample says nothing reliable */
                 th[k] = NAN;
     }
     free(w);
@@ -541,6 +558,7 @@ static void set_coef(lw_fit_result *r, int idx, const char *name, int param, int
     c->identified = r->ident[param] && (ref_param < 0 || r->ident[ref_param]);
     c->pairs = r->param_pairs[param];
     c->value = c->identified ? exp(r->theta[param]) : 1.0;
+    c->reference = param == ref_param;
     if (param == ref_param || !c->identified)
         c->low = c->high = c->value;
     else
@@ -594,7 +612,7 @@ lw_status lw_fit_run(const lw_catalogue *cat, const lw_point *points, size_t n, 
     }
     for (size_t i = 0; i < r->npts; i++)
         w[i] = 1;
-    r->npairs = r->npts ? solve(r, w, r->theta, r->ident, r->param_pairs) : 0;
+    r->npairs = r->npts ? solve(r, w, r->theta, r->ident, r->param_pairs, &r->confounded) : 0;
     if (r->npairs < 2) {
         free(w);
         char why[256];
@@ -686,4 +704,14 @@ lw_fit_accuracy lw_fit_accuracy_heldout(const lw_fit_result *r)
 double lw_fit_unexplained_variance(const lw_fit_result *r)
 {
     return r->unexplained;
+}
+
+const char *lw_fit_confounded(const lw_fit_result *r)
+{
+    return r->confounded >= 0 ? r->coefs[r->confounded].name : NULL;
+}
+
+int lw_fit_bootstrap_discarded(const lw_fit_result *r)
+{
+    return r->boot_discarded;
 }

@@ -39,6 +39,8 @@ struct lw_fit_result {
     int *param_pairs;
     double *boot;         /* bootstrap x np, NAN where a replicate left a parameter unidentified */
     int nboot;
+    int boot_discarded;   /* resamples in which two coefficients were confounded */
+    int confounded;       /* first confounded parameter of the main fit (-1: none) */
     lw_fit_coef *coefs;   /* 1 + nfam + ngpu */
     double resid_lo, resid_hi;  /* 90% band of actual/pred over the fitted ordered pairs */
     lw_fit_accuracy fitted, seed, heldout;

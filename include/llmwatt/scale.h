@@ -109,6 +109,7 @@ typedef struct lw_fit_coef {
     double value;
     double low, high;
     bool identified;
+    bool reference;      /* the family or GPU the others are relative to (value 1 by definition) */
     int pairs;           /* pairs in which the coefficient's term is non-zero */
 } lw_fit_coef;
 
@@ -150,6 +151,12 @@ lw_fit_accuracy lw_fit_accuracy_seed(const lw_fit_result *r);
 lw_fit_accuracy lw_fit_accuracy_heldout(const lw_fit_result *r);
 /* Share of the variance of ln(E_j/E_i) over the fitted pairs the fit leaves unexplained. */
 double lw_fit_unexplained_variance(const lw_fit_result *r);
+
+/* The coefficient the data cannot separate from the others (two terms always appear together
+ * in the pairs), or NULL; it is left at 1 and the others are conditional on that. */
+const char *lw_fit_confounded(const lw_fit_result *r);
+/* Bootstrap resamples dropped because they left two coefficients confounded. */
+int lw_fit_bootstrap_discarded(const lw_fit_result *r);
 
 /* Writes the coefficients as a catalogue constants file (atomic): "scale.k", "scale.mu_arch.F",
  * "scale.eta_util.FROM.TO" for every ordered pair of fitted GPUs, "scale.fit.residual_band",

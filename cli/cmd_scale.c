@@ -76,9 +76,13 @@ static void print_row(const char *name, lw_band b, const char *basis)
 static void print_text(const lw_scale_input *in, const lw_scale_result *r, const char *mode)
 {
     char buf[256];
-    printf("scale: %g J/token of %s (N %.4g) on %d x %s -> %s (N %.4g) on %d x %s\n\n", in->baseline_j_per_token,
-           in->from.model ? in->from.model : "baseline", in->from.params, in->from.gpus, in->from.gpu ? in->from.gpu->id : "-",
-           in->to.model ? in->to.model : "target", in->to.params, in->to.gpus, in->to.gpu ? in->to.gpu->id : "-");
+    printf("scale: %g J/token of %s (N %.4g)", in->baseline_j_per_token, in->from.model ? in->from.model : "baseline", in->from.params);
+    if (in->from.gpu)
+        printf(" on %d x %s", in->from.gpus, in->from.gpu->id);
+    printf(" -> %s (N %.4g)", in->to.model ? in->to.model : "target", in->to.params);
+    if (in->to.gpu)
+        printf(" on %d x %s", in->to.gpus, in->to.gpu->id);
+    printf("\n\n");
     printf("  %-30s %9s %9s %9s\n", "factor", "low", "expected", "high");
     lw_band pr = {r->param_ratio, r->param_ratio, r->param_ratio};
     print_row("N_to/N_from", pr, "");
@@ -100,7 +104,10 @@ static void print_text(const lw_scale_input *in, const lw_scale_result *r, const
         print_row("fit residual band", r->fit_residual, "scale.fit.residual_band");
     printf("  %-30s %9s %9s %9s\n", "", "---------", "---------", "---------");
     print_row("energy per token (J)", r->energy_per_token_j, "");
-    printf("\npower sources: from %s; to %s\n", r->hardware_step ? r->from_power_basis : "-", r->hardware_step ? r->to_power_basis : "-");
+    if (r->hardware_step)
+        printf("\npower: from %s; to %s\n", r->from_power_basis, r->to_power_basis);
+    else
+        printf("\n");
     for (int i = 0; i < r->nnotes; i++)
         printf("note: %s\n", r->notes[i]);
 }

@@ -113,6 +113,11 @@ static lw_status resolve_mu(const lw_catalogue *cat, const lw_scale_input *in, l
         snprintf(r->mu_basis, sizeof r->mu_basis, "--mu %g,%g,%g (the whole factor)", in->mu.low, in->mu.expected, in->mu.high);
         return LW_OK;
     }
+    if (ff && ft && lw_streq_ci(ff, ft)) {
+        r->mu = band_of(1, 1, 1);
+        snprintf(r->mu_basis, sizeof r->mu_basis, "1: same family (%s) on both sides", ft);
+        return LW_OK;
+    }
     if (!ft) {
         r->mu = band_of(1, 1, 1);
         snprintf(r->mu_basis, sizeof r->mu_basis, "not applied: no target family (give --to-model, --family or --mu)");

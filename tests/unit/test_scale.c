@@ -164,6 +164,11 @@ static void test_mu_ratio_and_default_family(void **state)
     assert_rel(r.mu.expected, 1.0 / 1.3, 1e-12);
     assert_rel(r.mu.low, 0.9 / 1.3, 1e-12);
     assert_rel(r.mu.high, 1.1 / 1.3, 1e-12);
+    /* the same family on both sides cancels exactly */
+    in.from.family = in.to.family = "llama3";
+    assert_int_equal(lw_scale_run(cat, &in, &r, NULL), LW_OK);
+    assert_rel(r.mu.low, 1.0, 1e-12);
+    assert_rel(r.mu.high, 1.0, 1e-12);
     /* qwen3 is a catalogue family without a seed estimate: reference 1.00, widest range [0.75, 1.80] */
     in.from.family = "qwen2.5";
     in.to.family = "qwen3";

@@ -181,6 +181,7 @@ typedef struct fit_ctx {
     int n;
     lw_roofline_coeffs prior;
     double s_eta_c, s_eta_m, s_to, s_kc, s_km, s_obs;
+    double max_eta_c, max_eta_m; /* physical ceilings */
 } fit_ctx;
 
 static double sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
@@ -189,18 +190,18 @@ static double logit(double p) { return log(p / (1.0 - p)); }
 static lw_roofline_coeffs from_x(const fit_ctx *f, const double *x)
 {
     lw_roofline_coeffs c = f->prior;
-    c.eta_compute = sigmoid(x[0]);
-    c.eta_memory = sigmoid(x[1]);
+    c.eta_compute = f->max_eta_c * sigmoid(x[0]);
+    c.eta_memory = f->max_eta_m * sigmoid(x[1]);
     c.step_overhead_s = 1e-3 * x[2] * x[2];
     c.power_k_compute = exp(x[3]);
     c.power_k_memory = exp(x[4]);
     return c;
 }
 
-static void to_x(const lw_roofline_coeffs *c, double *x)
+static void to_x(const fit_ctx *f, const lw_roofline_coeffs *c, double *x)
 {
-    x[0] = logit(c->eta_compute);
-    x[1] = logit(c->eta_memory);
+    x[0] = logit(c->eta_compute / f->max_eta_c);
+    x[1] = logit(c->eta_memory / f->max_eta_m);
     x[2] = sqrt(c->step_overhead_s / 1e-3);
     x[3] = log(c->power_k_compute);
     x[4] = log(c->power_k_memory);
@@ -318,9 +319,10 @@ static lw_status prior_ctx(const lw_catalogue *cat, fit_ctx *f, lw_err *err)
     static const char *keys[] = {"estimate.roofline.prior.eta_compute", "estimate.roofline.prior.eta_memory",
                                  "estimate.roofline.prior.step_overhead_s", "estimate.roofline.prior.power_k_compute",
                                  "estimate.roofline.prior.power_k_memory", "estimate.roofline.prior.idle_fraction",
-                                 "estimate.calibrate.obs_sigma_log"};
-    const lw_constant *c[7];
-    for (int i = 0; i < 7; i++)
+                                 "estimate.calibrate.obs_sigma_log", "estimate.calibrate.max_eta_compute",
+                                 "estimate.calibrate.max_eta_memory"};
+    const lw_constant *c[9];
+    for (int i = 0; i < 9; i++)
         if (constant(cat, keys[i], &c[i], err) != LW_OK)
             return LW_ERR_NOT_FOUND;
     memset(f, 0, sizeof *f);
@@ -340,6 +342,8 @@ static lw_status prior_ctx(const lw_catalogue *cat, fit_ctx *f, lw_err *err)
     f->s_kc = log(c[3]->high / c[3]->low) / 2.0;
     f->s_km = log(c[4]->high / c[4]->low) / 2.0;
     f->s_obs = c[6]->value;
+    f->max_eta_c = c[7]->value;
+    f->max_eta_m = c[8]->value;
     return LW_OK;
 }
 
@@ -354,7 +358,7 @@ static lw_roofline_coeffs fit_family(fit_ctx *f, const int *idx, int n)
     f->idx = idx;
     f->n = n;
     double x[NP];
-    to_x(&f->prior, x);
+    to_x(f, &f->prior, x);
     x[2] = 0.5; /* start inside the overhead range: sqrt(0.25 ms) */
     nelder_mead(f, x);
     nelder_mead(f, x); /* restart from the optimum: escapes a collapsed simplex */

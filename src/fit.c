@@ -34,43 +34,16 @@ double lw_fit_ln_multi(lw_multi_gpu_mode mode, double alpha, int g_from, int g_t
 
 /* ---------- resolving points ---------- */
 
-/* A model name, or the name without a trailing precision tag ("...-Instruct-2507-FP8"). */
 static const lw_model_arch *find_model(const lw_catalogue *cat, const char *name)
 {
     const lw_model_arch *m;
-    if (lw_catalogue_find_model(cat, name, &m, NULL) == LW_OK)
-        return m;
-    const char *dash = strrchr(name, '-');
-    lw_precision p;
-    if (!dash || lw_precision_parse(dash + 1, &p, NULL) != LW_OK)
-        return NULL;
-    char base[LW_NAME_MAX];
-    size_t n = (size_t)(dash - name) < sizeof base ? (size_t)(dash - name) : sizeof base - 1;
-    memcpy(base, name, n);
-    base[n] = '\0';
-    return lw_catalogue_find_model(cat, base, &m, NULL) == LW_OK ? m : NULL;
+    return lw_catalogue_find_model(cat, name, &m, NULL) == LW_OK ? m : NULL;
 }
 
-/* A GPU as written in a points file, or its words without vendor, brand, memory size and
- * parenthesised remarks joined by '-' ("NVIDIA GeForce RTX 3090 24GB" -> "rtx-3090"). */
 static const lw_gpu *find_gpu(const lw_catalogue *cat, const char *name)
 {
     const lw_gpu *g;
-    if (lw_catalogue_find_gpu(cat, name, &g, NULL) == LW_OK)
-        return g;
-    char copy[96], out[96] = "", *save = NULL;
-    lw_strlcpy(copy, name, sizeof copy);
-    copy[strcspn(copy, "(")] = '\0';
-    for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
-        size_t wl = strlen(w);
-        if (lw_streq_ci(w, "NVIDIA") || lw_streq_ci(w, "GeForce") || lw_streq_ci(w, "AMD") ||
-            (wl > 2 && isdigit((unsigned char)w[0]) && lw_streq_ci(w + wl - 2, "GB")))
-            continue;
-        if (out[0])
-            strncat(out, "-", sizeof out - strlen(out) - 1);
-        strncat(out, w, sizeof out - strlen(out) - 1);
-    }
-    return out[0] && lw_catalogue_find_gpu(cat, out, &g, NULL) == LW_OK ? g : NULL;
+    return lw_catalogue_find_gpu(cat, name, &g, NULL) == LW_OK ? g : NULL;
 }
 
 static int intern(char list[][48], int *n, int max, const char *s)

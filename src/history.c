@@ -259,6 +259,28 @@ lw_status lw_run_parse(const char *text, lw_run *r, lw_err *err)
     return st;
 }
 
+lw_status lw_run_load(const char *path, lw_run *out, char **json_text, lw_err *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return lw_fail(err, LW_ERR_NOT_FOUND, "'%s' does not exist", path);
+    char *text;
+    lw_status st = lw_read_file(path, &text, NULL, err);
+    if (st != LW_OK)
+        return st;
+    lw_err e;
+    st = lw_run_parse(text, out, &e);
+    if (st != LW_OK) {
+        free(text);
+        return lw_fail(err, st, "'%s': %s", path, e.msg);
+    }
+    if (json_text)
+        *json_text = text;
+    else
+        free(text);
+    return LW_OK;
+}
+
 /* ---------- database ---------- */
 
 struct lw_history {

@@ -48,6 +48,11 @@ typedef struct lw_run {
  * "energy_per_output_token_j". LW_ERR_PARSE names the missing or malformed key. */
 lw_status lw_run_parse(const char *json_text, lw_run *out, lw_err *err);
 
+/* Reads and parses a run file. LW_ERR_NOT_FOUND if it does not exist, LW_ERR_IO if unreadable,
+ * else as lw_run_parse with the path in the message. json_text (may be NULL) receives the file's
+ * text (heap, free()). */
+lw_status lw_run_load(const char *path, lw_run *out, char **json_text, lw_err *err);
+
 /* Parses a time: "2026-11-21", "2026-11-21T14:00:00Z" (fractional seconds and +hh:mm offsets
  * accepted), "now", or relative to now_ns: "-7d", "-12h", "-30m", "-90s". A bare date means
  * its start (00:00 UTC), or with end_of_day its last nanosecond (for inclusive --until). */

@@ -10,9 +10,10 @@
 
 #include "util.h"
 
-/* Colour-blind-safe palette (Okabe-Ito). */
+/* Colour-blind-safe palette (Okabe-Ito), then four more distinct hues. */
 static const double palette[][3] = {{0.00, 0.45, 0.70}, {0.90, 0.62, 0.00}, {0.00, 0.62, 0.45}, {0.80, 0.47, 0.65},
-                                    {0.34, 0.71, 0.91}, {0.84, 0.37, 0.00}, {0.94, 0.89, 0.26}, {0.30, 0.30, 0.30}};
+                                    {0.34, 0.71, 0.91}, {0.84, 0.37, 0.00}, {0.85, 0.78, 0.10}, {0.30, 0.30, 0.30},
+                                    {0.55, 0.27, 0.07}, {0.45, 0.10, 0.60}, {0.60, 0.75, 0.20}, {0.00, 0.00, 0.00}};
 #define NPAL (sizeof palette / sizeof palette[0])
 
 typedef struct png_buf {

@@ -669,9 +669,9 @@ static lw_status plots(ctx *c, lw_err *err)
             continue;
         char key[96];
         if (r->valid == 1)
-            snprintf(key, sizeof key, "%s %s %dGPU", r->workload, r->precision, r->gpus);
+            snprintf(key, sizeof key, "%s %s b%d %dGPU", r->workload, r->precision, r->batch, r->gpus);
         else
-            snprintf(key, sizeof key, "INVALID (off-scale: on the border)");
+            snprintf(key, sizeof key, "INVALID (off-scale: on border)");
         lw_plot_series *s = series_for(&t, key, c->nruns);
         if (s) {
             s->muted = r->valid != 1;

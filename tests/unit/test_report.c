@@ -159,8 +159,9 @@ static void test_markdown_tables(void **state)
     assert_non_null(strstr(md, line));
     /* FP8 vs FP16 at batch 16: 5.025 / 3.015 = 1.6667 -> +66.7% for gpt8b; 2.5125 / 1.5075 for gpt40b */
     assert_non_null(strstr(md, "FP8 provides +66.7% tokens/J over FP16 (mean of 1 matched configuration(s): batch 16/seq 2048/1 GPU"));
-    snprintf(line, sizeof line, "batch 16/seq 4096/8 GPU: %.3f vs %.3f", 13000 * 1.005 / 5200, 9000 * 1.005 / 6000);
-    assert_non_null(strstr(md, line));
+    const char *g40 = strstr(md, "### gpt40b");
+    assert_non_null(g40);
+    assert_non_null(strstr(g40, "FP8 provides +66.7% tokens/J over FP16 (mean of 1 matched configuration(s): batch 16/seq 4096/8 GPU"));
     /* batch finding: gpt8b fp8 6.030 at batch 32 = 1.20x batch 16 */
     assert_non_null(strstr(md, "FP8, seq 2048, 1 GPU: tokens/J rises with batch size up to the largest measured, batch 32 (6.030"));
     /* scenario 3: gpt8b FP8 b32 at $0.30: wall 700 x 1.2 / 0.95 = 884.2 W, $0.2653/h */

@@ -65,7 +65,7 @@ lw_status lw_time_parse(const char *s, long long now_ns, bool end_of_day, long l
         return LW_OK;
     }
     const char *p = s;
-    long long y, mo, d, h = 0, mi = 0, sec = 0, frac_ns = 0, off_s = 0;
+    long long y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, frac_ns = 0, off_s = 0;
     bool ok = digits(&p, 4, &y) && *p++ == '-' && digits(&p, 2, &mo) && *p++ == '-' && digits(&p, 2, &d);
     bool date_only = ok && *p == '\0';
     if (ok && !date_only) {
@@ -83,7 +83,7 @@ lw_status lw_time_parse(const char *s, long long now_ns, bool end_of_day, long l
             p++;
         else if (ok && (*p == '+' || *p == '-')) {
             int sign = *p++ == '-' ? -1 : 1;
-            long long oh, om;
+            long long oh = 0, om = 0;
             ok = digits(&p, 2, &oh) && (*p != ':' || p++) && digits(&p, 2, &om);
             off_s = sign * (oh * 3600 + om * 60);
         }

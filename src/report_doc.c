@@ -48,6 +48,7 @@ static void put_text(lw_doc *d, const char *s, bool cell)
     }
 }
 
+static void vtext(lw_doc *d, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void vtext(lw_doc *d, const char *fmt, va_list ap)
 {
     char buf[2048];

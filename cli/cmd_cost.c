@@ -484,9 +484,9 @@ int cmd_cost(int argc, char **argv)
 
     printf("inputs\n");
     char b[64];
-    snprintf(b, sizeof b, "%.4g W", in.power.v);
+    snprintf(b, sizeof b, "%.6g W", in.power.v);
     print_row("GPU power", b, in.power.src);
-    snprintf(b, sizeof b, "%.4g tokens/s", in.tps.v);
+    snprintf(b, sizeof b, "%.6g tokens/s", in.tps.v);
     print_row("throughput", b, in.tps.src);
     snprintf(b, sizeof b, "%d", p.gpus);
     print_row("GPUs", b, in.gpus.src);

@@ -283,9 +283,10 @@ lw_status lw_report_power_plot(const char *path, unsigned char **png, size_t *le
     static const char *const gcols[] = {"gpu", "index", "gpu_index", NULL};
     char *text;
     size_t tlen;
-    lw_status st = lw_read_file(path, &text, &tlen, err);
+    lw_err rerr;
+    lw_status st = lw_read_file(path, &text, &tlen, &rerr);
     if (st != LW_OK)
-        return lw_fail(err, st == LW_ERR_IO ? LW_ERR_NOT_FOUND : st, "--samples: %s", err ? err->msg : path);
+        return lw_fail(err, st == LW_ERR_IO ? LW_ERR_NOT_FOUND : st, "--samples: %s", rerr.msg);
     lw_csv *c = lw_csv_new(text, tlen);
     double *xs[MAX_GPU_SERIES] = {0}, *ys[MAX_GPU_SERIES] = {0};
     size_t ns[MAX_GPU_SERIES] = {0}, caps[MAX_GPU_SERIES] = {0};

@@ -128,6 +128,7 @@ run report "$DB" --output "$TMP/rep/s.md" --samples "$TMP/bad.csv"; expect_rc re
 printf 't_s,gpu,power_w\n0,0,100\n0.1,0,500\n0.2,0,510\n' >"$TMP/good.csv"
 run report "$DB" --output "$TMP/rep/s.md" --samples "$TMP/good.csv"; expect_rc report-samples 0
 [ -s "$TMP/rep/s-power-over-run.png" ] && ok report-samples-png || bad report-samples-png "no power plot"
+run report "$DB" --output "$TMP/rep/m.md" --samples "$TMP/nosuch.csv"; expect_rc report-missing-samples 3; expect_err report-missing-samples-msg "--samples: cannot open .*nosuch.csv"
 run report "$TMP/empty.db" --output "$TMP/rep/e.md"; expect_rc report-empty 3; expect_err report-empty-msg "holds no history yet"
 run report "$DB" --workload nosuch --output "$TMP/rep/e.md"; expect_rc report-no-match 3; expect_err report-no-match-msg "no runs to report on"
 [ ! -e "$TMP/rep/e.md" ] && ok report-empty-no-output || bad report-empty-no-output "file written"

@@ -11,5 +11,13 @@
 #include "llmwatt/accounting.h"
 #include "llmwatt/points.h"
 #include "llmwatt/estimate.h"
+#include "llmwatt/chart.h"
+#include "llmwatt/scale.h"
+#include "llmwatt/physics.h"
+#include "llmwatt/power.h"
+#include "llmwatt/measure.h"
+#include "llmwatt/cost.h"
+#include "llmwatt/history.h"
+#include "llmwatt/report.h"
 
 #endif

@@ -315,12 +315,12 @@ static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_re
     int rc = EXIT_OK;
     if (o->json)
         fputs(json, stdout);
-    if (o->output && lw_measure_write_file(o->output, json, strlen(json), &err) != LW_OK)
+    if (o->output && lw_file_write_atomic(o->output, json, strlen(json), &err) != LW_OK)
         rc = cli_fail(cmd, &err);
     if (!rc && o->record)
         rc = cli_record(cmd, o->record, json, true);
     if (!rc && o->csv) {
-        if (lw_measure_csv(m, &csv, &err) != LW_OK || lw_measure_write_file(o->csv, csv, strlen(csv), &err) != LW_OK)
+        if (lw_measure_csv(m, &csv, &err) != LW_OK || lw_file_write_atomic(o->csv, csv, strlen(csv), &err) != LW_OK)
             rc = cli_fail(cmd, &err);
     }
     free(json);

@@ -5,6 +5,7 @@
 
 #include "llmwatt/status.h"
 #include "llmwatt/precision.h"
+#include "llmwatt/io.h"
 #include "llmwatt/model.h"
 #include "llmwatt/gpu.h"
 #include "llmwatt/catalogue.h"

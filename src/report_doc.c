@@ -280,7 +280,7 @@ lw_status lw_report_power_plot(const char *path, unsigned char **png, size_t *le
 {
     static const char *const tcols[] = {"t_s", "time_s", "elapsed_s", "timestamp", NULL};
     static const char *const pcols[] = {"power_w", "power.draw [W]", "power.draw", "aggregate_power_w", NULL};
-    static const char *const gcols[] = {"gpu", "index", "gpu_index", NULL};
+    static const char *const gcols[] = {"gpu", "index", "gpu_index", "device", NULL};
     char *text;
     size_t tlen;
     lw_err rerr;
@@ -302,9 +302,14 @@ lw_status lw_report_power_plot(const char *path, unsigned char **png, size_t *le
         goto done;
     }
     gi = find_col(c, gcols);
+    /* llmwatt measure --csv also holds CPU (RAPL) rows and a failed read has no power: GPU rows only */
+    int si = lw_csv_find(c, "source"), oki = lw_csv_find(c, "ok");
     int r;
     while ((r = lw_csv_next(c, err)) == 1) {
         double t, p, g = 0;
+        if ((si >= 0 && strcmp(lw_csv_field(c, (size_t)si), "rapl") == 0) ||
+            (oki >= 0 && strcmp(lw_csv_field(c, (size_t)oki), "0") == 0))
+            continue;
         char pbuf[64];
         lw_strlcpy(pbuf, lw_csv_field(c, (size_t)pi), sizeof pbuf);
         char *w = strstr(pbuf, " W");

@@ -52,6 +52,11 @@ expect_out report-fp8-gain 'FP8 provides \+50\.0% tokens/J over FP16'
 if grep -q TBD "$TMP/report.md"; then bad report-no-tbd "TBD in report"; else ok report-no-tbd; fi
 [ -s "$TMP/report-tokens-per-j-vs-batch.png" ] && ok report-plot || bad report-plot "no batch plot"
 
+# the power-over-a-run plot reads measure --csv directly
+run measure --replay "$TMP/run01.csv" --csv "$TMP/samples.csv"; expect_rc samples-csv 0
+run report "$DB" --samples "$TMP/samples.csv" --output "$TMP/with-power.md"; expect_rc report-samples 0
+[ -s "$TMP/with-power-power-over-run.png" ] && ok report-power-plot || bad report-power-plot "no power plot from measure --csv"
+
 # compare the latest fp8/b32 run with the same workload 7 days earlier (both 10 tokens/J)
 run compare --baseline "$DB:workload=gpt8b,precision=fp8,batch=32@-7d" --current "$DB:workload=gpt8b,precision=fp8,batch=32"
 expect_rc compare-no-regression 0

@@ -1,11 +1,184 @@
-/* Placeholder until the calibrate subcommand lands (replaced by its issue's branch). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "commands.h"
 #include "common.h"
 
+static const char *usage_text =
+    "usage: llmwatt calibrate [POINTS.csv] [--output FILE] [--date YYYY-MM-DD] [--json] [--catalogue FILE]\n\n"
+    "Fits the roofline method's efficiency and power coefficients per GPU architecture to measured\n"
+    "points (default: the shipped calibration points). Time (throughput) and power are fitted\n"
+    "separately in log space with weak priors; deterministic. Prints the coefficients, their\n"
+    "cross-validated error (sigma) and band width; --output writes roofline.json (atomically)\n"
+    "with provenance: fit date (--date, default today UTC), points file, per-row residuals.\n";
+
+/* Reads a whole file; NULL with errno set on failure. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    size_t r;
+    while (buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += r;
+        if (n + 1 >= cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = nb;
+        }
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* Writes text to path through a temporary file and rename: never a partial file. */
+static int write_atomic(const char *cmd, const char *path, const char *text)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path) >= (int)sizeof tmp) {
+        cli_error(cmd, "output path too long: '%s'", path);
+        return EXIT_USAGE;
+    }
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        cli_error(cmd, "cannot write '%s': %s (check the directory exists and is writable)", path, strerror(errno));
+        return EXIT_INPUT;
+    }
+    size_t len = strlen(text);
+    bool ok = write(fd, text, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
+    ok = (close(fd) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        cli_error(cmd, "cannot write '%s': %s", path, strerror(e));
+        return EXIT_INPUT;
+    }
+    return EXIT_OK;
+}
+
+/* Loads calibration rows from a file (NULL: the shipped points). */
+int cli_load_calib_rows(const char *cmd, const lw_catalogue *cat, const char *path, lw_calib_row **rows, size_t *n);
+int cli_load_calib_rows(const char *cmd, const lw_catalogue *cat, const char *path, lw_calib_row **rows, size_t *n)
+{
+    size_t len;
+    char *owned = NULL;
+    const char *data;
+    if (path) {
+        if (!(owned = slurp(path, &len))) {
+            cli_error(cmd, "cannot open '%s': %s", path, strerror(errno));
+            return EXIT_INPUT;
+        }
+        data = owned;
+    } else if (!(data = lw_embedded_data("calibration/points.csv", &len))) {
+        cli_error(cmd, "the shipped calibration points are not built in");
+        return EXIT_INTERNAL;
+    }
+    lw_err err;
+    lw_status st = lw_calib_rows_parse(cat, data, len, path ? path : "calibration/points.csv", rows, n, &err);
+    free(owned);
+    if (st != LW_OK)
+        return cli_fail(cmd, &err);
+    return EXIT_OK;
+}
+
 int cmd_calibrate(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    cli_error("calibrate", "not built yet");
-    return EXIT_INTERNAL;
+    enum { O_HELP = 256, O_OUT, O_DATE, O_JSON, O_CAT };
+    static const cli_opt opts[] = {{"help", false, O_HELP}, {"output", true, O_OUT},      {"date", true, O_DATE},
+                                   {"json", false, O_JSON}, {"catalogue", true, O_CAT}, {NULL, false, 0}};
+    const char *cmd = "calibrate", *out_path = NULL, *date = NULL, *catfile = NULL, *points = NULL, *v;
+    bool json = false;
+    int i = 1, id;
+    while ((id = cli_getopt(cmd, argc, argv, opts, &i, &v)) > 0) {
+        switch (id) {
+        case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
+        case O_OUT: out_path = v; break;
+        case O_DATE: date = v; break;
+        case O_JSON: json = true; break;
+        case O_CAT: catfile = v; break;
+        }
+    }
+    if (id < 0)
+        return EXIT_USAGE;
+    if (i < argc)
+        points = argv[i++];
+    if (i < argc)
+        return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
+    char today[16];
+    if (!date) {
+        time_t t = time(NULL);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(today, sizeof today, "%Y-%m-%d", &tm);
+        date = today;
+    } else {
+        int y, mo, d;
+        char c;
+        if (sscanf(date, "%4d-%2d-%2d%c", &y, &mo, &d, &c) != 3 || mo < 1 || mo > 12 || d < 1 || d > 31)
+            return cli_usage(cmd, "--date expects YYYY-MM-DD, got '%s'", date);
+    }
+    lw_catalogue *cat;
+    int rc = cli_catalogue(cmd, catfile, &cat);
+    if (rc)
+        return rc;
+    lw_calib_row *rows = NULL;
+    size_t n = 0;
+    if ((rc = cli_load_calib_rows(cmd, cat, points, &rows, &n))) {
+        lw_catalogue_free(cat);
+        return rc;
+    }
+    size_t used = 0;
+    for (size_t k = 0; k < n; k++)
+        used += !rows[k].skip_reason[0];
+    lw_calibration cal;
+    lw_err err;
+    if (used == 0) {
+        cli_error(cmd, "no usable rows in '%s' (each needs a catalogue model and GPU, output tokens, batch and J/token)",
+                  points ? points : "calibration/points.csv");
+        rc = EXIT_INPUT;
+    } else if (lw_calibrate(cat, rows, n, NULL, &cal, &err) != LW_OK) {
+        rc = cli_fail(cmd, &err);
+    } else {
+        const char *base = points ? strrchr(points, '/') : NULL;
+        char *text = lw_calibration_to_json(cat, &cal, rows, n, points ? (base ? base + 1 : points) : "calibration/points.csv",
+                                            date);
+        if (!text) {
+            cli_error(cmd, "out of memory");
+            rc = EXIT_INTERNAL;
+        } else if (json) {
+            puts(text);
+        } else {
+            printf("roofline calibration: %zu of %zu rows usable, fit date %s\n\n", used, n, date);
+            printf("%-22s %4s %7s %7s %9s %6s %6s %6s %7s\n", "family", "rows", "eta_c", "eta_m", "ovh_ms", "k_c", "k_m",
+                   "sigma", "band");
+            for (int k = -1; k < cal.nfamilies; k++) {
+                const lw_roofline_coeffs *c = k < 0 ? &cal.prior : &cal.families[k];
+                printf("%-22s %4d %7.3f %7.3f %9.3f %6.2f %6.2f %6.3f %6.2fx\n", c->family, c->rows, c->eta_compute,
+                       c->eta_memory, c->step_overhead_s * 1e3, c->power_k_compute, c->power_k_memory, c->sigma_log,
+                       exp(2 * 1.645 * c->sigma_log));
+            }
+            for (size_t k = 0; k < n; k++)
+                if (rows[k].skip_reason[0])
+                    printf("skipped row %s: %s\n", rows[k].point.id, rows[k].skip_reason);
+        }
+        if (text && out_path && (rc = write_atomic(cmd, out_path, text)) == EXIT_OK && !json)
+            printf("\nwrote %s\n", out_path);
+        free(text);
+    }
+    free(rows);
+    lw_catalogue_free(cat);
+    return rc;
 }

@@ -1,11 +1,228 @@
-/* Placeholder until the estimate subcommand lands (replaced by its issue's branch). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "commands.h"
 #include "common.h"
 
+static const char *usage_text =
+    "usage: llmwatt estimate --model NAME|--model-config PATH --gpu GPU --input N --output N\n"
+    "                        [--gpus N] [--batch B] [--reasoning N] [--precision P] [--kv-precision P]\n"
+    "                        [--method roofline|llm-bench|profile] [--attention quadratic|linear]\n"
+    "                        [--pue X] [--json] [--catalogue FILE]\n\n"
+    "GPU energy of one batch of B identical requests and one request's share of it (prefill,\n"
+    "decode, total; J, Wh, J per output token; time; average power; compute- or memory-bound)\n"
+    "with a low..high band. roofline (default) is calibrated to measurements; llm-bench and\n"
+    "profile reproduce seeds 003 and 001 exactly. --pue adds a facility figure. Exit 5 when the\n"
+    "model does not fit in the GPUs' memory.\n";
+
+static json_t *band_json(const lw_band *b)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "low", json_real(b->low));
+    json_object_set_new(o, "expected", json_real(b->expected));
+    json_object_set_new(o, "high", json_real(b->high));
+    return o;
+}
+
+static json_t *phase_json(const lw_phase_estimate *p, int batch)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "energy_j", json_real(p->energy_j));
+    json_object_set_new(o, "energy_per_request_j", json_real(p->energy_j / batch));
+    json_object_set_new(o, "time_s", json_real(p->time_s));
+    json_object_set_new(o, "avg_power_w", json_real(p->avg_power_w));
+    json_object_set_new(o, "flops", json_real(p->flops));
+    json_object_set_new(o, "bytes", json_real(p->bytes));
+    json_object_set_new(o, "bound", json_string(p->compute_bound ? "compute" : "memory"));
+    return o;
+}
+
+static void print_row(const char *name, double ej, double out_tok, double t, double pw, const char *bound)
+{
+    printf("%-8s %12.4g %12.4g %12.4g %10.4g %10.1f  %s\n", name, ej, ej / 3600.0, out_tok > 0 ? ej / out_tok : 0.0, t, pw,
+           bound);
+}
+
 int cmd_estimate(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    cli_error("estimate", "not built yet");
-    return EXIT_INTERNAL;
+    enum { O_HELP = 256, O_JSON, O_CAT, O_MODEL, O_CONFIG, O_IN, O_OUT, O_REASON, O_BATCH, O_PREC, O_KVPREC, O_GPU,
+           O_GPUS, O_METHOD, O_ATTN, O_PUE };
+    static const cli_opt opts[] = {
+        {"help", false, O_HELP},      {"json", false, O_JSON},        {"catalogue", true, O_CAT},
+        {"model", true, O_MODEL},     {"model-config", true, O_CONFIG}, {"input", true, O_IN},
+        {"output", true, O_OUT},      {"reasoning", true, O_REASON},  {"batch", true, O_BATCH},
+        {"precision", true, O_PREC},  {"kv-precision", true, O_KVPREC}, {"gpu", true, O_GPU},
+        {"gpus", true, O_GPUS},       {"method", true, O_METHOD},     {"attention", true, O_ATTN},
+        {"pue", true, O_PUE},         {NULL, false, 0}};
+    const char *cmd = "estimate", *catfile = NULL, *model = NULL, *config = NULL, *gpu_name = NULL, *v;
+    bool json = false, have_in = false, have_out = false, have_prec = false, have_pue = false;
+    lw_estimate_opts eo = lw_estimate_opts_default();
+    lw_workload w = lw_workload_default();
+    lw_err err;
+    int i = 1, id;
+    while ((id = cli_getopt(cmd, argc, argv, opts, &i, &v)) > 0) {
+        bool ok = true;
+        switch (id) {
+        case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
+        case O_JSON: json = true; break;
+        case O_CAT: catfile = v; break;
+        case O_MODEL: model = v; break;
+        case O_CONFIG: config = v; break;
+        case O_IN: ok = cli_tokens(cmd, "input", v, &w.input_tokens); have_in = true; break;
+        case O_OUT: ok = cli_tokens(cmd, "output", v, &w.output_tokens); have_out = true; break;
+        case O_REASON: ok = cli_tokens(cmd, "reasoning", v, &w.reasoning_tokens); break;
+        case O_BATCH: ok = cli_int(cmd, "batch", v, 1, 1000000, &w.batch); break;
+        case O_PREC: ok = cli_precision(cmd, "precision", v, &w.weight_precision); have_prec = true; break;
+        case O_KVPREC: ok = cli_precision(cmd, "kv-precision", v, &w.kv_precision); break;
+        case O_GPU: gpu_name = v; break;
+        case O_GPUS: ok = cli_int(cmd, "gpus", v, 1, 4096, &eo.gpus); break;
+        case O_PUE: ok = cli_number(cmd, "pue", v, 1.0, 10.0, &eo.pue); have_pue = true; break;
+        case O_METHOD:
+            if (lw_method_parse(v, &eo.method, &err) != LW_OK)
+                return cli_usage(cmd, "%s", err.msg);
+            break;
+        case O_ATTN:
+            if (strcmp(v, "quadratic") == 0)
+                eo.attention = LW_ATTENTION_QUADRATIC;
+            else if (strcmp(v, "linear") == 0)
+                eo.attention = LW_ATTENTION_LINEAR;
+            else
+                return cli_usage(cmd, "--attention expects quadratic or linear, got '%s'", v);
+            break;
+        }
+        if (!ok)
+            return EXIT_USAGE;
+    }
+    if (id < 0)
+        return EXIT_USAGE;
+    if (i < argc)
+        return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
+    if (!have_in || !have_out)
+        return cli_usage(cmd, "missing --input and/or --output token counts");
+    if (!gpu_name)
+        return cli_usage(cmd, "missing --gpu (e.g. --gpu h100; see 'llmwatt gpus')");
+    lw_catalogue *cat;
+    int rc = cli_catalogue(cmd, catfile, &cat);
+    if (rc)
+        return rc;
+    const lw_model_arch *m;
+    const lw_gpu *g;
+    if ((rc = cli_model(cmd, cat, model, config, &m)) || (rc = cli_gpu(cmd, cat, gpu_name, &g))) {
+        lw_catalogue_free(cat);
+        return rc;
+    }
+    if (!have_prec)
+        w.weight_precision = m->native_precision;
+    /* memory fit, for every method (the seed methods do not check it themselves) */
+    lw_accounting a;
+    if (lw_account(m, &w, &a, &err) != LW_OK ||
+        lw_check_fit(&a, g, eo.gpus, lw_catalogue_value(cat, "memory.usable_fraction", 0.9), &err) != LW_OK) {
+        lw_catalogue_free(cat);
+        return cli_fail(cmd, &err);
+    }
+    lw_estimator *e;
+    lw_estimate r;
+    if (lw_estimator_new(cat, m, g, &eo, &e, &err) != LW_OK) {
+        lw_catalogue_free(cat);
+        return cli_fail(cmd, &err);
+    }
+    lw_status st = lw_estimator_run(e, &w, &r, &err);
+    lw_estimator_info info;
+    lw_estimator_describe(e, &info);
+    lw_estimator_free(e);
+    if (st != LW_OK) {
+        lw_catalogue_free(cat);
+        return cli_fail(cmd, &err);
+    }
+    const int B = w.batch;
+    const char *sources = eo.method == LW_METHOD_ROOFLINE ? info.coeff_source : info.constants_source;
+    if (json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "method", json_string(lw_method_name(eo.method)));
+        json_object_set_new(o, "model", json_string(m->name));
+        json_object_set_new(o, "gpu", json_string(g->id));
+        json_object_set_new(o, "gpus", json_integer(eo.gpus));
+        json_object_set_new(o, "batch", json_integer(B));
+        json_object_set_new(o, "input_tokens", json_real(w.input_tokens));
+        json_object_set_new(o, "output_tokens", json_real(w.output_tokens));
+        json_object_set_new(o, "reasoning_tokens", json_real(w.reasoning_tokens));
+        json_object_set_new(o, "weight_precision", json_string(lw_precision_name(w.weight_precision)));
+        json_object_set_new(o, "kv_precision", json_string(lw_precision_name(w.kv_precision)));
+        json_object_set_new(o, "compute_precision", json_string(lw_precision_name(r.compute_precision)));
+        if (eo.method == LW_METHOD_PROFILE)
+            json_object_set_new(o, "attention", json_string(eo.attention == LW_ATTENTION_QUADRATIC ? "quadratic" : "linear"));
+        json_object_set_new(o, "prefill_j", json_real(r.prefill.energy_j / B));
+        json_object_set_new(o, "decode_j", json_real(r.decode.energy_j / B));
+        json_object_set_new(o, "energy_per_request_j", band_json(&r.energy_per_request_j));
+        json_object_set_new(o, "energy_per_output_token_j", band_json(&r.energy_per_output_token_j));
+        json_object_set_new(o, "energy_per_request_wh", json_real(r.energy_per_request_j.expected / 3600.0));
+        json_object_set_new(o, "batch_energy_j", json_real(r.energy_j));
+        json_object_set_new(o, "time_s", json_real(r.time_s));
+        json_object_set_new(o, "avg_power_w", json_real(r.avg_power_w));
+        json_object_set_new(o, "prefill", phase_json(&r.prefill, B));
+        json_object_set_new(o, "decode", phase_json(&r.decode, B));
+        if (have_pue) {
+            json_object_set_new(o, "pue", json_real(eo.pue));
+            json_object_set_new(o, "facility_energy_per_request_j", json_real(r.facility_energy_per_request_j));
+        }
+        if (eo.method == LW_METHOD_ROOFLINE) {
+            json_t *c = json_object();
+            json_object_set_new(c, "family", json_string(info.coeffs.family));
+            json_object_set_new(c, "calibrated", json_boolean(info.calibrated));
+            json_object_set_new(c, "rows", json_integer(info.coeffs.rows));
+            json_object_set_new(c, "eta_compute", json_real(info.coeffs.eta_compute));
+            json_object_set_new(c, "eta_memory", json_real(info.coeffs.eta_memory));
+            json_object_set_new(c, "step_overhead_s", json_real(info.coeffs.step_overhead_s));
+            json_object_set_new(c, "idle_fraction", json_real(info.coeffs.idle_fraction));
+            json_object_set_new(c, "power_k_compute", json_real(info.coeffs.power_k_compute));
+            json_object_set_new(c, "power_k_memory", json_real(info.coeffs.power_k_memory));
+            json_object_set_new(c, "sigma_log", json_real(info.coeffs.sigma_log));
+            json_object_set_new(o, "coefficients", c);
+        }
+        if (eo.method == LW_METHOD_PROFILE)
+            json_object_set_new(o, "profile", json_string(info.profile_note));
+        json_object_set_new(o, "sources", json_string(sources));
+        json_t *wa = json_array();
+        for (int k = 0; k < r.nwarnings; k++)
+            json_array_append_new(wa, json_string(r.warnings[k]));
+        json_object_set_new(o, "warnings", wa);
+        rc = cli_print_json(o);
+    } else {
+        printf("%s on %d x %s, batch %d, %g in + %g out", m->name, eo.gpus, g->id, B, w.input_tokens, w.output_tokens);
+        if (w.reasoning_tokens > 0)
+            printf(" + %g reasoning", w.reasoning_tokens);
+        printf(" tokens, %s weights, %s KV, method %s\n\n", lw_precision_name(w.weight_precision),
+               lw_precision_name(w.kv_precision), lw_method_name(eo.method));
+        printf("%-8s %12s %12s %12s %10s %10s  %s\n", "phase", "J/request", "Wh/request", "J/out tok", "time s", "power W",
+               "bound");
+        print_row("prefill", r.prefill.energy_j / B, w.output_tokens, r.prefill.time_s, r.prefill.avg_power_w,
+                  r.prefill.compute_bound ? "compute" : "memory");
+        print_row("decode", r.decode.energy_j / B, w.output_tokens, r.decode.time_s, r.decode.avg_power_w,
+                  r.decode.compute_bound ? "compute" : "memory");
+        print_row("total", r.energy_j / B, w.output_tokens, r.time_s, r.avg_power_w, "");
+        printf("\nper request:      %.4g J (%.4g Wh), band %.4g .. %.4g J\n", r.energy_per_request_j.expected,
+               r.energy_per_request_j.expected / 3600.0, r.energy_per_request_j.low, r.energy_per_request_j.high);
+        printf("per output token: %.4g J, band %.4g .. %.4g J\n", r.energy_per_output_token_j.expected,
+               r.energy_per_output_token_j.low, r.energy_per_output_token_j.high);
+        if (have_pue)
+            printf("facility (PUE %.3g): %.4g J (%.4g Wh) per request\n", eo.pue, r.facility_energy_per_request_j,
+                   r.facility_energy_per_request_j / 3600.0);
+        printf("GPU energy only, before PUE; batch of %d: %.4g J over %.4g s\n", B, r.energy_j, r.time_s);
+        if (eo.method == LW_METHOD_ROOFLINE)
+            printf("coefficients: eta_compute %.3f, eta_memory %.3f, step overhead %.3g ms, idle %.0f%% TDP, power k_c %.2f "
+                   "k_m %.2f, band sigma %.3f (ln)\n",
+                   info.coeffs.eta_compute, info.coeffs.eta_memory, info.coeffs.step_overhead_s * 1e3,
+                   info.coeffs.idle_fraction * 100, info.coeffs.power_k_compute, info.coeffs.power_k_memory,
+                   info.coeffs.sigma_log);
+        if (eo.method == LW_METHOD_PROFILE)
+            printf("model profile: %s\n", info.profile_note);
+        if (eo.method != LW_METHOD_ROOFLINE)
+            printf("band: the seed gives a point estimate (low = high = expected)\n");
+        printf("sources: %s\n", sources);
+        for (int k = 0; k < r.nwarnings; k++)
+            printf("warning: %s\n", r.warnings[k]);
+    }
+    lw_catalogue_free(cat);
+    return rc;
 }

@@ -1,11 +1,241 @@
-/* Placeholder until the sweep subcommand lands (replaced by its issue's branch). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "commands.h"
 #include "common.h"
+#include "llmwatt/chart.h"
+
+static const char *usage_text =
+    "usage: llmwatt sweep --model NAME|--model-config PATH --gpu GPU --input N --output N\n"
+    "                     [--gpus N] [--batch B] [--precision P] [other estimate flags]\n"
+    "                     [--csv] [--plot FILE.svg|FILE.png]\n\n"
+    "Varies exactly one of --batch, --input, --output, --gpus, --precision, given as a list\n"
+    "('--batch 1,2,4,8', '--precision bf16,fp8') or a range ('--batch 1..256*2' geometric,\n"
+    "'--input 1000..8000+1000' arithmetic), and tabulates the estimate (J per request and per\n"
+    "output token with the low..high band, time, power, bound). --csv prints CSV; --plot draws\n"
+    "J per output token against the swept input with its band. Configurations that do not fit\n"
+    "in memory are reported as such and skipped.\n";
+
+enum { V_BATCH, V_INPUT, V_OUTPUT, V_GPUS, V_PREC, V_COUNT };
+static const char *var_names[V_COUNT] = {"batch", "input", "output", "gpus", "precision"};
+
+#define MAXV 256
 
 int cmd_sweep(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    cli_error("sweep", "not built yet");
-    return EXIT_INTERNAL;
+    enum { O_HELP = 256, O_CSV, O_PLOT, O_CAT, O_MODEL, O_CONFIG, O_IN, O_OUT, O_REASON, O_BATCH, O_PREC, O_KVPREC,
+           O_GPU, O_GPUS, O_METHOD, O_ATTN, O_PUE };
+    static const cli_opt opts[] = {
+        {"help", false, O_HELP},     {"csv", false, O_CSV},          {"plot", true, O_PLOT},
+        {"catalogue", true, O_CAT},  {"model", true, O_MODEL},       {"model-config", true, O_CONFIG},
+        {"input", true, O_IN},       {"output", true, O_OUT},        {"reasoning", true, O_REASON},
+        {"batch", true, O_BATCH},    {"precision", true, O_PREC},    {"kv-precision", true, O_KVPREC},
+        {"gpu", true, O_GPU},        {"gpus", true, O_GPUS},         {"method", true, O_METHOD},
+        {"attention", true, O_ATTN}, {"pue", true, O_PUE},           {NULL, false, 0}};
+    const char *cmd = "sweep", *catfile = NULL, *model = NULL, *config = NULL, *gpu_name = NULL, *plot = NULL, *v;
+    const char *spec[V_COUNT] = {NULL};
+    bool csv = false, have_prec = false;
+    lw_estimate_opts eo = lw_estimate_opts_default();
+    eo.strict_memory = true;
+    lw_workload w = lw_workload_default();
+    lw_err err;
+    int i = 1, id;
+    while ((id = cli_getopt(cmd, argc, argv, opts, &i, &v)) > 0) {
+        bool ok = true;
+        switch (id) {
+        case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
+        case O_CSV: csv = true; break;
+        case O_PLOT: plot = v; break;
+        case O_CAT: catfile = v; break;
+        case O_MODEL: model = v; break;
+        case O_CONFIG: config = v; break;
+        case O_IN: spec[V_INPUT] = v; break;
+        case O_OUT: spec[V_OUTPUT] = v; break;
+        case O_BATCH: spec[V_BATCH] = v; break;
+        case O_GPUS: spec[V_GPUS] = v; break;
+        case O_PREC: spec[V_PREC] = v; have_prec = true; break;
+        case O_REASON: ok = cli_tokens(cmd, "reasoning", v, &w.reasoning_tokens); break;
+        case O_KVPREC: ok = cli_precision(cmd, "kv-precision", v, &w.kv_precision); break;
+        case O_GPU: gpu_name = v; break;
+        case O_PUE: ok = cli_number(cmd, "pue", v, 1.0, 10.0, &eo.pue); break;
+        case O_METHOD:
+            if (lw_method_parse(v, &eo.method, &err) != LW_OK)
+                return cli_usage(cmd, "%s", err.msg);
+            break;
+        case O_ATTN:
+            if (strcmp(v, "quadratic") && strcmp(v, "linear"))
+                return cli_usage(cmd, "--attention expects quadratic or linear, got '%s'", v);
+            eo.attention = strcmp(v, "linear") == 0 ? LW_ATTENTION_LINEAR : LW_ATTENTION_QUADRATIC;
+            break;
+        }
+        if (!ok)
+            return EXIT_USAGE;
+    }
+    if (id < 0)
+        return EXIT_USAGE;
+    if (i < argc)
+        return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
+    if (!spec[V_INPUT] || !spec[V_OUTPUT])
+        return cli_usage(cmd, "missing --input and/or --output token counts");
+    if (!gpu_name)
+        return cli_usage(cmd, "missing --gpu (e.g. --gpu h100)");
+    int var = -1;
+    for (int k = 0; k < V_COUNT; k++)
+        if (spec[k] && (strchr(spec[k], ',') || strstr(spec[k], ".."))) {
+            if (var >= 0)
+                return cli_usage(cmd, "sweep one input at a time (--%s and --%s are both lists)", var_names[var], var_names[k]);
+            var = k;
+        }
+    if (var < 0)
+        return cli_usage(cmd, "give one of --batch, --input, --output, --gpus, --precision as a list or range "
+                              "(e.g. --batch 1..256*2)");
+    /* fixed values */
+    if (var != V_INPUT && !cli_tokens(cmd, "input", spec[V_INPUT], &w.input_tokens))
+        return EXIT_USAGE;
+    if (var != V_OUTPUT && !cli_tokens(cmd, "output", spec[V_OUTPUT], &w.output_tokens))
+        return EXIT_USAGE;
+    if (var != V_BATCH && spec[V_BATCH] && !cli_int(cmd, "batch", spec[V_BATCH], 1, 1000000, &w.batch))
+        return EXIT_USAGE;
+    if (var != V_GPUS && spec[V_GPUS] && !cli_int(cmd, "gpus", spec[V_GPUS], 1, 4096, &eo.gpus))
+        return EXIT_USAGE;
+    if (var != V_PREC && spec[V_PREC] && !cli_precision(cmd, "precision", spec[V_PREC], &w.weight_precision))
+        return EXIT_USAGE;
+    /* swept values */
+    double vals[MAXV];
+    lw_precision precs[MAXV];
+    const char *labels[MAXV];
+    char pbuf[512];
+    size_t n = 0;
+    if (var == V_PREC) {
+        if (strlen(spec[V_PREC]) >= sizeof pbuf)
+            return cli_usage(cmd, "--precision list too long");
+        strcpy(pbuf, spec[V_PREC]);
+        char *save = NULL;
+        for (char *t = strtok_r(pbuf, ",", &save); t && n < MAXV; t = strtok_r(NULL, ",", &save)) {
+            if (!cli_precision(cmd, "precision", t, &precs[n]))
+                return EXIT_USAGE;
+            labels[n] = lw_precision_name(precs[n]);
+            vals[n] = (double)n;
+            n++;
+        }
+    } else if (lw_sweep_parse(spec[var], vals, MAXV, &n, &err) != LW_OK) {
+        return cli_usage(cmd, "--%s: %s", var_names[var], err.msg);
+    }
+    for (size_t k = 0; k < n && var != V_PREC; k++) {
+        bool integer = var == V_BATCH || var == V_GPUS;
+        if (!(vals[k] >= (integer ? 1 : 0)) || (integer && vals[k] > 1e6))
+            return cli_usage(cmd, "--%s values must be %s (got %g)", var_names[var], integer ? "integers >= 1" : ">= 0",
+                             vals[k]);
+        if (integer)
+            vals[k] = floor(vals[k] + 0.5);
+    }
+    lw_catalogue *cat;
+    int rc = cli_catalogue(cmd, catfile, &cat);
+    if (rc)
+        return rc;
+    const lw_model_arch *m;
+    const lw_gpu *g;
+    if ((rc = cli_model(cmd, cat, model, config, &m)) || (rc = cli_gpu(cmd, cat, gpu_name, &g))) {
+        lw_catalogue_free(cat);
+        return rc;
+    }
+    if (!have_prec)
+        w.weight_precision = m->native_precision;
+    double xs[MAXV], ys[MAXV], lo[MAXV], hi[MAXV];
+    const char *xl[MAXV];
+    size_t np = 0;
+    if (csv)
+        printf("%s,j_per_request_low,j_per_request,j_per_request_high,j_per_output_token_low,j_per_output_token,"
+               "j_per_output_token_high,time_s,avg_power_w,decode_bound,status\n",
+               var_names[var]);
+    else
+        printf("%s on %s, method %s, sweeping %s\n\n%10s %12s %24s %12s %24s %10s %9s %s\n", m->name, g->id,
+               lw_method_name(eo.method), var_names[var], var_names[var], "J/request", "band", "J/out tok", "band",
+               "time s", "power W", "decode");
+    lw_estimator *e = NULL;
+    int e_gpus = 0;
+    for (size_t k = 0; k < n && rc == EXIT_OK; k++) {
+        lw_workload wk = w;
+        lw_estimate_opts ok = eo;
+        switch (var) {
+        case V_BATCH: wk.batch = (int)vals[k]; break;
+        case V_INPUT: wk.input_tokens = vals[k]; break;
+        case V_OUTPUT: wk.output_tokens = vals[k]; break;
+        case V_GPUS: ok.gpus = (int)vals[k]; break;
+        case V_PREC: wk.weight_precision = precs[k]; break;
+        }
+        char label[32];
+        if (var == V_PREC)
+            snprintf(label, sizeof label, "%s", labels[k]);
+        else
+            snprintf(label, sizeof label, "%g", vals[k]);
+        if (!e || e_gpus != ok.gpus) {
+            lw_estimator_free(e);
+            e = NULL;
+            if (lw_estimator_new(cat, m, g, &ok, &e, &err) != LW_OK) {
+                rc = cli_fail(cmd, &err);
+                break;
+            }
+            e_gpus = ok.gpus;
+        }
+        lw_accounting a;
+        lw_estimate r;
+        lw_status st = lw_account(m, &wk, &a, &err);
+        if (st == LW_OK)
+            st = lw_check_fit(&a, g, ok.gpus, lw_catalogue_value(cat, "memory.usable_fraction", 0.9), &err);
+        if (st == LW_OK)
+            st = lw_estimator_run(e, &wk, &r, &err);
+        if (st == LW_ERR_INFEASIBLE) {
+            if (csv)
+                printf("%s,,,,,,,,,,does not fit\n", label);
+            else
+                printf("%10s  does not fit in %d x %s\n", label, ok.gpus, g->id);
+            continue;
+        }
+        if (st != LW_OK) {
+            rc = cli_fail(cmd, &err);
+            break;
+        }
+        const lw_band *q = &r.energy_per_request_j, *t = &r.energy_per_output_token_j;
+        if (csv) {
+            printf("%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%s,ok\n", label, q->low, q->expected, q->high, t->low,
+                   t->expected, t->high, r.time_s, r.avg_power_w, r.decode.compute_bound ? "compute" : "memory");
+        } else {
+            char b1[40], b2[40];
+            snprintf(b1, sizeof b1, "%.4g..%.4g", q->low, q->high);
+            snprintf(b2, sizeof b2, "%.4g..%.4g", t->low, t->high);
+            printf("%10s %12.4g %24s %12.4g %24s %10.4g %9.1f %s\n", label, q->expected, b1, t->expected, b2, r.time_s,
+                   r.avg_power_w, r.decode.compute_bound ? "compute" : "memory");
+        }
+        if (t->expected > 0) {
+            xs[np] = vals[k];
+            xl[np] = var == V_PREC ? labels[k] : NULL;
+            ys[np] = t->expected;
+            lo[np] = t->low;
+            hi[np] = t->high;
+            np++;
+        }
+    }
+    lw_estimator_free(e);
+    if (rc == EXIT_OK && plot) {
+        if (np == 0) {
+            cli_error(cmd, "nothing to plot: no swept configuration fits in memory");
+            rc = EXIT_INFEASIBLE;
+        } else {
+            char title[256], xlab[64];
+            snprintf(title, sizeof title, "%s on %s: J per output token (%s, band low..high)", m->name, g->id,
+                     lw_method_name(eo.method));
+            snprintf(xlab, sizeof xlab, "%s%s", var_names[var],
+                     var == V_INPUT || var == V_OUTPUT ? " tokens" : "");
+            bool logx = var != V_PREC && xs[0] > 0 && xs[np - 1] / xs[0] >= 16;
+            lw_chart c = {title, xlab, "J per output token", xs, ys, lo, hi, var == V_PREC ? xl : NULL, np, logx, true};
+            if (lw_chart_line(plot, &c, &err) != LW_OK)
+                rc = cli_fail(cmd, &err);
+            else if (!csv)
+                printf("\nplot: %s\n", plot);
+        }
+    }
+    lw_catalogue_free(cat);
+    return rc;
 }

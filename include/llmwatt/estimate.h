@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include "llmwatt/accounting.h"
 #include "llmwatt/catalogue.h"
+#include "llmwatt/points.h"
 
 typedef enum lw_method { LW_METHOD_ROOFLINE = 0, LW_METHOD_LLM_BENCH = 1, LW_METHOD_PROFILE = 2 } lw_method;
 typedef enum lw_attention_mode { LW_ATTENTION_QUADRATIC = 0, LW_ATTENTION_LINEAR = 1 } lw_attention_mode;
@@ -22,15 +23,40 @@ typedef struct lw_band {
     double high;
 } lw_band;
 
+/* Roofline coefficients of one GPU family (see docs/estimate.md). Fitted by lw_calibrate and
+ * shipped in data/calibration/roofline.json; a GPU whose architecture has no fit uses the prior. */
+typedef struct lw_roofline_coeffs {
+    char family[48];         /* GPU architecture string the fit applies to ("Hopper GH100"), "prior" */
+    double eta_compute;      /* achieved / peak tensor FLOP/s (MFU ceiling in the compute-bound regime) */
+    double eta_memory;       /* achieved / peak HBM bytes/s */
+    double step_overhead_s;  /* fixed time per forward pass (scheduling, launches, sampling), GPU idle */
+    double idle_fraction;    /* idle power with a resident model / TDP */
+    double power_k_compute;  /* dynamic power fraction per unit of compute busy fraction */
+    double power_k_memory;   /* dynamic power fraction per unit of memory busy fraction */
+    double sigma_log;        /* standard deviation of ln(predicted/measured J per token): the band */
+    int rows;                /* calibration rows behind the fit (0: prior) */
+} lw_roofline_coeffs;
+
 typedef struct lw_estimate_opts {
     lw_method method;
     int gpus;                    /* tensor-parallel GPUs (>= 1) */
     double pue;                  /* facility multiplier for the separate facility figure (1: none) */
     lw_attention_mode attention; /* profile method only */
+    /* Added fields (defaults from lw_estimate_opts_default): */
+    bool strict_memory;          /* run fails (LW_ERR_INFEASIBLE) when weights + peak KV do not fit;
+                                    otherwise a warning is added to the estimate */
+    const lw_roofline_coeffs *coeffs; /* roofline override (calibrate, validate); NULL: shipped fit */
+    const char *calibration_json;     /* roofline fit file contents (NUL-terminated) instead of the
+                                         shipped data/calibration/roofline.json; NULL: shipped */
 } lw_estimate_opts;
 
-/* Defaults: roofline, 1 GPU, PUE 1, quadratic attention. */
+/* Defaults: roofline, 1 GPU, PUE 1, quadratic attention, strict memory, shipped calibration. */
 lw_estimate_opts lw_estimate_opts_default(void);
+
+/* "roofline", "llm-bench", "profile". */
+const char *lw_method_name(lw_method m);
+/* Parses a method name (case-insensitive). */
+lw_status lw_method_parse(const char *name, lw_method *out, lw_err *err);
 
 typedef struct lw_phase_estimate {
     double energy_j;      /* whole batch, all GPUs */
@@ -50,6 +76,12 @@ typedef struct lw_estimate {
     double facility_energy_per_request_j; /* expected x PUE */
     char warnings[4][256];              /* e.g. "does not fit", "fp8 not supported natively" */
     int nwarnings;
+    /* Added fields: */
+    double time_s;                      /* prefill + decode time of the batch */
+    double avg_power_w;                 /* batch energy / time, all GPUs */
+    double energy_j;                    /* batch energy, all GPUs, GPU only */
+    double output_tokens;               /* visible output tokens per request */
+    lw_precision compute_precision;     /* tensor-core precision the compute time was costed at */
 } lw_estimate;
 
 typedef struct lw_estimator lw_estimator;
@@ -62,5 +94,96 @@ void lw_estimator_free(lw_estimator *e);
 
 /* Estimates one workload. Thread-safe: an estimator may be shared by threads. */
 lw_status lw_estimator_run(const lw_estimator *e, const lw_workload *w, lw_estimate *out, lw_err *err);
+
+/* What an estimator resolved at creation, for printing the sources of its constants. */
+typedef struct lw_estimator_info {
+    lw_method method;
+    lw_roofline_coeffs coeffs;     /* roofline: the coefficients in use */
+    bool calibrated;               /* roofline: coefficients fitted to this GPU's architecture */
+    char coeff_source[256];        /* roofline: fit file, date and rows, or "prior: ..." */
+    char constants_source[512];    /* seed methods: where the constants come from */
+    char profile_note[256];        /* profile: seed profile or derived from the architecture */
+} lw_estimator_info;
+
+void lw_estimator_describe(const lw_estimator *e, lw_estimator_info *out);
+
+/* ---- Calibration (llmwatt calibrate) -------------------------------------------------------
+ * Fits the roofline coefficients per GPU architecture to measured points: for each row the
+ * time model is compared with the published throughput (output tokens/s) and the power model
+ * with the published average power, both in log space, with weak priors on the efficiencies
+ * (physics.md section 4); rows that publish only J/token constrain the product. Deterministic
+ * (fixed-iteration Nelder-Mead from the prior). */
+
+/* A calibration row: the point plus the physics figures parsed from its notes column. */
+typedef struct lw_calib_row {
+    lw_point point;
+    double avg_power_w;          /* NAN when not published */
+    double throughput_tok_per_s; /* output tokens per second, NAN when not published */
+    const lw_model_arch *model;  /* resolved in the catalogue (NULL: unknown, row skipped) */
+    const lw_gpu *gpu;
+    char skip_reason[160];       /* why the row cannot be used, "" when usable */
+} lw_calib_row;
+
+/* Parses a points CSV (calibration_points.csv format) into calibration rows, resolving models
+ * and GPUs in the catalogue (GPU names leniently: "NVIDIA GeForce RTX 3090 24GB" -> rtx-3090).
+ * *out is a heap array of *n rows (free with free()). */
+lw_status lw_calib_rows_parse(const lw_catalogue *cat, const char *data, size_t len, const char *where,
+                              lw_calib_row **out, size_t *n, lw_err *err);
+
+/* Fitted coefficients per family plus the prior. */
+typedef struct lw_calibration {
+    lw_roofline_coeffs prior;
+    lw_roofline_coeffs families[16];
+    int nfamilies;
+} lw_calibration;
+
+/* Fits the rows whose use[i] is true (use NULL: all usable rows). */
+lw_status lw_calibrate(const lw_catalogue *cat, const lw_calib_row *rows, size_t n, const bool *use,
+                       lw_calibration *out, lw_err *err);
+
+/* Writes the calibration as roofline.json text (heap string, free()): the coefficients plus
+ * provenance (date, points file, per-row residuals). */
+char *lw_calibration_to_json(const lw_catalogue *cat, const lw_calibration *c, const lw_calib_row *rows, size_t n,
+                             const char *points_name, const char *fit_date);
+
+/* Parses roofline.json text into a calibration. */
+lw_status lw_calibration_parse(const char *json_text, lw_calibration *out, lw_err *err);
+
+/* Coefficients for a GPU: the family fit of its architecture, else the prior (*calibrated false). */
+lw_roofline_coeffs lw_calibration_for_gpu(const lw_calibration *c, const lw_gpu *g, bool *calibrated);
+
+/* ---- Validation (llmwatt validate) ---------------------------------------------------------- */
+
+typedef struct lw_validation_row {
+    const lw_calib_row *row;
+    lw_band predicted_j_per_token; /* band widened over the unpublished-input range when relevant */
+    double measured_j_per_token;
+    double error_pct;              /* 100 (expected - measured) / measured */
+    bool inside;                   /* measured within low..high */
+    bool input_assumed;            /* the row publishes no input length: the prior range was used */
+    bool ok;                       /* predicted (false: skipped, see message) */
+    char message[200];
+} lw_validation_row;
+
+typedef struct lw_validation_summary {
+    int rows;
+    double median_abs_pct;
+    double mape;
+    double inside_share;     /* 0..1 */
+    double median_band_width; /* median high/low */
+} lw_validation_summary;
+
+/* Predicts row i with the given method (roofline with the calibration `cal`, NULL: shipped). */
+lw_status lw_validate_row(const lw_catalogue *cat, const lw_calib_row *row, lw_method method,
+                          const lw_calibration *cal, lw_validation_row *out, lw_err *err);
+
+/* Summary over rows with ok set and (gpu_only_filter < 0: all; 1: GPU-only rows; 0: others). */
+lw_validation_summary lw_validation_summarise(const lw_validation_row *rows, size_t n, int gpu_only_filter);
+
+/* ---- Sweeps (llmwatt sweep) ----------------------------------------------------------------- */
+
+/* Parses "1,2,4,8", "1..256*2" (geometric) or "100..1000+100" (arithmetic) into at most
+ * max values. Fails with a message naming the spec on a bad or too long list. */
+lw_status lw_sweep_parse(const char *spec, double *values, size_t max, size_t *n, lw_err *err);
 
 #endif

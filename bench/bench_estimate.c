@@ -1,0 +1,57 @@
+/* Roofline estimates per second on one core for one request shape (target > 1e6/s):
+ * Llama-3.1-8B on one H100, batch 8, 1000 input + 500 output tokens. */
+#include <stdio.h>
+#include <time.h>
+
+#include "llmwatt/llmwatt.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int main(void)
+{
+    lw_catalogue *cat;
+    lw_err err;
+    const lw_model_arch *m;
+    const lw_gpu *g;
+    if (lw_catalogue_open(&cat, &err) != LW_OK || lw_catalogue_find_model(cat, "llama-3.1-8b", &m, &err) != LW_OK ||
+        lw_catalogue_find_gpu(cat, "h100", &g, &err) != LW_OK) {
+        fprintf(stderr, "bench_estimate: %s\n", err.msg);
+        return 1;
+    }
+    const lw_method methods[] = {LW_METHOD_ROOFLINE, LW_METHOD_LLM_BENCH, LW_METHOD_PROFILE};
+    for (int k = 0; k < 3; k++) {
+        lw_estimate_opts o = lw_estimate_opts_default();
+        o.method = methods[k];
+        lw_estimator *e;
+        if (lw_estimator_new(cat, m, g, &o, &e, &err) != LW_OK) {
+            fprintf(stderr, "bench_estimate: %s\n", err.msg);
+            return 1;
+        }
+        lw_workload w = lw_workload_default();
+        w.batch = 8;
+        w.input_tokens = 1000;
+        w.output_tokens = 500;
+        lw_estimate r;
+        double sink = 0;
+        long n = 0;
+        double t0 = now_s(), t;
+        do {
+            for (int i = 0; i < 10000; i++) {
+                w.input_tokens = 1000 + (i & 7); /* vary the input so nothing is hoisted */
+                lw_estimator_run(e, &w, &r, NULL);
+                sink += r.energy_per_request_j.expected;
+            }
+            n += 10000;
+        } while ((t = now_s() - t0) < 1.0);
+        printf("estimate %-9s llama-3.1-8b h100 batch 8 1000/500: %.3g estimates/s (%.0f ns each)%s\n",
+               lw_method_name(methods[k]), n / t, 1e9 * t / n, sink > 0 ? "" : " (no result)");
+        lw_estimator_free(e);
+    }
+    lw_catalogue_free(cat);
+    return 0;
+}

@@ -1,0 +1,68 @@
+/* Internal layout of an lw_estimator, shared by estimate.c, roofline.c and seed_methods.c. */
+#ifndef LW_ESTIMATE_INTERNAL_H
+#define LW_ESTIMATE_INTERNAL_H
+
+#include "llmwatt/estimate.h"
+
+/* Seed 003 constants (data/constants/estimate.json, estimate.llm_bench.*). */
+typedef struct lw_seed003 {
+    double j_per_flop, flops_per_s, power_w, util_prefill, util_decode;
+    double n_active; /* the catalogue's derived active parameter count */
+} lw_seed003;
+
+/* Seed 001 GPU profile: GPU_PROFILES entry or one derived from the catalogue. */
+typedef struct lw_seed001_gpu {
+    double peak_flops, power_rating_w, util_prefill, util_decode, power_util_prefill, power_util_decode;
+} lw_seed001_gpu;
+
+struct lw_estimator {
+    lw_method method;
+    lw_estimate_opts opts;
+    lw_model_arch model;
+    lw_gpu gpu;
+    int gpus;
+    double usable_fraction;
+    /* roofline */
+    lw_roofline_coeffs co;
+    bool calibrated;
+    char coeff_source[256];
+    double peak[LW_PREC_COUNT];        /* compute peak used for weights of each precision */
+    lw_precision peak_prec[LW_PREC_COUNT];
+    char prec_warning[LW_PREC_COUNT][160];
+    double allreduce_latency_s, activation_bytes, link_bw_dir, band_factor;
+    /* seeds */
+    lw_seed003 s003;
+    lw_seed001_gpu s001;
+    lw_seed_profile profile;
+    char profile_note[256];
+    char constants_source[512];
+    /* warnings fixed at creation, copied into each estimate */
+    char warnings[2][256];
+    int nwarnings;
+};
+
+/* Adds a warning to an estimate (drops it silently past the 4th). */
+void lw_estimate_warn(lw_estimate *out, const char *msg);
+
+lw_status lw_roofline_prepare(lw_estimator *e, const lw_catalogue *cat, const lw_estimate_opts *o, lw_err *err);
+lw_status lw_roofline_run(const lw_estimator *e, const lw_workload *w, lw_estimate *out, lw_err *err);
+lw_status lw_seed003_prepare(lw_estimator *e, const lw_catalogue *cat, lw_err *err);
+lw_status lw_seed003_run(const lw_estimator *e, const lw_workload *w, lw_estimate *out, lw_err *err);
+lw_status lw_seed001_prepare(lw_estimator *e, const lw_catalogue *cat, lw_err *err);
+lw_status lw_seed001_run(const lw_estimator *e, const lw_workload *w, lw_estimate *out, lw_err *err);
+
+/* Shared tail of every method: per-request and per-token bands, facility figure. */
+void lw_estimate_finish(const lw_estimator *e, const lw_workload *w, double band_factor, lw_estimate *out);
+
+/* Workload of a calibration row (batch rounded, output published, input given). */
+lw_workload lw_calib_workload(const lw_calib_row *r, double input_tokens);
+
+/* Runs one calibration row with a method (roofline: coefficients co, NULL: shipped fit) and the
+ * given input length; memory is not strict (a warning). */
+lw_status lw_calib_predict(const lw_catalogue *cat, const lw_calib_row *r, lw_method method, const lw_roofline_coeffs *co,
+                           double input_tokens, lw_estimate *out, lw_err *err);
+
+/* The input length a row is costed at: published, else the prior (estimate.validate.unpublished_input_tokens). */
+double lw_calib_input(const lw_catalogue *cat, const lw_calib_row *r, int which /* -1 low, 0 expected, 1 high */);
+
+#endif

@@ -1,0 +1,177 @@
+/* The default method: a calibrated roofline (docs/estimate.md).
+ * Per phase: time = max(FLOPs / (gpus peak eta_c), bytes / (gpus bw eta_m)) + tensor-parallel
+ * all-reduces + steps x fixed overhead; power per GPU = idle + (TDP - idle) x
+ * min(1, k_c u_c + k_m u_m) with u the compute and memory busy fractions; energy = power x time. */
+#include "estimate_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Tensor-core precision that multiplies weights stored at p, and the peak for it. A precision
+ * the GPU lacks falls back (fp4 -> fp8 -> bf16) with a warning. */
+static void resolve_peak(lw_estimator *e, lw_precision p)
+{
+    const double *pk = e->gpu.peak_flops;
+    double bf16 = pk[LW_PREC_BF16] > 0 ? pk[LW_PREC_BF16] : pk[LW_PREC_FP16];
+    lw_precision want = p, got = LW_PREC_BF16;
+    double peak = bf16;
+    switch (p) {
+    case LW_PREC_FP32:
+        got = pk[LW_PREC_TF32] > 0 ? LW_PREC_TF32 : LW_PREC_FP32;
+        peak = pk[got];
+        break;
+    case LW_PREC_TF32: got = LW_PREC_TF32; peak = pk[got]; break;
+    case LW_PREC_BF16:
+    case LW_PREC_FP16:
+    case LW_PREC_INT4: /* weight-only: dequantised to bf16 for the matmul */
+        break;
+    case LW_PREC_FP8:
+    case LW_PREC_INT8:
+        if (pk[p] > 0) {
+            got = p;
+            peak = pk[p];
+        }
+        break;
+    case LW_PREC_MXFP4:
+    case LW_PREC_FP4:
+        if (pk[LW_PREC_FP4] > 0) {
+            got = LW_PREC_FP4;
+            peak = pk[LW_PREC_FP4];
+        } else if (pk[LW_PREC_FP8] > 0) {
+            got = LW_PREC_FP8;
+            peak = pk[LW_PREC_FP8];
+        }
+        want = LW_PREC_FP4;
+        break;
+    case LW_PREC_COUNT: break;
+    }
+    if (peak <= 0) { /* e.g. fp32 on a part publishing only tensor rates */
+        got = LW_PREC_BF16;
+        peak = bf16;
+    }
+    e->peak[p] = peak;
+    e->peak_prec[p] = got;
+    e->prec_warning[p][0] = '\0';
+    if (want != got && p != LW_PREC_FP32)
+        snprintf(e->prec_warning[p], sizeof e->prec_warning[p],
+                 "%s has no %s tensor cores: compute costed at its %s peak (weights still read at %s size)", e->gpu.id,
+                 lw_precision_name(want), lw_precision_name(got), lw_precision_name(p));
+}
+
+static lw_status need(const lw_catalogue *cat, const char *key, double *out, lw_err *err)
+{
+    const lw_constant *c;
+    if (lw_catalogue_find_constant(cat, key, &c, err) != LW_OK)
+        return lw_fail(err, LW_ERR_NOT_FOUND, "constant '%s' is missing from the catalogue (data/constants/estimate.json)", key);
+    *out = c->value;
+    return LW_OK;
+}
+
+lw_status lw_roofline_prepare(lw_estimator *e, const lw_catalogue *cat, const lw_estimate_opts *o, lw_err *err)
+{
+    const lw_gpu *g = &e->gpu;
+    if (g->memory_bw_bytes_per_s <= 0 || g->tdp_w <= 0 ||
+        (g->peak_flops[LW_PREC_BF16] <= 0 && g->peak_flops[LW_PREC_FP16] <= 0))
+        return lw_fail(err, LW_ERR_UNSUPPORTED,
+                       "GPU '%s' lacks a figure the roofline needs (memory bandwidth, TDP and bf16 peak must be "
+                       "published); add them with --catalogue or use --method profile",
+                       g->id);
+    lw_status st;
+    double z = 0;
+    if ((st = need(cat, "estimate.roofline.allreduce_latency_s", &e->allreduce_latency_s, err)) != LW_OK ||
+        (st = need(cat, "estimate.roofline.activation_bytes", &e->activation_bytes, err)) != LW_OK ||
+        (st = need(cat, "estimate.roofline.band_z", &z, err)) != LW_OK)
+        return st;
+    if (o->coeffs) {
+        e->co = *o->coeffs;
+        e->calibrated = o->coeffs->rows > 0;
+        snprintf(e->coeff_source, sizeof e->coeff_source, "caller-supplied coefficients (%s, %d rows)", e->co.family,
+                 e->co.rows);
+    } else {
+        size_t len = 0;
+        const char *text = o->calibration_json ? o->calibration_json : lw_embedded_data("calibration/roofline.json", &len);
+        if (!text)
+            return lw_fail(err, LW_ERR_NOT_FOUND, "the roofline calibration data/calibration/roofline.json is not built in; "
+                                                  "run 'llmwatt calibrate --output data/calibration/roofline.json' and rebuild");
+        lw_calibration cal;
+        if ((st = lw_calibration_parse(text, &cal, err)) != LW_OK)
+            return st;
+        e->co = lw_calibration_for_gpu(&cal, g, &e->calibrated);
+        if (e->calibrated)
+            snprintf(e->coeff_source, sizeof e->coeff_source,
+                     "fitted to %d calibration rows on '%s' GPUs (data/calibration/roofline.json; llmwatt calibrate)",
+                     e->co.rows, e->co.family);
+        else
+            snprintf(e->coeff_source, sizeof e->coeff_source,
+                     "prior (no calibration rows for architecture '%s'): physics.md MFU/MBU ranges, band from the "
+                     "prior's error over all calibration rows",
+                     g->architecture);
+    }
+    if (!e->calibrated && e->nwarnings < 2)
+        snprintf(e->warnings[e->nwarnings++], sizeof e->warnings[0],
+                 "no calibration for %s (%s): prior coefficients, wider band", g->id, g->architecture);
+    for (int p = 0; p < LW_PREC_COUNT; p++)
+        resolve_peak(e, (lw_precision)p);
+    e->link_bw_dir = g->interconnect_bw_bytes_per_s / 2.0; /* published as bidirectional aggregate */
+    if (e->gpus > 1 && e->link_bw_dir <= 0 && e->nwarnings < 2)
+        snprintf(e->warnings[e->nwarnings++], sizeof e->warnings[0],
+                 "%s publishes no interconnect bandwidth: all-reduce time counts latency only", g->id);
+    e->band_factor = exp(z * e->co.sigma_log);
+    return LW_OK;
+}
+
+/* Time and energy of one phase; returns energy, fills ph. */
+static void phase(const lw_estimator *e, const lw_phase_counts *c, double peak, lw_phase_estimate *ph)
+{
+    const lw_roofline_coeffs *k = &e->co;
+    const double g = e->gpus;
+    ph->flops = c->flops_total;
+    ph->bytes = c->bytes_total;
+    if (c->steps <= 0)
+        return;
+    double t_c = c->flops_total / (g * peak * k->eta_compute);
+    double t_m = c->bytes_total / (g * e->gpu.memory_bw_bytes_per_s * k->eta_memory);
+    double t_comm = 0;
+    if (e->gpus > 1) {
+        /* two all-reduces per layer per step (attention out, FFN out), ring: 2(g-1)/g of the message */
+        double msg = c->tokens / c->steps * e->model.hidden_size * e->activation_bytes;
+        double per = e->allreduce_latency_s + (e->link_bw_dir > 0 ? 2.0 * (g - 1) / g * msg / e->link_bw_dir : 0);
+        t_comm = c->steps * 2.0 * e->model.layers * per;
+    }
+    double t = fmax(t_c, t_m) + t_comm + c->steps * k->step_overhead_s;
+    double idle = e->gpu.idle_w > 0 ? e->gpu.idle_w : k->idle_fraction * e->gpu.tdp_w;
+    double f = fmin(1.0, k->power_k_compute * t_c / t + k->power_k_memory * t_m / t);
+    double p_gpu = fmin(e->gpu.tdp_w, idle + (e->gpu.tdp_w - idle) * f);
+    ph->time_s = t;
+    ph->avg_power_w = g * p_gpu;
+    ph->energy_j = ph->avg_power_w * t;
+    ph->compute_bound = t_c >= t_m && t_c >= t_comm;
+}
+
+lw_status lw_roofline_run(const lw_estimator *e, const lw_workload *w, lw_estimate *out, lw_err *err)
+{
+    lw_accounting a;
+    lw_status st = lw_account(&e->model, w, &a, err);
+    if (st != LW_OK)
+        return st;
+    lw_err fit;
+    if (lw_check_fit(&a, &e->gpu, e->gpus, e->usable_fraction, &fit) != LW_OK) {
+        if (e->opts.strict_memory) {
+            if (err)
+                *err = fit;
+            return fit.status;
+        }
+        lw_estimate_warn(out, fit.msg);
+    }
+    lw_precision p = (unsigned)w->weight_precision < LW_PREC_COUNT ? w->weight_precision : LW_PREC_BF16;
+    if (e->prec_warning[p][0])
+        lw_estimate_warn(out, e->prec_warning[p]);
+    out->compute_precision = e->peak_prec[p];
+    phase(e, &a.prefill, e->peak[p], &out->prefill);
+    phase(e, &a.decode, e->peak[p], &out->decode);
+    lw_estimate_finish(e, w, e->band_factor, out);
+    return LW_OK;
+}

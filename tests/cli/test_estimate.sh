@@ -1,0 +1,86 @@
+# CLI: estimate, validate, calibrate, sweep and their bad-input paths.
+. "$(dirname "$0")/lib.sh"
+DATA=${LW_TEST_DATA:-$(dirname "$0")/../data}
+# fontconfig (used by cairo for plot text) keeps a process-lifetime cache that LeakSanitizer reports
+export LSAN_OPTIONS="suppressions=$DATA/estimate/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+
+run estimate --help;  expect_rc estimate-help 0; expect_out estimate-help-text 'usage: llmwatt estimate'
+run estimate --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --json; expect_rc estimate-json 0
+expect_json estimate-method 'd["method"]' roofline
+expect_json estimate-gpu 'd["gpu"]' h100-sxm
+expect_json estimate-keys 'all(k in d for k in ["model","gpus","batch","prefill_j","decode_j"])' True
+expect_json estimate-band 'd["energy_per_request_j"]["low"] < d["energy_per_request_j"]["expected"] < d["energy_per_request_j"]["high"]' True
+# per token = per request / 500 output tokens; prefill + decode = per request
+expect_json estimate-per-token 'd["energy_per_output_token_j"]["expected"] * 500 / d["energy_per_request_j"]["expected"]' 1 1e-12
+expect_json estimate-sum 'd["prefill_j"] + d["decode_j"]' "$(python3 -c "import json;d=json.load(open('$OUT'));print(d['energy_per_request_j']['expected'])")" 1e-12
+run estimate --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --pue 1.2 --json; expect_rc estimate-pue 0
+expect_json estimate-facility 'd["facility_energy_per_request_j"] / d["energy_per_request_j"]["expected"]' 1.2 1e-12
+run estimate --model llama-3.1-8b --gpu h100 --input 1000 --output 500; expect_rc estimate-table 0
+expect_out estimate-table-total '^total '
+expect_out estimate-table-sources '^sources: fitted to'
+
+# seed 003, 1000 in / 500 out on Llama-3.1-70B: 0.12 Wh prefill + 0.30 Wh decode (estimator-landscape.md section 16)
+run estimate --model llama-3.1-70b --gpu h100 --gpus 2 --input 1000 --output 500 --method llm-bench --json
+expect_rc llm-bench 0
+expect_json llm-bench-wh 'd["energy_per_request_j"]["expected"] / 3600' 0.42 0.05
+expect_json llm-bench-warns 'any("one GPU" in w for w in d["warnings"])' True
+# seed 001 o1 on H100, 1024 in / 256 out, quadratic: 206.83 + 585.80 J (tests/unit/test_seed_methods.c)
+run estimate --catalogue "$DATA/estimate/seed_profiles.json" --model o1 --gpu h100 --gpus 2 --input 1024 --output 256 --method profile --json
+expect_rc profile-o1 0
+expect_json profile-o1-total 'd["energy_per_request_j"]["expected"]' 792.63 1e-4
+
+# bad input: message and exit code
+run estimate --model llama-3.1-70b --gpu h100 --input 1000 --output 500
+expect_rc does-not-fit 5; expect_err does-not-fit-msg 'does not fit: .* use --gpus 2 or more'
+run estimate --model llama-3.1-8b --gpu h100 --input 10 --output 10 --gpus 0
+expect_rc zero-gpus 2; expect_err zero-gpus-msg '--gpus must be between 1'
+run estimate --model llama-3.1-8b --gpu h100 --input 10 --output 10 --batch 0
+expect_rc batch-zero 2; expect_err batch-zero-msg '--batch must be between 1'
+run estimate --model llama-3.1-8b --gpu a100 --input 10 --output 10 --precision fp8 --json
+expect_rc fp8-on-a100 0; expect_json fp8-on-a100-warning 'any("no fp8 tensor cores" in w for w in d["warnings"])' True
+run estimate --model llama-3.1-8b --gpu h100 --input 10 --output 10 --method magic
+expect_rc bad-method 2; expect_err bad-method-msg "unknown method 'magic'"
+run estimate --model llama-3.1-8b --gpu h100 --input 10
+expect_rc missing-output 2; expect_err missing-output-msg 'missing --input and/or --output'
+run estimate --model llama-3.1-8b --input 10 --output 10
+expect_rc missing-gpu 2; expect_err missing-gpu-msg 'missing --gpu'
+run estimate --model llama-3.1-8b --gpu h100 --input 10 --output 10 --attention cubic
+expect_rc bad-attention 2; expect_err bad-attention-msg '--attention expects quadratic or linear'
+run estimate --model llama-3.1-8b --gpu h100 --input 10 --output 10 --pue 0.5
+expect_rc bad-pue 2
+
+# validate: the shipped points, roofline on GPU-only rows
+run validate --method roofline --json; expect_rc validate 0
+expect_json validate-rows 'd["roofline"]["gpu_only"]["rows"]' 29
+expect_json validate-inside 'd["roofline"]["gpu_only"]["inside_band_share"] >= 0.8' True
+expect_json validate-median 'd["roofline"]["gpu_only"]["median_abs_pct"] <= 25' True
+run validate --method roofline --leave-out gpu; expect_rc validate-leave-out 0; expect_out validate-leave-out-text 'leave-one-gpu-out'
+run validate /nonexistent.csv; expect_rc validate-missing-file 4; expect_err validate-missing-file-msg "cannot open '/nonexistent.csv'"
+run validate --leave-out family; expect_rc validate-bad-leave-out 2
+printf 'row_id,model\n1,x\n' >"$TMP/bad.csv"
+run validate "$TMP/bad.csv"; expect_rc validate-bad-csv 4; expect_err validate-bad-csv-msg "missing column"
+
+# calibrate: deterministic, writes the file atomically, and the shipped file matches a refit
+run calibrate --output "$TMP/r1.json" --date 2026-01-01; expect_rc calibrate 0
+run calibrate --json --date 2026-01-01; expect_rc calibrate-json 0
+if cmp -s "$OUT" <(cat "$TMP/r1.json"); then ok calibrate-deterministic; else bad calibrate-deterministic "stdout differs from --output"; fi
+expect_json calibrate-families 'len(d["families"]) >= 2' True
+run calibrate --output /nonexistent-dir/x.json; expect_rc calibrate-bad-output 4; expect_err calibrate-bad-output-msg "cannot write"
+run calibrate --date 2026-13-01; expect_rc calibrate-bad-date 2
+
+# sweep
+run sweep --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --batch 1..16*2 --csv; expect_rc sweep-csv 0
+if [ "$(grep -c ',ok$' "$OUT")" -eq 5 ]; then ok sweep-rows; else bad sweep-rows "expected 5 rows: $(cat "$OUT")"; fi
+run sweep --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --batch 1,8,64 --plot "$TMP/s.png"; expect_rc sweep-plot 0
+if [ "$(head -c 4 "$TMP/s.png" | od -An -c | tr -d ' ')" = "211PNG" ]; then ok sweep-png; else bad sweep-png "not a PNG"; fi
+run sweep --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --precision bf16,fp8 --plot "$TMP/p.svg"; expect_rc sweep-svg 0
+if grep -q '<svg' "$TMP/p.svg"; then ok sweep-svg-file; else bad sweep-svg-file "no svg"; fi
+run sweep --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --batch 1..8*2 --plot "$TMP/x.pdf"
+expect_rc sweep-bad-plot 2; expect_err sweep-bad-plot-msg 'must end in .svg or .png'
+run sweep --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --batch 1..8
+expect_rc sweep-bad-range 2; expect_err sweep-bad-range-msg 'a range needs a step'
+run sweep --model llama-3.1-8b --gpu h100 --input 1,2 --output 500 --batch 1..8*2
+expect_rc sweep-two-lists 2; expect_err sweep-two-lists-msg 'one input at a time'
+run sweep --model llama-3.1-70b --gpu h100 --input 1000 --output 500 --gpus 1,2,4 --csv; expect_rc sweep-gpus 0
+expect_out sweep-gpus-nofit '^1,.*does not fit'
+finish

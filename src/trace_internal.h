@@ -22,8 +22,17 @@ typedef struct lw_trace_layout {
     int64_t unit_ns;                /* nanoseconds per unit of a numeric timestamp */
 } lw_trace_layout;
 
-/* One parsed row. The model name points into the input or into model_buf (unescaped). */
+/* The last date-time's "YYYY-MM-DD HH:MM" and its seconds: rows of one minute share it. */
+typedef struct lw_trace_tcache {
+    char prefix[16];
+    int64_t base_s;
+    bool valid;
+} lw_trace_tcache;
+
+/* One parsed row. The model name points into the input or into model_buf (unescaped). Kept
+ * from row to row by each thread (tcache). */
 typedef struct lw_trace_rec {
+    lw_trace_tcache tcache;
     bool has_time;
     int64_t time_ns;
     double tok[3];                  /* input, output, reasoning */
@@ -41,8 +50,8 @@ lw_status lw_trace_layout_detect(const lw_trace_opts *o, const char *data, size_
  * row with the reason in msg. */
 int lw_trace_parse_line(const lw_trace_layout *L, const char *p, size_t len, lw_trace_rec *r, char *msg, size_t msgn);
 
-/* Timestamp with an integer unit (1e9 for seconds). */
-bool lw_trace_time_ns(const char *s, size_t len, int64_t unit_ns, int64_t *ns);
+/* Timestamp with an integer unit (1e9 for seconds); tc may be NULL. */
+bool lw_trace_time_ns(const char *s, size_t len, int64_t unit_ns, int64_t *ns, lw_trace_tcache *tc);
 
 /* ---- growable text buffer (per-request output) ---- */
 typedef struct lw_tbuf {
@@ -99,7 +108,7 @@ bool lw_winmap_merge(lw_winmap *dst, const lw_winmap *src);
 void lw_winmap_free(lw_winmap *m);
 
 /* Smallest whole B >= 1 with rate_per_s * T(B) <= B, T(B) the prefill + decode time of w at
- * batch B; stops at max_batch (*saturated). */
+ * batch B; stops at max_batch or at the largest batch that fits in memory (*saturated). */
 lw_status lw_trace_solve_batch(const lw_estimator *e, lw_workload w, double rate_per_s, int max_batch, int *batch,
                                bool *saturated, lw_err *err);
 

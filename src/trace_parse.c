@@ -110,17 +110,43 @@ static bool digits(const char *s, int n, int *out)
     return true;
 }
 
-static bool parse_datetime(const char *s, size_t n, int64_t *ns)
+/* "YYYY-MM-DD HH:MM" -> seconds since the epoch (validated). */
+static bool parse_minute(const char *s, int64_t *secs)
 {
     static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y, mo, d, h, mi, sec = 0;
-    if (n < 16 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' || !digits(s + 8, 2, &d) ||
+    int y, mo, d, h, mi;
+    if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' || !digits(s + 8, 2, &d) ||
         (s[10] != ' ' && s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2, &h) || s[13] != ':' ||
         !digits(s + 14, 2, &mi))
         return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1678 || y > 2261 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap) || h > 23 ||
+        mi > 59)
+        return false;
+    *secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60;
+    return true;
+}
+
+static bool parse_datetime(const char *s, size_t n, int64_t *ns, lw_trace_tcache *tc)
+{
+    int64_t base;
+    if (n < 16)
+        return false;
+    if (tc && tc->valid && memcmp(s, tc->prefix, 16) == 0) {
+        base = tc->base_s;
+    } else {
+        if (!parse_minute(s, &base))
+            return false;
+        if (tc) {
+            memcpy(tc->prefix, s, 16);
+            tc->base_s = base;
+            tc->valid = true;
+        }
+    }
+    int sec = 0;
     size_t i = 16;
     if (i < n && s[i] == ':') {
-        if (i + 3 > n || !digits(s + i + 1, 2, &sec))
+        if (i + 3 > n || !digits(s + i + 1, 2, &sec) || sec > 60)
             return false;
         i += 3;
     }
@@ -155,22 +181,17 @@ static bool parse_datetime(const char *s, size_t n, int64_t *ns)
     }
     if (i != n)
         return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (y < 1678 || y > 2261 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap) || h > 23 ||
-        mi > 59 || sec > 60)
-        return false;
-    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset_s;
-    *ns = secs * 1000000000 + frac;
+    *ns = (base + sec - offset_s) * 1000000000 + frac;
     return true;
 }
 
-bool lw_trace_time_ns(const char *s, size_t n, int64_t unit_ns, int64_t *ns)
+bool lw_trace_time_ns(const char *s, size_t n, int64_t unit_ns, int64_t *ns, lw_trace_tcache *tc)
 {
     trim(&s, &n);
     if (n == 0 || unit_ns < 1)
         return false;
     if (n >= 10 && s[4] == '-')
-        return parse_datetime(s, n, ns);
+        return parse_datetime(s, n, ns, tc);
     size_t i = 0;
     int64_t ip = 0;
     while (i < n && (unsigned)(s[i] - '0') < 10) {
@@ -218,7 +239,7 @@ bool lw_trace_parse_time(const char *s, size_t len, double unit_s, int64_t *ns)
     double u = unit_s * 1e9;
     if (!(u >= 1 && u <= 1e9))
         return false;
-    return lw_trace_time_ns(s, len, (int64_t)llround(u), ns);
+    return lw_trace_time_ns(s, len, (int64_t)llround(u), ns, NULL);
 }
 
 /* ---------- field splitting ---------- */
@@ -527,7 +548,7 @@ int lw_trace_parse_line(const lw_trace_layout *L, const char *p, size_t len, lw_
             return -1;
         }
         if (i == LW_TRACE_COL_TIMESTAMP) {
-            if (!lw_trace_time_ns(s->p, s->n, L->unit_ns, &r->time_ns)) {
+            if (!lw_trace_time_ns(s->p, s->n, L->unit_ns, &r->time_ns, &r->tcache)) {
                 size_t n = s->n;
                 const char *q = s->p;
                 trim(&q, &n);

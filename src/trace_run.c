@@ -21,7 +21,7 @@
 #include "trace_internal.h"
 #include "util.h"
 
-#define CACHE_BITS 17
+#define CACHE_BITS 15
 #define JOBS_PER_THREAD 4
 
 typedef struct tmodel {
@@ -59,13 +59,15 @@ typedef struct job {
     char fatal_msg[400];
 } job;
 
+/* Estimate cache entry (48 bytes): key = model, tokens and batch. */
 typedef struct centry {
     uint32_t in, out, rsn, batch;
-    int32_t model; /* -1: empty */
-    uint32_t warned;
-    double e[3];
-    char txt[2][24]; /* preformatted energy and J/output token (per-request output only) */
+    int32_t model;   /* -1: empty */
+    uint32_t warned; /* the estimate carried a warning */
+    double e[3];     /* energy per request: expected, low, high */
 } centry;
+
+typedef char ctext[2][24]; /* preformatted energy and J per output token (per-request output) */
 
 struct engine;
 
@@ -73,6 +75,9 @@ typedef struct worker {
     struct engine *E;
     pthread_t th;
     centry *cache;
+    ctext *text;
+    ctext scratch_text;
+    lw_trace_rec rec;
     uint64_t *hist;
     double emin, emax;
     lw_winmap wins;
@@ -92,7 +97,8 @@ typedef struct engine {
     size_t len;
     tmodel models[LW_TRACE_MAX_MODELS];
     atomic_int nmodels;
-    lw_estimator *est[LW_TRACE_MAX_MODELS];
+    lw_estimator *est[LW_TRACE_MAX_MODELS];       /* as `llmwatt estimate`: fails when it does not fit */
+    lw_estimator *est_loose[LW_TRACE_MAX_MODELS]; /* estimated batch: rows of a mixed batch (below) */
     const lw_model_arch *est_arch[LW_TRACE_MAX_MODELS];
     int nest;
     pthread_mutex_t mu;
@@ -125,6 +131,17 @@ static lw_status add_estimator(engine *E, const lw_model_arch *arch, int *idx, l
     lw_status st = lw_estimator_new(E->cat, arch, E->o->gpu, &E->o->estimate, &E->est[E->nest], err);
     if (st != LW_OK)
         return st;
+    if (E->o->batch == 0) {
+        /* The window's batch was sized so that B mean requests fit; a longer request shares that
+         * batch with shorter ones, so its row is not held to B copies of itself fitting. */
+        lw_estimate_opts lo = E->o->estimate;
+        lo.strict_memory = false;
+        st = lw_estimator_new(E->cat, arch, E->o->gpu, &lo, &E->est_loose[E->nest], err);
+        if (st != LW_OK) {
+            lw_estimator_free(E->est[E->nest]);
+            return st;
+        }
+    }
     E->est_arch[E->nest] = arch;
     *idx = E->nest++;
     return LW_OK;
@@ -236,16 +253,21 @@ static void note_warning(worker *w, const lw_estimate *est)
 static bool small_whole(double v) { return v >= 0 && v <= 4294967295.0 && v == (double)(uint32_t)v; }
 
 /* Energy of one row at the given batch, through the cache. */
-static const centry *row_energy(worker *w, int mi, const double tok[3], int batch, centry *scratch, lw_err *err)
+static const centry *row_energy(worker *w, int mi, const double tok[3], int batch, centry *scratch,
+                                char (**text)[24], lw_err *err)
 {
     engine *E = w->E;
     bool cacheable = small_whole(tok[0]) && small_whole(tok[1]) && small_whole(tok[2]);
     centry *c = scratch;
+    *text = w->scratch_text;
     if (cacheable) {
         uint32_t in = (uint32_t)tok[0], out = (uint32_t)tok[1], rsn = (uint32_t)tok[2];
         uint64_t h = (uint64_t)in * 0x9E3779B97F4A7C15ULL ^ (uint64_t)out * 0xC2B2AE3D27D4EB4FULL ^
                      (uint64_t)rsn * 0x165667B19E3779F9ULL ^ ((uint64_t)batch << 20 | (uint64_t)mi) * 0xD6E8FEB86659FD93ULL;
-        c = &w->cache[(h ^ (h >> 31)) >> (64 - CACHE_BITS)];
+        size_t slot = (size_t)((h ^ (h >> 31)) >> (64 - CACHE_BITS));
+        c = &w->cache[slot];
+        if (w->text)
+            *text = w->text[slot];
         if (c->model == mi && c->in == in && c->out == out && c->rsn == rsn && c->batch == (uint32_t)batch) {
             w->hits++;
             return c;
@@ -264,7 +286,8 @@ static const centry *row_energy(worker *w, int mi, const double tok[3], int batc
     wl.batch = batch;
     lw_estimate est;
     w->calls++;
-    if (lw_estimator_run(E->est[m->est], &wl, &est, err) != LW_OK)
+    const lw_estimator *e = E->o->batch == 0 ? E->est_loose[m->est] : E->est[m->est];
+    if (lw_estimator_run(e, &wl, &est, err) != LW_OK)
         return NULL;
     c->e[0] = est.energy_per_request_j.expected;
     c->e[1] = est.energy_per_request_j.low;
@@ -273,7 +296,7 @@ static const centry *row_energy(worker *w, int mi, const double tok[3], int batc
     if (est.nwarnings)
         note_warning(w, &est);
     if (E->o->per_request != LW_TRACE_OUT_NONE)
-        lw_trace_out_numbers(c->e[0], tok[1], c->txt[0], c->txt[1]);
+        lw_trace_out_numbers(c->e[0], tok[1], (*text)[0], (*text)[1]);
     c->model = mi;
     return c;
 }
@@ -323,9 +346,10 @@ static bool do_row(worker *w, job *j, const char *p, size_t n, uint64_t rel)
 {
     engine *E = w->E;
     const lw_trace_opts *o = E->o;
-    lw_trace_rec r;
+    lw_trace_rec *rp = &w->rec;
     char msg[300];
-    int k = lw_trace_parse_line(&E->L, p, n, &r, msg, sizeof msg);
+    int k = lw_trace_parse_line(&E->L, p, n, rp, msg, sizeof msg);
+#define r (*rp)
     if (k == 0)
         return true;
     lw_status st = LW_OK;
@@ -373,7 +397,8 @@ static bool do_row(worker *w, job *j, const char *p, size_t n, uint64_t rel)
     }
     centry scratch;
     lw_err err;
-    const centry *c = row_energy(w, mi, r.tok, batch, &scratch, &err);
+    char(*text)[24];
+    const centry *c = row_energy(w, mi, r.tok, batch, &scratch, &text, &err);
     if (!c) {
         job_fatal(E, j, rel, err.status, err.msg);
         return false;
@@ -400,13 +425,14 @@ static bool do_row(worker *w, job *j, const char *p, size_t n, uint64_t rel)
     if (o->per_request != LW_TRACE_OUT_NONE) {
         const tmodel *m = &E->models[mi];
         const char *mn = m->len ? m->name : m->arch->name;
-        lw_trace_out_row(&j->out, o->per_request, j->first_line + rel, &r, mn, strlen(mn), batch, c->txt[0], c->txt[1]);
+        lw_trace_out_row(&j->out, o->per_request, j->first_line + rel, rp, mn, strlen(mn), batch, text[0], text[1]);
         if (j->out.oom) {
             job_fatal(E, j, rel, LW_ERR_NO_MEMORY, "out of memory buffering per-request output");
             return false;
         }
     }
     return true;
+#undef r
 }
 
 static void run_job(worker *w, job *j)
@@ -749,6 +775,7 @@ static void engine_free(engine *E)
     if (E->workers) {
         for (int t = 0; t < E->nthreads; t++) {
             free(E->workers[t].cache);
+            free(E->workers[t].text);
             free(E->workers[t].hist);
             lw_winmap_free(&E->workers[t].wins);
         }
@@ -760,8 +787,10 @@ static void engine_free(engine *E)
         free(E->jobs);
     }
     lw_winmap_free(&E->windows);
-    for (int i = 0; i < E->nest; i++)
+    for (int i = 0; i < E->nest; i++) {
         lw_estimator_free(E->est[i]);
+        lw_estimator_free(E->est_loose[i]);
+    }
     pthread_mutex_destroy(&E->mu);
     pthread_mutex_destroy(&E->gate_mu);
     pthread_cond_destroy(&E->gate_cv);
@@ -780,7 +809,9 @@ static lw_status start_threads(engine *E, lw_err *err)
         w->E = E;
         w->cache = malloc(sizeof *w->cache << CACHE_BITS);
         w->hist = calloc(LW_HIST_BUCKETS, sizeof *w->hist);
-        if (!w->cache || !w->hist)
+        if (E->o->per_request != LW_TRACE_OUT_NONE)
+            w->text = malloc(sizeof *w->text << CACHE_BITS);
+        if (!w->cache || !w->hist || (E->o->per_request != LW_TRACE_OUT_NONE && !w->text))
             return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory for the estimate cache");
         for (size_t i = 0; i < (size_t)1 << CACHE_BITS; i++)
             w->cache[i].model = -1;

@@ -108,9 +108,31 @@ static lw_status request_time(const lw_estimator *e, lw_workload w, int batch, d
     lw_status st = lw_estimator_run(e, &w, &est, err);
     if (st != LW_OK)
         return st;
-    *t = est.prefill.time_s + est.decode.time_s;
+    *t = est.time_s;
     if (!(*t >= 0) || !isfinite(*t))
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "the estimator gave a request time of %g s at batch %d", *t, batch);
+    return LW_OK;
+}
+
+/* Largest batch in [lo, hi] whose estimate fits in memory, lo known to fit (hi does not). */
+static lw_status largest_fitting(const lw_estimator *e, lw_workload w, int lo, int hi, int *out, lw_err *err)
+{
+    while (hi - lo > 1) {
+        int mid = lo + (hi - lo) / 2;
+        double t;
+        lw_err e2;
+        lw_status st = request_time(e, w, mid, &t, &e2);
+        if (st == LW_OK)
+            lo = mid;
+        else if (st == LW_ERR_INFEASIBLE)
+            hi = mid;
+        else {
+            if (err)
+                *err = e2;
+            return st;
+        }
+    }
+    *out = lo;
     return LW_OK;
 }
 
@@ -119,14 +141,25 @@ lw_status lw_trace_solve_batch(const lw_estimator *e, lw_workload w, double rate
 {
     /* B <- max(B + 1, ceil(lambda T(B))) from B = 1 until lambda T(B) <= B. With T
      * non-decreasing in B this never passes the smallest solution B*: for B < B*,
-     * lambda T(B) <= lambda T(B*) <= B*, so each step lands at or below B*. */
-    int b = 1;
+     * lambda T(B) <= lambda T(B*) <= B*, so each step lands at or below B*.
+     * A batch whose KV cache does not fit (estimator: LW_ERR_INFEASIBLE) caps B at the
+     * largest one that fits, found by bisection, like max_batch caps it. */
+    int b = 1, fits = 0;
     *saturated = false;
     for (;;) {
         double t;
-        lw_status st = request_time(e, w, b, &t, err);
-        if (st != LW_OK)
+        lw_err e2;
+        lw_status st = request_time(e, w, b, &t, &e2);
+        if (st == LW_ERR_INFEASIBLE && fits > 0) {
+            *saturated = true;
+            return largest_fitting(e, w, fits, b, batch, err);
+        }
+        if (st != LW_OK) {
+            if (err)
+                *err = e2;
             return st;
+        }
+        fits = b;
         double need = rate_per_s * t;
         if (need <= (double)b) {
             *batch = b;

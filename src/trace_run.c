@@ -292,8 +292,10 @@ static const centry *row_energy(worker *w, int mi, const double tok[3], int batc
     c->e[0] = est.energy_per_request_j.expected;
     c->e[1] = est.energy_per_request_j.low;
     c->e[2] = est.energy_per_request_j.high;
-    c->warned = est.nwarnings > 0;
-    if (est.nwarnings)
+    /* Estimated batch: the loose estimator's only row-specific warning is the memory check
+     * it was told to skip; the configuration's warnings are taken from the window solve. */
+    c->warned = E->o->batch > 0 && est.nwarnings > 0;
+    if (c->warned)
         note_warning(w, &est);
     if (E->o->per_request != LW_TRACE_OUT_NONE)
         lw_trace_out_numbers(c->e[0], tok[1], (*text)[0], (*text)[1]);
@@ -656,9 +658,14 @@ static lw_status solve_windows(engine *E, lw_trace_summary *S, lw_err *err)
         lw_err e2;
         lw_status st = lw_trace_solve_batch(E->est[m->est], w, (double)wn->n / win_s, E->o->max_batch, &wn->batch,
                                             &wn->saturated, &e2);
+        lw_estimate est;
+        w.batch = wn->batch;
+        if (st == LW_OK)
+            st = lw_estimator_run(E->est[m->est], &w, &est, &e2);
         if (st != LW_OK)
             return lw_fail(err, st, "'%s': concurrency window at %g s, model '%s': %s", E->path,
                            (double)wn->window * win_s, m->len ? m->name : m->arch->name, e2.msg);
+        note_warning(&E->workers[0], &est);
     }
     S->windows = E->windows.n;
     return LW_OK;

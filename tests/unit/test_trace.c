@@ -105,8 +105,10 @@ static void test_fixed_batch_equals_estimate(void **state)
         assert_int_equal(f->S.requests, 8);
         assert_int_equal(f->S.bad_rows, 0);
         assert_int_equal(f->S.lines, 9);
-        assert_rel(f->S.input_tokens, 23992, 0); /* 4808+3180+110+7502+1024+2048+512+4808 */
-        assert_rel(f->S.output_tokens, 899, 0);  /* 10+8+27+12+256+64+512+10 */
+        assert_rel(in, 23992, 0); /* 4808+3180+110+7502+1024+2048+512+4808 */
+        assert_rel(out, 899, 0);  /* 10+8+27+12+256+64+512+10 */
+        assert_rel(f->S.input_tokens, in, 0);
+        assert_rel(f->S.output_tokens, out, 0);
         assert_rel(f->S.energy_j, expect, 1e-12);
         assert_false(f->S.estimated_batch);
         assert_int_equal(f->S.models[0].batch_min, batch);

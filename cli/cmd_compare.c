@@ -1,11 +1,248 @@
-/* Placeholder until the compare subcommand lands (replaced by its issue's branch). */
+/* llmwatt compare: tokens/J of a current run against a baseline; exit 1 on regression
+ * (seed 004's PowerEfficiencyRegression: current / baseline < 0.9). Run specs in docs/history.md. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "commands.h"
 #include "common.h"
+#include "llmwatt/history.h"
+
+static const char *usage_text =
+    "usage: llmwatt compare --baseline RUN --current RUN [--threshold 0.9] [--json]\n\n"
+    "Compares tokens per joule: ratio = current / baseline. Exit 1 when the ratio is below the\n"
+    "threshold (seed 004 PowerEfficiencyRegression: < 0.9, a 10% drop), 0 otherwise.\n"
+    "RUN is a measurement (or estimate) JSON file, or a history query DB:FILTERS[@WHEN]:\n"
+    "  runs.db:workload=gpt8b              latest valid run of workload gpt8b\n"
+    "  runs.db:workload=gpt8b,precision=fp8,batch=16\n"
+    "  runs.db:workload=gpt8b@-7d          latest valid run at least 7 days before WHEN's base\n"
+    "  runs.db:workload=gpt8b@2026-11-14   latest valid run on or before that day\n"
+    "  runs.db:id=42                       run #42\n"
+    "Filter keys: workload, model, gpu, precision, batch, id, kind (measurement|estimate),\n"
+    "valid (only, the default, or any). A relative @WHEN in --baseline counts back from the\n"
+    "current run's start time (\"same workload, 7 days earlier\"); in --current, from now.\n";
+
+static const char *cmd = "compare";
+
+typedef struct resolved {
+    lw_run run;
+    char label[1100];
+} resolved;
+
+static bool is_sqlite(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    char head[16] = {0};
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return n == 16 && memcmp(head, "SQLite format 3", 16) == 0;
+}
+
+static bool is_file(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static int parse_filters(const char *opt, char *q, lw_history_filter *f, bool *any_valid)
+{
+    char *save = NULL;
+    for (char *kv = strtok_r(q, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq || eq == kv || eq[1] == '\0')
+            return cli_usage(cmd, "--%s: filter '%s' is not KEY=VALUE", opt, kv);
+        *eq = '\0';
+        const char *k = kv, *v = eq + 1;
+        int num;
+        if (strcmp(k, "workload") == 0)
+            f->workload = v;
+        else if (strcmp(k, "model") == 0)
+            f->model = v;
+        else if (strcmp(k, "gpu") == 0)
+            f->gpu = v;
+        else if (strcmp(k, "precision") == 0)
+            f->precision = v;
+        else if (strcmp(k, "batch") == 0) {
+            if (!cli_int(cmd, "batch", v, 1, 1000000, &num))
+                return EXIT_USAGE;
+            f->batch = num;
+        } else if (strcmp(k, "id") == 0) {
+            if (!cli_int(cmd, "id", v, 1, 2147483647, &num))
+                return EXIT_USAGE;
+            f->id = num;
+        } else if (strcmp(k, "kind") == 0 && (strcmp(v, "measurement") == 0 || strcmp(v, "estimate") == 0))
+            f->kind = strcmp(v, "estimate") == 0 ? LW_RUN_ESTIMATE : LW_RUN_MEASUREMENT;
+        else if (strcmp(k, "valid") == 0 && (strcmp(v, "only") == 0 || strcmp(v, "any") == 0))
+            *any_valid = strcmp(v, "any") == 0;
+        else
+            return cli_usage(cmd, "--%s: unknown filter '%s=%s' (keys: workload, model, gpu, precision, batch, id, kind, valid)",
+                             opt, k, v);
+    }
+    return EXIT_OK;
+}
+
+/* Resolves a RUN spec. base_ns: the time a relative @WHEN counts back from. */
+static int resolve(const char *opt, const char *spec, long long base_ns, resolved *out)
+{
+    lw_err err;
+    if (is_file(spec) && !is_sqlite(spec)) {
+        if (lw_run_load(spec, &out->run, NULL, &err) != LW_OK) {
+            cli_error(cmd, "--%s: %s", opt, err.msg);
+            return cli_exit_code(err.status);
+        }
+        snprintf(out->label, sizeof out->label, "%s", spec);
+        return EXIT_OK;
+    }
+    if (is_file(spec))
+        return cli_usage(cmd, "--%s %s is a history database: add a query, e.g. %s:workload=gpt8b", opt, spec, spec);
+    /* DB:QUERY: the longest prefix before a ':' that is an existing file */
+    char buf[1024];
+    if (strlen(spec) >= sizeof buf)
+        return cli_usage(cmd, "--%s is too long", opt);
+    const char *colon = NULL;
+    for (const char *c = strchr(spec, ':'); c; c = strchr(c + 1, ':')) {
+        snprintf(buf, sizeof buf, "%.*s", (int)(c - spec), spec);
+        if (is_file(buf))
+            colon = c;
+    }
+    if (!colon) {
+        cli_error(cmd, "--%s: '%s' is neither a file nor DB:QUERY with an existing database", opt, spec);
+        return EXIT_NOT_FOUND;
+    }
+    char db[1024], query[1024];
+    snprintf(db, sizeof db, "%.*s", (int)(colon - spec), spec);
+    snprintf(query, sizeof query, "%s", colon + 1);
+    lw_history_filter f = lw_history_filter_all();
+    bool any_valid = false;
+    char *at = strrchr(query, '@');
+    const char *when = NULL;
+    if (at) {
+        *at = '\0';
+        when = at + 1;
+        if (lw_time_parse(when, base_ns, true, &f.until_ns, &err) != LW_OK)
+            return cli_usage(cmd, "--%s: @%s", opt, err.msg);
+    }
+    if (!query[0])
+        return cli_usage(cmd, "--%s: empty query after '%s:' (e.g. workload=gpt8b)", opt, db);
+    char qcopy[1024];
+    snprintf(qcopy, sizeof qcopy, "%s", query);
+    int rc = parse_filters(opt, qcopy, &f, &any_valid);
+    if (rc)
+        return rc;
+    f.valid_only = !any_valid;
+    f.newest_first = true;
+    f.limit = 1;
+    lw_history *h;
+    if (lw_history_open(db, LW_HISTORY_READ, &h, &err) != LW_OK) {
+        cli_error(cmd, "--%s: %s", opt, err.msg);
+        return cli_exit_code(err.status);
+    }
+    lw_run *runs = NULL;
+    size_t n = 0;
+    if (lw_history_query(h, &f, &runs, &n, &err) != LW_OK) {
+        lw_history_close(h);
+        cli_error(cmd, "--%s: %s", opt, err.msg);
+        return cli_exit_code(err.status);
+    }
+    lw_history_close(h);
+    if (n == 0) {
+        char t[32];
+        free(runs);
+        cli_error(cmd, "--%s: no %sruns in '%s' match '%s'%s%s", opt, any_valid ? "" : "valid ", db, query,
+                  when ? " on or before " : "", when ? lw_time_format(f.until_ns, t, sizeof t) : "");
+        return EXIT_NOT_FOUND;
+    }
+    out->run = runs[0];
+    free(runs);
+    snprintf(out->label, sizeof out->label, "%s #%lld", db, out->run.id);
+    return EXIT_OK;
+}
+
+static json_t *side_json(const resolved *r)
+{
+    char t[32];
+    json_t *o = json_object();
+    json_object_set_new(o, "source", json_string(r->label));
+    json_object_set_new(o, "time", json_string(lw_time_format(r->run.time_ns, t, sizeof t)));
+    json_object_set_new(o, "workload", json_string(r->run.workload));
+    json_object_set_new(o, "precision", json_string(r->run.precision));
+    json_object_set_new(o, "batch", json_integer(r->run.batch));
+    json_object_set_new(o, "tokens_per_j", json_real(r->run.tokens_per_j));
+    json_object_set_new(o, "valid", r->run.valid < 0 ? json_null() : json_boolean(r->run.valid));
+    return o;
+}
+
+static void print_side(const char *name, const resolved *r)
+{
+    char t[32];
+    printf("%-9s %s: %s %s batch %d, %s, %.4g tokens/J%s\n", name, r->label, r->run.workload[0] ? r->run.workload : "-",
+           r->run.precision[0] ? r->run.precision : "-", r->run.batch, lw_time_format(r->run.time_ns, t, sizeof t),
+           r->run.tokens_per_j, r->run.valid == 0 ? " (INVALID measurement)" : "");
+}
 
 int cmd_compare(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    cli_error("compare", "not built yet");
-    return EXIT_INTERNAL;
+    enum { O_HELP = 256, O_JSON, O_BASE, O_CUR, O_THR };
+    static const cli_opt opts[] = {{"help", false, O_HELP},     {"json", false, O_JSON}, {"baseline", true, O_BASE},
+                                   {"current", true, O_CUR},    {"threshold", true, O_THR}, {NULL, false, 0}};
+    const char *base = NULL, *cur = NULL, *v;
+    double thr = 0.9;
+    bool json = false;
+    int i = 1, id;
+    while ((id = cli_getopt(cmd, argc, argv, opts, &i, &v)) > 0) {
+        switch (id) {
+        case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
+        case O_JSON: json = true; break;
+        case O_BASE: base = v; break;
+        case O_CUR: cur = v; break;
+        case O_THR:
+            if (!cli_number(cmd, "threshold", v, 1e-6, 10, &thr))
+                return EXIT_USAGE;
+            break;
+        }
+    }
+    if (id < 0)
+        return EXIT_USAGE;
+    if (i < argc)
+        return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
+    if (!base || !cur)
+        return cli_usage(cmd, "give both --baseline RUN and --current RUN");
+    resolved a, b;
+    int rc = resolve("current", cur, lw_time_now_ns(), &b);
+    if (rc)
+        return rc;
+    if ((rc = resolve("baseline", base, b.run.time_ns ? b.run.time_ns : lw_time_now_ns(), &a)))
+        return rc;
+    const resolved *sides[2] = {&a, &b};
+    for (int k = 0; k < 2; k++)
+        if (!isfinite(sides[k]->run.tokens_per_j) || sides[k]->run.tokens_per_j <= 0) {
+            cli_error(cmd, "--%s %s has no tokens_per_j (measured without a token count: use 'measure --tokens N')",
+                      k ? "current" : "baseline", sides[k]->label);
+            return EXIT_INPUT;
+        }
+    double ratio = b.run.tokens_per_j / a.run.tokens_per_j;
+    bool regression = ratio < thr;
+    if (json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "baseline", side_json(&a));
+        json_object_set_new(o, "current", side_json(&b));
+        json_object_set_new(o, "ratio", json_real(ratio));
+        json_object_set_new(o, "threshold", json_real(thr));
+        json_object_set_new(o, "regression", json_boolean(regression));
+        rc = cli_print_json(o);
+        return rc ? rc : regression ? EXIT_FAIL : EXIT_OK;
+    }
+    print_side("baseline", &a);
+    print_side("current", &b);
+    if (strcmp(a.run.workload, b.run.workload) != 0 || strcmp(a.run.precision, b.run.precision) != 0 || a.run.batch != b.run.batch)
+        printf("note: the runs differ in workload, precision or batch; add filters (precision=, batch=) to compare like with like\n");
+    printf("ratio current/baseline: %.4f (threshold %.3g): %s", ratio, thr, regression ? "REGRESSION" : "OK");
+    if (regression)
+        printf(", tokens/J dropped %.1f%% (seed 004 PowerEfficiencyRegression)", (1 - ratio) * 100);
+    printf("\n");
+    return regression ? EXIT_FAIL : EXIT_OK;
 }

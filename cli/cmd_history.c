@@ -1,11 +1,229 @@
-/* Placeholder until the history subcommand lands (replaced by its issue's branch). */
+/* llmwatt history: record runs into a SQLite history and list them (docs/history.md). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "commands.h"
 #include "common.h"
+#include "llmwatt/history.h"
+
+static const char *usage_text =
+    "usage: llmwatt history DB [--workload W] [--model M] [--precision P] [--batch B]\n"
+    "                          [--since DATE] [--until DATE] [--kind measurement|estimate]\n"
+    "                          [--valid-only] [--limit N] [--json]\n"
+    "       llmwatt history record DB FILE.json...\n"
+    "       llmwatt history show DB ID\n\n"
+    "Lists the runs recorded in a history database (oldest first), records measurement or\n"
+    "estimate JSON files into it (created if absent; all files or none), or prints one run's\n"
+    "stored JSON. DATE: YYYY-MM-DD (--until includes the whole day), YYYY-MM-DDTHH:MM:SSZ, now,\n"
+    "or relative: -7d, -12h, -30m. No matching run is an error (exit 3).\n";
+
+static const char *cmd = "history";
+
+/* v with `digits` significant digits, "-" when unknown. */
+static void fmt_num(char *buf, size_t n, int digits, double v)
+{
+    if (isfinite(v))
+        snprintf(buf, n, "%.*g", digits, v);
+    else
+        snprintf(buf, n, "-");
+}
+
+static json_t *num_or_null(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *run_json(const lw_run *r)
+{
+    char t[32];
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(r->id));
+    json_object_set_new(o, "kind", json_string(r->kind == LW_RUN_ESTIMATE ? "estimate" : "measurement"));
+    json_object_set_new(o, "time", json_string(lw_time_format(r->time_ns, t, sizeof t)));
+    json_object_set_new(o, "workload", json_string(r->workload));
+    json_object_set_new(o, "model", json_string(r->model));
+    json_object_set_new(o, "gpu", json_string(r->gpu));
+    json_object_set_new(o, "precision", json_string(r->precision));
+    json_object_set_new(o, "batch", json_integer(r->batch));
+    json_object_set_new(o, "seq_len", json_integer(r->seq_len));
+    json_object_set_new(o, "gpus", json_integer(r->gpus));
+    json_object_set_new(o, "tokens_per_s", num_or_null(r->tokens_per_s));
+    json_object_set_new(o, "avg_power_w", num_or_null(r->avg_power_w));
+    json_object_set_new(o, "tokens_per_j", num_or_null(r->tokens_per_j));
+    json_object_set_new(o, "j_per_token", num_or_null(r->j_per_token));
+    json_object_set_new(o, "energy_j", num_or_null(r->energy_j));
+    json_object_set_new(o, "duration_s", num_or_null(r->duration_s));
+    json_object_set_new(o, "valid", r->valid < 0 ? json_null() : json_boolean(r->valid));
+    return o;
+}
+
+static int do_record(int argc, char **argv)
+{
+    if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+        fputs(usage_text, stdout);
+        return EXIT_OK;
+    }
+    if (argc < 4)
+        return cli_usage(cmd, "'history record' needs a database and at least one JSON file");
+    const char *db = argv[2];
+    size_t n = (size_t)(argc - 3);
+    char **texts = calloc(n, sizeof *texts);
+    long long *ids = calloc(n, sizeof *ids);
+    lw_run *runs = calloc(n, sizeof *runs);
+    int rc = EXIT_OK;
+    lw_err err;
+    if (!texts || !ids || !runs) {
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    for (size_t k = 0; k < n && rc == EXIT_OK; k++)
+        if (lw_run_load(argv[3 + k], &runs[k], &texts[k], &err) != LW_OK) {
+            cli_error(cmd, "%s; nothing was recorded", err.msg);
+            rc = cli_exit_code(err.status);
+        }
+    lw_history *h = NULL;
+    if (rc == EXIT_OK && lw_history_open(db, LW_HISTORY_WRITE, &h, &err) != LW_OK)
+        rc = cli_fail(cmd, &err);
+    if (rc == EXIT_OK && lw_history_add_many(h, (const char *const *)texts, n, lw_time_now_ns(), ids, &err) != LW_OK)
+        rc = cli_fail(cmd, &err);
+    if (rc == EXIT_OK)
+        for (size_t k = 0; k < n; k++)
+            printf("recorded #%lld %s %s (%s %s batch %d) from %s\n", ids[k],
+                   runs[k].kind == LW_RUN_ESTIMATE ? "estimate" : "measurement", runs[k].workload[0] ? runs[k].workload : "-",
+                   runs[k].model[0] ? runs[k].model : "-", runs[k].precision[0] ? runs[k].precision : "-", runs[k].batch, argv[3 + k]);
+    lw_history_close(h);
+done:
+    for (size_t k = 0; texts && k < n; k++)
+        free(texts[k]);
+    free(texts);
+    free(ids);
+    free(runs);
+    return rc;
+}
+
+static int do_show(int argc, char **argv)
+{
+    if (argc != 4)
+        return cli_usage(cmd, "'history show' needs a database and a run id");
+    int id;
+    if (!cli_int(cmd, "id", argv[3], 1, 2147483647, &id))
+        return EXIT_USAGE;
+    lw_history *h;
+    lw_err err;
+    char *text = NULL;
+    if (lw_history_open(argv[2], LW_HISTORY_READ, &h, &err) != LW_OK)
+        return cli_fail(cmd, &err);
+    int rc = EXIT_OK;
+    if (lw_history_run_json(h, id, &text, &err) != LW_OK)
+        rc = cli_fail(cmd, &err);
+    else
+        printf("%s\n", text);
+    free(text);
+    lw_history_close(h);
+    return rc;
+}
 
 int cmd_history(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    cli_error("history", "not built yet");
-    return EXIT_INTERNAL;
+    if (argc >= 2 && strcmp(argv[1], "record") == 0)
+        return do_record(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "show") == 0)
+        return do_show(argc, argv);
+    enum { O_HELP = 256, O_JSON, O_WORK, O_MODEL, O_PREC, O_BATCH, O_SINCE, O_UNTIL, O_KIND, O_VALID, O_LIMIT };
+    static const cli_opt opts[] = {{"help", false, O_HELP},    {"json", false, O_JSON},   {"workload", true, O_WORK},
+                                   {"model", true, O_MODEL},   {"precision", true, O_PREC}, {"batch", true, O_BATCH},
+                                   {"since", true, O_SINCE},   {"until", true, O_UNTIL},  {"kind", true, O_KIND},
+                                   {"valid-only", false, O_VALID}, {"limit", true, O_LIMIT}, {NULL, false, 0}};
+    lw_history_filter f = lw_history_filter_all();
+    const char *db = NULL, *v, *since = NULL, *until = NULL;
+    bool json = false;
+    int i = 1, id, limit = 0;
+    for (;;) {
+        id = cli_getopt(cmd, argc, argv, opts, &i, &v);
+        if (id < 0)
+            return EXIT_USAGE;
+        if (id == 0) {
+            if (i >= argc)
+                break;
+            if (db)
+                return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
+            db = argv[i++];
+            continue;
+        }
+        bool ok = true;
+        switch (id) {
+        case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
+        case O_JSON: json = true; break;
+        case O_WORK: f.workload = v; break;
+        case O_MODEL: f.model = v; break;
+        case O_PREC: f.precision = v; break;
+        case O_BATCH: ok = cli_int(cmd, "batch", v, 1, 1000000, &f.batch); break;
+        case O_SINCE: since = v; break;
+        case O_UNTIL: until = v; break;
+        case O_VALID: f.valid_only = true; break;
+        case O_LIMIT: ok = cli_int(cmd, "limit", v, 1, 100000000, &limit); break;
+        case O_KIND:
+            if (strcmp(v, "measurement") == 0)
+                f.kind = LW_RUN_MEASUREMENT;
+            else if (strcmp(v, "estimate") == 0)
+                f.kind = LW_RUN_ESTIMATE;
+            else
+                return cli_usage(cmd, "--kind must be 'measurement' or 'estimate', got '%s'", v);
+            break;
+        }
+        if (!ok)
+            return EXIT_USAGE;
+    }
+    if (!db)
+        return cli_usage(cmd, "missing the history database (llmwatt history runs.db)");
+    lw_err err;
+    long long now = lw_time_now_ns();
+    if (since && lw_time_parse(since, now, false, &f.since_ns, &err) != LW_OK)
+        return cli_usage(cmd, "--since: %s", err.msg);
+    if (until && lw_time_parse(until, now, true, &f.until_ns, &err) != LW_OK)
+        return cli_usage(cmd, "--until: %s", err.msg);
+    if (since && until && f.since_ns > f.until_ns)
+        return cli_usage(cmd, "--since %s is after --until %s", since, until);
+    f.limit = (size_t)limit;
+    lw_history *h;
+    if (lw_history_open(db, LW_HISTORY_READ, &h, &err) != LW_OK)
+        return cli_fail(cmd, &err);
+    lw_run *runs = NULL;
+    size_t n = 0;
+    int rc = EXIT_OK;
+    if (lw_history_query(h, &f, &runs, &n, &err) != LW_OK)
+        rc = cli_fail(cmd, &err);
+    else if (n == 0) {
+        bool filtered = f.workload || f.model || f.precision || f.batch || since || until || f.kind >= 0 || f.valid_only;
+        if (filtered)
+            cli_error(cmd, "no runs in '%s' match the filters", db);
+        else
+            cli_error(cmd, "'%s' has no runs yet (record some with 'llmwatt history record %s FILE.json')", db, db);
+        rc = EXIT_NOT_FOUND;
+    } else if (json) {
+        json_t *arr = json_array();
+        for (size_t k = 0; k < n; k++)
+            json_array_append_new(arr, run_json(&runs[k]));
+        rc = cli_print_json(arr);
+    } else {
+        printf("%5s  %-20s %-11s %-10s %-16s %-5s %5s %4s %10s %9s %9s  %s\n", "id", "time", "kind", "workload", "model", "prec",
+               "batch", "gpus", "tok/s", "power W", "tok/J", "valid");
+        for (size_t k = 0; k < n; k++) {
+            const lw_run *r = &runs[k];
+            char t[32], tps[24], pw[24], tpj[24];
+            fmt_num(tps, sizeof tps, 6, r->tokens_per_s);
+            fmt_num(pw, sizeof pw, 5, r->avg_power_w);
+            fmt_num(tpj, sizeof tpj, 4, r->tokens_per_j);
+            printf("%5lld  %-20s %-11s %-10s %-16s %-5s %5d %4d %10s %9s %9s  %s\n", r->id, lw_time_format(r->time_ns, t, sizeof t),
+                   r->kind == LW_RUN_ESTIMATE ? "estimate" : "measurement", r->workload[0] ? r->workload : "-",
+                   r->model[0] ? r->model : "-", r->precision[0] ? r->precision : "-", r->batch, r->gpus, tps, pw, tpj,
+                   r->valid < 0 ? "n/a" : r->valid ? "VALID" : "INVALID");
+        }
+        printf("%zu run%s\n", n, n == 1 ? "" : "s");
+    }
+    free(runs);
+    lw_history_close(h);
+    return rc;
 }

@@ -1,11 +1,177 @@
-/* Placeholder until the physics subcommand lands (replaced by its issue's branch). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "commands.h"
 #include "common.h"
+#include "llmwatt/physics.h"
+
+static const char *usage_text =
+    "usage: llmwatt physics GPU|--gpu GPU [--precision bf16|fp8|int8|all] [--mfu X]\n"
+    "                       [--flops-per-mac 1|2] [--json] [--catalogue FILE]\n\n"
+    "Energy per MAC of a GPU from three models (seed 002): component (Horowitz-scaled register\n"
+    "file + ALU, 1.15 pJ at 4 nm), calibrated (node table 3/4/7/12 nm = 1.4/1.65/2.3/3.3 pJ,\n"
+    "log-log interpolation between listed nodes) and external (2.5 pJ at 4 nm); the other two\n"
+    "models follow the calibrated node scaling. For each: sustainable FLOP/s = TDP / energy and\n"
+    "physics limit = sustainable / dense peak. --mfu X checks each model (the limit must exceed\n"
+    "the observed MFU; seed 002 cites 0.49 from CoreWeave) and prints the largest energy per MAC\n"
+    "that MFU allows. Seed 002 counts 1 MAC as 1 FLOP (default); vendor peaks count 2 FLOP per\n"
+    "MAC (--flops-per-mac 2), which doubles every limit. fp8/int8 MACs cost 0.5 x bf16 (llmwatt\n"
+    "choice, 'llmwatt sources physics.'). --precision all: every precision with a catalogue peak.\n";
+
+static json_t *result_json(const lw_physics_result *r)
+{
+    json_t *o = json_object(), *models = json_array();
+    json_object_set_new(o, "precision", json_string(lw_precision_name(r->precision)));
+    json_object_set_new(o, "tdp_w", json_real(r->tdp_w));
+    json_object_set_new(o, "peak_flops", json_real(r->peak_flops));
+    json_object_set_new(o, "node_nm", json_real(r->node_nm));
+    json_object_set_new(o, "node_interpolated", json_boolean(r->node_interpolated));
+    json_object_set_new(o, "precision_energy_ratio", json_real(r->precision_ratio));
+    json_object_set_new(o, "flops_per_mac", json_real(r->flops_per_mac));
+    for (int i = 0; i < LW_PHYSICS_MODELS; i++) {
+        const lw_physics_model *m = &r->models[i];
+        json_t *mo = json_object();
+        json_object_set_new(mo, "name", json_string(m->name));
+        json_object_set_new(mo, "pj_per_mac", json_real(m->pj_per_mac));
+        json_object_set_new(mo, "sustainable_flops", json_real(m->sustainable_flops));
+        json_object_set_new(mo, "physics_limit", json_real(m->physics_limit));
+        if (r->have_mfu)
+            json_object_set_new(mo, "consistent", json_boolean(m->consistent));
+        json_array_append_new(models, mo);
+    }
+    json_object_set_new(o, "models", models);
+    if (r->have_mfu) {
+        json_object_set_new(o, "mfu", json_real(r->mfu));
+        json_object_set_new(o, "max_pj_per_mac", json_real(r->max_pj_per_mac));
+    }
+    return o;
+}
+
+static void print_result(const lw_gpu *g, const lw_physics_result *r)
+{
+    printf("%s (%s %s): TDP %g W, dense %s peak %.1f TFLOP/s, node %g nm%s\n", g->id, g->name, g->variant, r->tdp_w,
+           lw_precision_name(r->precision), r->peak_flops / 1e12, r->node_nm,
+           r->node_interpolated ? " (not in the table: log-log interpolation)" : "");
+    if (r->precision_ratio != 1)
+        printf("energy per %s MAC = %.2f x bf16 (llmwatt choice: 8-bit operands)\n", lw_precision_name(r->precision), r->precision_ratio);
+    printf("  %-11s %8s %16s %14s", "model", "pJ/MAC", "sustainable", "physics limit");
+    if (r->have_mfu)
+        printf("   vs MFU %.2f", r->mfu);
+    printf("\n");
+    for (int i = 0; i < LW_PHYSICS_MODELS; i++) {
+        const lw_physics_model *m = &r->models[i];
+        printf("  %-11s %8.3f %9.1f TFLOP/s %13.1f%%", m->name, m->pj_per_mac, m->sustainable_flops / 1e12, 100 * m->physics_limit);
+        if (r->have_mfu)
+            printf("   %s", m->consistent ? "consistent" : "INCONSISTENT: limit below the observed MFU");
+        printf("\n");
+    }
+    if (r->have_mfu)
+        printf("largest energy per MAC MFU %.2f allows: %g x %g W / (%.2f x %.4g FLOP/s) = %.3f pJ\n", r->mfu, r->flops_per_mac, r->tdp_w,
+               r->mfu, r->peak_flops, r->max_pj_per_mac);
+}
 
 int cmd_physics(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    cli_error("physics", "not built yet");
-    return EXIT_INTERNAL;
+    enum { O_HELP = 256, O_JSON, O_CAT, O_GPU, O_PREC, O_MFU, O_FPM };
+    static const cli_opt opts[] = {{"help", false, O_HELP}, {"json", false, O_JSON},         {"catalogue", true, O_CAT},
+                                   {"gpu", true, O_GPU},    {"precision", true, O_PREC},    {"mfu", true, O_MFU},
+                                   {"flops-per-mac", true, O_FPM}, {NULL, false, 0}};
+    const char *cmd = "physics", *catfile = NULL, *gpu_name = NULL, *v;
+    bool json = false, all = false;
+    lw_precision prec = LW_PREC_BF16;
+    double mfu = NAN, fpm = 1;
+    int i = 1, id;
+    while (i < argc) {
+        id = cli_getopt(cmd, argc, argv, opts, &i, &v);
+        if (id < 0)
+            return EXIT_USAGE;
+        if (id == 0) {
+            if (i >= argc)
+                break;
+            if (gpu_name)
+                return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
+            gpu_name = argv[i++];
+            continue;
+        }
+        bool ok = true;
+        switch (id) {
+        case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
+        case O_JSON: json = true; break;
+        case O_CAT: catfile = v; break;
+        case O_GPU:
+            if (gpu_name)
+                return cli_usage(cmd, "give the GPU once");
+            gpu_name = v;
+            break;
+        case O_PREC:
+            all = strcmp(v, "all") == 0;
+            if (!all)
+                ok = cli_precision(cmd, "precision", v, &prec);
+            break;
+        case O_MFU: ok = cli_number(cmd, "mfu", v, 1e-6, 1, &mfu); break;
+        case O_FPM:
+            ok = cli_number(cmd, "flops-per-mac", v, 1, 2, &fpm);
+            if (ok && fpm != 1 && fpm != 2)
+                return cli_usage(cmd, "--flops-per-mac must be 1 (seed 002) or 2 (vendor peaks), got '%s'", v);
+            break;
+        }
+        if (!ok)
+            return EXIT_USAGE;
+    }
+    if (!gpu_name)
+        return cli_usage(cmd, "missing the GPU (e.g. 'llmwatt physics h100-sxm')");
+    lw_catalogue *cat;
+    int rc = cli_catalogue(cmd, catfile, &cat);
+    if (rc)
+        return rc;
+    const lw_gpu *g;
+    if ((rc = cli_gpu(cmd, cat, gpu_name, &g))) {
+        lw_catalogue_free(cat);
+        return rc;
+    }
+    static const lw_precision every[] = {LW_PREC_BF16, LW_PREC_FP8, LW_PREC_INT8};
+    lw_physics_result res[3];
+    int nres = 0;
+    lw_err err;
+    for (size_t k = 0; k < (all ? 3u : 1u); k++) {
+        lw_precision p = all ? every[k] : prec;
+        lw_status st = lw_physics_evaluate(cat, g, p, fpm, mfu, &res[nres], &err);
+        if (st == LW_OK) {
+            nres++;
+            continue;
+        }
+        /* With "all", a precision without a peak is skipped; anything else is an error. */
+        if (all && k > 0 && !(g->peak_flops[p] > 0))
+            continue;
+        lw_catalogue_free(cat);
+        return cli_fail(cmd, &err);
+    }
+    if (json) {
+        json_t *o;
+        if (all) {
+            o = json_object();
+            json_object_set_new(o, "gpu", json_string(g->id));
+            json_object_set_new(o, "tdp_w", json_real(g->tdp_w));
+            json_t *arr = json_array();
+            for (int k = 0; k < nres; k++)
+                json_array_append_new(arr, result_json(&res[k]));
+            json_object_set_new(o, "precisions", arr);
+        } else {
+            o = result_json(&res[0]);
+            json_object_set_new(o, "gpu", json_string(g->id));
+        }
+        rc = cli_print_json(o);
+    } else {
+        for (int k = 0; k < nres; k++) {
+            if (k)
+                printf("\n");
+            print_result(g, &res[k]);
+        }
+        printf("\nconvention: %s\n", fpm == 1 ? "1 MAC = 1 FLOP, as seed 002's arithmetic (TDP / pJ per MAC compared with FLOP/s); "
+                                                "vendor peaks count 2 FLOP per MAC: --flops-per-mac 2 doubles every limit"
+                                              : "1 MAC = 2 FLOP (vendor peaks count a fused multiply-add as 2 FLOP); seed 002 used 1");
+    }
+    lw_catalogue_free(cat);
+    return rc;
 }

@@ -1,11 +1,182 @@
-/* Placeholder until the report subcommand lands (replaced by its issue's branch). */
+/* llmwatt report: the seed-004 "Power Efficiency Baselines" document from a history or run files. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "commands.h"
 #include "common.h"
+#include "llmwatt/report.h"
+
+static const char *usage_text =
+    "usage: llmwatt report (runs.db | RUN.json...) --output PATH [--format md|html]\n"
+    "                      [--price-kwh P] [--samples FILE.csv] [--workload W]\n"
+    "                      [--since DATE] [--until DATE] [--catalogue FILE]\n\n"
+    "Renders seed 004's 'Power Efficiency Baselines' document from a history database and/or\n"
+    "measurement JSON files: key findings, per-workload configuration tables (throughput,\n"
+    "average power, tokens/J, cost per 1M tokens), the three electricity scenarios, the\n"
+    "break-even tables, FP8-vs-FP16 and batch-size findings, and plots (tokens/J over time,\n"
+    "tokens/J vs batch size, power over a run from --samples). Markdown writes PNG plots beside\n"
+    "the document (PATH minus .md, plus -NAME.png); HTML embeds them in one file. The format\n"
+    "defaults to the output's extension. --price-kwh (default 0.10, seed scenario 1) prices the\n"
+    "Cost/1M columns and the break-even tables. Files are written atomically.\n";
+
+static const char *cmd = "report";
+
+static bool is_sqlite(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    char head[16] = {0};
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return n == 16 && memcmp(head, "SQLite format 3", 16) == 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+typedef struct run_vec {
+    lw_run *v;
+    size_t n, cap;
+} run_vec;
+
+static bool push(run_vec *rv, const lw_run *r)
+{
+    if (rv->n == rv->cap) {
+        size_t nc = rv->cap ? rv->cap * 2 : 64;
+        lw_run *nv = realloc(rv->v, nc * sizeof *nv);
+        if (!nv)
+            return false;
+        rv->v = nv;
+        rv->cap = nc;
+    }
+    rv->v[rv->n++] = *r;
+    return true;
+}
 
 int cmd_report(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    cli_error("report", "not built yet");
-    return EXIT_INTERNAL;
+    enum { O_HELP = 256, O_CAT, O_OUT, O_FMT, O_PRICE, O_SAMPLES, O_WORK, O_SINCE, O_UNTIL };
+    static const cli_opt opts[] = {{"help", false, O_HELP},   {"catalogue", true, O_CAT},  {"output", true, O_OUT},
+                                   {"format", true, O_FMT},   {"price-kwh", true, O_PRICE}, {"samples", true, O_SAMPLES},
+                                   {"workload", true, O_WORK}, {"since", true, O_SINCE},   {"until", true, O_UNTIL},
+                                   {NULL, false, 0}};
+    const char *catfile = NULL, *output = NULL, *format = NULL, *samples = NULL, *since = NULL, *until = NULL, *v;
+    const char *inputs[256];
+    size_t ninputs = 0;
+    lw_history_filter f = lw_history_filter_all();
+    double price = -1;
+    int i = 1, id;
+    for (;;) {
+        id = cli_getopt(cmd, argc, argv, opts, &i, &v);
+        if (id < 0)
+            return EXIT_USAGE;
+        if (id == 0) {
+            if (i >= argc)
+                break;
+            if (ninputs == 256)
+                return cli_usage(cmd, "at most 256 inputs");
+            inputs[ninputs++] = argv[i++];
+            continue;
+        }
+        switch (id) {
+        case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
+        case O_CAT: catfile = v; break;
+        case O_OUT: output = v; break;
+        case O_FMT: format = v; break;
+        case O_PRICE:
+            if (!cli_number(cmd, "price-kwh", v, 0, 100, &price))
+                return EXIT_USAGE;
+            break;
+        case O_SAMPLES: samples = v; break;
+        case O_WORK: f.workload = v; break;
+        case O_SINCE: since = v; break;
+        case O_UNTIL: until = v; break;
+        }
+    }
+    if (ninputs == 0)
+        return cli_usage(cmd, "give a history database or measurement JSON files");
+    if (!output)
+        return cli_usage(cmd, "missing --output PATH (report.md or report.html)");
+    lw_report_format fmt;
+    if (!format)
+        format = ends_with(output, ".html") || ends_with(output, ".htm") ? "html" : "md";
+    if (strcmp(format, "md") == 0 || strcmp(format, "markdown") == 0)
+        fmt = LW_REPORT_MARKDOWN;
+    else if (strcmp(format, "html") == 0)
+        fmt = LW_REPORT_HTML;
+    else
+        return cli_usage(cmd, "--format must be md or html, got '%s'", format);
+    lw_err err;
+    long long now = lw_time_now_ns();
+    if (since && lw_time_parse(since, now, false, &f.since_ns, &err) != LW_OK)
+        return cli_usage(cmd, "--since: %s", err.msg);
+    if (until && lw_time_parse(until, now, true, &f.until_ns, &err) != LW_OK)
+        return cli_usage(cmd, "--until: %s", err.msg);
+
+    lw_catalogue *cat;
+    int rc = cli_catalogue(cmd, catfile, &cat);
+    if (rc)
+        return rc;
+    run_vec rv = {NULL, 0, 0};
+    char source[512] = "";
+    for (size_t k = 0; k < ninputs && rc == EXIT_OK; k++) {
+        const char *in = inputs[k];
+        size_t sl = strlen(source);
+        if (sl < 400)
+            snprintf(source + sl, sizeof source - sl, "%s%s", sl ? ", " : "", k < 4 ? in : "...");
+        if (is_sqlite(in) || ends_with(in, ".db")) {
+            lw_history *h;
+            lw_run *runs = NULL;
+            size_t n = 0;
+            if (lw_history_open(in, LW_HISTORY_READ, &h, &err) != LW_OK) {
+                rc = cli_fail(cmd, &err);
+                break;
+            }
+            if (lw_history_query(h, &f, &runs, &n, &err) != LW_OK)
+                rc = cli_fail(cmd, &err);
+            for (size_t j = 0; j < n && rc == EXIT_OK; j++)
+                if (!push(&rv, &runs[j]))
+                    rc = EXIT_INTERNAL;
+            free(runs);
+            lw_history_close(h);
+        } else {
+            lw_run r;
+            if (lw_run_load(in, &r, NULL, &err) != LW_OK) {
+                rc = cli_fail(cmd, &err);
+                break;
+            }
+            bool keep = (!f.workload || strcmp(f.workload, r.workload) == 0) && (!f.since_ns || r.time_ns >= f.since_ns) &&
+                        (!f.until_ns || r.time_ns <= f.until_ns);
+            if (keep && !push(&rv, &r))
+                rc = EXIT_INTERNAL;
+        }
+    }
+    if (rc == EXIT_OK && rv.n == 0) {
+        cli_error(cmd, "no runs to report on in %s%s (record some with 'llmwatt history record')", source,
+                  f.workload || since || until ? " matching the filters" : "");
+        rc = EXIT_NOT_FOUND;
+    }
+    if (rc == EXIT_OK) {
+        lw_report_opts o = lw_report_opts_default(cat);
+        o.format = fmt;
+        o.output_path = output;
+        if (price >= 0)
+            o.price_usd_per_kwh = price;
+        o.samples_csv = samples;
+        o.source = source;
+        o.generated_ns = now;
+        if (lw_report_write(cat, rv.v, rv.n, &o, &err) != LW_OK)
+            rc = cli_fail(cmd, &err);
+        else
+            printf("wrote %s (%zu runs, %s)\n", output, rv.n, fmt == LW_REPORT_HTML ? "HTML, plots embedded" : "Markdown, plots beside it");
+    }
+    free(rv.v);
+    lw_catalogue_free(cat);
+    return rc;
 }

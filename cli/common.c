@@ -241,7 +241,7 @@ int cli_model(const char *cmd, lw_catalogue *cat, const char *name, const char *
     if (config_path) {
         lw_model_arch m;
         if (lw_model_from_hf_config(config_path, NULL, &m, &err) != LW_OK) {
-            cli_error(cmd, "--model-config %s: %s", config_path, err.msg);
+            cli_error(cmd, "--model-config: %s", err.msg);
             return cli_exit_code(err.status);
         }
         if (lw_catalogue_add_model(cat, &m, &err) != LW_OK || lw_catalogue_find_model(cat, m.name, out, &err) != LW_OK)

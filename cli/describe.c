@@ -18,11 +18,14 @@ json_t *cli_model_json(const lw_model_arch *m)
     json_object_set_new(o, "ffn_matrices", json_integer(m->ffn_matrices));
     json_object_set_new(o, "vocab_size", json_integer(m->vocab_size));
     json_object_set_new(o, "tied_embeddings", json_boolean(m->tied_embeddings));
+    json_object_set_new(o, "attention_bias", json_boolean(m->attention_bias));
     json_object_set_new(o, "num_experts", json_integer(m->num_experts));
     json_object_set_new(o, "experts_per_token", json_integer(m->experts_per_token));
     json_object_set_new(o, "num_shared_experts", json_integer(m->num_shared_experts));
     json_object_set_new(o, "moe_intermediate_size", json_integer(m->moe_intermediate_size));
+    json_object_set_new(o, "shared_expert_intermediate_size", json_integer(m->shared_expert_intermediate_size));
     json_object_set_new(o, "first_dense_layers", json_integer(m->first_dense_layers));
+    json_object_set_new(o, "moe_layer_step", json_integer(m->moe_layer_step));
     json_object_set_new(o, "q_lora_rank", json_integer(m->q_lora_rank));
     json_object_set_new(o, "kv_lora_rank", json_integer(m->kv_lora_rank));
     json_object_set_new(o, "qk_rope_head_dim", json_integer(m->qk_rope_head_dim));
@@ -42,6 +45,7 @@ json_t *cli_model_json(const lw_model_arch *m)
         json_object_set_new(o, "official_total_params", json_real(m->official_total_params));
     if (m->official_active_params > 0)
         json_object_set_new(o, "official_active_params", json_real(m->official_active_params));
+    json_object_set_new(o, "official_active_excludes_embedding", json_boolean(m->official_active_excludes_embedding));
     json_object_set_new(o, "is_proxy", json_boolean(m->is_proxy));
     if (m->has_seed_profile) {
         const lw_seed_profile *s = &m->seed_profile;

@@ -35,38 +35,10 @@ static double number_after(const char *s, const char *key)
     return end != p && isfinite(v) ? v : NAN;
 }
 
-/* "NVIDIA GeForce RTX 3090 24GB" -> try "rtx-3090-24gb", then "rtx-3090", ... */
 static const lw_gpu *find_gpu_lenient(const lw_catalogue *cat, const char *name)
 {
     const lw_gpu *g = NULL;
-    if (lw_catalogue_find_gpu(cat, name, &g, NULL) == LW_OK)
-        return g;
-    char buf[128], *tok[16];
-    size_t k = 0, n = 0;
-    int depth = 0;
-    for (const char *p = name; *p && k + 1 < sizeof buf; p++) {
-        if (*p == '(')
-            depth++;
-        else if (*p == ')')
-            depth--;
-        else if (depth == 0)
-            buf[k++] = (char)tolower((unsigned char)*p);
-    }
-    buf[k] = '\0';
-    for (char *save = NULL, *t = strtok_r(buf, " ", &save); t && n < 16; t = strtok_r(NULL, " ", &save))
-        if (strcmp(t, "nvidia") != 0 && strcmp(t, "geforce") != 0 && strcmp(t, "amd") != 0)
-            tok[n++] = t;
-    for (size_t m = n; m > 0; m--) {
-        char id[128] = "";
-        for (size_t i = 0; i < m; i++) {
-            if (i)
-                strncat(id, "-", sizeof id - strlen(id) - 1);
-            strncat(id, tok[i], sizeof id - strlen(id) - 1);
-        }
-        if (lw_catalogue_find_gpu(cat, id, &g, NULL) == LW_OK)
-            return g;
-    }
-    return NULL;
+    return lw_catalogue_find_gpu(cat, name, &g, NULL) == LW_OK ? g : NULL;
 }
 
 lw_status lw_calib_rows_parse(const lw_catalogue *cat, const char *data, size_t len, const char *where, lw_calib_row **out,

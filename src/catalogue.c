@@ -565,38 +565,59 @@ static void norm_gpu_name(const char *in, char *out, size_t cap)
     }
 }
 
+static const lw_gpu *match_gpu(const lw_catalogue *cat, const char *want)
+{
+    char cand[LW_NAME_MAX], full[256];
+    for (size_t i = cat->ngpus; i-- > 0;) {
+        const lw_gpu *g = &cat->gpus[i];
+        norm_gpu_name(g->id, cand, sizeof cand);
+        if (strcmp(cand, want) == 0 || list_contains(g->aliases, want, norm_gpu_name))
+            return g;
+        snprintf(full, sizeof full, "%s %s", g->name, g->variant);
+        norm_gpu_name(full, cand, sizeof cand);
+        if (strcmp(cand, want) == 0)
+            return g;
+        norm_gpu_name(g->name, cand, sizeof cand);
+        /* a bare name matches only when no other GPU shares it (A100 80GB SXM4 vs PCIe) */
+        if (strcmp(cand, want) == 0) {
+            size_t same = 0;
+            char other[LW_NAME_MAX];
+            for (size_t j = 0; j < cat->ngpus; j++) {
+                norm_gpu_name(cat->gpus[j].name, other, sizeof other);
+                same += strcmp(other, want) == 0;
+            }
+            if (same == 1)
+                return g;
+        }
+    }
+    return NULL;
+}
+
+/* Drops a trailing memory-size word ("rtx-3090-24gb" -> "rtx-3090"); false if there is none. */
+static bool drop_memory_size(char *name)
+{
+    char *dash = strrchr(name, '-');
+    if (!dash || !isdigit((unsigned char)dash[1]))
+        return false;
+    size_t digits = strspn(dash + 1, "0123456789");
+    if (strcmp(dash + 1 + digits, "gb") != 0)
+        return false;
+    *dash = '\0';
+    return true;
+}
+
 lw_status lw_catalogue_find_gpu(const lw_catalogue *cat, const char *name, const lw_gpu **out, lw_err *err)
 {
     if (!name || !*name)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "empty GPU name (see 'llmwatt gpus')");
-    char want[LW_NAME_MAX], cand[LW_NAME_MAX], full[256];
+    char want[LW_NAME_MAX];
     norm_gpu_name(name, want, sizeof want);
-    for (size_t i = cat->ngpus; i-- > 0;) {
-        const lw_gpu *g = &cat->gpus[i];
-        norm_gpu_name(g->id, cand, sizeof cand);
-        bool hit = strcmp(cand, want) == 0 || list_contains(g->aliases, want, norm_gpu_name);
-        if (!hit) {
-            snprintf(full, sizeof full, "%s %s", g->name, g->variant);
-            norm_gpu_name(full, cand, sizeof cand);
-            hit = strcmp(cand, want) == 0;
-        }
-        if (!hit) {
-            norm_gpu_name(g->name, cand, sizeof cand);
-            /* a bare name matches only when no other GPU shares it (A100 80GB SXM4 vs PCIe) */
-            if (strcmp(cand, want) == 0) {
-                size_t same = 0;
-                char other[LW_NAME_MAX];
-                for (size_t j = 0; j < cat->ngpus; j++) {
-                    norm_gpu_name(cat->gpus[j].name, other, sizeof other);
-                    same += strcmp(other, want) == 0;
-                }
-                hit = same == 1;
-            }
-        }
-        if (hit) {
-            *out = g;
-            return LW_OK;
-        }
+    const lw_gpu *g = match_gpu(cat, want);
+    if (!g && drop_memory_size(want))
+        g = match_gpu(cat, want);
+    if (g) {
+        *out = g;
+        return LW_OK;
     }
     const char **names = malloc((cat->ngpus + 1) * sizeof *names);
     char sugg[256] = "";

@@ -1,5 +1,7 @@
 #include "llmwatt/model.h"
 
+#include <string.h>
+
 #include "util.h"
 
 static bool is_moe_layer(const lw_model_arch *m, int l)
@@ -12,6 +14,35 @@ static bool is_moe_layer(const lw_model_arch *m, int l)
 static bool is_mla(const lw_model_arch *m)
 {
     return m->kv_lora_rank > 0;
+}
+
+/* Small per-family weights the generic record does not spell out, keyed on the Hugging Face
+ * model_type (they change totals by < 0.1% but make the derivation match checkpoints exactly). */
+typedef struct arch_extras {
+    int norms_per_layer; /* RMSNorm scales of width hidden_size per layer (Gemma 2/3: 4, others 2) */
+    bool qk_norm;        /* per-head RMSNorm on q and k (Qwen3, Gemma 3): 2·head_dim per layer */
+    bool o_bias;         /* output projection bias (gpt-oss) */
+    bool attn_sinks;     /* one learned attention-sink logit per head per layer (gpt-oss) */
+    bool expert_bias;    /* each expert's up/gate and down projections carry biases (gpt-oss) */
+    bool router_bias;    /* one bias per routed expert (gpt-oss router bias, DeepSeek e_score_correction_bias) */
+} arch_extras;
+
+static arch_extras extras_of(const lw_model_arch *m)
+{
+    arch_extras x = {2, false, false, false, false, false};
+    const char *t = m->model_type;
+    if (strcmp(t, "gemma2") == 0)
+        x.norms_per_layer = 4;
+    else if (strcmp(t, "gemma3") == 0 || strcmp(t, "gemma3_text") == 0) {
+        x.norms_per_layer = 4;
+        x.qk_norm = true;
+    } else if (strcmp(t, "qwen3") == 0 || strcmp(t, "qwen3_moe") == 0)
+        x.qk_norm = true;
+    else if (strcmp(t, "gpt_oss") == 0)
+        x.o_bias = x.attn_sinks = x.expert_bias = x.router_bias = true;
+    else if (strcmp(t, "deepseek_v3") == 0)
+        x.router_bias = true;
+    return x;
 }
 
 lw_status lw_model_validate(const lw_model_arch *m, lw_err *err)
@@ -67,6 +98,7 @@ lw_status lw_model_params(const lw_model_arch *m, lw_param_counts *out, lw_err *
     if (st != LW_OK)
         return st;
     const double h = m->hidden_size, H = m->num_attention_heads, L = m->layers;
+    const arch_extras x = extras_of(m);
     lw_param_counts p = {0};
     p.embedding = (double)m->vocab_size * h;
     p.lm_head = m->tied_embeddings ? 0.0 : (double)m->vocab_size * h;
@@ -84,19 +116,27 @@ lw_status lw_model_params(const lw_model_arch *m, lw_param_counts *out, lw_err *
         attn = h * H * d + 2.0 * h * kvh * d + H * d * h;
         if (m->attention_bias)
             attn += (H + 2.0 * kvh) * d;
+        if (x.o_bias)
+            attn += h;
+        if (x.qk_norm)
+            attn += 2.0 * d;
     }
+    if (x.attn_sinks)
+        attn += H;
     p.attention = attn * L;
-    p.norms = 2.0 * h * L + h;
+    p.norms = x.norms_per_layer * h * L + h;
 
     double fm = m->ffn_matrices;
     double shared_w = m->shared_expert_intermediate_size > 0 ? m->shared_expert_intermediate_size : m->moe_intermediate_size;
     p.expert = fm * h * m->moe_intermediate_size;
+    if (x.expert_bias)
+        p.expert += (fm - 1.0) * m->moe_intermediate_size + h;
     for (int l = 0; l < m->layers; l++) {
         if (is_moe_layer(m, l)) {
             p.moe_layers++;
             p.routed_experts += m->num_experts * p.expert;
             p.shared_experts += m->num_shared_experts * fm * h * shared_w;
-            p.router += h * m->num_experts;
+            p.router += (h + (x.router_bias ? 1.0 : 0.0)) * m->num_experts;
         } else {
             p.dense_ffn += fm * h * m->intermediate_size;
         }

@@ -6,6 +6,8 @@ BUILD=${BUILD:-build/check}
 cd "$(dirname "$0")/.." || exit 2
 export LLMWATT="$PWD/$BUILD/llmwatt" LW_BUILD="$PWD/$BUILD" LW_TEST_DATA="$PWD/tests/data"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+# fontconfig's caches (cairo text in report plots) are process-lifetime by design
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 passed=0 failed=0
 log=$(mktemp)

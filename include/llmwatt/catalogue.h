@@ -51,7 +51,8 @@ const lw_constant *lw_catalogue_constant_at(const lw_catalogue *cat, size_t i);
  * architecture. On failure the message suggests the closest names. */
 lw_status lw_catalogue_find_model(const lw_catalogue *cat, const char *name, const lw_model_arch **out, lw_err *err);
 
-/* Finds a GPU by id, alias or name ("H100 80GB", "NVIDIA H100 80GB HBM3"), case-insensitively. */
+/* Finds a GPU by id, alias or name ("H100 80GB", "NVIDIA H100 80GB HBM3"), case-insensitively,
+ * ignoring vendor and brand words, parenthesised remarks and a trailing memory size ("24GB"). */
 lw_status lw_catalogue_find_gpu(const lw_catalogue *cat, const char *name, const lw_gpu **out, lw_err *err);
 
 /* Finds a constant by key. */

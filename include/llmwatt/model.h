@@ -98,7 +98,7 @@ lw_status lw_model_validate(const lw_model_arch *m, lw_err *err);
 /* Builds an architecture record from a Hugging Face config.json (llama, mistral, mixtral, qwen2,
  * qwen2_moe, qwen3, qwen3_moe, gemma2, gemma3, gemma3_text, deepseek_v3, gpt_oss, phi3, llama4).
  * An unsupported model_type gives LW_ERR_UNSUPPORTED; a missing required field LW_ERR_PARSE with
- * the field named. The record's name is taken from name_hint (may be NULL: "config"). */
+ * the field named. The record's name is taken from name_hint (NULL: "config:<model_type>"). */
 lw_status lw_model_from_hf_config(const char *path, const char *name_hint, lw_model_arch *out, lw_err *err);
 
 /* Bytes of one token's K and V cache summed over all layers at kv_bytes_per_elem

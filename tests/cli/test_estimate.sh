@@ -2,7 +2,6 @@
 . "$(dirname "$0")/lib.sh"
 DATA=${LW_TEST_DATA:-$(dirname "$0")/../data}
 # fontconfig (used by cairo for plot text) keeps a process-lifetime cache that LeakSanitizer reports
-export LSAN_OPTIONS="suppressions=$DATA/estimate/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 run estimate --help;  expect_rc estimate-help 0; expect_out estimate-help-text 'usage: llmwatt estimate'
 run estimate --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --json; expect_rc estimate-json 0

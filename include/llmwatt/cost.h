@@ -1,0 +1,125 @@
+/* llmwatt: electricity cost, carbon, water and break-even of LLM serving (seed 004).
+ *
+ * Power chain (docs/cost.md):
+ *   GPU power averaged over time  P_gpu = u·P_load + (1 − u)·P_idle      (u: utilisation)
+ *   system                        P_sys = P_gpu·(1 + overhead)           (CPU, memory, cooling)
+ *   wall (after the PSU)          P_wall = P_sys / psu_efficiency
+ *   billed (facility)             P_bill = P_wall·PUE                     (PUE 1: not applied)
+ * Tokens per hour = u·throughput·3600. Energy per 1M tokens = P·1e6 / (u·throughput) / 3.6e6 kWh.
+ * Hardware is depreciated straight line over its life; break-even against an API price is
+ * hardware cost / (API price per token − energy cost per token). */
+#ifndef LLMWATT_COST_H
+#define LLMWATT_COST_H
+
+#include <stddef.h>
+#include "llmwatt/catalogue.h"
+#include "llmwatt/status.h"
+
+/* Inputs of the cost model. Every field is required; lw_cost_params_default fills the seed-004
+ * defaults from the catalogue's cost.* constants. */
+typedef struct lw_cost_params {
+    double gpu_power_w;        /* average board power of all GPUs together while serving (W), > 0 */
+    double tokens_per_s;       /* output tokens per second of the whole deployment while serving, > 0 */
+    int gpus;                  /* GPUs in the deployment, >= 1 (prorates the hardware cost) */
+    double idle_power_w;       /* idle board power of all GPUs together (W), >= 0; used when utilization < 1 */
+    double utilization;        /* share of wall-clock time spent serving at tokens_per_s, (0, 1] */
+    double overhead_fraction;  /* CPU, memory, cooling as a fraction of GPU power, >= 0 */
+    double psu_efficiency;     /* power-supply efficiency, (0, 1] */
+    double pue;                /* facility PUE, >= 1 (1: not applied) */
+    double grid_g_per_kwh;     /* grid carbon intensity (gCO2e/kWh); < 0: not given */
+    double wue_l_per_kwh;      /* site water per kWh of IT (wall) energy (L/kWh); < 0: not given */
+    double hardware_usd;       /* hardware cost of the deployment (USD), >= 0 */
+    double depreciation_years; /* straight-line depreciation life (years), > 0 */
+    double hours_per_year;     /* hours in a year of depreciation (h), > 0 */
+} lw_cost_params;
+
+/* Seed-004 defaults: overhead 0.20, PSU 0.95, PUE 1, utilisation 1, idle 0, hardware
+ * $200,000 per 8 GPUs prorated to `gpus`, 3 years of 8760 h; power and throughput 0 (to be set).
+ * Values come from the catalogue (cost.* constants) with the built-in seed figures as fallback. */
+lw_cost_params lw_cost_params_default(const lw_catalogue *cat, int gpus);
+
+/* Price-independent results. */
+typedef struct lw_cost_energy {
+    double gpu_avg_power_w;          /* utilisation-weighted GPU power (W) */
+    double system_power_w;           /* GPU + overhead (W) */
+    double wall_power_w;             /* after the power supply (W) */
+    double billed_power_w;           /* wall x PUE (W) */
+    double tokens_per_hour;          /* u x throughput x 3600 */
+    double wall_kwh_per_million;     /* wall energy per 1M output tokens (kWh) */
+    double billed_kwh_per_million;   /* billed (x PUE) energy per 1M output tokens (kWh) */
+    double co2e_g_per_million;       /* billed kWh x grid intensity; negative when no grid intensity */
+    double water_l_per_million;      /* wall kWh x WUE; negative when no WUE */
+    double amortisation_usd_per_hour;    /* hardware / (years x hours per year) */
+    double amortisation_usd_per_million; /* per 1M output tokens at the throughput and utilisation */
+    double life_months;              /* depreciation life in months */
+} lw_cost_energy;
+
+/* Validates p (each field's domain, named in the message) and computes the energy figures. */
+lw_status lw_cost_energy_compute(const lw_cost_params *p, lw_cost_energy *out, lw_err *err);
+
+/* Cost at one electricity price. */
+typedef struct lw_cost_price {
+    double price_usd_per_kwh;
+    double energy_usd_per_million;   /* billed kWh per 1M x price */
+    double energy_usd_per_hour;      /* billed kW x price */
+    double onprem_usd_per_million;   /* energy + hardware amortisation per 1M tokens */
+} lw_cost_price;
+
+/* LW_ERR_INVALID_ARGUMENT on a negative or non-finite price. */
+lw_status lw_cost_at_price(const lw_cost_energy *e, double price_usd_per_kwh, lw_cost_price *out, lw_err *err);
+
+typedef enum lw_break_even_kind {
+    LW_BREAK_EVEN_WITHIN_LIFE = 0, /* pays back before the hardware is written off */
+    LW_BREAK_EVEN_AFTER_LIFE = 1,  /* pays back, but only after the depreciation life */
+    LW_BREAK_EVEN_NEVER = 2,       /* energy alone costs as much as the API: never pays back */
+    LW_BREAK_EVEN_FREE = 3         /* no hardware cost: on-prem is cheaper from the first token */
+} lw_break_even_kind;
+
+typedef struct lw_break_even {
+    double api_usd_per_million;
+    double margin_usd_per_million;  /* API price − energy cost per 1M tokens */
+    double tokens;                  /* hardware / margin per token; INFINITY when never */
+    double months;                  /* tokens / tokens per month; INFINITY when never */
+    lw_break_even_kind kind;
+    char explanation[256];          /* one sentence saying what the numbers mean */
+} lw_break_even;
+
+/* Break-even of buying the hardware against paying api_usd_per_million per 1M tokens. */
+lw_status lw_cost_break_even(const lw_cost_energy *e, const lw_cost_price *price, const lw_cost_params *p,
+                             double api_usd_per_million, lw_break_even *out, lw_err *err);
+
+/* A grid carbon intensity with its provenance (data/regions.csv). */
+typedef struct lw_region {
+    char id[32];
+    char aliases[64];
+    char name[64];
+    double g_co2e_per_kwh;
+    char basis[48];
+    int year;
+    char source[LW_SOURCE_MAX];
+} lw_region;
+
+/* The built-in regions; *out is heap-allocated (free()). */
+lw_status lw_regions_load(lw_region **out, size_t *n, lw_err *err);
+/* Finds a region by id or alias, case-insensitively; LW_ERR_NOT_FOUND lists the ids. */
+lw_status lw_region_find(const char *name, lw_region *out, lw_err *err);
+
+/* An API price per 1M tokens with its provenance (data/api_prices.csv). */
+typedef struct lw_api_price {
+    char provider[64];
+    char model_class[48];
+    char comparable_workload[48]; /* the workload label seed 004 compares this class with */
+    double usd_per_million;
+    double low;
+    double high;
+    int year;
+    char source[LW_SOURCE_MAX];
+} lw_api_price;
+
+/* The built-in API price table; *out is heap-allocated (free()). */
+lw_status lw_api_prices_load(lw_api_price **out, size_t *n, lw_err *err);
+
+/* Formats the break-even time in words ("4.2 months", "never", "2.1 years (after the 3-year life)"). */
+const char *lw_break_even_words(const lw_break_even *b, char *buf, size_t n);
+
+#endif

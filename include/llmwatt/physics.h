@@ -1,0 +1,54 @@
+/* llmwatt: energy per multiply-accumulate and the "physics limit" of a GPU (seed 002).
+ *
+ * Three models of the energy of one MAC: component (Horowitz-scaled register file + ALU),
+ * calibrated (seed 002's node table) and external (a published 2.5 pJ). For each:
+ *   sustainable FLOP/s = flops_per_mac · TDP / energy per MAC
+ *   physics limit      = sustainable FLOP/s / dense peak FLOP/s
+ * An observed MFU must stay below the physics limit, so it bounds the energy per MAC:
+ *   max energy per MAC = flops_per_mac · TDP / (MFU · dense peak).
+ * Seed 002 counts 1 MAC as 1 FLOP (flops_per_mac = 1); vendor peaks count an FMA as 2 FLOP,
+ * under which every sustainable rate, limit and maximum doubles. Constants: data/constants/
+ * physics.json ("physics.*"). */
+#ifndef LLMWATT_PHYSICS_H
+#define LLMWATT_PHYSICS_H
+
+#include <stdbool.h>
+#include "llmwatt/catalogue.h"
+
+#define LW_PHYSICS_MODELS 3
+
+typedef struct lw_physics_model {
+    char name[16];             /* "component", "calibrated", "external" */
+    double pj_per_mac;         /* at the GPU's node and the precision */
+    double sustainable_flops;  /* FLOP/s that TDP sustains at this energy */
+    double physics_limit;      /* sustainable / dense peak (may exceed 1: power is then not the limit) */
+    bool consistent;           /* physics_limit > MFU (only meaningful with an MFU) */
+} lw_physics_model;
+
+typedef struct lw_physics_result {
+    lw_precision precision;
+    double tdp_w;
+    double peak_flops;          /* dense peak at the precision */
+    double node_nm;
+    bool node_interpolated;     /* the node is not in the table: log-log interpolation */
+    double node_factor;         /* calibrated(node) / calibrated(4 nm), applied to the other two models */
+    double precision_ratio;     /* energy per MAC relative to bf16 */
+    double flops_per_mac;
+    lw_physics_model models[LW_PHYSICS_MODELS];
+    bool have_mfu;
+    double mfu;
+    double max_pj_per_mac;      /* largest energy per MAC the MFU allows (with have_mfu) */
+} lw_physics_result;
+
+/* Calibrated energy per MAC (bf16) at a process node: the seed 002 table value when the node is
+ * listed, else log-log interpolation between the neighbouring listed nodes. A node outside the
+ * table's range (or <= 0: not published) gives LW_ERR_UNSUPPORTED. */
+lw_status lw_physics_calibrated_pj(const lw_catalogue *cat, double node_nm, double *pj, bool *interpolated, lw_err *err);
+
+/* Evaluates the three models for a GPU at a precision (bf16/fp16, fp8, int8). flops_per_mac is
+ * 1 (seed 002) or 2; mfu in (0, 1], or NAN for none. Fails (LW_ERR_UNSUPPORTED) on a GPU
+ * without TDP, process node or a dense peak at the precision. */
+lw_status lw_physics_evaluate(const lw_catalogue *cat, const lw_gpu *gpu, lw_precision precision, double flops_per_mac, double mfu,
+                              lw_physics_result *out, lw_err *err);
+
+#endif

@@ -1,0 +1,60 @@
+/* llmwatt: the seed-004 "Power Efficiency Baselines" document, filled from measured runs.
+ *
+ * Runs are grouped into configurations (workload x precision x batch x sequence length x GPUs);
+ * only VALID measurements with a token count enter the tables (INVALID ones and estimates are
+ * counted and listed). Each configuration reports mean throughput, mean GPU power, mean tokens/J
+ * and the electricity cost per 1M tokens at the wall (seed-004 overhead and PSU efficiency). The
+ * document also holds the three electricity scenarios, the break-even tables, FP8-vs-FP16 and
+ * batch-size findings computed from the data, and three plots drawn with cairo. Rows the data
+ * cannot fill say "no data". See docs/report.md. */
+#ifndef LLMWATT_REPORT_H
+#define LLMWATT_REPORT_H
+
+#include <stddef.h>
+#include "llmwatt/catalogue.h"
+#include "llmwatt/history.h"
+#include "llmwatt/status.h"
+
+typedef enum lw_report_format { LW_REPORT_MARKDOWN = 0, LW_REPORT_HTML = 1 } lw_report_format;
+
+typedef struct lw_report_opts {
+    lw_report_format format;
+    const char *output_path;   /* Markdown: PNG plots are written beside it as STEM-NAME.png; HTML: one file */
+    double price_usd_per_kwh;  /* price of the "Cost/1M Tokens" columns and the break-even tables */
+    const char *samples_csv;   /* samples of one run for the power-over-a-run plot; NULL: skipped with a note */
+    const char *source;        /* what the runs came from, printed in the header ("runs.db") */
+    long long generated_ns;    /* time printed as "Generated" (UTC ns) */
+} lw_report_opts;
+
+/* Defaults: Markdown, price = the catalogue's cost.price_kwh.us (seed scenario 1, $0.10/kWh). */
+lw_report_opts lw_report_opts_default(const lw_catalogue *cat);
+
+/* One configuration, averaged over its valid runs. */
+typedef struct lw_report_row {
+    char workload[64];
+    char precision[16];
+    char model[128];
+    char gpu[96];
+    int batch;
+    int seq_len;
+    int gpus;
+    size_t runs;                 /* valid runs averaged */
+    double tokens_per_s;         /* mean throughput */
+    double avg_power_w;          /* mean GPU power, all GPUs */
+    double tokens_per_j;         /* mean tokens per joule (GPU energy) */
+    double wall_power_w;         /* mean GPU power x (1 + overhead) / PSU efficiency */
+    double cost_usd_per_million; /* wall energy of 1M tokens (from tokens/J) x price */
+    double cost_usd_per_hour;    /* wall power x price */
+} lw_report_row;
+
+/* Groups runs into configuration rows (sorted by workload, precision, GPUs, batch, seq_len).
+ * *rows is heap-allocated (free()); *n may be 0 when no valid measurement has tokens. */
+lw_status lw_report_rows(const lw_catalogue *cat, const lw_run *runs, size_t nruns, double price_usd_per_kwh,
+                         lw_report_row **rows, size_t *n, lw_err *err);
+
+/* Renders the document (and, for Markdown, its PNG plots) atomically: every file is written to
+ * a temporary name and renamed, the document last. LW_ERR_NOT_FOUND when runs is empty;
+ * LW_ERR_PARSE/LW_ERR_NOT_FOUND for an unreadable samples CSV; LW_ERR_IO when a file cannot be written. */
+lw_status lw_report_write(const lw_catalogue *cat, const lw_run *runs, size_t nruns, const lw_report_opts *opts, lw_err *err);
+
+#endif

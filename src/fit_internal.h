@@ -1,0 +1,58 @@
+/* Internal state of the seed 000 coefficient fit, shared by fit.c (solve, bootstrap,
+ * accuracy) and fit_io.c (coefficients file). Not part of the public API. */
+#ifndef LW_FIT_INTERNAL_H
+#define LW_FIT_INTERNAL_H
+
+#include "llmwatt/scale.h"
+
+#define LW_FIT_MAX_FAM 32
+#define LW_FIT_MAX_GPU 32
+
+/* A usable point, resolved against the catalogue. */
+typedef struct lw_fit_point {
+    const lw_point *src;
+    const lw_gpu *gpu;
+    char family[48];
+    int fam, gpu_idx;     /* indices into the result's family and GPU lists */
+    double params;        /* active parameters */
+    double ln_e;          /* ln J per output token */
+    double ln_bw, ln_p;   /* ln memory bandwidth, ln power per GPU */
+    int gpus;
+    double batch;
+} lw_fit_point;
+
+struct lw_fit_result {
+    lw_fit_opts opts;
+    const lw_catalogue *cat;
+    lw_fit_point *pts;
+    size_t npts;
+    size_t skipped;
+    char skip_why[256];
+    char families[LW_FIT_MAX_FAM][48];
+    int nfam, ref_fam;
+    char gpus[LW_FIT_MAX_GPU][48];
+    int ngpu, ref_gpu;
+    /* Parameters: theta[0] = ln k, theta[1 + f] = ln mu_f, theta[1 + nfam + g] = u_g (ref ones 0). */
+    int np;
+    double *theta;
+    bool *ident;
+    int *param_pairs;
+    double *boot;         /* bootstrap x np, NAN where a replicate left a parameter unidentified */
+    int nboot;
+    int boot_discarded;   /* resamples in which two coefficients were confounded */
+    int confounded;       /* first confounded parameter of the main fit (-1: none) */
+    lw_fit_coef *coefs;   /* 1 + nfam + ngpu */
+    double resid_lo, resid_hi;  /* 90% band of actual/pred over the fitted ordered pairs */
+    lw_fit_accuracy fitted, seed, heldout;
+    double unexplained;
+    int npairs;
+};
+
+/* ln of the multi-GPU factor M(G_from -> G_to) in a mode. */
+double lw_fit_ln_multi(lw_multi_gpu_mode mode, double alpha, int g_from, int g_to);
+
+/* 5th..95th percentile of exp(theta[plus] - theta[minus]) over the bootstrap replicates
+ * (minus < 0: exp(theta[plus])); the point value when fewer than 10 replicates identify it. */
+void lw_fit_boot_interval(const lw_fit_result *r, int plus, int minus, double *lo, double *hi);
+
+#endif

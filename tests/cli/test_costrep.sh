@@ -1,0 +1,164 @@
+# CLI: cost, history, report, compare (seed 004) — figures against arithmetic, and every bad input.
+. "$(dirname "$0")/lib.sh"
+DATA="${LW_TEST_DATA:-$(dirname "$0")/../data}/costrep"
+python3 "$DATA/gen_runs.py" "$TMP/runs" || echo "FAIL gen_runs"
+md5() { md5sum "$1" | cut -d' ' -f1; }
+
+# ---------- cost ----------
+run cost --help; expect_rc cost-help 0; expect_out cost-help-text 'usage: llmwatt cost'
+# 1000 W, 2000 tok/s: wall 1000 x 1.2 / 0.95 = 1263.16 W; 1M tokens = 500 s -> 1263.16 x 500 / 3.6e6 kWh
+run cost --power-w 1000 --tokens-per-s 2000 --price-kwh 0.15 --json; expect_rc cost-plain 0
+expect_json cost-plain-kwh 'd["energy_per_million_tokens_kwh"]' "$(python3 -c 'print(1000*1.2/0.95*500/3.6e6)')" 1e-12
+expect_json cost-plain-usd 'd["cost_per_million_tokens_usd"]' "$(python3 -c 'print(1000*1.2/0.95*500/3.6e6*0.15)')" 1e-12
+expect_json cost-plain-hour 'd["cost_per_hour_usd"]' "$(python3 -c 'print(1000*1.2/0.95/1000*0.15)')" 1e-12
+expect_json cost-overhead-source 'd["inputs"]["overhead_fraction"]["source"][:8]' 'seed 004'
+expect_json cost-psu-value 'd["inputs"]["psu_efficiency"]["value"]' 0.95
+# hardware $25,000 (1 of 8 GPUs) over 26,280 h, 7.2M tokens/h
+expect_json cost-amortisation 'd["amortisation_usd_per_million_tokens"]' "$(python3 -c 'print(25000/26280/7.2)')" 1e-12
+# break-even vs GPT-3.5 Turbo $0.50: 25,000 / ((0.50 - energy) / 1e6) tokens
+expect_json cost-break-even 'd["scenarios"][0]["break_even"][3]["tokens_to_break_even"]' \
+    "$(python3 -c 'e=1000*1.2/0.95*500/3.6e6*0.15; print(25000/((0.5-e)/1e6))')" 1e-12
+run cost --power-w 1000 --tokens-per-s 2000 --json; expect_rc cost-default-scenarios 0
+expect_json cost-three-scenarios '[s["price_usd_per_kwh"] for s in d["scenarios"]]' '[0.1, 0.2, 0.3]'
+expect_json cost-no-single-price '"cost_per_million_tokens_usd" in d' False
+# carbon and water: US 384 g/kWh (Ember 2024) on billed energy with AWS PUE 1.15; Microsoft WUE 0.30 on IT energy
+run cost --power-w 1000 --tokens-per-s 2000 --region us --pue aws --wue microsoft --price-kwh 0.1 --json; expect_rc cost-carbon 0
+expect_json cost-co2 'd["co2e_g_per_million_tokens"]' "$(python3 -c 'print(1000*1.2/0.95*500/3.6e6*1.15*384)')" 1e-12
+expect_json cost-water 'd["water_l_per_million_tokens"]' "$(python3 -c 'print(1000*1.2/0.95*500/3.6e6*0.30)')" 1e-12
+expect_json cost-pue-billed 'd["cost_per_million_tokens_usd"]' "$(python3 -c 'print(1000*1.2/0.95*500/3.6e6*1.15*0.1)')" 1e-12
+expect_json cost-region-source '"Ember" in d["inputs"]["grid_g_co2e_per_kwh"]["source"]' True
+# never / after-life break-even in words
+run cost --power-w 1000 --tokens-per-s 2000 --price-kwh 0.1 --api-price-per-m 0.01 --json; expect_rc cost-never 0
+expect_json cost-never-kind 'd["scenarios"][0]["break_even"][0]["kind"]' never
+expect_json cost-never-tokens 'd["scenarios"][0]["break_even"][0]["tokens_to_break_even"]' None
+run cost --power-w 1000 --tokens-per-s 2000 --price-kwh 0.1 --api-price-per-m 0.01; expect_out cost-never-words 'never: electricity alone costs'
+# measurement file (docs/measurement-json.md example: 500 W, 2000 tok/s, measured idle 70 W)
+run cost --measurement "$TMP/runs/run00.json" --price-kwh 0.1 --json; expect_rc cost-measurement 0
+expect_json cost-meas-power 'd["inputs"]["gpu_power_w"]["value"]' 600
+expect_json cost-meas-kwh 'd["energy_per_million_tokens_kwh"]' "$(python3 -c 'print(600*1.2/0.95*(1e6/1200)/3.6e6)')" 1e-12
+# utilisation 0.5 on a B200: idle defaults to the seed's 50 W per B200
+run cost --measurement "$TMP/runs/run00.json" --utilization 0.5 --price-kwh 0.1 --json; expect_rc cost-b200-idle 0
+expect_json cost-b200-idle-w 'd["inputs"]["idle_power_w"]["value"]' 50
+expect_json cost-b200-util-kwh 'd["energy_per_million_tokens_kwh"]' "$(python3 -c 'print((0.5*600+0.5*50)*1.2/0.95*(1e6/600)/3.6e6)')" 1e-12
+# estimate file: J per output token x throughput
+cat >"$TMP/est.json" <<'JSON'
+{"method": "roofline", "model": "llama-3.1-8b", "gpu": "h100-sxm", "gpus": 1, "batch": 8, "prefill_j": 10, "decode_j": 90,
+ "energy_per_request_j": {"low": 80, "expected": 100, "high": 130},
+ "energy_per_output_token_j": {"low": 0.2, "expected": 0.25, "high": 0.4}}
+JSON
+run cost --estimate "$TMP/est.json" --tokens-per-s 2000 --price-kwh 0.1 --json; expect_rc cost-estimate 0
+expect_json cost-est-power 'd["inputs"]["gpu_power_w"]["value"]' 500
+expect_json cost-est-kwh 'd["energy_per_million_tokens_kwh"]' "$(python3 -c 'print(0.25*1e6*1.2/0.95/3.6e6)')" 1e-12
+expect_json cost-est-high 'd["energy_per_million_tokens_kwh_high"]' "$(python3 -c 'print(0.4*1e6*1.2/0.95/3.6e6)')" 1e-12
+
+# cost: bad input
+run cost --power-w 1000 --tokens-per-s 2000 --price-kwh -0.1; expect_rc cost-negative-price 2; expect_err cost-negative-price-msg "--price-kwh must be between 0 and 100, got '-0.1'"
+run cost --power-w 1000 --tokens-per-s 2000 --price-kwh abc; expect_rc cost-bad-price 2; expect_err cost-bad-price-msg "--price-kwh expects a number"
+run cost --power-w -5 --tokens-per-s 2000; expect_rc cost-negative-power 2; expect_err cost-negative-power-msg "--power-w must be between"
+run cost --power-w 1000; expect_rc cost-missing-tps 2; expect_err cost-missing-tps-msg "give --measurement FILE, --estimate FILE, or both"
+run cost --power-w 1000 --tokens-per-s 2000 --pue 0.5; expect_rc cost-bad-pue 2; expect_err cost-bad-pue-msg "--pue must be between 1 and 10"
+run cost --power-w 1000 --tokens-per-s 2000 --pue mars; expect_rc cost-unknown-pue 3; expect_err cost-unknown-pue-msg "unknown name 'mars'"
+run cost --power-w 1000 --tokens-per-s 2000 --region atlantis; expect_rc cost-unknown-region 3; expect_err cost-unknown-region-msg "unknown region 'atlantis' \(known: us"
+run cost --power-w 1000 --tokens-per-s 2000 --region us --grid-g-per-kwh 100; expect_rc cost-grid-twice 2; expect_err cost-grid-twice-msg "not both"
+run cost --power-w 1000 --tokens-per-s 2000 --utilization 0.5; expect_rc cost-util-no-idle 2; expect_err cost-util-no-idle-msg "needs the GPUs' idle power: give --idle-w"
+run cost --estimate "$TMP/est.json"; expect_rc cost-est-no-tps 2; expect_err cost-est-no-tps-msg "has no throughput \(tokens_per_s\); give --tokens-per-s"
+run cost --measurement "$TMP/est.json"; expect_rc cost-wrong-kind 2; expect_err cost-wrong-kind-msg "is an estimate JSON; use --estimate"
+printf '{"schema": "llmwatt.measurement/1", ' >"$TMP/corrupt.json"
+run cost --measurement "$TMP/corrupt.json"; expect_rc cost-corrupt 4; expect_err cost-corrupt-msg "corrupt.json': not valid JSON"
+run cost --measurement "$TMP/nope.json"; expect_rc cost-missing-file 3; expect_err cost-missing-file-msg "nope.json' does not exist"
+run cost --measurement "$TMP/runs/run00.json" --estimate "$TMP/est.json"; expect_rc cost-both 2; expect_err cost-both-msg "not both"
+
+# ---------- history ----------
+DB="$TMP/runs.db"
+run history record "$DB" "$TMP"/runs/run*.json; expect_rc history-record 0; expect_out history-record-20 'recorded #20 measurement gpt8b'
+run history record "$DB" "$TMP/est.json"; expect_rc history-record-estimate 0; expect_out history-record-est 'recorded #21 estimate'
+run history "$DB"; expect_rc history-list 0; expect_out history-list-count '^21 runs$'
+run history "$DB" --workload gpt40b --json; expect_rc history-workload 0; expect_json history-workload-n 'len(d)' 8
+run history "$DB" --since 2026-11-05 --until 2026-11-06 --json; expect_rc history-range 0
+expect_json history-range-ids '[r["id"] for r in d]' '[5, 6]'
+# gpt8b = configs 0-3: runs 0-3, 9-12, 18, 19 (10), run 19 INVALID
+run history "$DB" --workload gpt8b --valid-only --kind measurement --json; expect_json history-valid-only "len(d)" 9
+run history show "$DB" 1; expect_rc history-show 0; expect_out history-show-json '"schema": "llmwatt.measurement/1"'
+# bad input: nothing lost
+SUM=$(md5 "$DB")
+run history record "$DB" "$TMP/runs/run00.json" "$TMP/corrupt.json"; expect_rc history-corrupt-json 4
+expect_err history-corrupt-json-msg "corrupt.json': not valid JSON.*nothing was recorded"
+if [ "$(md5 "$DB")" = "$SUM" ]; then ok history-corrupt-json-untouched; else bad history-corrupt-json-untouched "database changed"; fi
+run history "$DB" --workload nosuch; expect_rc history-no-match 3; expect_err history-no-match-msg "no runs in '.*runs.db' match the filters"
+run history "$TMP/none.db"; expect_rc history-missing-db 3; expect_err history-missing-db-msg "none.db' does not exist"
+[ ! -e "$TMP/none.db" ] && ok history-missing-not-created || bad history-missing-not-created "file created"
+: >"$TMP/empty.db"
+run history "$TMP/empty.db"; expect_rc history-empty 3; expect_err history-empty-msg "holds no history yet"
+head -c 5000 /dev/urandom >"$TMP/junk.db"; SUM=$(md5 "$TMP/junk.db")
+run history record "$TMP/junk.db" "$TMP/runs/run00.json"; expect_rc history-corrupt-db 4; expect_err history-corrupt-db-msg "not a readable SQLite database.*left untouched"
+if [ "$(md5 "$TMP/junk.db")" = "$SUM" ]; then ok history-corrupt-db-untouched; else bad history-corrupt-db-untouched "file changed"; fi
+cp "$DB" "$TMP/new.db"
+python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE meta SET value='7' WHERE key='schema_version'\"); c.commit()" "$TMP/new.db"
+SUM=$(md5 "$TMP/new.db")
+run history record "$TMP/new.db" "$TMP/runs/run00.json"; expect_rc history-too-new 4; expect_err history-too-new-msg "history schema 7, newer than this llmwatt reads \(1\): upgrade llmwatt; the file was not modified"
+run history "$TMP/new.db"; expect_rc history-too-new-read 4
+if [ "$(md5 "$TMP/new.db")" = "$SUM" ]; then ok history-too-new-untouched; else bad history-too-new-untouched "file changed"; fi
+run history "$DB" --since yesterday; expect_rc history-bad-since 2; expect_err history-bad-since-msg "--since: bad time 'yesterday'"
+run history "$DB" --kind guess; expect_rc history-bad-kind 2; expect_err history-bad-kind-msg "--kind must be"
+run history record "$DB"; expect_rc history-record-nofile 2; expect_err history-record-nofile-msg "needs a database and at least one JSON file"
+
+# ---------- report ----------
+run report "$DB" --output "$TMP/rep/report.md"; expect_rc report-bad-dir 4; expect_err report-bad-dir-msg "cannot write"
+mkdir -p "$TMP/rep"
+run report "$DB" --output "$TMP/rep/report.md"; expect_rc report-md 0; expect_out report-md-msg 'wrote .*report.md \(21 runs'
+for p in tokens-per-j-over-time tokens-per-j-vs-batch; do
+    if [ "$(head -c 4 "$TMP/rep/report-$p.png" | od -An -c | tr -d ' ')" = '211PNG' ]; then ok "report-png-$p"; else bad "report-png-$p" "no PNG"; fi
+done
+# table numbers: gpt40b FP8 TP8 batch 32: 2 runs, 16800 x 1.005 = 16884.0 tok/s, 5600 W, 3.015 tokens/J,
+# $/1M at $0.10 = 1e6 / 3.015 J x 1.2 / 0.95 / 3.6e6 kWh x 0.10
+if python3 - "$TMP/rep/report.md" <<'PY'; then ok report-table-numbers; else bad report-table-numbers "row mismatch"; fi
+import sys
+md = open(sys.argv[1]).read()
+cost = 1e6 / 3.015 * 1.2 / 0.95 / 3.6e6 * 0.10
+row = "| FP8 TP8 | 32 | 4096 | 8 | 2 | 16884.0 | 5600.0 | 3.015 | $%.4f | no data (no 1-GPU run) |" % cost
+assert row in md, row
+assert "TBD" not in md
+assert "1 INVALID excluded" in md and "1 estimates not used" in md
+PY
+run report "$TMP"/runs/run0*.json --output "$TMP/rep/files.html"; expect_rc report-html 0
+if grep -q 'data:image/png;base64,' "$TMP/rep/files.html" && [ ! -e "$TMP/rep/files-tokens-per-j-vs-batch.png" ]; then ok report-html-embedded; else bad report-html-embedded "images not embedded"; fi
+printf 't_s,gpu,power_w\n0,0,100\n0.1,0,abc\n' >"$TMP/bad.csv"
+run report "$DB" --output "$TMP/rep/s.md" --samples "$TMP/bad.csv"; expect_rc report-bad-samples 4; expect_err report-bad-samples-msg "bad.csv line 3: time, power or GPU index is not a number"
+[ ! -e "$TMP/rep/s.md" ] && ok report-bad-samples-no-output || bad report-bad-samples-no-output "partial report written"
+printf 't_s,gpu,power_w\n0,0,100\n0.1,0,500\n0.2,0,510\n' >"$TMP/good.csv"
+run report "$DB" --output "$TMP/rep/s.md" --samples "$TMP/good.csv"; expect_rc report-samples 0
+[ -s "$TMP/rep/s-power-over-run.png" ] && ok report-samples-png || bad report-samples-png "no power plot"
+run report "$DB" --output "$TMP/rep/m.md" --samples "$TMP/nosuch.csv"; expect_rc report-missing-samples 3; expect_err report-missing-samples-msg "--samples: cannot open .*nosuch.csv"
+run report "$TMP/empty.db" --output "$TMP/rep/e.md"; expect_rc report-empty 3; expect_err report-empty-msg "holds no history yet"
+run report "$DB" --workload nosuch --output "$TMP/rep/e.md"; expect_rc report-no-match 3; expect_err report-no-match-msg "no runs to report on"
+[ ! -e "$TMP/rep/e.md" ] && ok report-empty-no-output || bad report-empty-no-output "file written"
+run report "$DB" --output "$TMP/rep/x.pdf" --format pdf; expect_rc report-bad-format 2; expect_err report-bad-format-msg "--format must be md or html"
+run report "$DB"; expect_rc report-no-output 2; expect_err report-no-output-msg "missing --output"
+run report "$TMP/corrupt.json" --output "$TMP/rep/c.md"; expect_rc report-corrupt 4; expect_err report-corrupt-msg "not valid JSON"
+
+# ---------- compare ----------
+# run00 gpt8b fp16 b8: 2.0 tokens/J; run09 same config k=1: 2.02; run02 gpt8b fp8 b16: 5.0
+run compare --baseline "$TMP/runs/run00.json" --current "$TMP/runs/run09.json" --json; expect_rc compare-ok 0
+expect_json compare-ratio 'd["ratio"]' 1.01 1e-12
+run compare --baseline "$TMP/runs/run02.json" --current "$TMP/runs/run00.json"; expect_rc compare-regression 1
+expect_out compare-regression-msg 'ratio current/baseline: 0.4000 \(threshold 0.9\): REGRESSION'
+run compare --baseline "$TMP/runs/run02.json" --current "$TMP/runs/run00.json" --threshold 0.3; expect_rc compare-threshold 0
+# history: latest valid gpt8b fp16 b8 is run18 (2026-11-19, 2.04); 7 days earlier -> run09 (2026-11-10, 2.02)
+run compare --baseline "$DB:workload=gpt8b,precision=fp16,batch=8@-7d" --current "$DB:workload=gpt8b,precision=fp16,batch=8" --json
+expect_rc compare-history 0
+expect_json compare-history-base 'd["baseline"]["time"]' 2026-11-10T12:00:00Z
+expect_json compare-history-ratio 'd["ratio"]' "$(python3 -c 'print(1.02/1.01)')" 1e-12
+# the INVALID run 19 (id 20) is skipped unless valid=any
+run compare --baseline "$DB:id=2" --current "$DB:workload=gpt8b,precision=fp16,batch=16,valid=any" --json; expect_rc compare-invalid-any 0
+expect_json compare-invalid-any-ratio 'd["ratio"]' 10.2 1e-9
+run compare --baseline "$DB:workload=gpt8b@2026-10-01" --current "$TMP/runs/run00.json"; expect_rc compare-none-before 3
+expect_err compare-none-before-msg "no valid runs in '.*runs.db' match 'workload=gpt8b' on or before 2026-10-01T23:59:59Z"
+run compare --baseline "$DB" --current "$TMP/runs/run00.json"; expect_rc compare-db-no-query 2; expect_err compare-db-no-query-msg "is a history database: add a query"
+run compare --baseline "$DB:colour=red" --current "$TMP/runs/run00.json"; expect_rc compare-bad-filter 2; expect_err compare-bad-filter-msg "unknown filter 'colour=red'"
+run compare --baseline "$TMP/nothing.json" --current "$TMP/runs/run00.json"; expect_rc compare-missing 3; expect_err compare-missing-msg "neither a file nor DB:QUERY"
+run compare --baseline "$TMP/corrupt.json" --current "$TMP/runs/run00.json"; expect_rc compare-corrupt 4; expect_err compare-corrupt-msg "not valid JSON"
+run compare --baseline "$TMP/runs/run00.json" --current "$TMP/runs/run00.json" --threshold -1; expect_rc compare-bad-threshold 2; expect_err compare-bad-threshold-msg "--threshold must be between"
+run compare --baseline "$TMP/runs/run00.json"; expect_rc compare-missing-current 2; expect_err compare-missing-current-msg "give both --baseline RUN and --current RUN"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d['tokens_per_j']=None; json.dump(d,open(sys.argv[2],'w'))" "$TMP/runs/run00.json" "$TMP/notok.json"
+run compare --baseline "$TMP/notok.json" --current "$TMP/runs/run00.json"; expect_rc compare-no-tokens 4; expect_err compare-no-tokens-msg "has no tokens_per_j"
+finish

@@ -1,0 +1,92 @@
+# CLI: scale (seed 000), fit, physics (seed 002), and their bad-input paths.
+. "$(dirname "$0")/lib.sh"
+D="${LW_TEST_DATA:-$(dirname "$0")/../data}/scale"
+
+# Seed 000 Part 5: 0.35 * 1.7 * k^log2(1.7) * mu * (2039/3350) * (500/290) * eta -> 0.36 / 0.51 / 0.93
+run scale --baseline-j-per-token 0.35 --from-model qwen2.5-3b --from-params 3e9 --from-gpu a100-80gb \
+    --to-model gpt-oss-120b --to-params 5.1e9 --to-gpu h100-sxm --mu 0.90,1.00,1.20 --json
+expect_rc part5-h100 0
+expect_json part5-h100-low 'd["energy_per_token_j"]["low"]' 0.36 0.01
+expect_json part5-h100-exp 'd["energy_per_token_j"]["expected"]' 0.51 0.01
+expect_json part5-h100-high 'd["energy_per_token_j"]["high"]' 0.93 0.01
+expect_json part5-hw-ratio 'd["factors"]["hardware_ratio"]["expected"]' $(python3 -c 'print(2039/3350*500/290)') 1e-9
+expect_json part5-mode 'd["factors"]["multi_gpu"]["mode"]' overhead
+# DeepSeek-V3.2 on 8x H100 as the seed did it (multi-GPU term dropped, family mu 0.75/0.80/0.90): 1.62/2.53/6.68
+run scale --baseline-j-per-token 0.35 --from-model qwen2.5-3b --from-params 3e9 --from-gpu a100-80gb \
+    --to-model deepseek-v3 --to-params 37e9 --to-gpu h100-sxm --to-gpus 8 --multi-gpu none --json
+expect_json part5-deepseek-exp 'd["energy_per_token_j"]["expected"]' 2.53 0.012
+expect_json part5-deepseek-high 'd["energy_per_token_j"]["high"]' 6.68 0.012
+# default (overhead): x (1 + 0.12*7) = 1.84 on the same numbers
+run scale --baseline-j-per-token 0.35 --from-model qwen2.5-3b --from-params 3e9 --from-gpu a100-80gb \
+    --to-model deepseek-v3 --to-params 37e9 --to-gpu h100-sxm --to-gpus 8
+expect_rc overhead-text 0; expect_out overhead-note 'note: multi-GPU \(overhead\)'; expect_out overhead-factor 'multi-GPU M +1\.84 '
+# Part 1: 3B -> 72B, 24 * 0.95^log2(24) = 18.97
+run scale --baseline-j-per-token 1 --from-params 3e9 --to-params 72e9 --json
+expect_json part1-exp 'd["energy_per_token_j"]["expected"]' 18.97 0.001
+expect_json part1-no-hw 'd["factors"]["hardware_step"]' False
+# a catalogue family without a seed estimate gets the widest range, and says so
+run scale --baseline-j-per-token 1 --from-model qwen2.5-3b --to-model qwen3-30b-a3b
+expect_rc default-family 0; expect_out default-family-note 'widest range \[0.75, 1.8\]'
+# a GPU without typical power: 0.72 x TDP, named in the output
+run scale --baseline-j-per-token 1 --from-params 3e9 --to-params 3e9 --from-gpu a100-80gb --to-gpu b200
+expect_out fallback-power 'fallback 0.72 x TDP 1000 W'
+
+# bad input
+run scale --baseline-j-per-token -0.35 --from-params 3e9 --to-params 7e9; expect_rc neg-baseline 2; expect_err neg-baseline-msg 'baseline J/token must be a positive number, got -0.35'
+run scale --baseline-j-per-token 0.35 --from-params 3e9 --to-params 7e9 --k 0.9,1.0,2.5; expect_rc k-range 2; expect_err k-range-msg "--k values must be within \(0, 2\), got '0.9,1.0,2.5'"
+run scale --baseline-j-per-token 0.35 --from-params 3e9 --to-params 7e9 --k 0,0.95,1.1; expect_rc k-zero 2; expect_err k-zero-msg '--k values must be within \(0, 2\)'
+run scale --baseline-j-per-token 0.35 --from-params 3e9 --to-params 7e9 --family gpt-9; expect_rc unknown-family 3; expect_err unknown-family-msg "unknown model family 'gpt-9'"
+run scale --baseline-j-per-token 0.35 --from-params 3e9 --to-params 7e9 --from-gpu a100-80gb --to-gpu tpu-v4; expect_rc no-tdp 5; expect_err no-tdp-msg "GPU 'tpu-v4' has no typical inference power and no TDP in the catalogue: give --to-power-w"
+run scale --baseline-j-per-token 0.35 --from-params 3e9 --to-params 7e9 --from-gpu a100-80gb --to-gpu tpu-v4 --to-power-w 170; expect_rc no-tdp-power-given 0
+echo '{"gpus": [{"id": "nobw-gpu", "name": "No BW", "tdp_w": 300, "source": "test"}]}' >"$TMP/nobw.json"
+# a GPU without bandwidth cannot enter the catalogue (lw_scale_run's own check is in test_scale.c)
+run scale --catalogue "$TMP/nobw.json" --baseline-j-per-token 0.35 --from-params 3e9 --to-params 7e9 --from-gpu a100-80gb --to-gpu nobw-gpu; expect_rc no-bw 4; expect_err no-bw-msg "GPU 'nobw-gpu' needs memory_bw_bytes_per_s"
+run scale --from-params 3e9 --to-params 7e9; expect_rc no-baseline 2; expect_err no-baseline-msg 'missing --baseline-j-per-token'
+run scale --baseline-j-per-token 0.35 --to-params 7e9; expect_rc no-from 2; expect_err no-from-msg 'needs --from-model or --from-params'
+run scale --baseline-j-per-token 0.35 --from-params 3e9 --to-params 7e9 --to-gpu h100; expect_rc no-from-gpu 2; expect_err no-from-gpu-msg 'give --from-gpu'
+run scale --baseline-j-per-token 0.35 --from-params 3e9 --to-params 7e9 --multi-gpu both; expect_rc bad-mode 2; expect_err bad-mode-msg "unknown multi-GPU mode 'both'"
+run scale --baseline-j-per-token 0.35 --from-params 3e9 --to-model llama-9b; expect_rc unknown-model 3; expect_err unknown-model-msg "unknown model 'llama-9b'"
+run scale --baseline-j-per-token 0.35 --from-params 3e9 --to-params 7e9 --mu 1.2,1.0,0.9; expect_rc mu-order 2; expect_err mu-order-msg 'LOW <= EXPECTED <= HIGH'
+echo '{"constants": []}' >"$TMP/notfit.json"
+run scale --baseline-j-per-token 0.35 --from-params 3e9 --to-params 7e9 --coefficients "$TMP/notfit.json"; expect_rc bad-coef 4; expect_err bad-coef-msg 'not a coefficients file'
+run scale --baseline-j-per-token 0.35 --from-params 3e9 --to-params 7e9 --coefficients /nonexistent.json; expect_rc missing-coef 4
+
+# fit: synthetic points with k = 0.90, mu_llama3 = 1.5, eta a100/h100 = 1.2 (tests/data/scale/make_synthetic.py)
+run fit --points "$D/synthetic_points.csv" --bootstrap 50 --json --output "$TMP/coef.json"
+expect_rc fit-synthetic 0
+expect_json fit-k '[c for c in d["coefficients"] if c["name"] == "k"][0]["value"]' 0.90 0.03
+expect_json fit-mu '[c for c in d["coefficients"] if c["name"] == "llama3"][0]["value"]' 1.5 0.03
+expect_json fit-used 'd["points_used"]' 11
+run scale --coefficients "$TMP/coef.json" --baseline-j-per-token 1 --from-model qwen2.5-3b --to-model llama-3.1-8b --from-gpu h100 --json
+expect_rc scale-with-fit 0
+expect_json scale-fit-mu 'd["factors"]["mu_arch"]["expected"]' 1.5 0.03
+expect_json scale-fit-eta 'd["factors"]["eta_util"]["expected"]' 1
+run fit --bootstrap 0; expect_rc fit-builtin 0; expect_out fit-builtin-seed 'seed 000 coefficients'
+run fit --points /nonexistent.csv; expect_rc fit-no-file 4; expect_err fit-no-file-msg "cannot open '/nonexistent.csv'"
+printf 'row_id,model\n1,x\n' >"$TMP/bad.csv"
+run fit --points "$TMP/bad.csv"; expect_rc fit-bad-file 4; expect_err fit-bad-file-msg "missing column"
+run fit --points "$D/synthetic_points.csv" --output /nonexistent-dir/c.json; expect_rc fit-bad-output 4
+[ ! -e /nonexistent-dir/c.json ] && ok fit-no-partial || bad fit-no-partial "file written"
+run fit --batch-match 0.5; expect_rc fit-bad-match 2; expect_err fit-bad-match-msg '--batch-match must be between 1'
+
+# physics (seed 002): H100 28% / 43% / 61%; 700 / (0.49 * 989.4e12) = 1.444 pJ
+run physics h100-sxm --mfu 0.49 --json; expect_rc physics-h100 0
+expect_json physics-component 'd["models"][0]["physics_limit"]' $(python3 -c 'print(700/1.15e-12/989.4e12)') 1e-9
+expect_json physics-calibrated 'd["models"][1]["physics_limit"]' 0.4288 0.001
+expect_json physics-external 'd["models"][2]["physics_limit"]' 0.2830 0.001
+expect_json physics-inconsistent 'd["models"][1]["consistent"]' False
+expect_json physics-max 'd["max_pj_per_mac"]' 1.444 0.001
+run physics h100-sxm --mfu 0.49; expect_out physics-text-inconsistent 'calibrated +1\.650 .*INCONSISTENT'; expect_out physics-convention '1 MAC = 1 FLOP'
+run physics --gpu h100 --flops-per-mac 2 --json; expect_json physics-2fpm 'd["models"][1]["physics_limit"]' $(python3 -c 'print(2*700/1.65e-12/989.4e12)') 1e-9
+run physics h100 --precision all --json; expect_json physics-all 'len(d["precisions"])' 3
+run physics a100-80gb --precision all --json; expect_json physics-all-a100 '[p["precision"] for p in d["precisions"]]' "['bf16', 'int8']"
+run physics tpu-v4; expect_rc physics-no-tdp 5; expect_err physics-no-tdp-msg "GPU 'tpu-v4' has no TDP"
+echo '{"gpus": [{"id": "nonode-gpu", "name": "No node", "tdp_w": 300, "peak_flops": {"bf16": 1e14}, "memory_bw_bytes_per_s": 1e12, "source": "test"}]}' >"$TMP/nonode.json"
+run physics nonode-gpu --catalogue "$TMP/nonode.json"; expect_rc physics-no-node 5; expect_err physics-no-node-msg "GPU 'nonode-gpu': no process node"
+run physics a100-80gb --precision fp8; expect_rc physics-no-peak 5; expect_err physics-no-peak-msg 'no dense fp8 peak'
+run physics; expect_rc physics-no-gpu 2; expect_err physics-no-gpu-msg 'missing the GPU'
+run physics h900; expect_rc physics-unknown 3; expect_err physics-unknown-msg "unknown GPU 'h900'"
+run physics h100 --mfu 1.5; expect_rc physics-bad-mfu 2; expect_err physics-bad-mfu-msg '--mfu must be between'
+run physics h100 --flops-per-mac 3; expect_rc physics-bad-fpm 2; expect_err physics-bad-fpm-msg '--flops-per-mac must be between 1 and 2'
+run physics h100 --flops-per-mac 1.5; expect_rc physics-bad-fpm2 2; expect_err physics-bad-fpm2-msg 'must be 1 \(seed 002\) or 2'
+finish

@@ -1,0 +1,124 @@
+/* Seed 002's energy-per-MAC figures, arithmetic written out (H100 SXM: 700 W, 989.4 TFLOP/s bf16 dense). */
+#include <math.h>
+#include <string.h>
+
+#include "llmwatt/physics.h"
+#include "testutil.h"
+
+static void test_h100_limits(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_physics_result r;
+    assert_int_equal(lw_physics_evaluate(cat, lw_test_gpu(cat, "h100-sxm"), LW_PREC_BF16, 1, NAN, &r, NULL), LW_OK);
+    assert_rel(r.tdp_w, 700, 1e-12);
+    assert_rel(r.peak_flops, 989.4e12, 1e-9);
+    /* component: 700 / 1.15e-12 = 608.7 TFLOP/s; / 989.4 = 61.5% (seed: 61%) */
+    assert_rel(r.models[0].pj_per_mac, 1.15, 1e-12);
+    assert_rel(r.models[0].sustainable_flops, 700 / 1.15e-12, 1e-12);
+    assert_rel(r.models[0].physics_limit, 0.61, 0.01);
+    /* calibrated: 700 / 1.65e-12 = 424 TFLOP/s (seed: "424 TFLOPS"); / 990 = 43% */
+    assert_rel(r.models[1].sustainable_flops, 424e12, 0.001);
+    assert_rel(r.models[1].physics_limit, 0.43, 0.005);
+    /* external: 700 / 2.5e-12 = 280 TFLOP/s (seed: "sustains max 280 TFLOPS"); 280/990 = 28% */
+    assert_rel(r.models[2].sustainable_flops, 280e12, 1e-12);
+    assert_rel(r.models[2].physics_limit, 0.283, 0.001);
+    assert_false(r.have_mfu);
+    lw_catalogue_free(cat);
+}
+
+static void test_mfu_check(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    const lw_gpu *h100 = lw_test_gpu(cat, "h100-sxm");
+    lw_physics_result r;
+    /* CoreWeave 0.49: max energy = 700 / (0.49 * 989.4e12) = 1.444 pJ; 1.65 pJ is above it */
+    assert_int_equal(lw_physics_evaluate(cat, h100, LW_PREC_BF16, 1, 0.49, &r, NULL), LW_OK);
+    assert_rel(r.max_pj_per_mac, 700 / (0.49 * 989.4e12) * 1e12, 1e-12);
+    assert_rel(r.max_pj_per_mac, 1.444, 0.001);
+    assert_true(r.models[0].consistent);  /* 61.5% > 49% */
+    assert_false(r.models[1].consistent); /* 42.9% < 49%: the seed's calibrated value fails its own MFU */
+    assert_false(r.models[2].consistent); /* 28.3% */
+    /* Seed 002's derivation: a 45% limit gives 990 * 0.45 = 445 TFLOP/s and 700 / 445e12 = 1.57 pJ */
+    assert_int_equal(lw_physics_evaluate(cat, h100, LW_PREC_BF16, 1, 0.45, &r, NULL), LW_OK);
+    assert_rel(r.max_pj_per_mac, 1.57, 0.002);
+    lw_catalogue_free(cat);
+}
+
+/* 2 FLOP per MAC (vendor peaks): every sustainable rate, limit and maximum doubles. */
+static void test_two_flops_per_mac(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    const lw_gpu *h100 = lw_test_gpu(cat, "h100-sxm");
+    lw_physics_result one, two;
+    assert_int_equal(lw_physics_evaluate(cat, h100, LW_PREC_BF16, 1, 0.49, &one, NULL), LW_OK);
+    assert_int_equal(lw_physics_evaluate(cat, h100, LW_PREC_BF16, 2, 0.49, &two, NULL), LW_OK);
+    for (int i = 0; i < LW_PHYSICS_MODELS; i++)
+        assert_rel(two.models[i].physics_limit, 2 * one.models[i].physics_limit, 1e-12);
+    /* 2 * 700 / 1.65e-12 / 989.4e12 = 85.8%: consistent with 0.49; max 2.888 pJ */
+    assert_rel(two.models[1].physics_limit, 2 * 700 / 1.65e-12 / 989.4e12, 1e-12);
+    assert_true(two.models[1].consistent && two.models[2].consistent);
+    assert_rel(two.max_pj_per_mac, 2.888, 0.001);
+    lw_catalogue_free(cat);
+}
+
+static void test_nodes_and_precisions(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_physics_result r;
+    /* A100 (7 nm): calibrated 2.3 pJ; 400 / 2.3e-12 / 312e12 = 55.7%; component 1.15 * 2.3/1.65 */
+    assert_int_equal(lw_physics_evaluate(cat, lw_test_gpu(cat, "a100-80gb"), LW_PREC_BF16, 1, NAN, &r, NULL), LW_OK);
+    assert_rel(r.models[1].pj_per_mac, 2.3, 1e-12);
+    assert_rel(r.models[1].physics_limit, 400 / 2.3e-12 / 312e12, 1e-9);
+    assert_rel(r.models[0].pj_per_mac, 1.15 * 2.3 / 1.65, 1e-12);
+    assert_false(r.node_interpolated);
+    /* 8 nm (RTX 3090) between 7 nm 2.3 and 12 nm 3.3: 2.3 * (8/7)^(ln(3.3/2.3)/ln(12/7)) = 2.515 */
+    double pj;
+    bool interp;
+    assert_int_equal(lw_physics_calibrated_pj(cat, 8, &pj, &interp, NULL), LW_OK);
+    assert_true(interp);
+    assert_rel(pj, 2.3 * pow(8.0 / 7.0, log(3.3 / 2.3) / log(12.0 / 7.0)), 1e-12);
+    assert_rel(pj, 2.515, 0.001);
+    assert_int_equal(lw_physics_calibrated_pj(cat, 3, &pj, &interp, NULL), LW_OK);
+    assert_rel(pj, 1.4, 1e-12);
+    /* fp8 on H100: 0.5 x 1.65 pJ against 1978.9 TFLOP/s: same limit as bf16, 42.9% */
+    assert_int_equal(lw_physics_evaluate(cat, lw_test_gpu(cat, "h100-sxm"), LW_PREC_FP8, 1, NAN, &r, NULL), LW_OK);
+    assert_rel(r.models[1].pj_per_mac, 0.825, 1e-12);
+    assert_rel(r.models[1].physics_limit, 700 / 0.825e-12 / 1978.9e12, 1e-9);
+    lw_catalogue_free(cat);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_physics_result r;
+    lw_err err;
+    assert_int_equal(lw_physics_evaluate(cat, lw_test_gpu(cat, "tpu-v4"), LW_PREC_BF16, 1, NAN, &r, &err), LW_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.msg, "has no TDP"));
+    lw_gpu g = *lw_test_gpu(cat, "h100-sxm");
+    g.process_node_nm = 0;
+    assert_int_equal(lw_physics_evaluate(cat, &g, LW_PREC_BF16, 1, NAN, &r, &err), LW_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.msg, "no process node"));
+    g.process_node_nm = 2;
+    assert_int_equal(lw_physics_evaluate(cat, &g, LW_PREC_BF16, 1, NAN, &r, &err), LW_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.msg, "outside the calibrated table (3..12 nm"));
+    assert_int_equal(lw_physics_evaluate(cat, lw_test_gpu(cat, "a100-80gb"), LW_PREC_FP8, 1, NAN, &r, &err), LW_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.msg, "no dense fp8 peak"));
+    assert_int_equal(lw_physics_evaluate(cat, lw_test_gpu(cat, "h100-sxm"), LW_PREC_BF16, 3, NAN, &r, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_int_equal(lw_physics_evaluate(cat, lw_test_gpu(cat, "h100-sxm"), LW_PREC_BF16, 1, 1.5, &r, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_int_equal(lw_physics_evaluate(cat, lw_test_gpu(cat, "h100-sxm"), LW_PREC_FP4, 1, NAN, &r, &err), LW_ERR_UNSUPPORTED);
+    lw_catalogue_free(cat);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_h100_limits), cmocka_unit_test(test_mfu_check), cmocka_unit_test(test_two_flops_per_mac),
+        cmocka_unit_test(test_nodes_and_precisions), cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

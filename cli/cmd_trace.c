@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "llmwatt/cost.h"
 #include "llmwatt/trace.h"
 
 static const char *usage_text =
@@ -18,7 +19,7 @@ static const char *usage_text =
     "                     [--format csv|jsonl] [--columns KEY=NAME,...] [--time-unit s|ms|us|ns]\n"
     "                     [--model-map NAME=MODEL]... [--unknown-model fail|default]\n"
     "                     [--on-error skip|fail] [--per-request OUT.csv|OUT.jsonl] [--threads N]\n"
-    "                     [--json] [--catalogue FILE]\n\n"
+    "                     [--price-kwh USD] [--region R | --grid-g-per-kwh G] [--json] [--catalogue FILE]\n\n"
     "Estimates the energy of every request of a trace: CSV with a header or JSON Lines with\n"
     "a timestamp, input tokens and output tokens per row (optional model and reasoning tokens).\n"
     "Recognised columns include the Azure LLM inference trace (TIMESTAMP, ContextTokens,\n"
@@ -30,7 +31,10 @@ static const char *usage_text =
     "Rows name catalogue models, or --model-map maps trace names (BurstGPT 'ChatGPT') to them;\n"
     "--model is the model of rows without one (and of unknown names with --unknown-model default).\n"
     "Bad rows (non-numeric, negative, missing fields, bad timestamps) are reported with their\n"
-    "line numbers and skipped, or stop the run with --on-error fail (exit 4).\n";
+    "line numbers and skipped, or stop the run with --on-error fail (exit 4).\n"
+    "Cost and carbon (the cost module, seed 004): GPU energy x (1 + overhead) / PSU efficiency\n"
+    "x PUE, at --price-kwh (default cost.price_kwh.us) and the grid intensity of --region or\n"
+    "--grid-g-per-kwh; hardware amortisation is in 'llmwatt cost'.\n";
 
 typedef struct out_file {
     char *path, *tmp;
@@ -110,8 +114,65 @@ static const char *method_name(lw_method m)
 
 static const char *format_name(lw_trace_format f) { return f == LW_TRACE_JSONL ? "jsonl" : "csv"; }
 
+/* Cost and carbon of the trace's GPU energy through the cost module: its per-1M-token figures
+ * at a throughput that reproduces the trace's J per output token (any GPU power gives the same
+ * ratio), scaled to the trace's output tokens. */
+typedef struct trace_cost {
+    bool done;
+    double price_usd_per_kwh, grid_g_per_kwh;
+    char grid_source[96];
+    lw_cost_params params;
+    double wall_kwh, billed_kwh, energy_usd, co2e_g;
+} trace_cost;
+
+static lw_status compute_cost(const lw_catalogue *cat, const lw_trace_summary *S, const lw_trace_opts *o,
+                              trace_cost *c, lw_err *err)
+{
+    if (!(S->output_tokens > 0 && S->energy_j > 0))
+        return LW_OK;
+    lw_cost_params p = lw_cost_params_default(cat, o->estimate.gpus);
+    p.pue = o->estimate.pue;
+    p.grid_g_per_kwh = c->grid_g_per_kwh;
+    p.gpu_power_w = 1000.0;
+    p.tokens_per_s = p.gpu_power_w / (S->energy_j / S->output_tokens);
+    lw_cost_energy e;
+    lw_cost_price pr;
+    lw_status st = lw_cost_energy_compute(&p, &e, err);
+    if (st == LW_OK)
+        st = lw_cost_at_price(&e, c->price_usd_per_kwh, &pr, err);
+    if (st != LW_OK)
+        return st;
+    double millions = S->output_tokens / 1e6;
+    c->params = p;
+    c->wall_kwh = e.wall_kwh_per_million * millions;
+    c->billed_kwh = e.billed_kwh_per_million * millions;
+    c->energy_usd = pr.energy_usd_per_million * millions;
+    c->co2e_g = e.co2e_g_per_million >= 0 ? e.co2e_g_per_million * millions : -1;
+    c->done = true;
+    return LW_OK;
+}
+
+static json_t *cost_json(const trace_cost *c)
+{
+    if (!c->done)
+        return json_null();
+    json_t *x = json_object();
+    json_object_set_new(x, "price_usd_per_kwh", json_real(c->price_usd_per_kwh));
+    json_object_set_new(x, "overhead_fraction", json_real(c->params.overhead_fraction));
+    json_object_set_new(x, "psu_efficiency", json_real(c->params.psu_efficiency));
+    json_object_set_new(x, "pue", json_real(c->params.pue));
+    json_object_set_new(x, "wall_kwh", json_real(c->wall_kwh));
+    json_object_set_new(x, "billed_kwh", json_real(c->billed_kwh));
+    json_object_set_new(x, "energy_usd", json_real(c->energy_usd));
+    json_object_set_new(x, "grid_g_per_kwh", c->grid_g_per_kwh >= 0 ? json_real(c->grid_g_per_kwh) : json_null());
+    json_object_set_new(x, "grid_source", c->grid_source[0] ? json_string(c->grid_source) : json_null());
+    json_object_set_new(x, "co2e_g", c->co2e_g >= 0 ? json_real(c->co2e_g) : json_null());
+    json_object_set_new(x, "excludes", json_string("hardware amortisation (see llmwatt cost)"));
+    return x;
+}
+
 static json_t *summary_json(const lw_trace_summary *S, const char *path, const lw_trace_opts *o,
-                            const lw_model_arch *dm)
+                            const lw_model_arch *dm, const trace_cost *cost)
 {
     static const char *const keys[LW_TRACE_NCOLS] = {"timestamp", "input", "output", "reasoning", "model"};
     json_t *r = json_object();
@@ -221,11 +282,12 @@ static json_t *summary_json(const lw_trace_summary *S, const char *path, const l
     json_object_set_new(perf, "estimator_calls", json_integer((json_int_t)S->estimator_calls));
     json_object_set_new(perf, "cache_hits", json_integer((json_int_t)S->cache_hits));
     json_object_set_new(r, "performance", perf);
-    json_object_set_new(r, "cost_and_carbon", json_null());
+    json_object_set_new(r, "cost_and_carbon", cost_json(cost));
     return r;
 }
 
-static void print_text(const lw_trace_summary *S, const char *path, const lw_trace_opts *o, const lw_model_arch *dm)
+static void print_text(const lw_trace_summary *S, const char *path, const lw_trace_opts *o, const lw_model_arch *dm,
+                       const trace_cost *cost)
 {
     char a[32], b[32], c[32];
     printf("trace      %s: %s, %llu requests, %llu bad rows, %llu lines\n", path, format_name(S->format),
@@ -288,7 +350,16 @@ static void print_text(const lw_trace_summary *S, const char *path, const lw_tra
            S->elapsed_s, S->threads, S->elapsed_s > 0 ? (double)S->lines / S->elapsed_s : 0,
            S->elapsed_s > 0 ? (double)S->bytes / S->elapsed_s / 1e6 : 0, (unsigned long long)S->estimator_calls,
            (unsigned long long)S->cache_hits);
-    printf("cost       not computed: the cost module is not in this build (energy only)\n");
+    if (!cost->done)
+        return;
+    printf("cost       %.4g USD at %g USD/kWh: %.4g kWh at the wall (GPU x (1 + %g overhead) / %g PSU) x PUE %g = "
+           "%.4g kWh billed; hardware not included\n",
+           cost->energy_usd, cost->price_usd_per_kwh, cost->wall_kwh, cost->params.overhead_fraction,
+           cost->params.psu_efficiency, cost->params.pue, cost->billed_kwh);
+    if (cost->co2e_g >= 0)
+        printf("carbon     %.4g kg CO2e at %g g/kWh (%s)\n", cost->co2e_g / 1000, cost->grid_g_per_kwh, cost->grid_source);
+    else
+        printf("carbon     not computed: give --region R or --grid-g-per-kwh G\n");
 }
 
 static int open_output(const char *cmd, const char *path, out_file *of, lw_trace_output *fmt)
@@ -340,7 +411,7 @@ int cmd_trace(int argc, char **argv)
 {
     enum {
         O_HELP = 256, O_JSON, O_CAT, O_MODEL, O_CONFIG, O_GPU, O_GPUS, O_PREC, O_KVPREC, O_METHOD, O_PUE, O_BATCH,
-        O_WINDOW, O_MAXB, O_FORMAT, O_COLS, O_UNIT, O_MAP, O_UNKNOWN, O_ONERR, O_PERREQ, O_THREADS
+        O_WINDOW, O_MAXB, O_FORMAT, O_COLS, O_UNIT, O_MAP, O_UNKNOWN, O_ONERR, O_PERREQ, O_THREADS, O_PRICE, O_REGION, O_GRID
     };
     static const cli_opt opts[] = {
         {"help", false, O_HELP},        {"json", false, O_JSON},        {"catalogue", true, O_CAT},
@@ -350,9 +421,11 @@ int cmd_trace(int argc, char **argv)
         {"window", true, O_WINDOW},     {"max-batch", true, O_MAXB},    {"format", true, O_FORMAT},
         {"columns", true, O_COLS},      {"time-unit", true, O_UNIT},    {"model-map", true, O_MAP},
         {"unknown-model", true, O_UNKNOWN}, {"on-error", true, O_ONERR}, {"per-request", true, O_PERREQ},
-        {"threads", true, O_THREADS},   {NULL, false, 0}};
+        {"threads", true, O_THREADS},   {"price-kwh", true, O_PRICE},   {"region", true, O_REGION},
+        {"grid-g-per-kwh", true, O_GRID}, {NULL, false, 0}};
     const char *cmd = "trace", *catfile = NULL, *model = NULL, *config = NULL, *gpu_name = NULL, *perreq = NULL;
-    const char *file = NULL, *v, *window = NULL, *maxb = NULL;
+    const char *file = NULL, *v, *window = NULL, *maxb = NULL, *region = NULL;
+    trace_cost cost = {.price_usd_per_kwh = -1, .grid_g_per_kwh = -1};
     char colstore[512];
     char mapstore[LW_TRACE_MAX_MAP][2 * LW_NAME_MAX];
     bool json = false;
@@ -438,6 +511,12 @@ int cmd_trace(int argc, char **argv)
                 break;
             case O_PERREQ: perreq = v; break;
             case O_THREADS: ok = cli_int(cmd, "threads", v, 1, 256, &o.threads); break;
+            case O_PRICE: ok = cli_number(cmd, "price-kwh", v, 0, 100, &cost.price_usd_per_kwh); break;
+            case O_REGION: region = v; break;
+            case O_GRID:
+                ok = cli_number(cmd, "grid-g-per-kwh", v, 0, 5000, &cost.grid_g_per_kwh);
+                snprintf(cost.grid_source, sizeof cost.grid_source, "--grid-g-per-kwh");
+                break;
             }
             if (!ok)
                 return EXIT_USAGE;
@@ -454,6 +533,18 @@ int cmd_trace(int argc, char **argv)
         return cli_usage(cmd, "missing the trace FILE");
     if (o.batch && (window || maxb))
         return cli_usage(cmd, "--window and --max-batch estimate the batch; they do not go with --batch");
+    if (region && cost.grid_g_per_kwh >= 0)
+        return cli_usage(cmd, "give either --region or --grid-g-per-kwh, not both");
+    if (region) {
+        lw_region rg;
+        lw_err rerr;
+        if (lw_region_find(region, &rg, &rerr) != LW_OK) {
+            cli_error(cmd, "--region: %s", rerr.msg);
+            return cli_exit_code(rerr.status);
+        }
+        cost.grid_g_per_kwh = rg.g_co2e_per_kwh;
+        snprintf(cost.grid_source, sizeof cost.grid_source, "region %s, %d", rg.id, rg.year);
+    }
     if (o.unknown_model == LW_TRACE_UNKNOWN_DEFAULT && !model && !config)
         return cli_usage(cmd, "--unknown-model default needs the default model (--model NAME)");
     lw_catalogue *cat;
@@ -463,6 +554,8 @@ int cmd_trace(int argc, char **argv)
     lw_trace_opts d = lw_trace_opts_default(cat);
     o.window_s = d.window_s;
     o.max_batch = d.max_batch;
+    if (cost.price_usd_per_kwh < 0)
+        cost.price_usd_per_kwh = lw_catalogue_value(cat, "cost.price_kwh.us", 0.10);
     if ((window && !cli_duration(cmd, "window", window, &o.window_s)) ||
         (maxb && !cli_int(cmd, "max-batch", maxb, 1, 1000000, &o.max_batch))) {
         lw_catalogue_free(cat);
@@ -512,6 +605,8 @@ int cmd_trace(int argc, char **argv)
         snprintf(err.msg, sizeof err.msg, "'%s' has no valid rows (%llu bad; line %llu: %s)", file,
                  (unsigned long long)S->bad_rows, (unsigned long long)S->bad[0].line, S->bad[0].msg);
     }
+    if (st == LW_OK)
+        st = compute_cost(cat, S, &o, &cost, &err);
     rc = close_output(cmd, &of, st == LW_OK);
     if (st != LW_OK) {
         err.status = st;
@@ -521,9 +616,9 @@ int cmd_trace(int argc, char **argv)
             cli_error(cmd, "skipped %llu bad row%s of '%s' (first: line %llu: %s)", (unsigned long long)S->bad_rows,
                       S->bad_rows == 1 ? "" : "s", file, (unsigned long long)S->bad[0].line, S->bad[0].msg);
         if (json)
-            rc = cli_print_json(summary_json(S, file, &o, dm));
+            rc = cli_print_json(summary_json(S, file, &o, dm, &cost));
         else
-            print_text(S, file, &o, dm);
+            print_text(S, file, &o, dm, &cost);
     }
     free(S);
     lw_catalogue_free(cat);

@@ -27,7 +27,16 @@ expect_json azure-columns 'd["columns"]["input"]' ContextTokens
 # estimated batch (default) says so in text and JSON
 run trace "$AZ" --model llama-3.1-8b --gpu h100; expect_rc azure-estimated 0
 expect_out azure-estimated-text 'batching   estimated: per 60 s window'
-expect_out azure-cost-note 'cost       not computed'
+expect_out azure-cost-line '^cost       .* USD at 0.1 USD/kWh'
+expect_out azure-carbon-note 'carbon     not computed: give --region R or --grid-g-per-kwh G'
+# cost module: billed kWh = GPU kWh x (1 + 0.2 overhead) / 0.95 PSU x PUE 1.2; USD = kWh x 0.25; CO2e = kWh x 400 g
+run trace "$AZ" --model llama-3.1-8b --gpu h100 --batch 4 --pue 1.2 --price-kwh 0.25 --grid-g-per-kwh 400 --json
+expect_rc azure-cost 0
+expect_json azure-cost-billed 'd["cost_and_carbon"]["billed_kwh"] / d["total_kwh"]' "$(python3 -c 'print(1.2 / 0.95 * 1.2)')" 1e-12
+expect_json azure-cost-usd 'd["cost_and_carbon"]["energy_usd"] / d["cost_and_carbon"]["billed_kwh"]' 0.25 1e-12
+expect_json azure-cost-co2 'd["cost_and_carbon"]["co2e_g"] / d["cost_and_carbon"]["billed_kwh"]' 400 1e-12
+run trace "$AZ" --model llama-3.1-8b --gpu h100 --region us --grid-g-per-kwh 1; expect_rc region-and-grid 2; expect_err region-and-grid-msg "either --region or --grid-g-per-kwh"
+run trace "$AZ" --model llama-3.1-8b --gpu h100 --region mars; expect_rc bad-region 3; expect_err bad-region-msg "unknown region 'mars'"
 run trace "$AZ" --model llama-3.1-8b --gpu h100 --window 10s --json; expect_rc azure-window 0
 expect_json azure-window-mode 'd["batching"]["mode"]' estimated
 expect_json azure-window-s 'd["batching"]["window_s"]' 10

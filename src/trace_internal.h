@@ -41,6 +41,9 @@ typedef struct lw_trace_rec {
     char model_buf[LW_NAME_MAX];
 } lw_trace_rec;
 
+/* Checks the options (GPU, batch, window, sink, model map targets) before reading. */
+lw_status lw_trace_check_opts(const lw_catalogue *cat, const lw_trace_opts *o, lw_err *err);
+
 /* Finds the format and the columns from the start of the input. *data_off and *line receive
  * the offset and 1-based line number of the first data line (after a CSV header). */
 lw_status lw_trace_layout_detect(const lw_trace_opts *o, const char *data, size_t len, lw_trace_layout *L,

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "calib.h"
 #include "common.h"
 
 static const char *usage_text =
@@ -17,76 +18,37 @@ static const char *usage_text =
     "cross-validated error (sigma) and band width; --output writes roofline.json (atomically)\n"
     "with provenance: fit date (--date, default today UTC), points file, per-row residuals.\n";
 
-/* Reads a whole file; NULL with errno set on failure. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    size_t r;
-    while (buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += r;
-        if (n + 1 >= cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = nb;
-        }
-    }
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
-/* Writes text to path through a temporary file and rename: never a partial file. */
+/* Writes text and a final newline to path atomically. */
 static int write_atomic(const char *cmd, const char *path, const char *text)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path) >= (int)sizeof tmp) {
-        cli_error(cmd, "output path too long: '%s'", path);
-        return EXIT_USAGE;
-    }
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        cli_error(cmd, "cannot write '%s': %s (check the directory exists and is writable)", path, strerror(errno));
-        return EXIT_INPUT;
-    }
     size_t len = strlen(text);
-    bool ok = write(fd, text, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
-    ok = (close(fd) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        cli_error(cmd, "cannot write '%s': %s", path, strerror(e));
-        return EXIT_INPUT;
+    char *buf = malloc(len + 2);
+    if (!buf) {
+        cli_error(cmd, "out of memory");
+        return EXIT_INTERNAL;
     }
-    return EXIT_OK;
+    memcpy(buf, text, len);
+    buf[len] = '\n';
+    lw_err err;
+    lw_status st = lw_file_write_atomic(path, buf, len + 1, &err);
+    free(buf);
+    return st == LW_OK ? EXIT_OK : cli_fail(cmd, &err);
 }
 
-/* Loads calibration rows from a file (NULL: the shipped points). */
-int cli_load_calib_rows(const char *cmd, const lw_catalogue *cat, const char *path, lw_calib_row **rows, size_t *n);
 int cli_load_calib_rows(const char *cmd, const lw_catalogue *cat, const char *path, lw_calib_row **rows, size_t *n)
 {
     size_t len;
     char *owned = NULL;
     const char *data;
+    lw_err err;
     if (path) {
-        if (!(owned = slurp(path, &len))) {
-            cli_error(cmd, "cannot open '%s': %s", path, strerror(errno));
-            return EXIT_INPUT;
-        }
+        if (lw_file_read(path, &owned, &len, &err) != LW_OK)
+            return cli_fail(cmd, &err);
         data = owned;
     } else if (!(data = lw_embedded_data("calibration/points.csv", &len))) {
         cli_error(cmd, "the shipped calibration points are not built in");
         return EXIT_INTERNAL;
     }
-    lw_err err;
     lw_status st = lw_calib_rows_parse(cat, data, len, path ? path : "calibration/points.csv", rows, n, &err);
     free(owned);
     if (st != LW_OK)

@@ -1,5 +1,6 @@
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -9,12 +10,12 @@ static const char *usage_text =
     "usage: llmwatt estimate --model NAME|--model-config PATH --gpu GPU --input N --output N\n"
     "                        [--gpus N] [--batch B] [--reasoning N] [--precision P] [--kv-precision P]\n"
     "                        [--method roofline|llm-bench|profile] [--attention quadratic|linear]\n"
-    "                        [--pue X] [--json] [--catalogue FILE]\n\n"
+    "                        [--pue X] [--json] [--record runs.db] [--catalogue FILE]\n\n"
     "GPU energy of one batch of B identical requests and one request's share of it (prefill,\n"
     "decode, total; J, Wh, J per output token; time; average power; compute- or memory-bound)\n"
     "with a low..high band. roofline (default) is calibrated to measurements; llm-bench and\n"
     "profile reproduce seeds 003 and 001 exactly. --pue adds a facility figure. Exit 5 when the\n"
-    "model does not fit in the GPUs' memory.\n";
+    "model does not fit in the GPUs' memory. --record stores the estimate in a history database.\n";
 
 static json_t *band_json(const lw_band *b)
 {
@@ -47,15 +48,15 @@ static void print_row(const char *name, double ej, double out_tok, double t, dou
 int cmd_estimate(int argc, char **argv)
 {
     enum { O_HELP = 256, O_JSON, O_CAT, O_MODEL, O_CONFIG, O_IN, O_OUT, O_REASON, O_BATCH, O_PREC, O_KVPREC, O_GPU,
-           O_GPUS, O_METHOD, O_ATTN, O_PUE };
+           O_GPUS, O_METHOD, O_ATTN, O_PUE, O_RECORD };
     static const cli_opt opts[] = {
         {"help", false, O_HELP},      {"json", false, O_JSON},        {"catalogue", true, O_CAT},
         {"model", true, O_MODEL},     {"model-config", true, O_CONFIG}, {"input", true, O_IN},
         {"output", true, O_OUT},      {"reasoning", true, O_REASON},  {"batch", true, O_BATCH},
         {"precision", true, O_PREC},  {"kv-precision", true, O_KVPREC}, {"gpu", true, O_GPU},
         {"gpus", true, O_GPUS},       {"method", true, O_METHOD},     {"attention", true, O_ATTN},
-        {"pue", true, O_PUE},         {NULL, false, 0}};
-    const char *cmd = "estimate", *catfile = NULL, *model = NULL, *config = NULL, *gpu_name = NULL, *v;
+        {"pue", true, O_PUE},         {"record", true, O_RECORD},     {NULL, false, 0}};
+    const char *cmd = "estimate", *catfile = NULL, *model = NULL, *config = NULL, *gpu_name = NULL, *record = NULL, *v;
     bool json = false, have_in = false, have_out = false, have_prec = false, have_pue = false;
     lw_estimate_opts eo = lw_estimate_opts_default();
     lw_workload w = lw_workload_default();
@@ -76,6 +77,7 @@ int cmd_estimate(int argc, char **argv)
         case O_PREC: ok = cli_precision(cmd, "precision", v, &w.weight_precision); have_prec = true; break;
         case O_KVPREC: ok = cli_precision(cmd, "kv-precision", v, &w.kv_precision); break;
         case O_GPU: gpu_name = v; break;
+        case O_RECORD: record = v; break;
         case O_GPUS: ok = cli_int(cmd, "gpus", v, 1, 4096, &eo.gpus); break;
         case O_PUE: ok = cli_number(cmd, "pue", v, 1.0, 10.0, &eo.pue); have_pue = true; break;
         case O_METHOD:
@@ -137,8 +139,8 @@ int cmd_estimate(int argc, char **argv)
     }
     const int B = w.batch;
     const char *sources = eo.method == LW_METHOD_ROOFLINE ? info.coeff_source : info.constants_source;
-    if (json) {
-        json_t *o = json_object();
+    json_t *o = json || record ? json_object() : NULL;
+    if (o) {
         json_object_set_new(o, "method", json_string(lw_method_name(eo.method)));
         json_object_set_new(o, "model", json_string(m->name));
         json_object_set_new(o, "gpu", json_string(g->id));
@@ -187,8 +189,18 @@ int cmd_estimate(int argc, char **argv)
         for (int k = 0; k < r.nwarnings; k++)
             json_array_append_new(wa, json_string(r.warnings[k]));
         json_object_set_new(o, "warnings", wa);
+    }
+    if (record) {
+        char *text = json_dumps(o, JSON_REAL_PRECISION(15) | JSON_PRESERVE_ORDER);
+        rc = text ? cli_record(cmd, record, text, false) : EXIT_INTERNAL;
+        free(text);
+    }
+    if (rc) {
+        json_decref(o);
+    } else if (json) {
         rc = cli_print_json(o);
     } else {
+        json_decref(o);
         printf("%s on %d x %s, batch %d, %g in + %g out", m->name, eo.gpus, g->id, B, w.input_tokens, w.output_tokens);
         if (w.reasoning_tokens > 0)
             printf(" + %g reasoning", w.reasoning_tokens);

@@ -33,6 +33,7 @@ static const char *usage_text =
     "  --label KEY=VALUE       metadata for reports (workload, model, precision, batch, ...); repeatable\n"
     "  --output FILE           write the measurement JSON (docs/measurement-json.md), atomically\n"
     "  --csv FILE              write the raw samples\n"
+    "  --record DB             store the measurement in a history database (llmwatt history)\n"
     "  --json                  print the measurement JSON instead of the summary\n"
     "  --replay LOG            analyse an nvidia-smi --query-gpu=timestamp,index,power.draw,... log\n"
     "  --min-duration DUR      validity: duration after warm-up (default 60s)\n"
@@ -87,7 +88,7 @@ static void restore_signals(const struct sigaction old[3])
 typedef struct opts {
     lw_measure_config cfg;
     double tokens, iterations;
-    const char *throughput_file, *tokens_key, *output, *csv, *replay, *catalogue;
+    const char *throughput_file, *tokens_key, *output, *csv, *replay, *catalogue, *record;
     bool json, no_cpu, fail_invalid, gpus_given;
     const char *label_keys[MAX_LABELS], *label_values[MAX_LABELS];
     char *label_buf[MAX_LABELS];
@@ -151,7 +152,7 @@ static bool parse_mask(const char *cmd, const char *v, uint64_t *out)
 static int parse(int argc, char **argv, opts *o, int *first_arg)
 {
     enum { O_HELP = 256, O_INTERVAL, O_WARMUP, O_IDLE, O_GPUS, O_NOCPU, O_TOKENS, O_TFILE, O_TKEY, O_ITER, O_LABEL, O_OUTPUT,
-           O_CSV, O_JSON, O_REPLAY, O_MINDUR, O_MINIT, O_MINUTIL, O_MAXCV, O_MASK, O_FAILINV, O_CAT };
+           O_CSV, O_JSON, O_REPLAY, O_MINDUR, O_MINIT, O_MINUTIL, O_MAXCV, O_MASK, O_FAILINV, O_CAT, O_RECORD };
     static const cli_opt table[] = {
         {"help", false, O_HELP},          {"interval", true, O_INTERVAL},    {"warmup", true, O_WARMUP},
         {"idle-baseline", true, O_IDLE},  {"gpus", true, O_GPUS},            {"no-cpu", false, O_NOCPU},
@@ -160,7 +161,7 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         {"csv", true, O_CSV},             {"json", false, O_JSON},           {"replay", true, O_REPLAY},
         {"min-duration", true, O_MINDUR}, {"min-iterations", true, O_MINIT}, {"min-utilization", true, O_MINUTIL},
         {"max-power-cv", true, O_MAXCV},  {"throttle-mask", true, O_MASK},   {"fail-invalid", false, O_FAILINV},
-        {"catalogue", true, O_CAT},       {NULL, false, 0}};
+        {"catalogue", true, O_CAT},       {"record", true, O_RECORD},        {NULL, false, 0}};
     const char *cmd = "measure", *v;
     /* the catalogue supplies the defaults, so it is found first */
     for (int k = 1; k < argc && strcmp(argv[k], "--") != 0; k++) {
@@ -200,6 +201,7 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         case O_LABEL: ok = parse_label(cmd, v, o); break;
         case O_OUTPUT: o->output = v; break;
         case O_CSV: o->csv = v; break;
+        case O_RECORD: o->record = v; break;
         case O_JSON: o->json = true; break;
         case O_REPLAY: o->replay = v; break;
         case O_MINDUR: ok = cli_duration(cmd, "min-duration", v, &th->min_duration_s); break;
@@ -313,10 +315,12 @@ static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_re
     int rc = EXIT_OK;
     if (o->json)
         fputs(json, stdout);
-    if (o->output && lw_measure_write_file(o->output, json, strlen(json), &err) != LW_OK)
+    if (o->output && lw_file_write_atomic(o->output, json, strlen(json), &err) != LW_OK)
         rc = cli_fail(cmd, &err);
+    if (!rc && o->record)
+        rc = cli_record(cmd, o->record, json, true);
     if (!rc && o->csv) {
-        if (lw_measure_csv(m, &csv, &err) != LW_OK || lw_measure_write_file(o->csv, csv, strlen(csv), &err) != LW_OK)
+        if (lw_measure_csv(m, &csv, &err) != LW_OK || lw_file_write_atomic(o->csv, csv, strlen(csv), &err) != LW_OK)
             rc = cli_fail(cmd, &err);
     }
     free(json);

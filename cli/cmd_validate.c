@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "calib.h"
 #include "common.h"
 
 static const char *usage_text =
@@ -17,7 +18,6 @@ static const char *usage_text =
     "--leave-out refits the roofline without each row (or model, or GPU architecture) and\n"
     "predicts the held-out rows: a generalisation check.\n";
 
-int cli_load_calib_rows(const char *cmd, const lw_catalogue *cat, const char *path, lw_calib_row **rows, size_t *n);
 
 typedef enum { LO_NONE, LO_ROW, LO_MODEL, LO_GPU } leave_mode;
 

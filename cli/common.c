@@ -265,6 +265,25 @@ int cli_gpu(const char *cmd, const lw_catalogue *cat, const char *name, const lw
     return EXIT_OK;
 }
 
+int cli_record(const char *cmd, const char *db_path, const char *json_text, bool is_measurement)
+{
+    lw_err err;
+    lw_history *h;
+    long long id;
+    if (lw_history_open(db_path, LW_HISTORY_WRITE, &h, &err) != LW_OK) {
+        cli_error(cmd, "--record %s: %s", db_path, err.msg);
+        return cli_exit_code(err.status);
+    }
+    lw_status st = is_measurement ? lw_history_add_measurement(h, json_text, &id, &err)
+                                  : lw_history_add_estimate(h, json_text, &id, &err);
+    lw_history_close(h);
+    if (st != LW_OK) {
+        cli_error(cmd, "--record %s: %s", db_path, err.msg);
+        return cli_exit_code(st);
+    }
+    return EXIT_OK;
+}
+
 int cli_print_json(json_t *v)
 {
     if (!v) {

@@ -64,6 +64,10 @@ int cli_gpu(const char *cmd, const lw_catalogue *cat, const char *name, const lw
 /* Prints a JSON value (indented, 15 significant digits) and a newline on stdout; steals the reference. */
 int cli_print_json(json_t *v);
 
+/* Stores one run (a measurement or an estimate, as JSON text) in the history database at
+ * db_path (created if absent; --record). Prints the error and returns its exit code on failure. */
+int cli_record(const char *cmd, const char *db_path, const char *json_text, bool is_measurement);
+
 /* Rounded human-friendly number ("8.03e+09" -> "8.03 B" style is not used: SI with 3-4 significant digits). */
 const char *cli_si(double v, const char *unit, char *buf, size_t n);
 

@@ -382,7 +382,7 @@ lw_status lw_catalogue_add_file(lw_catalogue *cat, const char *path, lw_err *err
 {
     char *data;
     size_t len;
-    lw_status st = lw_read_file(path, &data, &len, err);
+    lw_status st = lw_file_read(path, &data, &len, err);
     if (st != LW_OK)
         return st;
     size_t pl = strlen(path);

@@ -106,7 +106,7 @@ lw_status lw_fit_write(const lw_fit_result *r, const char *path, const char *poi
     }
     withnl[len] = '\n';
     withnl[len + 1] = '\0';
-    lw_status st = lw_write_file_atomic(path, withnl, len + 1, err);
+    lw_status st = lw_file_write_atomic(path, withnl, len + 1, err);
     free(withnl);
     return st;
 }
@@ -115,7 +115,7 @@ lw_status lw_scale_load_coefficients(lw_catalogue *cat, const char *path, lw_err
 {
     char *data;
     size_t len;
-    lw_status st = lw_read_file(path, &data, &len, err);
+    lw_status st = lw_file_read(path, &data, &len, err);
     if (st != LW_OK)
         return st;
     json_error_t je;

@@ -132,7 +132,7 @@ lw_status lw_points_load(const char *path, lw_point **out, size_t *n, lw_err *er
 {
     char *data;
     size_t len;
-    lw_status st = lw_read_file(path, &data, &len, err);
+    lw_status st = lw_file_read(path, &data, &len, err);
     if (st != LW_OK)
         return st;
     st = lw_points_parse(data, len, path, out, n, err);

@@ -232,11 +232,11 @@ lw_status lw_doc_write(lw_doc *d, const char *path, lw_err *err)
     if (d->oom)
         return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory building the report");
     for (int i = 0; i < d->nimg; i++) {
-        lw_status st = lw_write_file_atomic(d->img[i].path, (const char *)d->img[i].png, d->img[i].len, err);
+        lw_status st = lw_file_write_atomic(d->img[i].path, (const char *)d->img[i].png, d->img[i].len, err);
         if (st != LW_OK)
             return st;
     }
-    return lw_write_file_atomic(path, d->buf, d->len, err);
+    return lw_file_write_atomic(path, d->buf, d->len, err);
 }
 
 /* ---------- power over a run, from a samples CSV ---------- */
@@ -284,7 +284,7 @@ lw_status lw_report_power_plot(const char *path, unsigned char **png, size_t *le
     char *text;
     size_t tlen;
     lw_err rerr;
-    lw_status st = lw_read_file(path, &text, &tlen, &rerr);
+    lw_status st = lw_file_read(path, &text, &tlen, &rerr);
     if (st != LW_OK)
         return lw_fail(err, st == LW_ERR_IO ? LW_ERR_NOT_FOUND : st, "--samples: %s", rerr.msg);
     lw_csv *c = lw_csv_new(text, tlen);

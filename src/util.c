@@ -85,7 +85,7 @@ bool lw_parse_number(const char *s, double *out)
     return true;
 }
 
-lw_status lw_read_file(const char *path, char **out, size_t *len, lw_err *err)
+lw_status lw_file_read(const char *path, char **out, size_t *len, lw_err *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -125,7 +125,7 @@ lw_status lw_read_file(const char *path, char **out, size_t *len, lw_err *err)
     return LW_OK;
 }
 
-lw_status lw_write_file_atomic(const char *path, const char *data, size_t len, lw_err *err)
+lw_status lw_file_write_atomic(const char *path, const char *data, size_t len, lw_err *err)
 {
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 16);

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "llmwatt/io.h"
 #include "llmwatt/status.h"
 
 /* Sets err (if non-NULL) and returns status. printf-style one-line message. */
@@ -20,11 +21,5 @@ int lw_edit_distance(const char *a, const char *b);
 
 /* Strict number parse: whole string must be a finite number (leading/trailing blanks allowed). */
 bool lw_parse_number(const char *s, double *out);
-
-/* Reads a whole file into a NUL-terminated heap buffer. */
-lw_status lw_read_file(const char *path, char **out, size_t *len, lw_err *err);
-
-/* Writes data to path atomically (temp file + rename): never leaves a partial file. */
-lw_status lw_write_file_atomic(const char *path, const char *data, size_t len, lw_err *err);
 
 #endif

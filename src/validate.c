@@ -25,7 +25,11 @@ lw_status lw_validate_row(const lw_catalogue *cat, const lw_calib_row *row, lw_m
         cop = &co;
     }
     out->input_assumed = !isfinite(row->point.input_tokens);
-    lw_band b = {INFINITY, 0, 0};
+    /* Expected value and fit band at the central prompt length; an unpublished prompt length
+     * adds its own spread (the assumed range's ends are read as a 90% interval, like the fit
+     * band), combined with the fit's in quadrature in log space: independent uncertainties. */
+    double e_at[3] = {NAN, NAN, NAN};
+    lw_band b = {0, 0, 0};
     for (int which = -1; which <= 1; which++) {
         if (!out->input_assumed && which != 0)
             continue;
@@ -41,11 +45,16 @@ lw_status lw_validate_row(const lw_catalogue *cat, const lw_calib_row *row, lw_m
             lw_strlcpy(out->message, e2.msg, sizeof out->message);
             return LW_OK;
         }
-        const lw_band *t = &est.energy_per_output_token_j;
-        b.low = fmin(b.low, t->low);
-        b.high = fmax(b.high, t->high);
+        e_at[which + 1] = est.energy_per_output_token_j.expected;
         if (which == 0)
-            b.expected = t->expected;
+            b = est.energy_per_output_token_j;
+    }
+    if (out->input_assumed && b.expected > 0) {
+        double fit_up = log(b.high / b.expected), fit_down = log(b.expected / b.low);
+        double in_up = fmax(0.0, log(fmax(e_at[0], e_at[2]) / b.expected));
+        double in_down = fmax(0.0, log(b.expected / fmin(e_at[0], e_at[2])));
+        b.high = b.expected * exp(sqrt(fit_up * fit_up + in_up * in_up));
+        b.low = b.expected * exp(-sqrt(fit_down * fit_down + in_down * in_down));
     }
     out->predicted_j_per_token = b;
     out->error_pct = 100.0 * (b.expected - out->measured_j_per_token) / out->measured_j_per_token;

@@ -5,11 +5,20 @@
 
 #include "llmwatt/status.h"
 #include "llmwatt/precision.h"
+#include "llmwatt/io.h"
 #include "llmwatt/model.h"
 #include "llmwatt/gpu.h"
 #include "llmwatt/catalogue.h"
 #include "llmwatt/accounting.h"
 #include "llmwatt/points.h"
 #include "llmwatt/estimate.h"
+#include "llmwatt/chart.h"
+#include "llmwatt/scale.h"
+#include "llmwatt/physics.h"
+#include "llmwatt/power.h"
+#include "llmwatt/measure.h"
+#include "llmwatt/cost.h"
+#include "llmwatt/history.h"
+#include "llmwatt/report.h"
 
 #endif

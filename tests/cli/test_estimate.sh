@@ -1,7 +1,6 @@
 # CLI: estimate, validate, calibrate, sweep and their bad-input paths.
 . "$(dirname "$0")/lib.sh"
 DATA=${LW_TEST_DATA:-$(dirname "$0")/../data}
-# fontconfig (used by cairo for plot text) keeps a process-lifetime cache that LeakSanitizer reports
 
 run estimate --help;  expect_rc estimate-help 0; expect_out estimate-help-text 'usage: llmwatt estimate'
 run estimate --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --json; expect_rc estimate-json 0

@@ -1,0 +1,194 @@
+/* llmwatt: measuring a workload's energy (`llmwatt measure`).
+ *
+ * A session samples one GPU source (NVML or a replay log) and optionally one CPU source (RAPL)
+ * at a fixed interval on its own thread, while the caller runs the workload (lw_child_spawn /
+ * lw_child_wait). lw_measure_analyze() then turns the samples into energy per device and in
+ * aggregate, tokens per joule and the seed 004 validity verdict; lw_measure_json() and
+ * lw_measure_csv() write the results (docs/measurement-json.md, docs/measure.md).
+ *
+ * Energy of a device, over the window [start + warm-up, stop]:
+ *   - counter: the sum of increments of its cumulative counter between consecutive samples; a
+ *     decrease is a counter reset (driver reload) and the new value is counted from zero;
+ *   - integrated: trapezoidal integration of power over consecutive good samples;
+ *   - energy_j is the counter value when the counter exists, else the integrated value; when
+ *     both exist their relative disagreement (counter - integrated) / counter is reported.
+ * The library never installs signal handlers: the caller forwards signals to the child. */
+#ifndef LLMWATT_MEASURE_H
+#define LLMWATT_MEASURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "llmwatt/catalogue.h"
+#include "llmwatt/power.h"
+#include "llmwatt/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LW_MEASURE_MAX_GPUS 64
+#define LW_MEASURE_MIN_INTERVAL_S 0.01
+
+/* Validity thresholds (seed 004). Defaults come from the catalogue (data/constants/measure.json). */
+typedef struct lw_measure_thresholds {
+    double min_duration_s;        /* duration after warm-up must be >= this (60 s) */
+    double min_iterations;        /* iterations, when known, must be >= this (50) */
+    double min_avg_utilization;   /* average GPU utilisation (0..1) must be > this (0.70) */
+    double max_power_cv;          /* coefficient of variation of each GPU's power must be < this (0.05) */
+    uint64_t throttle_mask;       /* LW_THROTTLE_* bits that count as throttling */
+    double max_throttle_fraction; /* fraction of samples with a masked bit set must be <= this (0) */
+} lw_measure_thresholds;
+
+typedef struct lw_measure_config {
+    double interval_s;        /* sampling period, >= LW_MEASURE_MIN_INTERVAL_S */
+    double warmup_s;          /* excluded from the start of the run, >= 0 */
+    double idle_baseline_s;   /* idle sampling before the run (lw_measure_idle); 0 = none */
+    int gpu_indices[LW_MEASURE_MAX_GPUS]; /* GPUs to measure (source device indices) */
+    size_t n_gpu_indices;     /* 0 = every GPU of the source */
+    lw_measure_thresholds thresholds;
+} lw_measure_config;
+
+/* Defaults: interval, warm-up and thresholds from the catalogue constants "measure.*". */
+lw_status lw_measure_config_default(const lw_catalogue *cat, lw_measure_config *out, lw_err *err);
+
+typedef struct lw_measure lw_measure;
+
+/* A live session over gpu (NVML, may be NULL) and cpu (RAPL, may be NULL; not both NULL). The
+ * sources are borrowed and must outlive the session. LW_ERR_INVALID_ARGUMENT for a bad interval
+ * or warm-up, LW_ERR_NOT_FOUND for a GPU index the source does not have. */
+lw_status lw_measure_new(const lw_measure_config *cfg, lw_power_source *gpu, lw_power_source *cpu, lw_measure **out, lw_err *err);
+
+/* A session over the recorded series of a replay source (samples are copied). cfg->interval_s
+ * is replaced by the log's own period (the median gap between rows of the first GPU); the warm-up
+ * counts from the first row. */
+lw_status lw_measure_from_replay(const lw_measure_config *cfg, const lw_power_source *replay, lw_measure **out, lw_err *err);
+
+void lw_measure_free(lw_measure *m);
+
+/* Samples idle power for cfg.idle_baseline_s (blocking) before lw_measure_start. */
+lw_status lw_measure_idle(lw_measure *m, lw_err *err);
+/* Starts the sampling thread; the run (and the warm-up) starts now. */
+lw_status lw_measure_start(lw_measure *m, lw_err *err);
+/* Takes a last sample, stops and joins the sampling thread. Idempotent. */
+lw_status lw_measure_stop(lw_measure *m, lw_err *err);
+
+/* Number of GPU and CPU devices of the session, and their info. */
+size_t lw_measure_gpu_count(const lw_measure *m);
+size_t lw_measure_cpu_count(const lw_measure *m);
+
+/* How the workload ended. */
+typedef struct lw_child_status {
+    bool ran;        /* a child was run (false for replay) */
+    int exit_code;   /* exit status, or 128 + signal when killed by a signal */
+    int signal;      /* terminating signal, 0 if it exited */
+    bool interrupted; /* the caller forwarded SIGINT/SIGTERM to it */
+} lw_child_status;
+
+/* fork + execvp(argv[0], argv). LW_ERR_CHILD with "cannot run 'X': reason" when exec fails
+ * (reported back through a close-on-exec pipe, so the failure is not mistaken for exit 127). */
+lw_status lw_child_spawn(char *const argv[], pid_t *pid, lw_err *err);
+/* Waits for the child (retrying on EINTR) and fills exit_code/signal. */
+lw_status lw_child_wait(pid_t pid, lw_child_status *out, lw_err *err);
+
+/* Reads the token count (and "iterations" when present at the top level) from a workload's
+ * throughput JSON. key is a dot path ("results.total_tokens"); NULL tries "tokens", then
+ * "total_tokens". iterations is set to NAN when absent. */
+lw_status lw_throughput_read(const char *path, const char *key, double *tokens, double *iterations, lw_err *err);
+
+/* One validity criterion. applies false: it could not be checked (no data, not given) and does
+ * not count in the verdict; value is then NAN. */
+typedef struct lw_criterion {
+    char name[32];   /* duration_s, iterations, avg_gpu_utilization, power_cv, throttling, gpus_present, child_exit */
+    double value;
+    double threshold;
+    bool applies;
+    bool pass;
+} lw_criterion;
+
+#define LW_MEASURE_MAX_CRITERIA 8
+
+typedef struct lw_device_result {
+    lw_device_info info;
+    const char *energy_method;  /* "counter", "integrated" or "none" */
+    double energy_j;            /* GPU energy in the window (counter, else integrated) */
+    double energy_counter_j;    /* NAN without a counter */
+    double energy_integrated_j; /* NAN without power readings */
+    double disagreement;        /* (counter - integrated) / counter, NAN unless both */
+    double avg_power_w;         /* energy_j / duration_s */
+    double peak_power_w;
+    double power_cv;            /* population std / mean of the power samples in the window */
+    double avg_utilization;     /* 0..1, NAN when unknown */
+    double avg_sm_clock_mhz;
+    double temperature_start_c, temperature_end_c, temperature_max_c;
+    double throttle_fraction;   /* samples with a threshold-mask bit set / samples with reasons known */
+    double sw_power_cap_fraction;
+    uint64_t throttle_seen;     /* union of every reason bit seen in the window */
+    bool throttle_known;
+    double idle_power_w;        /* NAN without an idle baseline */
+    size_t samples;             /* good samples in the window */
+    size_t failed_samples;      /* samples where the device did not answer (whole run) */
+    double lost_at_s;           /* seconds after start of the first failure, NAN if none */
+    unsigned counter_resets;
+    double largest_gap_s;
+} lw_device_result;
+
+typedef struct lw_measure_result {
+    lw_source_kind source;
+    double start_unix, end_unix; /* wall clock of the start and the end of the run */
+    double interval_s, warmup_s;
+    double duration_s;           /* window length: stop - (start + warm-up) */
+    size_t n_gpus;
+    lw_device_result gpus[LW_MEASURE_MAX_GPUS];
+    /* aggregate over the GPUs (over the CPU zones when there is no GPU) */
+    double energy_j, avg_power_w, peak_power_w;
+    /* CPU (RAPL) */
+    bool has_cpu;
+    double cpu_package_energy_j, cpu_dram_energy_j;
+    unsigned cpu_counter_wraps;
+    /* idle baseline */
+    bool has_idle;
+    double idle_power_w, idle_duration_s, energy_above_idle_j;
+    /* work */
+    double tokens, tokens_per_s, j_per_token, tokens_per_j; /* NAN without a token count */
+    double iterations;           /* NAN when not given */
+    /* sampling health */
+    size_t samples, expected_samples;
+    double largest_gap_s;
+    unsigned counter_resets;
+    /* verdict */
+    lw_child_status child;
+    size_t n_criteria;
+    lw_criterion criteria[LW_MEASURE_MAX_CRITERIA];
+    bool valid;
+} lw_measure_result;
+
+/* Analyses the session (after lw_measure_stop, or a replay). tokens and iterations are NAN when
+ * unknown; child may be NULL (replay). */
+lw_status lw_measure_analyze(const lw_measure *m, double tokens, double iterations, const lw_child_status *child,
+                             lw_measure_result *out, lw_err *err);
+
+/* Run metadata for the JSON file. */
+typedef struct lw_measure_meta {
+    const char *const *command; /* argv of the workload (NULL for replay) */
+    size_t command_len;
+    const char *const *label_keys; /* --label KEY=VALUE pairs */
+    const char *const *label_values;
+    size_t n_labels;
+    const char *host;
+    const char *replay_path;    /* the log for --replay, else NULL */
+} lw_measure_meta;
+
+/* The measurement JSON (schema llmwatt.measurement/1, docs/measurement-json.md) as a malloc'ed,
+ * NUL-terminated string. */
+lw_status lw_measure_json(const lw_measure_result *r, const lw_measure_meta *meta, char **out, lw_err *err);
+
+/* The raw samples as CSV (malloc'ed): phase,t_s,source,device,name,ok,power_w,energy_j,
+ * utilization,sm_clock_mhz,temperature_c,throttle_reasons,in_window. t_s is relative to start. */
+lw_status lw_measure_csv(const lw_measure *m, char **out, lw_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,131 @@
+/* llmwatt: power sources (NVML GPUs, Linux powercap/RAPL CPU zones, nvidia-smi log replay).
+ *
+ * One opaque handle per source. A live source (NVML, RAPL) is read with lw_power_read(), which
+ * samples one device "now" and stamps the sample with CLOCK_MONOTONIC; a replay source holds a
+ * recorded series per device (lw_power_replay_series()). `llmwatt measure` samples through this
+ * interface on its own thread; a Prometheus exporter can read the same handles on request.
+ *
+ * Thread safety: lw_power_read() and the info getters may be called concurrently from several
+ * threads on one handle. NVML reads go straight to the (thread-safe) NVML library; RAPL reads
+ * update the handle's wrap-around state under an internal mutex. Opening and closing are not
+ * concurrent with anything else on the same handle.
+ *
+ * Cost: one NVML read is about 7 library calls per device; one RAPL read is one pread() of a
+ * small sysfs file. No allocation happens on the read path. */
+#ifndef LLMWATT_POWER_H
+#define LLMWATT_POWER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "llmwatt/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct lw_power_source lw_power_source;
+
+typedef enum lw_source_kind {
+    LW_SOURCE_NVML = 0,  /* NVIDIA GPUs through libnvidia-ml.so.1 (dlopen'ed) */
+    LW_SOURCE_RAPL = 1,  /* CPU package and DRAM zones of /sys/class/powercap */
+    LW_SOURCE_REPLAY = 2 /* an nvidia-smi --query-gpu CSV log */
+} lw_source_kind;
+
+typedef enum lw_device_kind {
+    LW_DEVICE_GPU = 0,
+    LW_DEVICE_CPU_PACKAGE = 1,
+    LW_DEVICE_DRAM = 2
+} lw_device_kind;
+
+/* Clock-event ("throttle") reason bits, as NVML defines them (nvmlClocksEventReason*). */
+#define LW_THROTTLE_GPU_IDLE 0x1ULL
+#define LW_THROTTLE_APP_CLOCKS 0x2ULL
+#define LW_THROTTLE_SW_POWER_CAP 0x4ULL
+#define LW_THROTTLE_HW_SLOWDOWN 0x8ULL
+#define LW_THROTTLE_SYNC_BOOST 0x10ULL
+#define LW_THROTTLE_SW_THERMAL 0x20ULL
+#define LW_THROTTLE_HW_THERMAL 0x40ULL
+#define LW_THROTTLE_HW_POWER_BRAKE 0x80ULL
+#define LW_THROTTLE_DISPLAY_CLOCK 0x100ULL
+/* Reasons that invalidate a measurement by default (seed 004: "no thermal throttling"; the
+ * issue adds power brake): software thermal, hardware thermal, hardware power brake. */
+#define LW_THROTTLE_DEFAULT_MASK (LW_THROTTLE_SW_THERMAL | LW_THROTTLE_HW_THERMAL | LW_THROTTLE_HW_POWER_BRAKE)
+
+/* Short name of one reason bit ("hw_thermal"), or NULL for an unknown bit. */
+const char *lw_throttle_name(uint64_t bit);
+
+/* Static description of one device. Strings are empty when the source does not know them. */
+typedef struct lw_device_info {
+    int index;            /* NVML index, RAPL zone order, or nvidia-smi "index" column */
+    lw_device_kind kind;
+    char name[96];        /* "NVIDIA H100 80GB HBM3", "package-0", "package-0/dram" */
+    char uuid[96];        /* "GPU-...", or the powercap zone directory ("intel-rapl:0:2") */
+    char driver[64];      /* NVIDIA driver version, or "powercap" */
+    double power_limit_w; /* enforced limit; NAN when unknown */
+    bool has_energy_counter; /* a cumulative energy counter is readable */
+    bool has_power;       /* instantaneous power is readable */
+} lw_device_info;
+
+/* One reading of one device. Any quantity the device does not report is NAN (or 0 with
+ * throttle_known false). */
+typedef struct lw_power_sample {
+    int64_t t_ns;              /* CLOCK_MONOTONIC for live sources; log time for replay */
+    double power_w;            /* board power; for RAPL the mean since the previous read */
+    double energy_j;           /* cumulative counter (NVML: since driver load; RAPL: unwrapped) */
+    double utilization;        /* GPU busy fraction 0..1 */
+    double sm_clock_mhz;
+    double temperature_c;
+    uint64_t throttle_reasons; /* LW_THROTTLE_* bits */
+    bool throttle_known;
+    bool ok;                   /* false: the device stopped answering (GPU lost, unreadable zone) */
+    uint32_t counter_wraps;    /* RAPL wrap-arounds handled so far by this handle */
+} lw_power_sample;
+
+/* Environment variables consulted when the path arguments below are NULL. */
+#define LW_NVML_LIBRARY_ENV "LLMWATT_NVML_LIBRARY"   /* default "libnvidia-ml.so.1" */
+#define LW_POWERCAP_ROOT_ENV "LLMWATT_POWERCAP_ROOT" /* default "/sys/class/powercap" */
+
+/* Opens NVML: dlopen(library) (NULL: $LLMWATT_NVML_LIBRARY, else "libnvidia-ml.so.1"),
+ * nvmlInit, enumerates every GPU. Optional symbols (energy counter, clocks, throttle reasons,
+ * ...) may be missing: the corresponding fields read NAN. LW_ERR_NO_DEVICE when the library
+ * cannot be loaded, nvmlInit fails or there is no GPU; the message says what was tried. */
+lw_status lw_power_open_nvml(const char *library, lw_power_source **out, lw_err *err);
+
+/* Opens the powercap RAPL zones under root (NULL: $LLMWATT_POWERCAP_ROOT, else
+ * /sys/class/powercap): every package zone and every dram subzone; core/uncore (inside the
+ * package) and psys (overlaps everything) are skipped, and intel-rapl-mmio copies are ignored.
+ * LW_ERR_NO_DEVICE when no zone is readable (energy_uj is root-only since Linux 5.10). */
+lw_status lw_power_open_rapl(const char *root, lw_power_source **out, lw_err *err);
+
+/* Parses an nvidia-smi --query-gpu=timestamp,index,power.draw[,utilization.gpu,
+ * temperature.gpu,clocks.sm] --format=csv[,noheader][,nounits] log. LW_ERR_PARSE with the line
+ * number for a bad timestamp, a missing column or time going backwards for one GPU. */
+lw_status lw_power_open_replay(const char *path, lw_power_source **out, lw_err *err);
+
+void lw_power_close(lw_power_source *src);
+
+lw_source_kind lw_power_kind(const lw_power_source *src);
+/* "nvml", "rapl" or "replay". */
+const char *lw_power_kind_name(lw_source_kind kind);
+
+size_t lw_power_device_count(const lw_power_source *src);
+/* Info of device i (0 <= i < count). */
+lw_status lw_power_device_info(const lw_power_source *src, size_t i, lw_device_info *out, lw_err *err);
+
+/* Reads device i now (live sources only; LW_ERR_UNSUPPORTED for replay). A device that fails
+ * returns LW_OK with out->ok false, so a sampler keeps going; LW_ERR_INVALID_ARGUMENT for an
+ * index out of range. Thread-safe (see top of file). */
+lw_status lw_power_read(lw_power_source *src, size_t i, lw_power_sample *out, lw_err *err);
+
+/* The recorded samples of device i of a replay source, in time order (borrowed; valid until
+ * lw_power_close). LW_ERR_UNSUPPORTED for live sources. */
+lw_status lw_power_replay_series(const lw_power_source *src, size_t i, const lw_power_sample **samples, size_t *n, lw_err *err);
+
+/* Wall-clock (Unix seconds) of the replay log's first row, for the report's start time. */
+double lw_power_replay_start_unix(const lw_power_source *src);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,119 @@
+/* Dispatch of the public power-source API to the backends. */
+#include <math.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "backend/source.h"
+#include "util.h"
+
+lw_power_source *lw_power_source_new(lw_source_kind kind, const lw_power_ops *ops, size_t ndev)
+{
+    lw_power_source *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->info = calloc(ndev ? ndev : 1, sizeof *s->info);
+    if (!s->info) {
+        free(s);
+        return NULL;
+    }
+    s->kind = kind;
+    s->ops = ops;
+    s->ndev = ndev;
+    for (size_t i = 0; i < ndev; i++)
+        s->info[i].power_limit_w = NAN;
+    return s;
+}
+
+lw_power_sample lw_power_sample_empty(int64_t t_ns)
+{
+    lw_power_sample s = {0};
+    s.t_ns = t_ns;
+    s.power_w = s.energy_j = s.utilization = s.sm_clock_mhz = s.temperature_c = NAN;
+    return s;
+}
+
+int64_t lw_monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+const char *lw_throttle_name(uint64_t bit)
+{
+    switch (bit) {
+    case LW_THROTTLE_GPU_IDLE: return "gpu_idle";
+    case LW_THROTTLE_APP_CLOCKS: return "app_clocks";
+    case LW_THROTTLE_SW_POWER_CAP: return "sw_power_cap";
+    case LW_THROTTLE_HW_SLOWDOWN: return "hw_slowdown";
+    case LW_THROTTLE_SYNC_BOOST: return "sync_boost";
+    case LW_THROTTLE_SW_THERMAL: return "sw_thermal";
+    case LW_THROTTLE_HW_THERMAL: return "hw_thermal";
+    case LW_THROTTLE_HW_POWER_BRAKE: return "hw_power_brake";
+    case LW_THROTTLE_DISPLAY_CLOCK: return "display_clock";
+    }
+    return NULL;
+}
+
+void lw_power_close(lw_power_source *src)
+{
+    if (!src)
+        return;
+    if (src->ops && src->ops->close)
+        src->ops->close(src);
+    free(src->info);
+    free(src);
+}
+
+lw_source_kind lw_power_kind(const lw_power_source *src)
+{
+    return src->kind;
+}
+
+const char *lw_power_kind_name(lw_source_kind kind)
+{
+    switch (kind) {
+    case LW_SOURCE_NVML: return "nvml";
+    case LW_SOURCE_RAPL: return "rapl";
+    case LW_SOURCE_REPLAY: return "replay";
+    }
+    return "unknown";
+}
+
+size_t lw_power_device_count(const lw_power_source *src)
+{
+    return src ? src->ndev : 0;
+}
+
+lw_status lw_power_device_info(const lw_power_source *src, size_t i, lw_device_info *out, lw_err *err)
+{
+    if (!src || i >= src->ndev)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "device %zu does not exist (%zu devices)", i, src ? src->ndev : 0);
+    *out = src->info[i];
+    return LW_OK;
+}
+
+lw_status lw_power_read(lw_power_source *src, size_t i, lw_power_sample *out, lw_err *err)
+{
+    if (!src || i >= src->ndev)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "device %zu does not exist (%zu devices)", i, src ? src->ndev : 0);
+    if (!src->ops || !src->ops->read)
+        return lw_fail(err, LW_ERR_UNSUPPORTED, "a %s source cannot be read live; use its recorded series",
+                       lw_power_kind_name(src->kind));
+    *out = lw_power_sample_empty(lw_monotonic_ns());
+    return src->ops->read(src, i, out, err);
+}
+
+lw_status lw_power_replay_series(const lw_power_source *src, size_t i, const lw_power_sample **samples, size_t *n, lw_err *err)
+{
+    if (!src || src->kind != LW_SOURCE_REPLAY)
+        return lw_fail(err, LW_ERR_UNSUPPORTED, "only a replay source has a recorded series");
+    if (i >= src->ndev)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "device %zu does not exist (%zu devices)", i, src->ndev);
+    return lw_replay_series(src, i, samples, n);
+}
+
+double lw_power_replay_start_unix(const lw_power_source *src)
+{
+    return src && src->kind == LW_SOURCE_REPLAY ? lw_replay_start_unix(src) : NAN;
+}

@@ -1,11 +1,393 @@
-/* Placeholder until the measure subcommand lands (replaced by its issue's branch). */
+/* llmwatt measure: run a workload (or replay an nvidia-smi log), measure its GPU and CPU energy,
+ * tokens per joule, and say whether the measurement is valid (seed 004). */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "commands.h"
 #include "common.h"
+#include "llmwatt/measure.h"
+#include "llmwatt/power.h"
+#include "measure_print.h"
+
+static const char *usage_text =
+    "usage: llmwatt measure [options] -- COMMAND [ARGS...]\n"
+    "       llmwatt measure --replay nvidia-smi.csv [options]\n\n"
+    "Runs COMMAND while sampling GPU power and energy (NVML) and CPU package/DRAM energy (RAPL)\n"
+    "on a separate thread; reports energy per GPU and in total, tokens/s, J/token, tokens/J and a\n"
+    "validity verdict. Energy comes from the GPU energy counter when it exists, else from\n"
+    "trapezoidal integration of power; both are shown when both exist.\n\n"
+    "  --interval DUR          sampling period, 10ms..1h (default 100ms)\n"
+    "  --warmup DUR            exclude the first DUR of the run from the energy (default 0)\n"
+    "  --idle-baseline DUR     sample idle power for DUR before starting; reported, not subtracted\n"
+    "  --gpus LIST|all         GPU indices to measure, e.g. 0,1 (default all)\n"
+    "  --no-cpu                do not read RAPL CPU energy\n"
+    "  --tokens N              tokens produced in the measured window\n"
+    "  --throughput-file F     read the token count from the workload's JSON after it exits\n"
+    "  --tokens-key PATH       key of the count in F, dotted (default tokens, then total_tokens)\n"
+    "  --iterations N          iterations run (checked against --min-iterations)\n"
+    "  --label KEY=VALUE       metadata for reports (workload, model, precision, batch, ...); repeatable\n"
+    "  --output FILE           write the measurement JSON (docs/measurement-json.md), atomically\n"
+    "  --csv FILE              write the raw samples\n"
+    "  --json                  print the measurement JSON instead of the summary\n"
+    "  --replay LOG            analyse an nvidia-smi --query-gpu=timestamp,index,power.draw,... log\n"
+    "  --min-duration DUR      validity: duration after warm-up (default 60s)\n"
+    "  --min-iterations N      validity: iterations when known (default 50)\n"
+    "  --min-utilization F     validity: average GPU utilisation must exceed F, 0..1 (default 0.7)\n"
+    "  --max-power-cv F        validity: power coefficient of variation must be below F (default 0.05)\n"
+    "  --throttle-mask MASK    validity: clock-event bits that count as throttling (default 0xe0:\n"
+    "                          sw_thermal, hw_thermal, hw_power_brake)\n"
+    "  --fail-invalid          exit 1 when the workload succeeded but the verdict is INVALID\n"
+    "  --catalogue FILE        extra catalogue (constants measure.*)\n\n"
+    "Exit: the workload's exit code (128+N if killed by signal N; 127 if it cannot be started),\n"
+    "2 usage, 4 bad log or throughput file, 6 no power source. SIGINT/SIGTERM/SIGHUP are passed\n"
+    "on to the workload and the results are still written, marked as interrupted.\n"
+    "Environment: LLMWATT_NVML_LIBRARY (default libnvidia-ml.so.1), LLMWATT_POWERCAP_ROOT\n"
+    "(default /sys/class/powercap).\n";
+
+#define MAX_LABELS 64
+
+/* Signal forwarding: the handler can only reach these. */
+static volatile sig_atomic_t child_pid;
+static volatile sig_atomic_t forwarded_signal;
+
+static void forward(int sig, siginfo_t *info, void *ctx)
+{
+    (void)ctx;
+    forwarded_signal = sig;
+    /* A terminal's ^C (si_code SI_KERNEL) already reached the whole foreground process group,
+     * the workload included: sending it again would interrupt its clean-up. */
+    if (child_pid > 0 && info->si_code != SI_KERNEL)
+        kill((pid_t)child_pid, sig);
+}
+
+static const int fwd_signals[] = {SIGINT, SIGTERM, SIGHUP};
+
+static void install_forwarding(struct sigaction old[3])
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = forward;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < 3; i++)
+        sigaction(fwd_signals[i], &sa, &old[i]);
+}
+
+static void restore_signals(const struct sigaction old[3])
+{
+    for (int i = 0; i < 3; i++)
+        sigaction(fwd_signals[i], &old[i], NULL);
+}
+
+typedef struct opts {
+    lw_measure_config cfg;
+    double tokens, iterations;
+    const char *throughput_file, *tokens_key, *output, *csv, *replay, *catalogue;
+    bool json, no_cpu, fail_invalid, gpus_given;
+    const char *label_keys[MAX_LABELS], *label_values[MAX_LABELS];
+    char *label_buf[MAX_LABELS];
+    size_t n_labels;
+} opts;
+
+static bool parse_gpus(const char *cmd, const char *v, lw_measure_config *cfg)
+{
+    cfg->n_gpu_indices = 0;
+    if (strcmp(v, "all") == 0)
+        return true;
+    const char *p = v;
+    for (;;) {
+        char *end;
+        long x = strtol(p, &end, 10);
+        if (end == p || x < 0 || x > 4095 || (*end != ',' && *end != '\0') || cfg->n_gpu_indices == LW_MEASURE_MAX_GPUS) {
+            cli_usage(cmd, "--gpus expects 'all' or indices like 0,1, got '%s'", v);
+            return false;
+        }
+        cfg->gpu_indices[cfg->n_gpu_indices++] = (int)x;
+        if (*end == '\0')
+            return true;
+        p = end + 1;
+    }
+}
+
+static bool parse_label(const char *cmd, const char *v, opts *o)
+{
+    const char *eq = strchr(v, '=');
+    if (!eq || eq == v) {
+        cli_usage(cmd, "--label expects KEY=VALUE, got '%s'", v);
+        return false;
+    }
+    if (o->n_labels == MAX_LABELS) {
+        cli_usage(cmd, "at most %d --label options", MAX_LABELS);
+        return false;
+    }
+    char *k = strndup(v, (size_t)(eq - v));
+    if (!k)
+        return false;
+    o->label_buf[o->n_labels] = k;
+    o->label_keys[o->n_labels] = k;
+    o->label_values[o->n_labels++] = eq + 1;
+    return true;
+}
+
+static bool parse_mask(const char *cmd, const char *v, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 0);
+    if (end == v || *end != '\0' || errno || v[0] == '-') {
+        cli_usage(cmd, "--throttle-mask expects a bit mask such as 0xe0, got '%s'", v);
+        return false;
+    }
+    *out = (uint64_t)x;
+    return true;
+}
+
+/* Parses the options; returns -1 to go on, or an exit code. */
+static int parse(int argc, char **argv, opts *o, int *first_arg)
+{
+    enum { O_HELP = 256, O_INTERVAL, O_WARMUP, O_IDLE, O_GPUS, O_NOCPU, O_TOKENS, O_TFILE, O_TKEY, O_ITER, O_LABEL, O_OUTPUT,
+           O_CSV, O_JSON, O_REPLAY, O_MINDUR, O_MINIT, O_MINUTIL, O_MAXCV, O_MASK, O_FAILINV, O_CAT };
+    static const cli_opt table[] = {
+        {"help", false, O_HELP},          {"interval", true, O_INTERVAL},    {"warmup", true, O_WARMUP},
+        {"idle-baseline", true, O_IDLE},  {"gpus", true, O_GPUS},            {"no-cpu", false, O_NOCPU},
+        {"tokens", true, O_TOKENS},       {"throughput-file", true, O_TFILE}, {"tokens-key", true, O_TKEY},
+        {"iterations", true, O_ITER},     {"label", true, O_LABEL},          {"output", true, O_OUTPUT},
+        {"csv", true, O_CSV},             {"json", false, O_JSON},           {"replay", true, O_REPLAY},
+        {"min-duration", true, O_MINDUR}, {"min-iterations", true, O_MINIT}, {"min-utilization", true, O_MINUTIL},
+        {"max-power-cv", true, O_MAXCV},  {"throttle-mask", true, O_MASK},   {"fail-invalid", false, O_FAILINV},
+        {"catalogue", true, O_CAT},       {NULL, false, 0}};
+    const char *cmd = "measure", *v;
+    /* the catalogue supplies the defaults, so it is found first */
+    for (int k = 1; k < argc && strcmp(argv[k], "--") != 0; k++) {
+        if (strcmp(argv[k], "--catalogue") == 0 && k + 1 < argc)
+            o->catalogue = argv[k + 1];
+        else if (strncmp(argv[k], "--catalogue=", 12) == 0)
+            o->catalogue = argv[k] + 12;
+    }
+    lw_catalogue *cat;
+    int rc = cli_catalogue(cmd, o->catalogue, &cat);
+    if (rc)
+        return rc;
+    lw_err err;
+    lw_status st = lw_measure_config_default(cat, &o->cfg, &err);
+    lw_catalogue_free(cat);
+    if (st != LW_OK)
+        return cli_fail(cmd, &err);
+    lw_measure_thresholds *th = &o->cfg.thresholds;
+    int i = 1, id;
+    while ((id = cli_getopt(cmd, argc, argv, table, &i, &v)) > 0) {
+        bool ok = true;
+        switch (id) {
+        case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
+        case O_INTERVAL:
+            ok = cli_duration(cmd, "interval", v, &o->cfg.interval_s);
+            if (ok && !(o->cfg.interval_s >= LW_MEASURE_MIN_INTERVAL_S && o->cfg.interval_s <= 3600))
+                return cli_usage(cmd, "--interval must be between 10ms and 1h, got '%s'", v);
+            break;
+        case O_WARMUP: ok = cli_duration(cmd, "warmup", v, &o->cfg.warmup_s); break;
+        case O_IDLE: ok = cli_duration(cmd, "idle-baseline", v, &o->cfg.idle_baseline_s); break;
+        case O_GPUS: ok = parse_gpus(cmd, v, &o->cfg); o->gpus_given = true; break;
+        case O_NOCPU: o->no_cpu = true; break;
+        case O_TOKENS: ok = cli_tokens(cmd, "tokens", v, &o->tokens); break;
+        case O_TFILE: o->throughput_file = v; break;
+        case O_TKEY: o->tokens_key = v; break;
+        case O_ITER: ok = cli_number(cmd, "iterations", v, 0, 1e15, &o->iterations); break;
+        case O_LABEL: ok = parse_label(cmd, v, o); break;
+        case O_OUTPUT: o->output = v; break;
+        case O_CSV: o->csv = v; break;
+        case O_JSON: o->json = true; break;
+        case O_REPLAY: o->replay = v; break;
+        case O_MINDUR: ok = cli_duration(cmd, "min-duration", v, &th->min_duration_s); break;
+        case O_MINIT: ok = cli_number(cmd, "min-iterations", v, 0, 1e15, &th->min_iterations); break;
+        case O_MINUTIL: ok = cli_number(cmd, "min-utilization", v, 0, 1, &th->min_avg_utilization); break;
+        case O_MAXCV: ok = cli_number(cmd, "max-power-cv", v, 0, 100, &th->max_power_cv); break;
+        case O_MASK: ok = parse_mask(cmd, v, &th->throttle_mask); break;
+        case O_FAILINV: o->fail_invalid = true; break;
+        case O_CAT: break;
+        }
+        if (!ok)
+            return EXIT_USAGE;
+    }
+    if (id < 0)
+        return EXIT_USAGE;
+    if (i < argc && strcmp(argv[i - 1], "--") != 0)
+        return cli_usage(cmd, "unexpected argument '%s' (put the command after --)", argv[i]);
+    *first_arg = i;
+    if (o->replay && i < argc)
+        return cli_usage(cmd, "give either --replay LOG or a command after --, not both");
+    if (!o->replay && i >= argc)
+        return cli_usage(cmd, "missing the command to measure: llmwatt measure [options] -- COMMAND [ARGS...]");
+    if (isfinite(o->tokens) && o->throughput_file)
+        return cli_usage(cmd, "give either --tokens or --throughput-file, not both");
+    if (o->tokens_key && !o->throughput_file)
+        return cli_usage(cmd, "--tokens-key needs --throughput-file");
+    if (o->replay && o->cfg.idle_baseline_s > 0)
+        return cli_usage(cmd, "--idle-baseline needs a live run, not --replay");
+    return -1;
+}
+
+/* Opens NVML and RAPL; exit code EXIT_NO_DEVICE with one line when neither is usable. */
+static int open_sources(const opts *o, lw_power_source **gpu, lw_power_source **cpu)
+{
+    lw_err gerr, cerr;
+    *gpu = *cpu = NULL;
+    lw_status gs = lw_power_open_nvml(NULL, gpu, &gerr);
+    lw_status cs = o->no_cpu ? LW_ERR_NO_DEVICE : lw_power_open_rapl(NULL, cpu, &cerr);
+    if (o->no_cpu)
+        snprintf(cerr.msg, sizeof cerr.msg, "RAPL disabled by --no-cpu");
+    if (gs == LW_ERR_NO_MEMORY || cs == LW_ERR_NO_MEMORY) {
+        cli_error("measure", "out of memory opening the power sources");
+        return EXIT_INTERNAL;
+    }
+    if (gs != LW_OK && cs != LW_OK) {
+        cli_error("measure", "no power source: %s; %s. Install the NVIDIA driver (libnvidia-ml.so.1), give read access to "
+                             "/sys/class/powercap/intel-rapl:*/energy_uj (root), or analyse a log with --replay",
+                  gerr.msg, cerr.msg);
+        return EXIT_NO_DEVICE;
+    }
+    if (gs != LW_OK && o->gpus_given) {
+        lw_power_close(*cpu);
+        *cpu = NULL;
+        cli_error("measure", "--gpus given but no GPU can be read: %s", gerr.msg);
+        return EXIT_NO_DEVICE;
+    }
+    return -1;
+}
+
+/* Runs the workload under measurement. Returns -1 on success, else an exit code. */
+static int run_live(const opts *o, char **cmdv, lw_measure **mp, lw_power_source **gpu, lw_power_source **cpu, lw_child_status *child)
+{
+    const char *cmd = "measure";
+    int rc = open_sources(o, gpu, cpu);
+    if (rc >= 0)
+        return rc;
+    lw_err err;
+    if (lw_measure_new(&o->cfg, *gpu, *cpu, mp, &err) != LW_OK)
+        return cli_fail(cmd, &err);
+    if (o->cfg.idle_baseline_s > 0 && lw_measure_idle(*mp, &err) != LW_OK)
+        return cli_fail(cmd, &err);
+    struct sigaction old[3];
+    child_pid = 0;
+    forwarded_signal = 0;
+    install_forwarding(old);
+    if (lw_measure_start(*mp, &err) != LW_OK) {
+        restore_signals(old);
+        return cli_fail(cmd, &err);
+    }
+    pid_t pid;
+    if (lw_child_spawn(cmdv, &pid, &err) != LW_OK) {
+        lw_measure_stop(*mp, NULL);
+        restore_signals(old);
+        cli_error(cmd, "%s", err.msg);
+        return 127;
+    }
+    child_pid = pid;
+    if (forwarded_signal) /* arrived before the pid was known */
+        kill(pid, forwarded_signal);
+    lw_status ws = lw_child_wait(pid, child, &err);
+    lw_status ss = lw_measure_stop(*mp, ws == LW_OK ? &err : NULL);
+    child->interrupted = forwarded_signal != 0;
+    restore_signals(old);
+    if (ws != LW_OK || ss != LW_OK)
+        return cli_fail(cmd, &err);
+    return -1;
+}
+
+static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_result *r, char **cmdv, int cmdc)
+{
+    const char *cmd = "measure";
+    char host[256] = "";
+    if (gethostname(host, sizeof host) != 0)
+        host[0] = '\0';
+    host[sizeof host - 1] = '\0';
+    lw_measure_meta meta = {(const char *const *)cmdv, (size_t)cmdc, o->label_keys, o->label_values, o->n_labels, host, o->replay};
+    lw_err err;
+    char *json = NULL, *csv = NULL;
+    if (lw_measure_json(r, &meta, &json, &err) != LW_OK)
+        return cli_fail(cmd, &err);
+    int rc = EXIT_OK;
+    if (o->json)
+        fputs(json, stdout);
+    if (o->output && lw_measure_write_file(o->output, json, strlen(json), &err) != LW_OK)
+        rc = cli_fail(cmd, &err);
+    if (!rc && o->csv) {
+        if (lw_measure_csv(m, &csv, &err) != LW_OK || lw_measure_write_file(o->csv, csv, strlen(csv), &err) != LW_OK)
+            rc = cli_fail(cmd, &err);
+    }
+    free(json);
+    free(csv);
+    return rc;
+}
 
 int cmd_measure(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    cli_error("measure", "not built yet");
-    return EXIT_INTERNAL;
+    const char *cmd = "measure";
+    opts o;
+    memset(&o, 0, sizeof o);
+    o.tokens = o.iterations = NAN;
+    int first = argc;
+    int rc = parse(argc, argv, &o, &first);
+    lw_power_source *gpu = NULL, *cpu = NULL, *replay = NULL;
+    lw_measure *m = NULL;
+    lw_child_status child = {0};
+    lw_measure_result *r = NULL;
+    lw_err err;
+    char **cmdv = argv + first;
+    int cmdc = argc - first;
+    if (rc >= 0)
+        goto done;
+    if (o.replay) {
+        if (lw_power_open_replay(o.replay, &replay, &err) != LW_OK || lw_measure_from_replay(&o.cfg, replay, &m, &err) != LW_OK) {
+            rc = cli_fail(cmd, &err);
+            goto done;
+        }
+        cmdv = NULL;
+        cmdc = 0;
+    } else if ((rc = run_live(&o, cmdv, &m, &gpu, &cpu, &child)) >= 0) {
+        goto done;
+    }
+    int input_rc = EXIT_OK;
+    if (o.throughput_file && lw_throughput_read(o.throughput_file, o.tokens_key, &o.tokens, &o.iterations, &err) != LW_OK) {
+        /* the energy is still worth keeping: results are written without tokens */
+        input_rc = cli_fail(cmd, &err);
+        o.tokens = NAN;
+    }
+    r = malloc(sizeof *r);
+    if (!r) {
+        cli_error(cmd, "out of memory analysing the samples");
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    if (lw_measure_analyze(m, o.tokens, o.iterations, o.replay ? NULL : &child, r, &err) != LW_OK) {
+        rc = cli_fail(cmd, &err);
+        goto done;
+    }
+    if (!o.json) {
+        char title[512];
+        if (o.replay)
+            snprintf(title, sizeof title, "replay of %s", o.replay);
+        else
+            snprintf(title, sizeof title, "measured: %s%s", cmdv[0], cmdc > 1 ? " ..." : "");
+        measure_print_summary(stdout, title, r);
+        fflush(stdout);
+    }
+    rc = write_outputs(&o, m, r, cmdv, cmdc);
+    if (!rc)
+        rc = child.ran && child.exit_code != 0 ? child.exit_code : input_rc;
+    if (!rc && o.fail_invalid && !r->valid)
+        rc = EXIT_FAIL;
+done:
+    free(r);
+    lw_measure_free(m);
+    lw_power_close(gpu);
+    lw_power_close(cpu);
+    lw_power_close(replay);
+    for (size_t i = 0; i < o.n_labels; i++)
+        free(o.label_buf[i]);
+    return rc;
 }

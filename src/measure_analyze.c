@@ -234,7 +234,8 @@ lw_status lw_measure_analyze(const lw_measure *m, double tokens, double iteratio
         for (size_t i = 0; i < m->n_gpu; i++)
             out->peak_power_w += isfinite(out->gpus[i].peak_power_w) ? out->gpus[i].peak_power_w : 0;
     }
-    out->expected_samples = (size_t)floor(out->duration_s / m->cfg.interval_s + 1e-6) + 1;
+    /* ticks at start, every interval, plus the closing sample at stop */
+    out->expected_samples = (size_t)ceil(out->duration_s / m->cfg.interval_s - 1e-6) + 1;
     if (m->idle_t1_ns > m->idle_t0_ns) {
         out->has_idle = true;
         out->idle_duration_s = (double)(m->idle_t1_ns - m->idle_t0_ns) / 1e9;

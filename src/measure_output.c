@@ -229,3 +229,8 @@ lw_status lw_measure_csv(const lw_measure *m, char **out, lw_err *err)
     *out = buf;
     return LW_OK;
 }
+
+lw_status lw_measure_write_file(const char *path, const char *text, size_t len, lw_err *err)
+{
+    return lw_write_file_atomic(path, text, len, err);
+}

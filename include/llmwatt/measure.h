@@ -188,6 +188,9 @@ lw_status lw_measure_json(const lw_measure_result *r, const lw_measure_meta *met
  * utilization,sm_clock_mhz,temperature_c,throttle_reasons,in_window. t_s is relative to start. */
 lw_status lw_measure_csv(const lw_measure *m, char **out, lw_err *err);
 
+/* Writes text to path atomically (temporary file + rename): a reader never sees a partial file. */
+lw_status lw_measure_write_file(const char *path, const char *text, size_t len, lw_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,79 @@
+#include "measure_print.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <string.h>
+
+/* v with prec digits after the point (fixed) or prec significant digits (sig), "-" when unknown. */
+static const char *fmt_num(double v, int prec, bool sig, char *buf, size_t n)
+{
+    if (!isfinite(v))
+        snprintf(buf, n, "-");
+    else if (sig)
+        snprintf(buf, n, "%.*g", prec, v);
+    else
+        snprintf(buf, n, "%.*f", prec, v);
+    return buf;
+}
+
+static void print_gpu(FILE *f, const lw_device_result *d)
+{
+    char a[32], b[32], c[32], e[32];
+    fprintf(f, "GPU %d %s: %.1f J (%s", d->info.index, d->info.name, d->energy_j, d->energy_method);
+    if (isfinite(d->disagreement))
+        fprintf(f, "; integrated %.1f J, counter %+.2f%% vs integrated", d->energy_integrated_j, 100.0 * d->disagreement);
+    fprintf(f, "), avg %s W, peak %s W, util %s%%, power CV %s%%\n", fmt_num(d->avg_power_w, 1, false, a, sizeof a),
+            fmt_num(d->peak_power_w, 1, false, b, sizeof b), fmt_num(100.0 * d->avg_utilization, 0, false, c, sizeof c),
+            fmt_num(100.0 * d->power_cv, 2, false, e, sizeof e));
+    if (d->failed_samples)
+        fprintf(f, "  ! stopped answering %.2f s after the start (%zu failed samples); energy covers the samples before\n",
+                d->lost_at_s, d->failed_samples);
+    if (d->counter_resets)
+        fprintf(f, "  ! energy counter reset %u time(s) (driver reload?); counted from zero after each\n", d->counter_resets);
+    if (d->throttle_known && d->throttle_seen) {
+        fprintf(f, "  clock-event reasons seen:");
+        for (uint64_t bit = 1; bit <= LW_THROTTLE_DISPLAY_CLOCK; bit <<= 1)
+            if (d->throttle_seen & bit)
+                fprintf(f, " %s", lw_throttle_name(bit));
+        fprintf(f, " (throttled %.0f%% of samples)\n", 100.0 * d->throttle_fraction);
+    }
+}
+
+void measure_print_summary(FILE *f, const char *title, const lw_measure_result *r)
+{
+    char a[32], b[32];
+    fprintf(f, "%s\n", title);
+    fprintf(f, "source %s, interval %g s, warm-up %g s excluded, duration %.2f s\n", lw_power_kind_name(r->source), r->interval_s,
+            r->warmup_s, r->duration_s);
+    for (size_t i = 0; i < r->n_gpus; i++)
+        print_gpu(f, &r->gpus[i]);
+    if (r->has_cpu)
+        fprintf(f, "CPU: package %.1f J, DRAM %.1f J (RAPL, %u wrap(s) handled)\n", r->cpu_package_energy_j, r->cpu_dram_energy_j,
+                r->cpu_counter_wraps);
+    fprintf(f, "aggregate (%s): %.1f J, avg %s W, peak %s W\n", r->n_gpus ? "GPUs" : "CPU", r->energy_j,
+            fmt_num(r->avg_power_w, 1, false, a, sizeof a), fmt_num(r->peak_power_w, 1, false, b, sizeof b));
+    if (r->has_idle)
+        fprintf(f, "idle baseline: %.1f W over %.1f s; energy above idle %.1f J (not subtracted above)\n", r->idle_power_w,
+                r->idle_duration_s, r->energy_above_idle_j);
+    if (isfinite(r->tokens))
+        fprintf(f, "tokens: %.0f -> %s tokens/s, %s J/token, %s tokens/J\n", r->tokens, fmt_num(r->tokens_per_s, 4, true, a, sizeof a),
+                fmt_num(r->j_per_token, 4, true, b, sizeof b), fmt_num(r->tokens_per_j, 4, true, (char[32]){0}, 32));
+    fprintf(f, "sampling: %zu of %zu expected samples, largest gap %.3f s, %u counter reset(s)\n", r->samples, r->expected_samples,
+            r->largest_gap_s, r->counter_resets);
+    if (r->child.ran)
+        fprintf(f, "workload: exit %d%s%s\n", r->child.exit_code, r->child.signal ? " (killed by a signal)" : "",
+                r->child.interrupted ? ", interrupted" : "");
+    fprintf(f, "verdict: %s\n", r->valid ? "VALID" : "INVALID");
+    for (size_t i = 0; i < r->n_criteria; i++) {
+        const lw_criterion *c = &r->criteria[i];
+        const char *op = strcmp(c->name, "duration_s") == 0 || strcmp(c->name, "iterations") == 0 ? ">="
+                         : strcmp(c->name, "avg_gpu_utilization") == 0                         ? ">"
+                         : strcmp(c->name, "power_cv") == 0                                    ? "<"
+                         : strcmp(c->name, "throttling") == 0                                  ? "<="
+                                                                                               : "==";
+        if (c->applies)
+            fprintf(f, "  %-20s %10.4g  %-2s %-8g %s\n", c->name, c->value, op, c->threshold, c->pass ? "pass" : "FAIL");
+        else
+            fprintf(f, "  %-20s %10s  %-2s %-8g not checked (no data)\n", c->name, "-", op, c->threshold);
+    }
+}

@@ -252,6 +252,11 @@ int cmd_serve(int argc, char **argv)
     int rc;
     if (token_file && (rc = read_secret(cmd, token_file, secret, sizeof secret)))
         return rc;
+    serve_http *http = NULL;
+    char url[300] = "";
+    serve_http_config hc = {listen_addr, token_file ? secret : NULL, (unsigned)ceil(timeout), (unsigned)max_conn};
+    if ((rc = serve_http_bind(&hc, &http, url, sizeof url)))
+        return rc;
     server sv;
     memset(&sv, 0, sizeof sv);
     sv.speed = speed;
@@ -281,13 +286,10 @@ int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, &old);
     signal(SIGPIPE, SIG_IGN);
 
-    serve_http *http = NULL;
-    char url[300] = "";
-    serve_http_config hc = {listen_addr, token_file ? secret : NULL, (unsigned)ceil(timeout), (unsigned)max_conn};
     if (!rc) {
         sv.start_ns = now_ns();
         sample(&sv); /* baseline readings: counters count from here */
-        rc = serve_http_start(&hc, sv.exp, &http, url, sizeof url);
+        rc = serve_http_start(http, sv.exp);
     }
     if (!rc) {
         size_t ngpu = sv.gpu ? lw_power_device_count(sv.gpu) : 0, nzone = sv.rapl ? lw_power_device_count(sv.rapl) : 0;
@@ -320,7 +322,8 @@ int cmd_serve(int argc, char **argv)
             if (next < now_ns()) /* fell behind (suspended): skip missed ticks, not a burst */
                 next = now_ns() + tick_ns;
         }
-        serve_http_stop(http);
+        serve_http_stop(http); /* no report can arrive after the summary */
+        http = NULL;
         lw_exporter_totals t;
         lw_exporter_get_totals(sv.exp, &t);
         printf("llmwatt serve: stopped (%s); %zu workload%s, %.0f tokens, GPU energy %.1f J (%.1f J attributed, %.1f J unattributed)\n",
@@ -328,6 +331,7 @@ int cmd_serve(int argc, char **argv)
                t.workloads == 1 ? "" : "s", t.tokens, t.gpu_energy_j, t.attributed_energy_j, t.unattributed_energy_j);
         fflush(stdout);
     }
+    serve_http_stop(http);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     lw_exporter_free(sv.exp);
     lw_power_close(sv.gpu);

@@ -17,12 +17,16 @@ typedef struct serve_http_config {
 
 typedef struct serve_http serve_http;
 
-/* Binds the address and starts serving e in libmicrohttpd's own thread. On success writes the
- * bound address as "http://HOST:PORT" into url. On failure prints one error line and returns
- * its exit code (EXIT_USAGE for a bad or busy address). */
-int serve_http_start(const serve_http_config *cfg, lw_exporter *e, serve_http **out, char *url, size_t url_len);
+/* Binds and listens on cfg->listen (before the power sources are opened, so that a bad or
+ * busy address is reported first). Writes "http://HOST:PORT" into url. On failure prints one
+ * error line and returns its exit code (EXIT_USAGE for a bad or busy address). */
+int serve_http_bind(const serve_http_config *cfg, serve_http **out, char *url, size_t url_len);
 
-/* Stops accepting, closes every connection and frees the server. */
+/* Starts serving e on the bound socket in libmicrohttpd's own thread. On failure prints one
+ * error line, frees h and returns its exit code. */
+int serve_http_start(serve_http *h, lw_exporter *e);
+
+/* Stops accepting, closes every connection and the socket, and frees h (bound or started). */
 void serve_http_stop(serve_http *h);
 
 #endif

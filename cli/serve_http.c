@@ -22,6 +22,7 @@ struct serve_http {
     struct MHD_Daemon *daemon;
     lw_exporter *exp;
     const char *bearer;
+    unsigned client_timeout_s, max_connections;
     int fd;
 };
 
@@ -310,7 +311,7 @@ static int bind_socket(const char *listen_addr, char *url, size_t url_len)
     return fd;
 }
 
-int serve_http_start(const serve_http_config *cfg, lw_exporter *e, serve_http **out, char *url, size_t url_len)
+int serve_http_bind(const serve_http_config *cfg, serve_http **out, char *url, size_t url_len)
 {
     *out = NULL;
     serve_http *h = calloc(1, sizeof *h);
@@ -318,24 +319,29 @@ int serve_http_start(const serve_http_config *cfg, lw_exporter *e, serve_http **
         cli_error("serve", "out of memory");
         return EXIT_INTERNAL;
     }
-    h->exp = e;
     h->bearer = cfg->bearer;
+    h->client_timeout_s = cfg->client_timeout_s;
+    h->max_connections = cfg->max_connections;
     h->fd = bind_socket(cfg->listen, url, url_len);
     if (h->fd < 0) {
         free(h);
         return EXIT_USAGE;
     }
+    *out = h;
+    return EXIT_OK;
+}
+
+int serve_http_start(serve_http *h, lw_exporter *e)
+{
+    h->exp = e;
     h->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, handle, h, MHD_OPTION_LISTEN_SOCKET, h->fd,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, cfg->client_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-                                 cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+                                 MHD_OPTION_CONNECTION_TIMEOUT, h->client_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+                                 h->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
                                  MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
     if (!h->daemon) {
-        cli_error("serve", "cannot start the HTTP server on %s", url);
-        close(h->fd);
-        free(h);
+        cli_error("serve", "cannot start the HTTP server");
         return EXIT_INTERNAL;
     }
-    *out = h;
     return EXIT_OK;
 }
 
@@ -343,6 +349,9 @@ void serve_http_stop(serve_http *h)
 {
     if (!h)
         return;
-    MHD_stop_daemon(h->daemon); /* also closes the listening socket */
+    if (h->daemon)
+        MHD_stop_daemon(h->daemon); /* also closes the listening socket */
+    else
+        close(h->fd);
     free(h);
 }

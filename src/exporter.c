@@ -380,6 +380,13 @@ static void put_value(buf *b, double v)
         put(b, " %.15g\n", v);
 }
 
+/* Energy rounded to the microjoule, the finest resolution of any source (RAPL energy_uj; NVML
+ * counts millijoules): hides the float noise of differencing a 10^6 J counter. */
+static double joules(double v)
+{
+    return round(v * 1e6) / 1e6;
+}
+
 typedef struct family {
     const char *name, *type, *help;
     bool started;
@@ -454,7 +461,7 @@ static void render_gpus(buf *b, const lw_exporter *e)
         put(b, "llmwatt_gpu_energy_joules_total{");
         gpu_labels(b, d);
         put(b, ",method=\"%s\"}", d->use_counter ? "counter" : "integrated");
-        put_value(b, d->energy_j);
+        put_value(b, joules(d->energy_j));
     }
     gpu_gauge(b, e, "llmwatt_gpu_power_watts", "GPU board power draw at the latest reading.", G_POWER);
     for (size_t i = 0; i < e->ndev; i++) {
@@ -517,7 +524,7 @@ static void render_rapl(buf *b, const lw_exporter *e)
         begin(b, &energy);
         put(b, "llmwatt_rapl_energy_joules_total");
         rapl_labels(b, d);
-        put_value(b, d->energy_j);
+        put_value(b, joules(d->energy_j));
     }
     for (size_t i = 0; i < e->ndev; i++) {
         const device *d = &e->dev[i];
@@ -544,12 +551,12 @@ static void render_workloads(buf *b, const lw_exporter *e)
             const workload *w = &e->wl[i];
             begin(b, fam[k]);
             put(b, "%s{workload=\"%s\"}", name[k], w->name);
-            put_value(b, k == 0 ? w->tokens_total : k == 1 ? w->energy_j : (active(e, w) || w->pending_report) ? 1.0 : 0.0);
+            put_value(b, k == 0 ? w->tokens_total : k == 1 ? joules(w->energy_j) : (active(e, w) || w->pending_report) ? 1.0 : 0.0);
         }
     }
     put(b, "# HELP llmwatt_unattributed_energy_joules_total GPU energy of intervals in which no workload was active.\n"
            "# TYPE llmwatt_unattributed_energy_joules_total counter\nllmwatt_unattributed_energy_joules_total");
-    put_value(b, e->unattributed_j);
+    put_value(b, joules(e->unattributed_j));
     put(b, "# HELP llmwatt_token_reports_total Token reports accepted.\n"
            "# TYPE llmwatt_token_reports_total counter\nllmwatt_token_reports_total");
     put_value(b, e->reports_accepted);

@@ -78,7 +78,7 @@ check:
 $(BUILD)/bench/bench_%: bench/bench_%.c $(BUILD)/libllmwatt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libllmwatt.a $(LIBS)
-bench: all $(BENCH_BIN)
+bench: all $(BENCH_BIN) $(FAKE_SO)
 	bench/run.sh $(BUILD)
 
 clean:

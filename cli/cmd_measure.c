@@ -371,8 +371,11 @@ int cmd_measure(int argc, char **argv)
         char title[512];
         if (o.replay)
             snprintf(title, sizeof title, "replay of %s", o.replay);
-        else
-            snprintf(title, sizeof title, "measured: %s%s", cmdv[0], cmdc > 1 ? " ..." : "");
+        else {
+            size_t n = (size_t)snprintf(title, sizeof title, "measured:");
+            for (int k = 0; k < cmdc && n < sizeof title; k++)
+                n += (size_t)snprintf(title + n, sizeof title - n, " %s", cmdv[k]);
+        }
         measure_print_summary(stdout, title, r);
         fflush(stdout);
     }

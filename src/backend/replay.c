@@ -272,7 +272,7 @@ lw_status lw_power_open_replay(const char *path, lw_power_source **out, lw_err *
         lw_device_info *inf = &src->info[k++];
         inf->index = (int)i;
         inf->kind = LW_DEVICE_GPU;
-        snprintf(inf->name, sizeof inf->name, "GPU %zu (replay)", i);
+        snprintf(inf->name, sizeof inf->name, "(nvidia-smi log)");
         inf->has_power = true;
     }
     *out = src;

@@ -1,0 +1,115 @@
+# CLI: llmwatt measure against the fake NVML, replay of nvidia-smi logs, and the bad-input paths.
+. "$(dirname "$0")/lib.sh"
+: "${LW_BUILD:?}" "${LW_TEST_DATA:?}"
+FAKE="$LW_BUILD/tests/libfake_nvml.so"
+R="$LW_TEST_DATA/replay"
+mkdir -p "$TMP/empty-powercap"
+export LLMWATT_POWERCAP_ROOT="$TMP/empty-powercap"
+# jq-like check of a JSON file (not stdout): swap it into $OUT
+json_file() { cp "$1" "$OUT"; }
+
+# no power source: one line naming both sources and what to do, exit 6
+LLMWATT_NVML_LIBRARY=/nonexistent/libnvidia-ml.so.1 run measure -- true
+expect_rc no-device 6
+expect_err no-device-msg 'no power source: cannot load /nonexistent/libnvidia-ml.so.1.*powercap.*--replay'
+
+export LLMWATT_NVML_LIBRARY="$FAKE"
+# usage errors
+run measure;                                   expect_rc no-command 2; expect_err no-command-msg 'missing the command to measure'
+run measure sleep 1;                           expect_rc no-dashdash 2; expect_err no-dashdash-msg "unexpected argument 'sleep' \(put the command after --\)"
+run measure --replay "$R/two_gpus.csv" -- true; expect_rc replay-and-cmd 2; expect_err replay-and-cmd-msg 'either --replay LOG or a command'
+run measure --interval 1ms -- true;            expect_rc interval-too-short 2; expect_err interval-msg '--interval must be between 10ms and 1h'
+run measure --gpus 0,x -- true;                expect_rc bad-gpus 2; expect_err bad-gpus-msg "--gpus expects 'all' or indices"
+run measure --label novalue -- true;           expect_rc bad-label 2; expect_err bad-label-msg '--label expects KEY=VALUE'
+run measure --tokens 5 --throughput-file x -- true; expect_rc tokens-twice 2; expect_err tokens-twice-msg 'either --tokens or --throughput-file'
+run measure --throttle-mask zz -- true;        expect_rc bad-mask 2; expect_err bad-mask-msg '--throttle-mask expects a bit mask'
+FAKE_NVML_GPUS=2 run measure --gpus 5 -- true; expect_rc gpu-not-found 3; expect_err gpu-not-found-msg 'GPU 5 does not exist'
+run measure --interval 10ms -- /nonexistent/workload; expect_rc cannot-run 127; expect_err cannot-run-msg "cannot run '/nonexistent/workload': No such file"
+
+# a run on the fake GPU: 250 W constant; the energy is 250 W x the measured window
+run measure --interval 20ms --tokens 1000 --iterations 80 --label workload=test --label batch=8 \
+    --output "$TMP/m.json" --csv "$TMP/s.csv" -- sleep 0.3
+expect_rc fake-run 0; expect_out fake-summary 'GPU 0 Fake GPU 0: .* J \(counter; integrated'
+expect_out fake-verdict '^verdict: INVALID'
+json_file "$TMP/m.json"
+expect_json json-schema 'd["schema"]' llmwatt.measurement/1
+expect_json json-energy 'd["gpus"][0]["energy_j"] / d["duration_s"]' 250 2e-3
+expect_json json-method 'd["gpus"][0]["energy_method"]' counter
+expect_json json-aggregate 'd["aggregate"]["energy_j"] == d["gpus"][0]["energy_j"]' True
+expect_json json-jpt 'd["j_per_token"] * 1000 / d["aggregate"]["energy_j"]' 1 1e-12
+expect_json json-labels 'd["labels"]["workload"] + d["labels"]["batch"]' test8
+expect_json json-command 'd["command"]' "['sleep', '0.3']"
+expect_json json-child 'd["child"]["exit_code"]' 0
+expect_json json-iterations-pass '[c["pass"] for c in d["verdict"]["criteria"] if c["name"] == "iterations"][0]' True
+expect_json json-duration-fail '[c["pass"] for c in d["verdict"]["criteria"] if c["name"] == "duration_s"][0]' False
+expect_json json-driver 'd["driver"]' 999.99-fake
+if head -1 "$TMP/s.csv" | grep -q '^phase,t_s,source,device,name,ok,power_w,energy_j' && grep -q '^run,.*,nvml,0,"Fake GPU 0",1,250,' "$TMP/s.csv"; then
+    ok csv-samples; else bad csv-samples "$(head -3 "$TMP/s.csv")"; fi
+
+# low thresholds: a valid measurement; --fail-invalid then exits 0, and 1 when invalid
+run measure --interval 20ms --min-duration 0.1 --fail-invalid -- sleep 0.3; expect_rc valid-run 0; expect_out valid-verdict '^verdict: VALID'
+run measure --interval 20ms --fail-invalid -- sleep 0.1;                    expect_rc fail-invalid 1
+
+# a failing workload: its exit code, results still written and marked
+run measure --interval 20ms --output "$TMP/f.json" -- sh -c 'sleep 0.1; exit 3'
+expect_rc failing-child 3
+json_file "$TMP/f.json"
+expect_json failing-child-code 'd["child"]["exit_code"]' 3
+expect_json failing-child-invalid 'd["verdict"]["valid"]' False
+
+# SIGINT while running: passed on to the workload, results written, exit 128+2
+"$LLMWATT" measure --interval 20ms --output "$TMP/i.json" -- sleep 5 >"$OUT" 2>"$ERR" &
+pid=$!
+sleep 0.4
+kill -INT "$pid"
+wait "$pid"; RC=$?
+expect_rc sigint 130
+json_file "$TMP/i.json"
+expect_json sigint-interrupted 'd["child"]["interrupted"]' True
+expect_json sigint-signal 'd["child"]["signal"]' 2
+expect_json sigint-short 'd["duration_s"] < 2' True
+
+# throttling flagged; GPU lost; integration fallback on a driver without the energy symbol
+FAKE_NVML_THROTTLE=0x40 run measure --interval 20ms --min-duration 0.1 --json -- sleep 0.2
+expect_rc throttle-run 0
+expect_json throttle-fail '[c["pass"] for c in d["verdict"]["criteria"] if c["name"] == "throttling"][0]' False
+expect_json throttle-names 'd["gpus"][0]["throttle_reasons_seen"]' "['hw_thermal']"
+FAKE_NVML_GPUS=2 FAKE_NVML_FAIL_GPU=1 FAKE_NVML_FAIL_AT_S=0.1 run measure --interval 20ms --json -- sleep 0.3
+expect_rc lost-gpu-run 0
+expect_json lost-gpu 'd["gpus"][1]["failed_samples"] > 0 and d["gpus"][0]["failed_samples"] == 0' True
+LLMWATT_NVML_LIBRARY="$LW_BUILD/tests/libfake_nvml_old.so" FAKE_NVML_POWER_W=100 run measure --interval 20ms --json -- sleep 0.2
+expect_json old-driver-integrated 'd["gpus"][0]["energy_method"]' integrated
+expect_json old-driver-energy 'd["gpus"][0]["energy_j"] / d["duration_s"]' 100 2e-3
+
+# tokens from the workload's throughput JSON, with a key path
+echo '{"results": {"total_tokens": 500}, "iterations": 64}' >"$TMP/tp.json"
+run measure --interval 20ms --throughput-file "$TMP/tp.json" --tokens-key results.total_tokens --json -- sleep 0.2
+expect_json tp-tokens 'd["tokens"]' 500
+expect_json tp-iterations 'd["iterations"]' 64
+expect_json tp-jpt 'd["j_per_token"] * 500 / d["aggregate"]["energy_j"]' 1 1e-12
+run measure --interval 20ms --throughput-file "$TMP/tp.json" --output "$TMP/t.json" -- sleep 0.1
+expect_rc tp-bad-key 4; expect_err tp-bad-key-msg "has no token count >= 0 at 'tokens'"
+if [ -s "$TMP/t.json" ]; then ok tp-bad-key-still-written; else bad tp-bad-key-still-written "no $TMP/t.json"; fi
+run measure --interval 20ms --output /nonexistent-dir/m.json -- true; expect_rc output-unwritable 4; expect_err output-unwritable-msg "cannot write '/nonexistent-dir/m.json'"
+
+# CPU only: a fake powercap tree and no NVML
+mkdir -p "$TMP/pc/intel-rapl:0"
+echo package-0 >"$TMP/pc/intel-rapl:0/name"; echo 1000 >"$TMP/pc/intel-rapl:0/energy_uj"; echo 262143328850 >"$TMP/pc/intel-rapl:0/max_energy_range_uj"
+LLMWATT_NVML_LIBRARY=/nonexistent.so LLMWATT_POWERCAP_ROOT="$TMP/pc" run measure --interval 20ms --json -- true
+expect_rc cpu-only 0
+expect_json cpu-only-source 'd["source"] + "/" + d["aggregate"]["covers"] + "/" + str(d["cpu"]["package_energy_j"])' rapl/cpu/0.0
+
+# replay: energy by the trapezoid rule, GPU 0 800 J + GPU 1 450 J (see tests/unit/test_replay.c)
+run measure --replay "$R/two_gpus.csv" --tokens 2500 --json
+expect_rc replay 0
+expect_json replay-energy 'd["aggregate"]["energy_j"]' 1250 1e-12
+expect_json replay-tpj 'd["tokens_per_j"]' 2 1e-12
+expect_json replay-child 'd["child"]' None
+run measure --replay "$R/two_gpus_noheader.csv" --warmup 1s --json
+expect_json replay-warmup 'd["aggregate"]["energy_j"]' 1000 1e-12
+run measure --replay "$R/two_gpus.csv"; expect_rc replay-summary 0; expect_out replay-summary-text '^GPU 1 \(nvidia-smi log\): 450.0 J \(integrated\)'
+run measure --replay "$R/bad_timestamp.csv";  expect_rc replay-bad-time 4;  expect_err replay-bad-time-msg 'bad_timestamp.csv: line 4: bad timestamp'
+run measure --replay "$R/missing_column.csv"; expect_rc replay-missing 4;   expect_err replay-missing-msg 'missing_column.csv: line 4: 5 column\(s\), expected 6'
+run measure --replay "$R/backwards.csv";      expect_rc replay-backwards 4; expect_err replay-backwards-msg 'backwards.csv: line 5: time goes backwards for GPU 0'
+run measure --replay /nonexistent.csv;        expect_rc replay-missing-file 4; expect_err replay-missing-file-msg "cannot open '/nonexistent.csv'"
+finish

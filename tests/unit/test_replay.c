@@ -1,0 +1,163 @@
+/* Replay of nvidia-smi logs (tests/data/replay/): energy by the trapezoid rule, written out
+ * here by hand, and the line numbers of malformed logs. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "llmwatt/measure.h"
+#include "llmwatt/power.h"
+#include "testutil.h"
+
+static void replay_path(char *buf, size_t n, const char *name)
+{
+    snprintf(buf, n, "%s/replay/%s", lw_test_data_dir(), name);
+}
+
+static void analyse(const char *name, double warmup_s, double tokens, lw_measure_result *r)
+{
+    char path[1024];
+    replay_path(path, sizeof path, name);
+    lw_power_source *src;
+    lw_err err;
+    if (lw_power_open_replay(path, &src, &err) != LW_OK)
+        fail_msg("%s", err.msg);
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_measure_config cfg;
+    assert_int_equal(lw_measure_config_default(cat, &cfg, NULL), LW_OK);
+    lw_catalogue_free(cat);
+    cfg.warmup_s = warmup_s;
+    lw_measure *m;
+    assert_int_equal(lw_measure_from_replay(&cfg, src, &m, &err), LW_OK);
+    assert_int_equal(lw_measure_analyze(m, tokens, NAN, NULL, r, &err), LW_OK);
+    lw_measure_free(m);
+    lw_power_close(src);
+}
+
+/* two_gpus.csv: GPU 0 every second from 07.0 s: 100, 200, 200, 300, 100 W
+ *   trapezoids: (100+200)/2 + (200+200)/2 + (200+300)/2 + (300+100)/2 = 150 + 200 + 250 + 200 = 800 J
+ * GPU 1 every second from 07.5 s: 50, 150, 250, 50 W
+ *   trapezoids: (50+150)/2 + (150+250)/2 + (250+50)/2 = 100 + 200 + 150 = 450 J */
+static void check_two_gpus(const lw_measure_result *r)
+{
+    assert_int_equal(r->n_gpus, 2);
+    assert_int_equal(r->source, LW_SOURCE_REPLAY);
+    assert_rel(r->gpus[0].energy_j, 800.0, 1e-12);
+    assert_rel(r->gpus[1].energy_j, 450.0, 1e-12);
+    assert_string_equal(r->gpus[0].energy_method, "integrated");
+    assert_true(isnan(r->gpus[0].energy_counter_j));
+    assert_rel(r->energy_j, 1250.0, 1e-12);
+    /* window: 07.0 .. 11.0 s */
+    assert_rel(r->duration_s, 4.0, 1e-12);
+    assert_rel(r->avg_power_w, 1250.0 / 4.0, 1e-12);
+    /* GPU 0 spans 4 s, GPU 1 spans 3 s */
+    assert_rel(r->gpus[0].avg_power_w, 800.0 / 4.0, 1e-12);
+    assert_rel(r->gpus[1].avg_power_w, 450.0 / 3.0, 1e-12);
+    assert_rel(r->gpus[0].peak_power_w, 300.0, 1e-12);
+    /* rows do not line up (5 vs 4): the aggregate peak is the sum of the peaks, 300 + 250 */
+    assert_rel(r->peak_power_w, 550.0, 1e-12);
+    /* utilisation (90+92+94+96+98)/5 = 94 %, (80+84+88+92)/4 = 86 % */
+    assert_rel(r->gpus[0].avg_utilization, 0.94, 1e-12);
+    assert_rel(r->gpus[1].avg_utilization, 0.86, 1e-12);
+    /* clocks (1980+1980+1965+1950+1950)/5 = 1965 MHz */
+    assert_rel(r->gpus[0].avg_sm_clock_mhz, 1965.0, 1e-12);
+    assert_rel(r->gpus[0].temperature_start_c, 60.0, 0);
+    assert_rel(r->gpus[0].temperature_end_c, 64.0, 0);
+    /* GPU 0 power mean 180 W, population variance (80^2+20^2+20^2+120^2+80^2)/5 = 5600 */
+    assert_rel(r->gpus[0].power_cv, sqrt(5600.0) / 180.0, 1e-12);
+    /* the log's own period is 1 s: 4 s -> 5 samples expected, 5 taken */
+    assert_rel(r->interval_s, 1.0, 1e-12);
+    assert_int_equal(r->expected_samples, 5);
+    assert_int_equal(r->samples, 5);
+    assert_rel(r->largest_gap_s, 1.0, 1e-12);
+    assert_false(r->gpus[0].throttle_known);
+    /* 2025-10-28 14:03:07 UTC = 1761660187 */
+    assert_rel(r->start_unix, 1761660187.0, 1e-15);
+}
+
+static void test_replay_energy(void **state)
+{
+    (void)state;
+    lw_measure_result r;
+    analyse("two_gpus.csv", 0, 2500, &r);
+    check_two_gpus(&r);
+    /* 2500 tokens / 1250 J */
+    assert_rel(r.tokens_per_j, 2.0, 1e-12);
+    assert_rel(r.j_per_token, 0.5, 1e-12);
+    assert_rel(r.tokens_per_s, 2500.0 / 4.0, 1e-12);
+    /* utilisation (94 + 86)/2 = 90 % > 70 %; power CV of GPU 1 (mean 125, variance
+     * (75^2+25^2+125^2+75^2)/4 = 6875) 0.663, the larger of the two, > 5 % */
+    for (size_t i = 0; i < r.n_criteria; i++) {
+        const lw_criterion *c = &r.criteria[i];
+        if (strcmp(c->name, "avg_gpu_utilization") == 0)
+            assert_true(c->applies && c->pass && fabs(c->value - 0.90) < 1e-12);
+        if (strcmp(c->name, "power_cv") == 0)
+            assert_true(c->applies && !c->pass && fabs(c->value - sqrt(6875.0) / 125.0) < 1e-12);
+        if (strcmp(c->name, "throttling") == 0 || strcmp(c->name, "child_exit") == 0 || strcmp(c->name, "iterations") == 0)
+            assert_false(c->applies);
+    }
+    assert_false(r.valid);
+}
+
+static void test_replay_noheader_same(void **state)
+{
+    (void)state;
+    lw_measure_result r;
+    analyse("two_gpus_noheader.csv", 0, NAN, &r);
+    check_two_gpus(&r);
+    assert_true(isnan(r.tokens_per_j));
+}
+
+static void test_replay_warmup(void **state)
+{
+    (void)state;
+    lw_measure_result r;
+    /* warm-up 1 s: GPU 0 from 08.0: 200, 200, 300, 100 -> 200 + 250 + 200 = 650 J;
+     * GPU 1 from 08.5: 150, 250, 50 -> 200 + 150 = 350 J; window 08.0 .. 11.0 = 3 s */
+    analyse("two_gpus.csv", 1.0, NAN, &r);
+    assert_rel(r.gpus[0].energy_j, 650.0, 1e-12);
+    assert_rel(r.gpus[1].energy_j, 350.0, 1e-12);
+    assert_rel(r.energy_j, 1000.0, 1e-12);
+    assert_rel(r.duration_s, 3.0, 1e-12);
+}
+
+static void expect_error(const char *name, const char *needle)
+{
+    char path[1024];
+    replay_path(path, sizeof path, name);
+    lw_power_source *src = NULL;
+    lw_err err;
+    assert_int_equal(lw_power_open_replay(path, &src, &err), LW_ERR_PARSE);
+    assert_null(src);
+    if (!strstr(err.msg, needle))
+        fail_msg("'%s' does not contain '%s'", err.msg, needle);
+}
+
+static void test_replay_malformed(void **state)
+{
+    (void)state;
+    expect_error("bad_timestamp.csv", "line 4: bad timestamp '2025/28/10 14:03:07.200'");
+    expect_error("missing_column.csv", "line 4: 5 column(s), expected 6");
+    expect_error("backwards.csv", "line 5: time goes backwards for GPU 0");
+    expect_error("no_index.csv", "line 1: header lacks the 'index' column");
+    lw_power_source *src = NULL;
+    lw_err err;
+    assert_int_equal(lw_power_open_replay("/nonexistent.csv", &src, &err), LW_ERR_IO);
+    /* a replay cannot be read live */
+    char path[1024];
+    replay_path(path, sizeof path, "two_gpus.csv");
+    assert_int_equal(lw_power_open_replay(path, &src, NULL), LW_OK);
+    lw_power_sample s;
+    assert_int_equal(lw_power_read(src, 0, &s, &err), LW_ERR_UNSUPPORTED);
+    lw_power_close(src);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_replay_energy),
+        cmocka_unit_test(test_replay_noheader_same),
+        cmocka_unit_test(test_replay_warmup),
+        cmocka_unit_test(test_replay_malformed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -69,6 +69,21 @@ expect_json_body() { if python3 -c "import json,sys; d=json.load(open(sys.argv[1
 # expect_rc_srv NAME CODE SERVER: the server stopped by stop() exited with CODE.
 expect_rc_srv() { if [ "$RC" -eq "$2" ]; then ok "$1"; else bad "$1" "exit $RC, expected $2: $(head -c 300 "$TMP/$3.err")"; fi; }
 
+# expect_power NAME REGEX WATTS SECONDS: the counter matching REGEX grows by WATTS x the time
+# between two scrapes about SECONDS apart (timed around them). Sampled every 0.1 s, the counter
+# lags by up to one interval at each end (2 x 0.1 s x WATTS), plus 0.1 s x WATTS for curl.
+expect_power() {
+    local t0 t1 e0 e1
+    t0=$(date +%s.%N); scrape; e0=$(mval "$2")
+    sleep "$4"
+    scrape; e1=$(mval "$2"); t1=$(date +%s.%N)
+    if python3 -c "import sys; e0,e1,t0,t1,w=map(float,sys.argv[1:]); sys.exit(0 if abs((e1-e0)-w*(t1-t0)) <= 0.3*w else 1)" "$e0" "$e1" "$t0" "$t1" "$3"; then
+        ok "$1"
+    else
+        bad "$1" "$3 W over $t0..$t1 s, counter $e0 -> $e1"
+    fi
+}
+
 # ---- bad input: one line, documented exit code ----
 run serve --listen nonsense;            expect_rc bad-listen 2; expect_err bad-listen-msg "--listen expects HOST:PORT"
 run serve --listen 127.0.0.1:99999;     expect_rc bad-port 2; expect_err bad-port-msg "--listen expects HOST:PORT"
@@ -101,18 +116,8 @@ if serve fake --interval 100ms --hold 1s --client-timeout 1s; then
     expect_val fake-limit 'llmwatt_gpu_power_limit_watts\{gpu="0"' 700 0
     expect_out_m fake-energy-method 'llmwatt_gpu_energy_joules_total\{gpu="0",uuid="GPU-fake-0000",name="Fake GPU 0",method="counter"\}'
     expect_out_m fake-type-counter '^# TYPE llmwatt_gpu_energy_joules_total counter$'
-    # energy counter vs the scripted 300 W: increase over a measured 1.5 s
-    t0=$(date +%s.%N); scrape; e0=$(mval 'llmwatt_gpu_energy_joules_total\{gpu="0"')
-    sleep 1.5
-    scrape
-    e1=$(mval 'llmwatt_gpu_energy_joules_total\{gpu="0"'); t1=$(date +%s.%N)  # t0..t1 brackets both scrapes
-    # sampled every 0.1 s, the counter lags by up to one interval at each end (2 x 0.1 s x 300 W = 60 J);
-    # 30 J more for the time curl takes
-    if python3 -c "import sys; e0,e1,t0,t1=map(float,sys.argv[1:]); d=e1-e0; exp=300*(t1-t0); sys.exit(0 if abs(d-exp) <= 90 else 1)" "$e0" "$e1" "$t0" "$t1"; then
-        ok fake-energy-rate
-    else
-        bad fake-energy-rate "300 W over $t0..$t1 s, counter $e0 -> $e1"
-    fi
+    # energy counter vs the scripted 300 W over a measured 1.5 s
+    expect_power fake-energy-rate 'llmwatt_gpu_energy_joules_total\{gpu="0"' 300 1.5
 
     # ---- token reports ----
     http POST /tokens -d 'workload=chat&tokens=120';  expect_code post-form 200
@@ -211,13 +216,11 @@ if FAKE_NVML_FAIL_GPU=1 FAKE_NVML_FAIL_AT_S=1.5 serve lost --interval 100ms; the
     for i in $(seq 50); do scrape; [ "$(mval 'llmwatt_gpu_up\{gpu="1"')" = 0 ] && break; sleep 0.1; done
     expect_val lost-marked-down 'llmwatt_gpu_up\{gpu="1"' 0 0
     absent lost-power-gone 'llmwatt_gpu_power_watts\{gpu="1"'
-    c1=$(mval 'llmwatt_gpu_energy_joules_total\{gpu="1"'); g1=$(mval 'llmwatt_gpu_energy_joules_total\{gpu="0"')
-    sleep 0.5
-    scrape
+    c1=$(mval 'llmwatt_gpu_energy_joules_total\{gpu="1"')
+    # GPU 0 keeps counting at 300 W while GPU 1's counter stays frozen
+    expect_power lost-other-gpu-counts 'llmwatt_gpu_energy_joules_total\{gpu="0"' 300 0.5
     expect_val lost-counter-frozen 'llmwatt_gpu_energy_joules_total\{gpu="1"' "$c1" 0
     expect_val lost-other-gpu-up 'llmwatt_gpu_up\{gpu="0"' 1 0
-    # GPU 0 keeps counting: 300 W x 0.5 s = 150 J, +- one 0.1 s sample at each end
-    expect_val lost-other-gpu-counts 'llmwatt_gpu_energy_joules_total\{gpu="0"' "$(python3 -c "print($g1 + 150)")" "$(python3 -c "print(60 / ($g1 + 150))")"
     http GET /healthz; expect_code lost-still-serving 200
     stop TERM; expect_rc_srv sigterm-exit 0 lost
     if grep -q '^llmwatt serve: stopped (SIGTERM)' "$TMP/lost.out"; then ok sigterm-summary; else bad sigterm-summary "$(tail -1 "$TMP/lost.out")"; fi
@@ -313,7 +316,7 @@ elif serve replay --replay "$DATA/two_gpus.csv" --interval 200ms --hold 2s; then
     SERVE_ADDR=${URL#http://}
     scrape
     if promtool check metrics <"$TMP/metrics" >"$TMP/promtool" 2>&1; then ok replay-promtool-metrics; else bad replay-promtool-metrics "$(head -c 300 "$TMP/promtool")"; fi
-    expect_out_m replay-integrated 'llmwatt_gpu_energy_joules_total\{gpu="0",uuid="",name="GPU 0 \(replay\)",method="integrated"\}'
+    expect_out_m replay-integrated 'llmwatt_gpu_energy_joules_total\{gpu="0",uuid="",name="[^"]*",method="integrated"\}'
     # a workload posting 50 tokens every 0.1 s (500 tokens/s), recording what it sent
     python3 - "$URL" "$TMP/posted" >"$TMP/poster.log" 2>&1 <<'PY' &
 import sys, time, urllib.request

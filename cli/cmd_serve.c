@@ -282,8 +282,7 @@ int cmd_serve(int argc, char **argv)
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGHUP);
-    sigset_t old;
-    pthread_sigmask(SIG_BLOCK, &sigs, &old);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* left blocked: a late second signal cannot kill the cleanup */
     signal(SIGPIPE, SIG_IGN);
 
     if (!rc) {
@@ -332,7 +331,6 @@ int cmd_serve(int argc, char **argv)
         fflush(stdout);
     }
     serve_http_stop(http);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
     lw_exporter_free(sv.exp);
     lw_power_close(sv.gpu);
     lw_power_close(sv.rapl);

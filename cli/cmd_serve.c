@@ -1,11 +1,339 @@
-/* Placeholder until the serve subcommand lands (replaced by its issue's branch). */
+/* llmwatt serve: Prometheus exporter of GPU/CPU energy and per-workload tokens per joule.
+ * The main thread samples the power sources every --interval and closes an attribution
+ * interval; libmicrohttpd's thread serves /metrics and /tokens (cli/serve_http.c). SIGINT and
+ * SIGTERM are taken synchronously by the main thread (sigtimedwait) for a clean shutdown. */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "commands.h"
 #include "common.h"
+#include "llmwatt/exporter.h"
+#include "llmwatt/power.h"
+#include "serve.h"
+
+static const char *usage_text =
+    "usage: llmwatt serve [--listen HOST:PORT] [--interval DUR] [--hold DUR] [--max-workloads N]\n"
+    "                     [--token-file FILE] [--replay LOG [--replay-speed X]] [--nvml-library PATH]\n"
+    "                     [--no-rapl] [--client-timeout DUR] [--max-connections N] [--duration DUR]\n\n"
+    "Prometheus exporter. GET /metrics: per-GPU energy counter, power, utilisation, temperature,\n"
+    "throttle state; RAPL CPU/DRAM energy; per-workload llmwatt_tokens_total and\n"
+    "llmwatt_energy_joules_total (tokens per joule = rate ratio). Workloads report tokens with\n"
+    "POST /tokens 'workload=NAME&tokens=N' (or JSON), from loopback only unless --token-file\n"
+    "is given (then 'Authorization: Bearer SECRET' from anywhere). See docs/serve.md.\n\n"
+    "  --listen HOST:PORT    address (default 127.0.0.1:9400; :PORT = all interfaces; port 0 picks one)\n"
+    "  --interval DUR        sampling and attribution interval (default 1s, 10ms..60s)\n"
+    "  --hold DUR            a report keeps its workload active this long (default 10s)\n"
+    "  --max-workloads N     distinct workload names kept (default 256); more get 429\n"
+    "  --token-file FILE     first line is the bearer secret required by POST /tokens\n"
+    "  --replay LOG          serve a recorded nvidia-smi --query-gpu CSV log instead of live GPUs;\n"
+    "                        it advances with wall-clock time x --replay-speed (default 1) and loops\n"
+    "  --nvml-library PATH   NVML library to load (default $LLMWATT_NVML_LIBRARY or libnvidia-ml.so.1)\n"
+    "  --no-rapl             do not read CPU/DRAM energy from powercap\n"
+    "  --client-timeout DUR  close connections idle this long (default 10s)\n"
+    "  --max-connections N   concurrent connections (default 64)\n"
+    "  --duration DUR        stop after this long (default: until SIGINT/SIGTERM)\n";
+
+/* Playback position of one replayed GPU. */
+typedef struct cursor {
+    const lw_power_sample *s;
+    size_t n, next;
+    int64_t cycle;
+} cursor;
+
+typedef struct server {
+    lw_power_source *gpu, *rapl;  /* either may be NULL */
+    size_t gpu_slot0, rapl_slot0; /* exporter slots of their first device */
+    cursor *cur;                  /* replay: one per GPU */
+    int64_t origin_ns, period_ns; /* replay: first log time, loop length */
+    double speed;
+    int64_t start_ns;
+    lw_exporter *exp;
+} server;
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void read_live(server *sv, lw_power_source *src, size_t slot0)
+{
+    size_t n = lw_power_device_count(src);
+    for (size_t i = 0; i < n; i++) {
+        lw_power_sample s;
+        if (lw_power_read(src, i, &s, NULL) != LW_OK) {
+            memset(&s, 0, sizeof s);
+            s.t_ns = now_ns();
+            s.power_w = s.energy_j = s.utilization = s.sm_clock_mhz = s.temperature_c = NAN;
+        }
+        lw_exporter_observe(sv->exp, slot0 + i, &s, NULL);
+    }
+}
+
+/* Feeds every replayed reading up to the current replay time; the log loops, shifted by
+ * period_ns per pass so that time keeps increasing. */
+static void read_replay(server *sv)
+{
+    double elapsed = (double)(now_ns() - sv->start_ns) * sv->speed;
+    int64_t rt = sv->origin_ns + (int64_t)elapsed;
+    size_t n = lw_power_device_count(sv->gpu);
+    for (size_t i = 0; i < n; i++) {
+        cursor *c = &sv->cur[i];
+        for (;;) {
+            lw_power_sample s = c->s[c->next];
+            s.t_ns += c->cycle * sv->period_ns;
+            if (s.t_ns > rt)
+                break;
+            lw_exporter_observe(sv->exp, sv->gpu_slot0 + i, &s, NULL);
+            if (++c->next == c->n) {
+                c->next = 0;
+                c->cycle++;
+            }
+        }
+    }
+}
+
+static void sample(server *sv)
+{
+    if (sv->gpu && sv->cur)
+        read_replay(sv);
+    else if (sv->gpu)
+        read_live(sv, sv->gpu, sv->gpu_slot0);
+    if (sv->rapl)
+        read_live(sv, sv->rapl, sv->rapl_slot0);
+}
+
+static int register_source(const char *cmd, server *sv, lw_power_source *src, size_t *slot0)
+{
+    size_t n = lw_power_device_count(src);
+    for (size_t i = 0; i < n; i++) {
+        lw_device_info info;
+        lw_err err;
+        size_t slot;
+        if (lw_power_device_info(src, i, &info, &err) != LW_OK || lw_exporter_add_device(sv->exp, &info, &slot, &err) != LW_OK)
+            return cli_fail(cmd, &err);
+        if (i == 0)
+            *slot0 = slot;
+    }
+    return EXIT_OK;
+}
+
+/* Sets up the replay cursors; returns the log's sample spacing in seconds. */
+static int setup_replay(const char *cmd, server *sv, double *spacing_s)
+{
+    size_t n = lw_power_device_count(sv->gpu);
+    sv->cur = calloc(n, sizeof *sv->cur);
+    if (!sv->cur) {
+        cli_error(cmd, "out of memory");
+        return EXIT_INTERNAL;
+    }
+    int64_t first = INT64_MAX, last = INT64_MIN;
+    size_t most = 0;
+    for (size_t i = 0; i < n; i++) {
+        lw_err err;
+        if (lw_power_replay_series(sv->gpu, i, &sv->cur[i].s, &sv->cur[i].n, &err) != LW_OK)
+            return cli_fail(cmd, &err);
+        first = sv->cur[i].s[0].t_ns < first ? sv->cur[i].s[0].t_ns : first;
+        last = sv->cur[i].s[sv->cur[i].n - 1].t_ns > last ? sv->cur[i].s[sv->cur[i].n - 1].t_ns : last;
+        most = sv->cur[i].n > most ? sv->cur[i].n : most;
+    }
+    /* One more sample period after the last row before the log starts over. */
+    int64_t step = most > 1 ? (last - first) / (int64_t)(most - 1) : 1000000000LL;
+    sv->origin_ns = first;
+    sv->period_ns = last - first + (step > 0 ? step : 1000000000LL);
+    *spacing_s = (double)(step > 0 ? step : 1000000000LL) * 1e-9;
+    return EXIT_OK;
+}
+
+/* Reads the bearer secret: the first line of path, without surrounding blanks. */
+static int read_secret(const char *cmd, const char *path, char *out, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        cli_error(cmd, "cannot read --token-file '%s': %s", path, strerror(errno));
+        return errno == ENOENT ? EXIT_NOT_FOUND : EXIT_INPUT;
+    }
+    char line[1024];
+    bool got = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    char *p = line;
+    size_t len = got ? strlen(line) : 0;
+    while (len > 0 && strchr(" \t\r\n", line[len - 1]))
+        line[--len] = '\0';
+    while (len > 0 && strchr(" \t", *p)) {
+        p++;
+        len--;
+    }
+    if (len == 0 || len >= n || strpbrk(p, " \t")) {
+        cli_error(cmd, "--token-file '%s' must hold the secret on its first line (1-%zu characters, no blanks)", path, n - 1);
+        return EXIT_INPUT;
+    }
+    strcpy(out, p);
+    return EXIT_OK;
+}
+
+/* Opens the replay log, or NVML and (when rapl) the powercap zones. */
+static int open_sources(const char *cmd, server *sv, const char *replay, const char *nvml_lib, bool rapl, double *spacing_s)
+{
+    lw_err err, gpu_err;
+    if (replay) {
+        if (lw_power_open_replay(replay, &sv->gpu, &err) != LW_OK) {
+            cli_fail(cmd, &err);
+            return err.status == LW_ERR_IO ? EXIT_NOT_FOUND : EXIT_INPUT;
+        }
+        return setup_replay(cmd, sv, spacing_s);
+    }
+    if (lw_power_open_nvml(nvml_lib, &sv->gpu, &gpu_err) != LW_OK)
+        sv->gpu = NULL;
+    if (rapl && lw_power_open_rapl(NULL, &sv->rapl, &err) != LW_OK)
+        sv->rapl = NULL;
+    if (!sv->gpu && !sv->rapl)
+        return cli_fail(cmd, &gpu_err);
+    if (!sv->gpu)
+        fprintf(stderr, "llmwatt %s: no GPU (%s); serving RAPL CPU/DRAM energy only\n", cmd, gpu_err.msg);
+    return EXIT_OK;
+}
 
 int cmd_serve(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    cli_error("serve", "not built yet");
-    return EXIT_INTERNAL;
+    enum { O_HELP = 256, O_LISTEN, O_INTERVAL, O_HOLD, O_MAXWL, O_TOKEN, O_REPLAY, O_SPEED, O_NVML, O_NORAPL, O_TIMEOUT, O_MAXCONN, O_DURATION };
+    static const cli_opt opts[] = {
+        {"help", false, O_HELP},        {"listen", true, O_LISTEN},         {"interval", true, O_INTERVAL},
+        {"hold", true, O_HOLD},         {"max-workloads", true, O_MAXWL},   {"token-file", true, O_TOKEN},
+        {"replay", true, O_REPLAY},     {"replay-speed", true, O_SPEED},    {"nvml-library", true, O_NVML},
+        {"no-rapl", false, O_NORAPL},   {"client-timeout", true, O_TIMEOUT}, {"max-connections", true, O_MAXCONN},
+        {"duration", true, O_DURATION}, {NULL, false, 0}};
+    const char *cmd = "serve", *listen_addr = "127.0.0.1:9400", *token_file = NULL, *replay = NULL, *nvml_lib = NULL, *v;
+    double interval = 1.0, hold = 10.0, speed = 1.0, timeout = 10.0, duration = INFINITY;
+    int max_wl = 256, max_conn = 64;
+    bool rapl = true, have_speed = false;
+    int i = 1, id;
+    while ((id = cli_getopt(cmd, argc, argv, opts, &i, &v)) > 0) {
+        bool ok = true;
+        switch (id) {
+        case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
+        case O_LISTEN: listen_addr = v; break;
+        case O_INTERVAL: ok = cli_duration(cmd, "interval", v, &interval); break;
+        case O_HOLD: ok = cli_duration(cmd, "hold", v, &hold); break;
+        case O_MAXWL: ok = cli_int(cmd, "max-workloads", v, 1, 100000, &max_wl); break;
+        case O_TOKEN: token_file = v; break;
+        case O_REPLAY: replay = v; break;
+        case O_SPEED: ok = cli_number(cmd, "replay-speed", v, 0.01, 1000, &speed); have_speed = true; break;
+        case O_NVML: nvml_lib = v; break;
+        case O_NORAPL: rapl = false; break;
+        case O_TIMEOUT: ok = cli_duration(cmd, "client-timeout", v, &timeout); break;
+        case O_MAXCONN: ok = cli_int(cmd, "max-connections", v, 1, 10000, &max_conn); break;
+        case O_DURATION: ok = cli_duration(cmd, "duration", v, &duration); break;
+        }
+        if (!ok)
+            return EXIT_USAGE;
+    }
+    if (id < 0)
+        return EXIT_USAGE;
+    if (i < argc)
+        return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
+    if (interval < 0.01 || interval > 60)
+        return cli_usage(cmd, "--interval must be between 10ms and 60s, got %g s", interval);
+    if (timeout < 1 || timeout > 3600)
+        return cli_usage(cmd, "--client-timeout must be between 1s and 1h, got %g s", timeout);
+    if (have_speed && !replay)
+        return cli_usage(cmd, "--replay-speed needs --replay LOG");
+    if (replay && nvml_lib)
+        return cli_usage(cmd, "--replay and --nvml-library exclude each other");
+
+    char secret[256];
+    int rc;
+    if (token_file && (rc = read_secret(cmd, token_file, secret, sizeof secret)))
+        return rc;
+    serve_http *http = NULL;
+    char url[300] = "";
+    serve_http_config hc = {listen_addr, token_file ? secret : NULL, (unsigned)ceil(timeout), (unsigned)max_conn};
+    if ((rc = serve_http_bind(&hc, &http, url, sizeof url)))
+        return rc;
+    server sv;
+    memset(&sv, 0, sizeof sv);
+    sv.speed = speed;
+    double spacing = 0;
+    rc = open_sources(cmd, &sv, replay, nvml_lib, rapl && !replay, &spacing);
+    lw_exporter_config cfg = lw_exporter_config_default();
+    cfg.tick_s = interval;
+    cfg.hold_s = hold;
+    cfg.max_workloads = (size_t)max_wl;
+    /* Integrate across up to three missed samples of the sampler or of the replayed log. */
+    cfg.max_gap_s = fmax(cfg.max_gap_s, 3 * fmax(interval, spacing));
+    lw_err err;
+    if (!rc && lw_exporter_new(&cfg, &sv.exp, &err) != LW_OK)
+        rc = cli_fail(cmd, &err);
+    if (!rc && sv.gpu)
+        rc = register_source(cmd, &sv, sv.gpu, &sv.gpu_slot0);
+    if (!rc && sv.rapl)
+        rc = register_source(cmd, &sv, sv.rapl, &sv.rapl_slot0);
+
+    /* Signals are blocked in every thread (libmicrohttpd's inherits the mask) and taken here. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* left blocked: a late second signal cannot kill the cleanup */
+    signal(SIGPIPE, SIG_IGN);
+
+    if (!rc) {
+        sv.start_ns = now_ns();
+        sample(&sv); /* baseline readings: counters count from here */
+        rc = serve_http_start(http, sv.exp);
+    }
+    if (!rc) {
+        size_t ngpu = sv.gpu ? lw_power_device_count(sv.gpu) : 0, nzone = sv.rapl ? lw_power_device_count(sv.rapl) : 0;
+        printf("llmwatt serve: listening on %s (%s: %zu GPU%s, RAPL: %zu zone%s, interval %g s, token reports %s)\n", url,
+               replay ? "replay" : "nvml", ngpu, ngpu == 1 ? "" : "s", nzone, nzone == 1 ? "" : "s", interval,
+               token_file ? "need the bearer token" : "from loopback only");
+        fflush(stdout);
+        int64_t tick_ns = (int64_t)llround(interval * 1e9), next = sv.start_ns + tick_ns;
+        int64_t end = isfinite(duration) ? sv.start_ns + (int64_t)llround(duration * 1e9) : INT64_MAX;
+        int sig = 0;
+        while (!sig) {
+            int64_t now = now_ns(), wait = (next < end ? next : end) - now;
+            if (wait > 0) {
+                struct timespec ts = {(time_t)(wait / 1000000000LL), (long)(wait % 1000000000LL)};
+                int got = sigtimedwait(&sigs, NULL, &ts);
+                if (got > 0) {
+                    sig = got;
+                    break;
+                }
+                if (got < 0 && errno == EINTR)
+                    continue;
+                if (now_ns() < (next < end ? next : end))
+                    continue;
+            }
+            if (now_ns() >= end)
+                break;
+            sample(&sv);
+            lw_exporter_tick(sv.exp);
+            next += tick_ns;
+            if (next < now_ns()) /* fell behind (suspended): skip missed ticks, not a burst */
+                next = now_ns() + tick_ns;
+        }
+        serve_http_stop(http); /* no report can arrive after the summary */
+        http = NULL;
+        lw_exporter_totals t;
+        lw_exporter_get_totals(sv.exp, &t);
+        printf("llmwatt serve: stopped (%s); %zu workload%s, %.0f tokens, GPU energy %.1f J (%.1f J attributed, %.1f J unattributed)\n",
+               sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "duration reached", t.workloads,
+               t.workloads == 1 ? "" : "s", t.tokens, t.gpu_energy_j, t.attributed_energy_j, t.unattributed_energy_j);
+        fflush(stdout);
+    }
+    serve_http_stop(http);
+    lw_exporter_free(sv.exp);
+    lw_power_close(sv.gpu);
+    lw_power_close(sv.rapl);
+    free(sv.cur);
+    return rc;
 }

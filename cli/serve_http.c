@@ -1,0 +1,357 @@
+/* HTTP layer of `llmwatt serve` on libmicrohttpd: GET /metrics, POST /tokens, GET /healthz.
+ * One internal polling thread serves every connection, so a slow client never blocks others;
+ * idle connections are closed after the client timeout and bodies are capped. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "serve.h"
+
+struct serve_http {
+    struct MHD_Daemon *daemon;
+    lw_exporter *exp;
+    const char *bearer;
+    unsigned client_timeout_s, max_connections;
+    int fd;
+};
+
+enum route { R_NONE, R_INDEX, R_METRICS, R_TOKENS, R_HEALTH };
+
+typedef struct request {
+    enum route route;
+    size_t len;
+    bool too_big;
+    char body[SERVE_BODY_MAX + 1];
+} request;
+
+static const char *index_text =
+    "llmwatt serve: Prometheus exporter of GPU energy and tokens per joule\n"
+    "GET  /metrics   Prometheus text exposition\n"
+    "POST /tokens    workload=NAME&tokens=N (or {\"workload\": NAME, \"tokens\": N})\n"
+    "GET  /healthz   liveness\n"
+    "See docs/serve.md.\n";
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type, const char *text)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)(uintptr_t)text, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD, POST");
+    if (status == MHD_HTTP_UNAUTHORIZED)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"llmwatt\"");
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result error_reply(struct MHD_Connection *c, unsigned status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static enum MHD_Result error_reply(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
+{
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof msg - 1, fmt, ap);
+    va_end(ap);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof msg - 1 ? (size_t)n : sizeof msg - 2;
+    msg[len] = '\n';
+    msg[len + 1] = '\0';
+    return reply(c, status, "text/plain; charset=utf-8", msg);
+}
+
+static bool is_loopback(const struct sockaddr *sa)
+{
+    if (!sa)
+        return false;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+        const unsigned char *b = in6->sin6_addr.s6_addr;
+        if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+            return true;
+        return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && b[12] == 127;
+    }
+    return false;
+}
+
+/* Constant-time comparison of the Authorization header with "Bearer SECRET". */
+static bool bearer_ok(const char *header, const char *secret)
+{
+    if (!header || strncmp(header, "Bearer ", 7) != 0)
+        return false;
+    const char *got = header + 7;
+    size_t n = strlen(secret), m = strlen(got);
+    unsigned diff = (unsigned)(n ^ m);
+    for (size_t i = 0; i < n; i++)
+        diff |= (unsigned char)secret[i] ^ (unsigned char)(i < m ? got[i] : 0);
+    return diff == 0;
+}
+
+static enum MHD_Result serve_metrics(serve_http *h, struct MHD_Connection *c)
+{
+    char *text;
+    size_t len;
+    lw_err err;
+    if (lw_exporter_render(h->exp, &text, &len, &err) != LW_OK)
+        return error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "error: %s", err.msg);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+    enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Checks the caller of POST /tokens; queues the refusal and returns false when not allowed. */
+static bool authorized(serve_http *h, struct MHD_Connection *c, enum MHD_Result *ret)
+{
+    if (h->bearer) {
+        if (bearer_ok(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), h->bearer))
+            return true;
+        lw_exporter_count_rejected(h->exp, LW_REJECT_UNAUTHORIZED);
+        *ret = error_reply(c, MHD_HTTP_UNAUTHORIZED, "error: POST /tokens needs the header 'Authorization: Bearer SECRET' (SECRET from --token-file)");
+        return false;
+    }
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && is_loopback(ci->client_addr))
+        return true;
+    lw_exporter_count_rejected(h->exp, LW_REJECT_UNAUTHORIZED);
+    *ret = error_reply(c, MHD_HTTP_FORBIDDEN, "error: POST /tokens is accepted only from loopback unless the exporter runs with --token-file");
+    return false;
+}
+
+static enum MHD_Result post_tokens(serve_http *h, struct MHD_Connection *c, const request *rq)
+{
+    char wl[LW_WORKLOAD_NAME_MAX + 1];
+    double tokens;
+    lw_err err;
+    if (rq->too_big) {
+        lw_exporter_count_rejected(h->exp, LW_REJECT_BAD_REQUEST);
+        return error_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "error: body longer than %d bytes", SERVE_BODY_MAX);
+    }
+    if (lw_exporter_parse_report(rq->body, rq->len, wl, &tokens, &err) != LW_OK) {
+        lw_exporter_count_rejected(h->exp, LW_REJECT_BAD_REQUEST);
+        return error_reply(c, MHD_HTTP_BAD_REQUEST, "error: %s", err.msg);
+    }
+    lw_status st = lw_exporter_report_tokens(h->exp, wl, tokens, &err);
+    if (st == LW_ERR_INFEASIBLE)
+        return error_reply(c, MHD_HTTP_TOO_MANY_REQUESTS, "error: %s", err.msg);
+    if (st != LW_OK)
+        return error_reply(c, MHD_HTTP_BAD_REQUEST, "error: %s", err.msg);
+    char body[200];
+    snprintf(body, sizeof body, "{\"workload\": \"%s\", \"tokens\": %.0f, \"tokens_total\": %.0f}\n", wl, tokens,
+             lw_exporter_workload_tokens(h->exp, wl));
+    return reply(c, MHD_HTTP_OK, "application/json", body);
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method, const char *version,
+                              const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+    (void)version;
+    serve_http *h = cls;
+    request *rq = *con_cls;
+    bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+    bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+    if (!rq) {
+        rq = calloc(1, sizeof *rq);
+        if (!rq)
+            return MHD_NO;
+        *con_cls = rq;
+        rq->route = strcmp(url, "/metrics") == 0 ? R_METRICS
+                    : strcmp(url, "/tokens") == 0 ? R_TOKENS
+                    : strcmp(url, "/healthz") == 0 ? R_HEALTH
+                    : strcmp(url, "/") == 0 ? R_INDEX
+                                              : R_NONE;
+        /* Refuse what the headers already settle, before reading any body. */
+        enum MHD_Result ret = MHD_YES;
+        if (rq->route == R_TOKENS && post) {
+            if (!authorized(h, c, &ret))
+                return ret;
+            const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+            if (cl && strtoull(cl, NULL, 10) > SERVE_BODY_MAX) {
+                lw_exporter_count_rejected(h->exp, LW_REJECT_BAD_REQUEST);
+                return error_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "error: body longer than %d bytes", SERVE_BODY_MAX);
+            }
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        /* Bodies of other requests are discarded; a token report past the cap is dropped. */
+        size_t n = *upload_data_size;
+        if (rq->route == R_TOKENS && post && !rq->too_big) {
+            if (rq->len + n > SERVE_BODY_MAX) {
+                rq->too_big = true;
+            } else {
+                memcpy(rq->body + rq->len, upload_data, n);
+                rq->len += n;
+                rq->body[rq->len] = '\0';
+            }
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    switch (rq->route) {
+    case R_NONE: return error_reply(c, MHD_HTTP_NOT_FOUND, "error: no such path (try /metrics, /tokens, /healthz)");
+    case R_TOKENS:
+        if (!post)
+            return error_reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "error: /tokens takes POST workload=NAME&tokens=N");
+        return post_tokens(h, c, rq);
+    default: break;
+    }
+    if (!get)
+        return error_reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "error: %s takes GET", url);
+    if (rq->route == R_METRICS)
+        return serve_metrics(h, c);
+    if (rq->route == R_HEALTH)
+        return reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n");
+    return reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", index_text);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    free(*con_cls);
+    *con_cls = NULL;
+}
+
+/* Splits "HOST:PORT", "[V6]:PORT" or ":PORT" into host (NULL: any) and port. */
+static bool split_listen(const char *s, char *host, size_t hn, char *port, size_t pn)
+{
+    const char *colon = strrchr(s, ':');
+    if (!colon || colon[1] == '\0' || strlen(colon + 1) >= pn || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+        return false;
+    const char *h = s;
+    size_t len = (size_t)(colon - s);
+    if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+        h = s + 1;
+        len -= 2;
+    }
+    if (len >= hn)
+        return false;
+    memcpy(host, h, len);
+    host[len] = '\0';
+    strcpy(port, colon + 1);
+    return true;
+}
+
+/* Binds and listens; returns the socket or -1 after printing why. */
+static int bind_socket(const char *listen_addr, char *url, size_t url_len)
+{
+    char host[256], port[16];
+    if (!split_listen(listen_addr, host, sizeof host, port, sizeof port) || atoi(port) > 65535) {
+        cli_usage("serve", "--listen expects HOST:PORT, [IPV6]:PORT or :PORT, got '%s'", listen_addr);
+        return -1;
+    }
+    struct addrinfo hints = {0}, *ai = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    int gai = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+    if (gai != 0) {
+        cli_usage("serve", "cannot resolve --listen '%s': %s", listen_addr, gai_strerror(gai));
+        return -1;
+    }
+    int fd = -1, saved = 0;
+    for (struct addrinfo *p = ai; p && fd < 0; p = p->ai_next) {
+        fd = socket(p->ai_family, p->ai_socktype | SOCK_CLOEXEC, p->ai_protocol);
+        if (fd < 0) {
+            saved = errno;
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(fd, p->ai_addr, p->ai_addrlen) != 0 || listen(fd, 64) != 0) {
+            saved = errno;
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(ai);
+    if (fd < 0) {
+        cli_usage("serve", "cannot listen on '%s': %s (choose another --listen)", listen_addr, strerror(saved));
+        return -1;
+    }
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    char addr[INET6_ADDRSTRLEN] = "?";
+    unsigned bound_port = 0;
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+        if (ss.ss_family == AF_INET6) {
+            const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+            inet_ntop(AF_INET6, &a->sin6_addr, addr, sizeof addr);
+            bound_port = ntohs(a->sin6_port);
+            snprintf(url, url_len, "http://[%s]:%u", addr, bound_port);
+            return fd;
+        }
+        const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+        inet_ntop(AF_INET, &a->sin_addr, addr, sizeof addr);
+        bound_port = ntohs(a->sin_port);
+    }
+    snprintf(url, url_len, "http://%s:%u", addr, bound_port);
+    return fd;
+}
+
+int serve_http_bind(const serve_http_config *cfg, serve_http **out, char *url, size_t url_len)
+{
+    *out = NULL;
+    serve_http *h = calloc(1, sizeof *h);
+    if (!h) {
+        cli_error("serve", "out of memory");
+        return EXIT_INTERNAL;
+    }
+    h->bearer = cfg->bearer;
+    h->client_timeout_s = cfg->client_timeout_s;
+    h->max_connections = cfg->max_connections;
+    h->fd = bind_socket(cfg->listen, url, url_len);
+    if (h->fd < 0) {
+        free(h);
+        return EXIT_USAGE;
+    }
+    *out = h;
+    return EXIT_OK;
+}
+
+int serve_http_start(serve_http *h, lw_exporter *e)
+{
+    h->exp = e;
+    h->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, handle, h, MHD_OPTION_LISTEN_SOCKET, h->fd,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, h->client_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+                                 h->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+                                 MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
+    if (!h->daemon) {
+        cli_error("serve", "cannot start the HTTP server");
+        return EXIT_INTERNAL;
+    }
+    return EXIT_OK;
+}
+
+void serve_http_stop(serve_http *h)
+{
+    if (!h)
+        return;
+    if (h->daemon)
+        MHD_stop_daemon(h->daemon); /* also closes the listening socket */
+    else
+        close(h->fd);
+    free(h);
+}

@@ -116,12 +116,21 @@ int cmd_estimate(int argc, char **argv)
     }
     if (!have_prec)
         w.weight_precision = m->native_precision;
-    /* memory fit, for every method (the seed methods do not check it themselves) */
+    /* Memory fit: an error for the roofline (its physics assumes the model runs); a warning for
+     * the seed methods, which never checked it, so that their worked examples stay reproducible. */
     lw_accounting a;
-    if (lw_account(m, &w, &a, &err) != LW_OK ||
-        lw_check_fit(&a, g, eo.gpus, lw_catalogue_value(cat, "memory.usable_fraction", 0.9), &err) != LW_OK) {
+    char fit_warning[sizeof err.msg + 64] = "";
+    if (lw_account(m, &w, &a, &err) != LW_OK) {
         lw_catalogue_free(cat);
         return cli_fail(cmd, &err);
+    }
+    if (lw_check_fit(&a, g, eo.gpus, lw_catalogue_value(cat, "memory.usable_fraction", 0.9), &err) != LW_OK) {
+        if (eo.method == LW_METHOD_ROOFLINE || err.status != LW_ERR_INFEASIBLE) {
+            lw_catalogue_free(cat);
+            return cli_fail(cmd, &err);
+        }
+        snprintf(fit_warning, sizeof fit_warning, "%s (the %s method ignores memory, as its seed does)", err.msg,
+                 lw_method_name(eo.method));
     }
     lw_estimator *e;
     lw_estimate r;
@@ -186,6 +195,8 @@ int cmd_estimate(int argc, char **argv)
             json_object_set_new(o, "profile", json_string(info.profile_note));
         json_object_set_new(o, "sources", json_string(sources));
         json_t *wa = json_array();
+        if (fit_warning[0])
+            json_array_append_new(wa, json_string(fit_warning));
         for (int k = 0; k < r.nwarnings; k++)
             json_array_append_new(wa, json_string(r.warnings[k]));
         json_object_set_new(o, "warnings", wa);
@@ -232,6 +243,8 @@ int cmd_estimate(int argc, char **argv)
         if (eo.method != LW_METHOD_ROOFLINE)
             printf("band: the seed gives a point estimate (low = high = expected)\n");
         printf("sources: %s\n", sources);
+        if (fit_warning[0])
+            printf("warning: %s\n", fit_warning);
         for (int k = 0; k < r.nwarnings; k++)
             printf("warning: %s\n", r.warnings[k]);
     }

@@ -20,5 +20,7 @@
 #include "llmwatt/cost.h"
 #include "llmwatt/history.h"
 #include "llmwatt/report.h"
+#include "llmwatt/trace.h"
+#include "llmwatt/exporter.h"
 
 #endif

@@ -58,6 +58,14 @@ static double step_weight_bytes(const lw_model_arch *m, const lw_param_counts *p
 
 lw_status lw_account(const lw_model_arch *m, const lw_workload *w, lw_accounting *out, lw_err *err)
 {
+    lw_param_counts p;
+    lw_status st = lw_model_params(m, &p, err);
+    return st == LW_OK ? lw_account_params(m, &p, w, out, err) : st;
+}
+
+lw_status lw_account_params(const lw_model_arch *m, const lw_param_counts *params, const lw_workload *w,
+                            lw_accounting *out, lw_err *err)
+{
     lw_status st;
     if ((st = check_tokens("input tokens", w->input_tokens, err)) != LW_OK ||
         (st = check_tokens("output tokens", w->output_tokens, err)) != LW_OK ||
@@ -67,8 +75,7 @@ lw_status lw_account(const lw_model_arch *m, const lw_workload *w, lw_accounting
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "batch must be >= 1 (got %d)", w->batch);
     lw_accounting a;
     memset(&a, 0, sizeof a);
-    if ((st = lw_model_params(m, &a.params, err)) != LW_OK)
-        return st;
+    a.params = *params;
     const lw_param_counts *p = &a.params;
     const double B = w->batch, n_in = w->input_tokens, D = w->output_tokens + w->reasoning_tokens;
     const double wb = lw_precision_bytes(w->weight_precision), kb = lw_precision_bytes(w->kv_precision);

@@ -58,6 +58,11 @@ typedef struct lw_accounting {
  * LW_ERR_INVALID_ARGUMENT on negative or non-finite tokens or batch < 1. */
 lw_status lw_account(const lw_model_arch *m, const lw_workload *w, lw_accounting *out, lw_err *err);
 
+/* lw_account with the model's parameter counts already derived by lw_model_params: for loops
+ * that account many workloads of one model (estimators, traces) without re-deriving them. */
+lw_status lw_account_params(const lw_model_arch *m, const lw_param_counts *params, const lw_workload *w,
+                            lw_accounting *out, lw_err *err);
+
 /* Expected distinct experts touched when `tokens` tokens each pick k of E experts uniformly:
  * E·(1 − (1 − k/E)^tokens). 0 for a dense model. */
 double lw_experts_touched(int num_experts, int experts_per_token, double tokens);

@@ -4,7 +4,6 @@
 
 #include "commands.h"
 #include "common.h"
-#include "llmwatt/chart.h"
 
 static const char *usage_text =
     "usage: llmwatt sweep --model NAME|--model-config PATH --gpu GPU --input N --output N\n"
@@ -142,15 +141,24 @@ int cmd_sweep(int argc, char **argv)
     }
     if (!have_prec)
         w.weight_precision = m->native_precision;
+    /* With --plot the table is held back until the plot is written: a failure prints nothing partial. */
+    char *held = NULL;
+    size_t held_len = 0;
+    FILE *out = plot ? open_memstream(&held, &held_len) : stdout;
+    if (!out) {
+        lw_catalogue_free(cat);
+        cli_error(cmd, "out of memory");
+        return EXIT_INTERNAL;
+    }
     double xs[MAXV], ys[MAXV], lo[MAXV], hi[MAXV];
     const char *xl[MAXV];
     size_t np = 0;
     if (csv)
-        printf("%s,j_per_request_low,j_per_request,j_per_request_high,j_per_output_token_low,j_per_output_token,"
+        fprintf(out, "%s,j_per_request_low,j_per_request,j_per_request_high,j_per_output_token_low,j_per_output_token,"
                "j_per_output_token_high,time_s,avg_power_w,decode_bound,status\n",
                var_names[var]);
     else
-        printf("%s on %s, method %s, sweeping %s\n\n%10s %12s %24s %12s %24s %10s %9s %s\n", m->name, g->id,
+        fprintf(out, "%s on %s, method %s, sweeping %s\n\n%10s %12s %24s %12s %24s %10s %9s %s\n", m->name, g->id,
                lw_method_name(eo.method), var_names[var], var_names[var], "J/request", "band", "J/out tok", "band",
                "time s", "power W", "decode");
     lw_estimator *e = NULL;
@@ -188,9 +196,9 @@ int cmd_sweep(int argc, char **argv)
             st = lw_estimator_run(e, &wk, &r, &err);
         if (st == LW_ERR_INFEASIBLE) {
             if (csv)
-                printf("%s,,,,,,,,,,does not fit\n", label);
+                fprintf(out, "%s,,,,,,,,,,does not fit\n", label);
             else
-                printf("%10s  does not fit in %d x %s\n", label, ok.gpus, g->id);
+                fprintf(out, "%10s  does not fit in %d x %s\n", label, ok.gpus, g->id);
             continue;
         }
         if (st != LW_OK) {
@@ -199,17 +207,17 @@ int cmd_sweep(int argc, char **argv)
         }
         const lw_band *q = &r.energy_per_request_j, *t = &r.energy_per_output_token_j;
         if (csv) {
-            printf("%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%s,ok\n", label, q->low, q->expected, q->high, t->low,
+            fprintf(out, "%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%s,ok\n", label, q->low, q->expected, q->high, t->low,
                    t->expected, t->high, r.time_s, r.avg_power_w, r.decode.compute_bound ? "compute" : "memory");
         } else {
             char b1[40], b2[40];
             snprintf(b1, sizeof b1, "%.4g..%.4g", q->low, q->high);
             snprintf(b2, sizeof b2, "%.4g..%.4g", t->low, t->high);
-            printf("%10s %12.4g %24s %12.4g %24s %10.4g %9.1f %s\n", label, q->expected, b1, t->expected, b2, r.time_s,
+            fprintf(out, "%10s %12.4g %24s %12.4g %24s %10.4g %9.1f %s\n", label, q->expected, b1, t->expected, b2, r.time_s,
                    r.avg_power_w, r.decode.compute_bound ? "compute" : "memory");
         }
         if (t->expected > 0) {
-            xs[np] = vals[k];
+            xs[np] = var == V_PREC ? (double)np : vals[k];
             xl[np] = var == V_PREC ? labels[k] : NULL;
             ys[np] = t->expected;
             lo[np] = t->low;
@@ -223,18 +231,37 @@ int cmd_sweep(int argc, char **argv)
             cli_error(cmd, "nothing to plot: no swept configuration fits in memory");
             rc = EXIT_INFEASIBLE;
         } else {
-            char title[256], xlab[64];
-            snprintf(title, sizeof title, "%s on %s: J per output token (%s, band low..high)", m->name, g->id,
+            lw_plot_series se;
+            memset(&se, 0, sizeof se);
+            se.x = xs;
+            se.y = ys;
+            se.ylow = lo;
+            se.yhigh = hi;
+            se.n = np;
+            se.lines = true;
+            lw_plot pl;
+            memset(&pl, 0, sizeof pl);
+            snprintf(pl.title, sizeof pl.title, "%.48s on %.24s: J per output token (%.12s, band low..high)", m->name, g->id,
                      lw_method_name(eo.method));
-            snprintf(xlab, sizeof xlab, "%s%s", var_names[var],
+            snprintf(pl.xlabel, sizeof pl.xlabel, "%s%s", var_names[var],
                      var == V_INPUT || var == V_OUTPUT ? " tokens" : "");
-            bool logx = var != V_PREC && xs[0] > 0 && xs[np - 1] / xs[0] >= 16;
-            lw_chart c = {title, xlab, "J per output token", xs, ys, lo, hi, var == V_PREC ? xl : NULL, np, logx, true};
-            if (lw_chart_line(plot, &c, &err) != LW_OK)
+            snprintf(pl.ylabel, sizeof pl.ylabel, "J per output token");
+            pl.xaxis = var == V_PREC ? LW_AXIS_CATEGORY : xs[0] > 0 && xs[np - 1] / xs[0] >= 16 ? LW_AXIS_LOG2 : LW_AXIS_LINEAR;
+            pl.xlabels = var == V_PREC ? xl : NULL;
+            pl.ylog = true;
+            pl.series = &se;
+            pl.nseries = 1;
+            if (lw_plot_write(plot, &pl, 860, 500, &err) != LW_OK)
                 rc = cli_fail(cmd, &err);
             else if (!csv)
-                printf("\nplot: %s\n", plot);
+                fprintf(out, "\nplot: %s\n", plot);
         }
+    }
+    if (plot) {
+        fclose(out);
+        if (rc == EXIT_OK)
+            fwrite(held, 1, held_len, stdout);
+        free(held);
     }
     lw_catalogue_free(cat);
     return rc;

@@ -1,6 +1,7 @@
-/* Scatter/line charts with cairo: axes with round ticks, grid, legend; PNG into memory. */
-#include "plot.h"
+/* Line and scatter charts with cairo: axes with round ticks, grid, bands, legend; PNG or SVG. */
+#include "llmwatt/plot.h"
 
+#include <cairo-svg.h>
 #include <cairo.h>
 #include <math.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "llmwatt/io.h"
 #include "util.h"
 
 /* Colour-blind-safe palette (Okabe-Ito), then four more distinct hues. */
@@ -16,15 +18,15 @@ static const double palette[][3] = {{0.00, 0.45, 0.70}, {0.90, 0.62, 0.00}, {0.0
                                     {0.55, 0.27, 0.07}, {0.45, 0.10, 0.60}, {0.60, 0.75, 0.20}, {0.00, 0.00, 0.00}};
 #define NPAL (sizeof palette / sizeof palette[0])
 
-typedef struct png_buf {
+typedef struct byte_buf {
     unsigned char *data;
     size_t len, cap;
     bool oom;
-} png_buf;
+} byte_buf;
 
-static cairo_status_t png_write(void *closure, const unsigned char *data, unsigned int length)
+static cairo_status_t buf_write(void *closure, const unsigned char *data, unsigned int length)
 {
-    png_buf *b = closure;
+    byte_buf *b = closure;
     if (b->len + length > b->cap) {
         size_t nc = (b->cap ? b->cap * 2 : 65536) + length;
         unsigned char *nd = realloc(b->data, nc);
@@ -40,9 +42,20 @@ static cairo_status_t png_write(void *closure, const unsigned char *data, unsign
     return CAIRO_STATUS_SUCCESS;
 }
 
-static double tx(lw_plot_axis a, double v)
+/* Coordinates on the drawing axes: log axes are drawn in log space. */
+static double tx(const lw_plot *p, double v)
 {
-    return a == LW_AXIS_LOG2 ? log2(v) : v;
+    return p->xaxis == LW_AXIS_LOG2 ? log2(v) : v;
+}
+
+static double ty(const lw_plot *p, double v)
+{
+    return p->ylog ? log10(v) : v;
+}
+
+static bool drawable(const lw_plot *p, double x, double y)
+{
+    return isfinite(x) && isfinite(y) && (p->xaxis != LW_AXIS_LOG2 || x > 0) && (!p->ylog || y > 0);
 }
 
 static double nice_step(double range, int target)
@@ -54,7 +67,7 @@ static double nice_step(double range, int target)
 }
 
 typedef struct frame {
-    double x0, x1, y0, y1;       /* data range (transformed x) */
+    double x0, x1, y0, y1; /* data range (axis coordinates) */
     double left, right, top, bottom;
 } frame;
 
@@ -76,34 +89,54 @@ static void text_at(cairo_t *cr, double x, double y, const char *s, double ax, d
     cairo_show_text(cr, s);
 }
 
+static void grid_x(cairo_t *cr, const frame *f, double v, const char *label)
+{
+    cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
+    cairo_move_to(cr, px(f, v), f->top);
+    cairo_line_to(cr, px(f, v), f->bottom);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    text_at(cr, px(f, v), f->bottom + 8, label, 0.5, 1.0);
+}
+
+static void grid_y(cairo_t *cr, const frame *f, double v, const char *label)
+{
+    cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
+    cairo_move_to(cr, f->left, py(f, v));
+    cairo_line_to(cr, f->right, py(f, v));
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    text_at(cr, f->left - 6, py(f, v), label, 1.0, 0.5);
+}
+
 static void draw_axes(cairo_t *cr, const lw_plot *p, const frame *f)
 {
+    char b[48];
     cairo_set_line_width(cr, 1);
     cairo_set_font_size(cr, 12);
-    /* y ticks and grid */
-    double ys = nice_step(f->y1 - f->y0, 6);
-    for (double v = ceil(f->y0 / ys) * ys; v <= f->y1 + ys * 1e-9; v += ys) {
-        double y = py(f, v);
-        cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
-        cairo_move_to(cr, f->left, y);
-        cairo_line_to(cr, f->right, y);
-        cairo_stroke(cr);
-        char b[32];
-        snprintf(b, sizeof b, "%g", fabs(v) < ys * 1e-6 ? 0.0 : v);
-        cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-        text_at(cr, f->left - 6, y, b, 1.0, 0.5);
+    if (p->ylog) { /* 1-2-5 ticks per decade; powers of ten only over many decades */
+        static const double mult[3] = {1, 2, 5};
+        int per = f->y1 - f->y0 > 3 ? 1 : 3;
+        for (double d = floor(f->y0); d <= f->y1; d += 1)
+            for (int k = 0; k < per; k++) {
+                double v = d + log10(mult[k]);
+                if (v >= f->y0 && v <= f->y1) {
+                    snprintf(b, sizeof b, "%g", pow(10, v));
+                    grid_y(cr, f, v, b);
+                }
+            }
+    } else {
+        double ys = nice_step(f->y1 - f->y0, 6);
+        for (double v = ceil(f->y0 / ys) * ys; v <= f->y1 + ys * 1e-9; v += ys) {
+            snprintf(b, sizeof b, "%g", fabs(v) < ys * 1e-6 ? 0.0 : v);
+            grid_y(cr, f, v, b);
+        }
     }
-    /* x ticks */
     if (p->xaxis == LW_AXIS_LOG2) {
-        for (double v = ceil(f->x0); v <= f->x1 + 1e-9; v += 1) {
-            char b[32];
+        double step = f->x1 - f->x0 > 12 ? 2 : 1;
+        for (double v = ceil(f->x0); v <= f->x1 + 1e-9; v += step) {
             snprintf(b, sizeof b, "%g", pow(2, v));
-            cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
-            cairo_move_to(cr, px(f, v), f->top);
-            cairo_line_to(cr, px(f, v), f->bottom);
-            cairo_stroke(cr);
-            cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-            text_at(cr, px(f, v), f->bottom + 8, b, 0.5, 1.0);
+            grid_x(cr, f, v, b);
         }
     } else if (p->xaxis == LW_AXIS_TIME_NS) {
         double day = 86400e9, span = f->x1 - f->x0;
@@ -112,26 +145,18 @@ static void draw_axes(cairo_t *cr, const lw_plot *p, const frame *f)
             time_t secs = (time_t)(v / 1e9);
             struct tm tm;
             gmtime_r(&secs, &tm);
-            char b[32];
             strftime(b, sizeof b, "%Y-%m-%d", &tm);
-            cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
-            cairo_move_to(cr, px(f, v), f->top);
-            cairo_line_to(cr, px(f, v), f->bottom);
-            cairo_stroke(cr);
-            cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-            text_at(cr, px(f, v), f->bottom + 8, b, 0.5, 1.0);
+            grid_x(cr, f, v, b);
         }
+    } else if (p->xaxis == LW_AXIS_CATEGORY) {
+        for (double v = ceil(f->x0); v <= f->x1; v += 1)
+            if (p->xlabels && p->nseries > 0 && v >= 0 && (size_t)v < p->series[0].n)
+                grid_x(cr, f, v, p->xlabels[(size_t)v]);
     } else {
         double xs = nice_step(f->x1 - f->x0, 8);
         for (double v = ceil(f->x0 / xs) * xs; v <= f->x1 + xs * 1e-9; v += xs) {
-            char b[32];
             snprintf(b, sizeof b, "%g", fabs(v) < xs * 1e-6 ? 0.0 : v);
-            cairo_set_source_rgb(cr, 0.88, 0.88, 0.88);
-            cairo_move_to(cr, px(f, v), f->top);
-            cairo_line_to(cr, px(f, v), f->bottom);
-            cairo_stroke(cr);
-            cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-            text_at(cr, px(f, v), f->bottom + 8, b, 0.5, 1.0);
+            grid_x(cr, f, v, b);
         }
     }
     cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
@@ -162,16 +187,26 @@ static void marker(cairo_t *cr, double x, double y, bool muted)
     }
 }
 
+static void set_colour(cairo_t *cr, const lw_plot_series *se, size_t s, double alpha)
+{
+    if (se->muted)
+        cairo_set_source_rgba(cr, 0.55, 0.55, 0.55, alpha);
+    else
+        cairo_set_source_rgba(cr, palette[s % NPAL][0], palette[s % NPAL][1], palette[s % NPAL][2], alpha);
+}
+
+static bool has_legend(const lw_plot *p)
+{
+    return p->nseries > 1 || (p->nseries == 1 && p->series[0].name[0]);
+}
+
 static void draw_legend(cairo_t *cr, const lw_plot *p, const frame *f)
 {
     cairo_set_font_size(cr, 11);
     double x = f->right + 12, y = f->top + 8;
     for (size_t s = 0; s < p->nseries; s++) {
         const lw_plot_series *se = &p->series[s];
-        if (se->muted)
-            cairo_set_source_rgb(cr, 0.55, 0.55, 0.55);
-        else
-            cairo_set_source_rgb(cr, palette[s % NPAL][0], palette[s % NPAL][1], palette[s % NPAL][2]);
+        set_colour(cr, se, s, 1.0);
         cairo_set_line_width(cr, 2);
         if (se->lines) {
             cairo_move_to(cr, x, y);
@@ -187,42 +222,99 @@ static void draw_legend(cairo_t *cr, const lw_plot *p, const frame *f)
     }
 }
 
-lw_status lw_plot_png(const lw_plot *p, int width, int height, unsigned char **png, size_t *len, lw_err *err)
+/* The data range, padded. Muted series (INVALID runs) widen x but not y: an outlier must not
+ * flatten the valid data; their off-scale points are drawn on the border. */
+static lw_status fit_frame(const lw_plot *p, frame *f, lw_err *err)
 {
-    frame f = {INFINITY, -INFINITY, INFINITY, -INFINITY, 70, width - 230.0, 34, height - 56.0};
-    /* muted series (INVALID runs) widen the time range but not the value range: an outlier
-     * must not flatten the valid data; off-scale muted points are drawn on the border */
     bool any_unmuted = false;
     for (size_t s = 0; s < p->nseries; s++)
         any_unmuted |= !p->series[s].muted && p->series[s].n > 0;
-    for (size_t s = 0; s < p->nseries; s++)
-        for (size_t i = 0; i < p->series[s].n; i++) {
-            double x = tx(p->xaxis, p->series[s].x[i]), y = p->series[s].y[i];
-            if (!isfinite(x) || !isfinite(y))
+    for (size_t s = 0; s < p->nseries; s++) {
+        const lw_plot_series *se = &p->series[s];
+        for (size_t i = 0; i < se->n; i++) {
+            if (!drawable(p, se->x[i], se->y[i]))
                 continue;
-            f.x0 = fmin(f.x0, x);
-            f.x1 = fmax(f.x1, x);
-            if (p->series[s].muted && any_unmuted)
+            double x = tx(p, se->x[i]);
+            f->x0 = fmin(f->x0, x);
+            f->x1 = fmax(f->x1, x);
+            if (se->muted && any_unmuted)
                 continue;
-            f.y0 = fmin(f.y0, y);
-            f.y1 = fmax(f.y1, y);
+            double lo = se->ylow && drawable(p, se->x[i], se->ylow[i]) ? se->ylow[i] : se->y[i];
+            double hi = se->yhigh && drawable(p, se->x[i], se->yhigh[i]) ? se->yhigh[i] : se->y[i];
+            f->y0 = fmin(f->y0, ty(p, fmin(lo, se->y[i])));
+            f->y1 = fmax(f->y1, ty(p, fmax(hi, se->y[i])));
         }
-    if (!isfinite(f.x0))
-        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "plot '%s' has no finite points", p->title);
-    if (p->y_from_zero && f.y0 > 0)
-        f.y0 = 0;
-    double xpad = (f.x1 - f.x0) * 0.05, ypad = (f.y1 - f.y0) * 0.08;
+    }
+    if (!isfinite(f->x0) || !isfinite(f->y0))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "plot '%s' has no drawable point (finite, and > 0 on a log axis)",
+                       p->title);
+    bool zero = p->y_from_zero && !p->ylog && f->y0 > 0;
+    if (zero)
+        f->y0 = 0;
+    double xpad = (f->x1 - f->x0) * 0.05, ypad = (f->y1 - f->y0) * 0.08;
     if (xpad == 0)
-        xpad = p->xaxis == LW_AXIS_TIME_NS ? 43200e9 : p->xaxis == LW_AXIS_LOG2 ? 0.5 : fmax(fabs(f.x0) * 0.1, 1);
+        xpad = p->xaxis == LW_AXIS_TIME_NS ? 43200e9 : p->xaxis == LW_AXIS_LINEAR ? fmax(fabs(f->x0) * 0.1, 1) : 0.5;
     if (ypad == 0)
-        ypad = fmax(fabs(f.y1) * 0.1, 1);
-    f.x0 -= xpad;
-    f.x1 += xpad;
-    if (!(p->y_from_zero && f.y0 == 0))
-        f.y0 -= ypad;
-    f.y1 += ypad;
+        ypad = p->ylog ? 0.1 : fmax(fabs(f->y1) * 0.1, 1);
+    f->x0 -= xpad;
+    f->x1 += xpad;
+    if (!zero)
+        f->y0 -= ypad;
+    f->y1 += ypad;
+    return LW_OK;
+}
 
-    cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
+static void draw_series(cairo_t *cr, const lw_plot *p, const frame *f, size_t s)
+{
+    const lw_plot_series *se = &p->series[s];
+    if (se->ylow && se->yhigh && se->n > 1) { /* band: upper edge forward, lower edge back */
+        bool started = false;
+        for (size_t i = 0; i < se->n; i++)
+            if (drawable(p, se->x[i], se->yhigh[i])) {
+                (started ? cairo_line_to : cairo_move_to)(cr, px(f, tx(p, se->x[i])), py(f, ty(p, se->yhigh[i])));
+                started = true;
+            }
+        for (size_t i = se->n; i-- > 0;)
+            if (drawable(p, se->x[i], se->ylow[i]))
+                cairo_line_to(cr, px(f, tx(p, se->x[i])), py(f, ty(p, se->ylow[i])));
+        cairo_close_path(cr);
+        set_colour(cr, se, s, 0.2);
+        cairo_fill(cr);
+    }
+    set_colour(cr, se, s, 1.0);
+    if (se->lines && se->n > 1) {
+        cairo_set_line_width(cr, se->n > 200 ? 1.2 : 2);
+        bool started = false;
+        for (size_t i = 0; i < se->n; i++)
+            if (drawable(p, se->x[i], se->y[i])) {
+                (started ? cairo_line_to : cairo_move_to)(cr, px(f, tx(p, se->x[i])), py(f, ty(p, se->y[i])));
+                started = true;
+            }
+        cairo_stroke(cr);
+    }
+    cairo_set_line_width(cr, 1.5);
+    if (se->n > 200)
+        return;
+    for (size_t i = 0; i < se->n; i++) {
+        if (!drawable(p, se->x[i], se->y[i]))
+            continue;
+        double x = px(f, tx(p, se->x[i]));
+        marker(cr, x, py(f, fmin(fmax(ty(p, se->y[i]), f->y0), f->y1)), se->muted);
+        if (se->ylow && se->yhigh && se->n == 1 && drawable(p, se->x[i], se->ylow[i]) &&
+            drawable(p, se->x[i], se->yhigh[i])) { /* one point: its band as an error bar */
+            cairo_move_to(cr, x, py(f, ty(p, se->ylow[i])));
+            cairo_line_to(cr, x, py(f, ty(p, se->yhigh[i])));
+            cairo_stroke(cr);
+        }
+    }
+}
+
+static lw_status render(cairo_surface_t *sf, const lw_plot *p, int width, int height, lw_err *err)
+{
+    frame f = {INFINITY, -INFINITY, INFINITY, -INFINITY, 80, width - (has_legend(p) ? 230.0 : 30.0), 34, height - 56.0};
+    lw_status st = fit_frame(p, &f, err);
+    if (st != LW_OK)
+        return st;
     cairo_t *cr = cairo_create(sf);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
@@ -231,46 +323,63 @@ lw_status lw_plot_png(const lw_plot *p, int width, int height, unsigned char **p
     cairo_save(cr);
     cairo_rectangle(cr, f.left, f.top, f.right - f.left, f.bottom - f.top);
     cairo_clip(cr);
-    for (size_t s = 0; s < p->nseries; s++) {
-        const lw_plot_series *se = &p->series[s];
-        if (se->muted)
-            cairo_set_source_rgb(cr, 0.55, 0.55, 0.55);
-        else
-            cairo_set_source_rgb(cr, palette[s % NPAL][0], palette[s % NPAL][1], palette[s % NPAL][2]);
-        if (se->lines && se->n > 1) {
-            cairo_set_line_width(cr, se->n > 200 ? 1.2 : 2);
-            bool started = false;
-            for (size_t i = 0; i < se->n; i++) {
-                double x = tx(p->xaxis, se->x[i]), y = se->y[i];
-                if (!isfinite(x) || !isfinite(y))
-                    continue;
-                if (started)
-                    cairo_line_to(cr, px(&f, x), py(&f, y));
-                else
-                    cairo_move_to(cr, px(&f, x), py(&f, y));
-                started = true;
-            }
-            cairo_stroke(cr);
-        }
-        cairo_set_line_width(cr, 1.5);
-        if (se->n <= 200)
-            for (size_t i = 0; i < se->n; i++) {
-                double x = tx(p->xaxis, se->x[i]), y = se->y[i];
-                if (isfinite(x) && isfinite(y))
-                    marker(cr, px(&f, x), py(&f, fmin(fmax(y, f.y0), f.y1)), se->muted);
-            }
-    }
+    for (size_t s = 0; s < p->nseries; s++)
+        draw_series(cr, p, &f, s);
     cairo_restore(cr);
-    draw_legend(cr, p, &f);
+    if (has_legend(p))
+        draw_legend(cr, p, &f);
+    cairo_status_t cs = cairo_status(cr);
     cairo_destroy(cr);
-    png_buf b = {NULL, 0, 0, false};
-    cairo_status_t cs = cairo_surface_write_to_png_stream(sf, png_write, &b);
-    cairo_surface_destroy(sf);
-    if (cs != CAIRO_STATUS_SUCCESS || b.oom) {
-        free(b.data);
+    if (cs != CAIRO_STATUS_SUCCESS)
         return lw_fail(err, LW_ERR_NO_MEMORY, "cannot render plot '%s': %s", p->title, cairo_status_to_string(cs));
+    return LW_OK;
+}
+
+lw_status lw_plot_png(const lw_plot *p, int width, int height, unsigned char **png, size_t *len, lw_err *err)
+{
+    cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
+    lw_status st = render(sf, p, width, height, err);
+    byte_buf b = {NULL, 0, 0, false};
+    if (st == LW_OK) {
+        cairo_status_t cs = cairo_surface_write_to_png_stream(sf, buf_write, &b);
+        if (cs != CAIRO_STATUS_SUCCESS || b.oom)
+            st = lw_fail(err, LW_ERR_NO_MEMORY, "cannot encode plot '%s': %s", p->title, cairo_status_to_string(cs));
+    }
+    cairo_surface_destroy(sf);
+    if (st != LW_OK) {
+        free(b.data);
+        return st;
     }
     *png = b.data;
     *len = b.len;
     return LW_OK;
+}
+
+lw_status lw_plot_write(const char *path, const lw_plot *p, int width, int height, lw_err *err)
+{
+    const char *ext = strrchr(path, '.');
+    bool svg = ext && lw_streq_ci(ext, ".svg");
+    if (!svg && !(ext && lw_streq_ci(ext, ".png")))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "plot file '%s' must end in .svg or .png", path);
+    if (!svg) {
+        unsigned char *png;
+        size_t len;
+        lw_status st = lw_plot_png(p, width, height, &png, &len, err);
+        if (st != LW_OK)
+            return st;
+        st = lw_file_write_atomic(path, (const char *)png, len, err);
+        free(png);
+        return st;
+    }
+    byte_buf b = {NULL, 0, 0, false};
+    cairo_surface_t *sf = cairo_svg_surface_create_for_stream(buf_write, &b, width, height);
+    lw_status st = render(sf, p, width, height, err);
+    cairo_surface_finish(sf);
+    if (st == LW_OK && (cairo_surface_status(sf) != CAIRO_STATUS_SUCCESS || b.oom))
+        st = lw_fail(err, LW_ERR_NO_MEMORY, "cannot encode plot '%s'", p->title);
+    cairo_surface_destroy(sf);
+    if (st == LW_OK)
+        st = lw_file_write_atomic(path, (const char *)b.data, b.len, err);
+    free(b.data);
+    return st;
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "llmwatt/cost.h"
-#include "plot.h"
+#include "llmwatt/plot.h"
 #include "report_int.h"
 #include "util.h"
 
@@ -681,7 +681,7 @@ static lw_status plots(ctx *c, lw_err *err)
     }
     lw_doc_h(d, 3, "Tokens/J over time");
     if (t.n) {
-        lw_plot p = {"Tokens per joule over time", "run start (UTC)", "tokens / J (GPU energy)", LW_AXIS_TIME_NS, true, t.s, t.n};
+        lw_plot p = {"Tokens per joule over time", "run start (UTC)", "tokens / J (GPU energy)", LW_AXIS_TIME_NS, true, t.s, t.n, false, NULL};
         st = add_plot(c, &p, "tokens-per-j-over-time", "tokens/J over time", err);
     } else
         lw_doc_p(d, "No data: no measurement with a token count and a start time.");
@@ -706,7 +706,7 @@ static lw_status plots(ctx *c, lw_err *err)
     lw_doc_h(d, 3, "Tokens/J vs batch size");
     if (b.n) {
         lw_plot p = {"Tokens per joule vs batch size (mean of valid runs)", "batch size", "tokens / J (GPU energy)", LW_AXIS_LOG2,
-                     true, b.s, b.n};
+                     true, b.s, b.n, false, NULL};
         st = add_plot(c, &p, "tokens-per-j-vs-batch", "tokens/J vs batch size", err);
     } else
         lw_doc_p(d, "No data: no valid measurement with a batch label.");

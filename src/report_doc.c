@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "csv.h"
-#include "plot.h"
+#include "llmwatt/plot.h"
 #include "report_int.h"
 #include "util.h"
 

@@ -12,7 +12,7 @@
 #include "llmwatt/accounting.h"
 #include "llmwatt/points.h"
 #include "llmwatt/estimate.h"
-#include "llmwatt/chart.h"
+#include "llmwatt/plot.h"
 #include "llmwatt/scale.h"
 #include "llmwatt/physics.h"
 #include "llmwatt/power.h"

@@ -30,6 +30,10 @@ struct lw_estimator {
     lw_precision peak_prec[LW_PREC_COUNT];
     char prec_warning[LW_PREC_COUNT][160];
     double allreduce_latency_s, activation_bytes, link_bw_dir, band_factor;
+    bool expert_parallel;              /* MoE on gpus > 1: routed experts split E/G per GPU */
+    double alltoall_latency_s;         /* per dispatch or combine collective */
+    double max_normal_z;               /* expected maximum of `gpus` independent N(0,1) draws */
+    double kv_replication;             /* KV bytes each GPU reads / (total / gpus), >= 1 */
     /* seeds */
     lw_seed003 s003;
     lw_seed001_gpu s001;
@@ -40,6 +44,20 @@ struct lw_estimator {
     char warnings[2][256];
     int nwarnings;
 };
+
+/* Expected maximum of n independent standard normal draws (n >= 1; 0 for n == 1), by
+ * quadrature of n x phi(x) Phi(x)^(n-1): the busiest-GPU factor of the load-imbalance terms. */
+double lw_expected_max_normal(int n);
+
+/* Expected share of the busiest of g GPUs, as a multiple of the mean share, when `pairs`
+ * independent items each land on one of g GPUs uniformly (multinomial): normal approximation
+ * 1 + z_g sqrt((g-1)/pairs), capped at g (one GPU takes all). 1 for g == 1 or no items. */
+double lw_busiest_share_factor(double pairs, int g, double z_g);
+
+/* Expected number of touched experts on the busiest of g GPUs holding E/g experts each, when
+ * `touched` of E experts are touched in expectation (each independently with q = touched/E):
+ * mean m = touched/g, variance m(1-q), expected max m + z_g sqrt(m(1-q)), capped at E/g. */
+double lw_busiest_touched(double touched, int num_experts, int g, double z_g);
 
 /* Adds a warning to an estimate (drops it silently past the 4th). */
 void lw_estimate_warn(lw_estimate *out, const char *msg);

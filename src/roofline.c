@@ -1,7 +1,10 @@
 /* The default method: a calibrated roofline (docs/estimate.md).
  * Per phase: time = max(FLOPs / (gpus peak eta_c), bytes / (gpus bw eta_m)) + tensor-parallel
  * all-reduces + steps x fixed overhead; power per GPU = idle + (TDP - idle) x
- * min(1, k_c u_c + k_m u_m) with u the compute and memory busy fractions; energy = power x time. */
+ * min(1, k_c u_c + k_m u_m) with u the compute and memory busy fractions; energy = power x time.
+ * A MoE model on gpus > 1 is costed expert-parallel: the busiest GPU's expected share of the
+ * touched experts' weights and of the routed tokens sets the time, and each MoE layer's FFN
+ * all-reduce is replaced by an all-to-all dispatch and combine. */
 #include "estimate_internal.h"
 
 #include <math.h>
@@ -61,6 +64,37 @@ static void resolve_peak(lw_estimator *e, lw_precision p)
                  lw_precision_name(want), lw_precision_name(got), lw_precision_name(p));
 }
 
+double lw_expected_max_normal(int n)
+{
+    if (n <= 1)
+        return 0.0;
+    /* E[max] = integral of x n phi(x) Phi(x)^(n-1) dx; the integrand is negligible outside +-10 */
+    const int steps = 4000;
+    const double a = -10.0, h = 20.0 / steps;
+    double sum = 0;
+    for (int i = 0; i <= steps; i++) {
+        double x = a + i * h, phi = exp(-0.5 * x * x) / sqrt(2.0 * M_PI), cdf = 0.5 * erfc(-x / sqrt(2.0));
+        double f = x * n * phi * pow(cdf, n - 1), wgt = (i == 0 || i == steps) ? 1.0 : (i % 2 ? 4.0 : 2.0);
+        sum += wgt * f; /* Simpson */
+    }
+    return sum * h / 3.0;
+}
+
+double lw_busiest_share_factor(double pairs, int g, double z_g)
+{
+    if (g <= 1 || !(pairs > 0))
+        return 1.0;
+    return fmin((double)g, 1.0 + z_g * sqrt((g - 1.0) / pairs));
+}
+
+double lw_busiest_touched(double touched, int num_experts, int g, double z_g)
+{
+    if (g <= 1 || !(touched > 0) || num_experts <= 0)
+        return touched;
+    double m = touched / g, q = fmin(1.0, touched / num_experts);
+    return fmin((double)num_experts / g, m + z_g * sqrt(m * (1.0 - q)));
+}
+
 static lw_status need(const lw_catalogue *cat, const char *key, double *out, lw_err *err)
 {
     const lw_constant *c;
@@ -82,6 +116,7 @@ lw_status lw_roofline_prepare(lw_estimator *e, const lw_catalogue *cat, const lw
     lw_status st;
     double z = 0;
     if ((st = need(cat, "estimate.roofline.allreduce_latency_s", &e->allreduce_latency_s, err)) != LW_OK ||
+        (st = need(cat, "estimate.roofline.alltoall_latency_s", &e->alltoall_latency_s, err)) != LW_OK ||
         (st = need(cat, "estimate.roofline.activation_bytes", &e->activation_bytes, err)) != LW_OK ||
         (st = need(cat, "estimate.roofline.band_z", &z, err)) != LW_OK)
         return st;
@@ -120,35 +155,69 @@ lw_status lw_roofline_prepare(lw_estimator *e, const lw_catalogue *cat, const lw
         snprintf(e->warnings[e->nwarnings++], sizeof e->warnings[0],
                  "%s publishes no interconnect bandwidth: all-reduce time counts latency only", g->id);
     e->band_factor = exp(z * e->co.sigma_log);
+    const lw_model_arch *m = &e->model;
+    e->expert_parallel = e->gpus > 1 && m->num_experts > 0;
+    e->max_normal_z = lw_expected_max_normal(e->gpus);
+    /* Attention is split by heads over the GPUs: a latent (MLA) cache is read whole by every GPU,
+     * and KV heads are replicated when there are fewer of them than GPUs. */
+    if (m->kv_lora_rank > 0)
+        e->kv_replication = e->gpus;
+    else if (m->num_key_value_heads > 0)
+        e->kv_replication = e->gpus * ceil((double)m->num_key_value_heads / e->gpus) / m->num_key_value_heads;
+    else
+        e->kv_replication = 1.0;
     return LW_OK;
 }
 
-/* Time and energy of one phase; returns energy, fills ph. */
-static void phase(const lw_estimator *e, const lw_phase_counts *c, double peak, lw_phase_estimate *ph)
+/* Time and energy of one phase; fills ph. wb: bytes per weight element. */
+static void phase(const lw_estimator *e, const lw_accounting *a, const lw_phase_counts *c, double peak, double wb,
+                  lw_phase_estimate *ph)
 {
     const lw_roofline_coeffs *k = &e->co;
+    const lw_model_arch *m = &e->model;
     const double g = e->gpus;
     ph->flops = c->flops_total;
     ph->bytes = c->bytes_total;
     if (c->steps <= 0)
         return;
-    double t_c = c->flops_total / (g * peak * k->eta_compute);
-    double t_m = c->bytes_total / (g * e->gpu.memory_bw_bytes_per_s * k->eta_memory);
+    const double tok = c->tokens / c->steps; /* tokens per forward pass */
+    const double bw = e->gpu.memory_bw_bytes_per_s * k->eta_memory, fl = peak * k->eta_compute;
+    /* mean GPU: FLOPs and bytes split evenly, KV replicated where heads do not split */
+    double kv_extra = (e->kv_replication - 1.0) * (c->bytes_kv_read + c->bytes_kv_write);
+    double t_c = c->flops_total / (g * fl);
+    double t_m = (c->bytes_total + kv_extra) / (g * bw);
+    /* busiest GPU under expert parallelism: its expected share of routed tokens and touched experts */
+    double t_c_max = t_c, t_m_max = t_m;
+    double n_ar = 2.0 * m->layers, n_a2a = 0;
+    if (e->expert_parallel) {
+        const double pairs = tok * m->experts_per_token, L_moe = a->params.moe_layers;
+        double f_tok = lw_busiest_share_factor(pairs, e->gpus, e->max_normal_z);
+        double flops_routed = c->steps * L_moe * pairs * 2.0 * a->params.expert;
+        t_c_max += flops_routed / g * (f_tok - 1.0) / fl;
+        double busiest = lw_busiest_touched(c->experts_touched, m->num_experts, e->gpus, e->max_normal_z);
+        t_m_max += c->steps * L_moe * (busiest - c->experts_touched / g) * a->params.expert * wb / bw;
+        n_ar -= L_moe; /* the FFN all-reduce of a MoE layer is replaced by dispatch + combine */
+        n_a2a = 2.0 * L_moe;
+    }
     double t_comm = 0;
     if (e->gpus > 1) {
-        /* two all-reduces per layer per step (attention out, FFN out), ring: 2(g-1)/g of the message */
-        double msg = c->tokens / c->steps * e->model.hidden_size * e->activation_bytes;
-        double per = e->allreduce_latency_s + (e->link_bw_dir > 0 ? 2.0 * (g - 1) / g * msg / e->link_bw_dir : 0);
-        t_comm = c->steps * 2.0 * e->model.layers * per;
+        /* all-reduce (ring): 2(g-1)/g of the message; all-to-all: each GPU sends its tok/g tokens'
+         * k expert copies, (g-1)/g of them to other GPUs */
+        double msg = tok * m->hidden_size * e->activation_bytes;
+        double ar = e->allreduce_latency_s + (e->link_bw_dir > 0 ? 2.0 * (g - 1) / g * msg / e->link_bw_dir : 0);
+        double a2a = e->alltoall_latency_s +
+                     (e->link_bw_dir > 0 ? msg / g * m->experts_per_token * (g - 1) / g / e->link_bw_dir : 0);
+        t_comm = c->steps * (n_ar * ar + n_a2a * a2a);
     }
-    double t = fmax(t_c, t_m) + t_comm + c->steps * k->step_overhead_s;
+    double t = fmax(t_c_max, t_m_max) + t_comm + c->steps * k->step_overhead_s;
     double idle = e->gpu.idle_w > 0 ? e->gpu.idle_w : k->idle_fraction * e->gpu.tdp_w;
+    /* power of the mean GPU: the others wait for the busiest */
     double f = fmin(1.0, k->power_k_compute * t_c / t + k->power_k_memory * t_m / t);
     double p_gpu = fmin(e->gpu.tdp_w, idle + (e->gpu.tdp_w - idle) * f);
     ph->time_s = t;
     ph->avg_power_w = g * p_gpu;
     ph->energy_j = ph->avg_power_w * t;
-    ph->compute_bound = t_c >= t_m && t_c >= t_comm;
+    ph->compute_bound = t_c_max >= t_m_max && t_c_max >= t_comm;
 }
 
 lw_status lw_roofline_run(const lw_estimator *e, const lw_workload *w, lw_estimate *out, lw_err *err)
@@ -170,8 +239,9 @@ lw_status lw_roofline_run(const lw_estimator *e, const lw_workload *w, lw_estima
     if (e->prec_warning[p][0])
         lw_estimate_warn(out, e->prec_warning[p]);
     out->compute_precision = e->peak_prec[p];
-    phase(e, &a.prefill, e->peak[p], &out->prefill);
-    phase(e, &a.decode, e->peak[p], &out->decode);
+    double wb = lw_precision_bytes(w->weight_precision);
+    phase(e, &a, &a.prefill, e->peak[p], wb, &out->prefill);
+    phase(e, &a, &a.decode, e->peak[p], wb, &out->decode);
     lw_estimate_finish(e, w, e->band_factor, out);
     return LW_OK;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "estimate_internal.h"
 
 /* Llama-3.1-8B (see test_accounting.c): layer matmuls 6,979,321,856 per token; weights read per
  * step 15,009,849,344 bytes (bf16, input embedding rows not read); KV 131,072 B per token;
@@ -190,6 +191,104 @@ static void test_shipped_calibration(void **state)
     lw_catalogue_free(cat);
 }
 
+/* Expected maximum of n standard normals: closed forms for n = 2 (1/sqrt(pi)) and n = 3
+ * (3/(2 sqrt(pi))); n = 8 from Harter's 1961 tables of normal order statistics (1.42360). */
+static void test_expected_max_normal(void **state)
+{
+    (void)state;
+    assert_rel(lw_expected_max_normal(1), 0, 0);
+    assert_rel(lw_expected_max_normal(2), 1.0 / sqrt(M_PI), 1e-6);
+    assert_rel(lw_expected_max_normal(3), 1.5 / sqrt(M_PI), 1e-6);
+    assert_rel(lw_expected_max_normal(8), 1.42360, 1e-5);
+}
+
+/* Busiest-GPU share of routed tokens, against enumeration of the multinomial.
+ * 2 GPUs, 8 token-expert pairs, each GPU with probability 1/2: the busier GPU gets
+ * max(X, 8-X) = 4 + |X-4|, X ~ Bin(8, 1/2); E|X-4| = 2 (4*1 + 3*8 + 2*28 + 1*56) / 256 = 1.09375,
+ * so the exact factor is 5.09375 / 4 = 1.2734. The normal approximation gives
+ * 1 + (1/sqrt(pi)) sqrt(1/8) = 1.1995, 6% low (discreteness); with 2 pairs the exact factor is
+ * (2*1/4 + 1*1/2 + 2*1/4) / 1 = 1.5 and the approximation 1 + sqrt(1/2)/sqrt(pi) = 1.399.
+ * One GPU, or no pairs: 1. A tiny share is capped at g (one GPU takes everything). */
+static void test_busiest_share(void **state)
+{
+    (void)state;
+    double z2 = 1.0 / sqrt(M_PI);
+    double f8 = lw_busiest_share_factor(8, 2, z2);
+    assert_rel(f8, 1 + z2 * sqrt(1.0 / 8), 1e-12);
+    assert_true(fabs(f8 / 1.2734375 - 1) < 0.07);
+    double f2 = lw_busiest_share_factor(2, 2, z2);
+    assert_rel(f2, 1 + z2 * sqrt(0.5), 1e-12);
+    assert_true(fabs(f2 / 1.5 - 1) < 0.07);
+    assert_rel(lw_busiest_share_factor(64, 1, 0), 1, 0);
+    assert_rel(lw_busiest_share_factor(0.01, 2, z2), 2, 0); /* 1 + 0.564 * 10 capped at 2 */
+}
+
+/* Busiest GPU's touched experts: 4 experts on 2 GPUs (2 each), 2 touched in expectation:
+ * m = 1 per GPU, q = 1/2, busiest = 1 + (1/sqrt(pi)) sqrt(1 * 1/2) = 1.3989.
+ * Enumerating each expert touched independently with q = 1/2: a GPU's count is Bin(2, 1/2)
+ * (0, 1, 2 with 1/4, 1/2, 1/4); the max of two such counts is 0 w.p. 1/16, 2 w.p. 1 - (3/4)^2
+ * = 7/16, else 1 (8/16): E = 8/16 + 14/16 = 1.375 (the approximation is 1.7% high).
+ * All touched: 2 per GPU (capped at E/g). */
+static void test_busiest_touched(void **state)
+{
+    (void)state;
+    double z2 = 1.0 / sqrt(M_PI);
+    double b = lw_busiest_touched(2, 4, 2, z2);
+    assert_rel(b, 1 + z2 * sqrt(0.5), 1e-12);
+    assert_true(fabs(b / 1.375 - 1) < 0.02);
+    assert_rel(lw_busiest_touched(4, 4, 2, z2), 2, 1e-12);
+    assert_rel(lw_busiest_touched(3, 4, 1, z2), 3, 0); /* one GPU: no imbalance */
+}
+
+/* Expert parallelism: Qwen3-235B-A22B (94 MoE layers, 128 experts, top-8, hidden 4096, 4 KV
+ * heads, expert 3*4096*1536 = 18,874,368 params) on 8 H100s (450 GB/s per direction), one
+ * decode step at batch 8, coefficients eta_c 0.5, eta_m 0.8, no overhead. FLOPs, bytes and the
+ * touched experts come from the accounting (tested in test_accounting.c); the new terms:
+ *  - busiest GPU's routed tokens: 64 pairs, f_tok = 1 + 1.4236 sqrt(7/64) = 1.4708, extra compute
+ *    94 * 64 * 2 * 18,874,368 / 8 * (f_tok - 1) FLOPs;
+ *  - touched experts 128 (1 - (120/128)^8) = 51.62, per GPU m = 6.452, q = 0.4033, busiest
+ *    6.452 + 1.4236 sqrt(6.452 * 0.5967) = 9.245: extra bytes 94 (9.245 - 6.452) 18,874,368 * 2;
+ *  - KV: 4 KV heads on 8 GPUs, each GPU holds one head (twice its even share): KV bytes x2;
+ *  - per MoE layer one attention all-reduce, 8e-6 + 2 (7/8) 8*4096*2 / 450e9 s, and a dispatch
+ *    plus a combine, each 30e-6 + (8/8) * 8 * 4096 * 2 * (7/8) / 450e9 s.
+ * Power uses the mean GPU's busy fractions (the others wait for the busiest). */
+static void test_expert_parallel(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_roofline_coeffs c = coeffs();
+    lw_workload w = lw_workload_default();
+    w.output_tokens = 1;
+    w.batch = 8;
+    lw_estimate_opts o = lw_estimate_opts_default();
+    o.coeffs = &c;
+    o.gpus = 8;
+    lw_estimator *e;
+    const lw_model_arch *m = lw_test_model(cat, "qwen3-235b-a22b");
+    assert_int_equal(lw_estimator_new(cat, m, lw_test_gpu(cat, "h100"), &o, &e, NULL), LW_OK);
+    lw_estimate r;
+    assert_int_equal(lw_estimator_run(e, &w, &r, NULL), LW_OK);
+    lw_estimator_free(e);
+    lw_accounting a;
+    assert_int_equal(lw_account(m, &w, &a, NULL), LW_OK);
+    const double EXPERT = 3.0 * 4096 * 1536, z8 = 1.42360;
+    assert_rel(a.params.expert, EXPERT, 1e-12);
+    double touched = 128 * (1 - pow(120.0 / 128, 8));
+    assert_rel(a.decode.experts_touched, touched, 1e-12);
+    double f_tok = 1 + z8 * sqrt(7.0 / 64), mg = touched / 8, q = touched / 128;
+    double busiest = mg + z8 * sqrt(mg * (1 - q));
+    double tc = a.decode.flops_total / (8 * PEAK * 0.5);
+    double tc_max = tc + 94 * 64 * 2 * EXPERT / 8 * (f_tok - 1) / (PEAK * 0.5);
+    double tm = (a.decode.bytes_total + a.decode.bytes_kv_read + a.decode.bytes_kv_write) / (8 * BW * 0.8);
+    double tm_max = tm + 94 * (busiest - mg) * EXPERT * 2 / (BW * 0.8);
+    double ar = 8e-6 + 2 * 7.0 / 8 * 8 * 4096 * 2 / 450e9, a2a = 30e-6 + 8.0 / 8 * 8 * 4096 * 2 * 7.0 / 8 / 450e9;
+    double t = fmax(tc_max, tm_max) + 94 * ar + 2 * 94 * a2a;
+    assert_rel(r.decode.time_s, t, 1e-6);
+    double p = 0.15 * TDP + 0.85 * TDP * fmin(1, tc / t + 0.6 * tm / t);
+    assert_rel(r.decode.avg_power_w, 8 * p, 1e-6);
+    lw_catalogue_free(cat);
+}
+
 /* Sweep specifications. */
 static void test_sweep_parse(void **state)
 {
@@ -216,7 +315,9 @@ int main(void)
         cmocka_unit_test(test_memory_bound_decode),   cmocka_unit_test(test_compute_bound_prefill_at_tdp),
         cmocka_unit_test(test_tensor_parallel),       cmocka_unit_test(test_precision_fallback_warns),
         cmocka_unit_test(test_bad_inputs),            cmocka_unit_test(test_shipped_calibration),
-        cmocka_unit_test(test_sweep_parse),
+        cmocka_unit_test(test_sweep_parse),           cmocka_unit_test(test_expected_max_normal),
+        cmocka_unit_test(test_busiest_share),         cmocka_unit_test(test_busiest_touched),
+        cmocka_unit_test(test_expert_parallel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

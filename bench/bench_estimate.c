@@ -9,7 +9,7 @@ static double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 int main(void)
@@ -49,7 +49,7 @@ int main(void)
             n += 10000;
         } while ((t = now_s() - t0) < 1.0);
         printf("estimate %-9s llama-3.1-8b h100 batch 8 1000/500: %.3g estimates/s (%.0f ns each)%s\n",
-               lw_method_name(methods[k]), n / t, 1e9 * t / n, sink > 0 ? "" : " (no result)");
+               lw_method_name(methods[k]), (double)n / t, 1e9 * t / (double)n, sink > 0 ? "" : " (no result)");
         lw_estimator_free(e);
     }
     lw_catalogue_free(cat);

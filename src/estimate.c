@@ -67,6 +67,10 @@ lw_status lw_estimator_new(const lw_catalogue *cat, const lw_model_arch *m, cons
     e->opts.coeffs = NULL; /* copied below where used; the caller's pointer need not outlive us */
     e->opts.calibration_json = NULL;
     e->model = *m;
+    if ((st = lw_model_params(m, &e->params, err)) != LW_OK) {
+        free(e);
+        return st;
+    }
     e->gpu = *g;
     e->gpus = o.gpus;
     e->usable_fraction = lw_catalogue_value(cat, "memory.usable_fraction", 0.9);

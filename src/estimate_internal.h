@@ -19,6 +19,7 @@ struct lw_estimator {
     lw_method method;
     lw_estimate_opts opts;
     lw_model_arch model;
+    lw_param_counts params; /* derived once: runs account with lw_account_params */
     lw_gpu gpu;
     int gpus;
     double usable_fraction;

@@ -223,7 +223,7 @@ static void phase(const lw_estimator *e, const lw_accounting *a, const lw_phase_
 lw_status lw_roofline_run(const lw_estimator *e, const lw_workload *w, lw_estimate *out, lw_err *err)
 {
     lw_accounting a;
-    lw_status st = lw_account(&e->model, w, &a, err);
+    lw_status st = lw_account_params(&e->model, &e->params, w, &a, err);
     if (st != LW_OK)
         return st;
     lw_err fit;

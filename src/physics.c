@@ -82,8 +82,8 @@ lw_status lw_physics_evaluate(const lw_catalogue *cat, const lw_gpu *gpu, lw_pre
                        lw_precision_name(precision));
     }
     out->peak_flops = gpu->peak_flops[peak_p];
-    if (!(out->peak_flops > 0) && precision == LW_PREC_BF16)
-        out->peak_flops = gpu->peak_flops[LW_PREC_FP16];
+    if (!(out->peak_flops > 0) && precision == LW_PREC_BF16 && gpu->peak_flops[LW_PREC_FP16] > 0)
+        return lw_fail(err, LW_ERR_UNSUPPORTED, "GPU '%s' has no bf16 tensor cores (fp16 only): use precision fp16", gpu->id);
     if (!(out->peak_flops > 0))
         return lw_fail(err, LW_ERR_UNSUPPORTED, "GPU '%s' has no dense %s peak in the catalogue", gpu->id, lw_precision_name(precision));
     lw_status st;

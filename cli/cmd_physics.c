@@ -37,6 +37,7 @@ static json_t *result_json(const lw_physics_result *r)
         json_object_set_new(mo, "pj_per_mac", json_real(m->pj_per_mac));
         json_object_set_new(mo, "sustainable_flops", json_real(m->sustainable_flops));
         json_object_set_new(mo, "physics_limit", json_real(m->physics_limit));
+        json_object_set_new(mo, "binds", json_boolean(m->binds));
         if (r->have_mfu)
             json_object_set_new(mo, "consistent", json_boolean(m->consistent));
         json_array_append_new(models, mo);
@@ -60,13 +61,19 @@ static void print_result(const lw_gpu *g, const lw_physics_result *r)
     if (r->have_mfu)
         printf("   vs MFU %.2f", r->mfu);
     printf("\n");
+    bool unbound = false;
     for (int i = 0; i < LW_PHYSICS_MODELS; i++) {
         const lw_physics_model *m = &r->models[i];
-        printf("  %-11s %8.3f %9.1f TFLOP/s %13.1f%%", m->name, m->pj_per_mac, m->sustainable_flops / 1e12, 100 * m->physics_limit);
+        printf("  %-11s %8.3f %9.1f TFLOP/s %13.1f%%%s", m->name, m->pj_per_mac, m->sustainable_flops / 1e12, 100 * m->physics_limit,
+               !m->binds ? " *" : r->have_mfu ? "  " : "");
         if (r->have_mfu)
             printf("   %s", m->consistent ? "consistent" : "INCONSISTENT: limit below the observed MFU");
         printf("\n");
+        unbound |= !m->binds;
     }
+    if (unbound)
+        printf("  * above 100%%: TDP at this energy per MAC would sustain more than the dense peak, so this model\n"
+               "    does not limit the GPU; its peak does (power is not the binding constraint)\n");
     if (r->have_mfu)
         printf("largest energy per MAC MFU %.2f allows: %g x %g W / (%.2f x %.4g FLOP/s) = %.3f pJ\n", r->mfu, r->flops_per_mac, r->tdp_w,
                r->mfu, r->peak_flops, r->max_pj_per_mac);

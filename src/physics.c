@@ -118,6 +118,7 @@ lw_status lw_physics_evaluate(const lw_catalogue *cat, const lw_gpu *gpu, lw_pre
         m->pj_per_mac = pj[i] * out->precision_ratio;
         m->sustainable_flops = flops_per_mac * gpu->tdp_w / (m->pj_per_mac * 1e-12);
         m->physics_limit = m->sustainable_flops / out->peak_flops;
+        m->binds = m->physics_limit <= 1;
         m->consistent = out->have_mfu && m->physics_limit > mfu;
     }
     if (out->have_mfu)

@@ -22,6 +22,8 @@ typedef struct lw_physics_model {
     double pj_per_mac;         /* at the GPU's node and the precision */
     double sustainable_flops;  /* FLOP/s that TDP sustains at this energy */
     double physics_limit;      /* sustainable / dense peak (may exceed 1: power is then not the limit) */
+    bool binds;                /* physics_limit <= 1: TDP at this energy caps throughput below the peak;
+                                * false: the GPU's dense peak limits it first, not the energy model */
     bool consistent;           /* physics_limit > MFU (only meaningful with an MFU) */
 } lw_physics_model;
 

@@ -84,6 +84,13 @@ run physics a100-80gb --precision all --json; expect_json physics-all-a100 '[p["
 run physics v100 --json; expect_rc physics-v100 0
 expect_json physics-v100-prec 'd["precision"]' fp16
 expect_json physics-v100-peak 'd["peak_flops"]' 125e12 1e-12
+# component model on V100: 300 W / 2.3 pJ = 130.4 TFLOP/s > 125 peak -> 104.3%, "binds": false, said in the text
+expect_json physics-v100-component 'd["models"][0]["physics_limit"]' $(python3 -c 'print(300/2.3e-12/125e12)') 1e-9
+expect_json physics-v100-binds '[m["binds"] for m in d["models"]]' "[False, True, True]"
+run physics v100; expect_out physics-v100-star '^  component +2\.300 +130\.4 TFLOP/s +104\.3% \*$'
+expect_out physics-v100-note 'does not limit the GPU; its peak does'
+run physics h100; expect_rc physics-h100-text 0
+if grep -q 'does not limit the GPU' "$OUT"; then bad physics-h100-no-note "note printed for limits below 100%"; else ok physics-h100-no-note; fi
 run physics v100 --precision all --json; expect_json physics-v100-all '[p["precision"] for p in d["precisions"]]' "['fp16']"
 run physics v100 --precision bf16; expect_rc physics-v100-bf16 5
 expect_err physics-v100-bf16-msg "GPU 'v100' has no bf16 tensor cores \(fp16 only\): use precision fp16"

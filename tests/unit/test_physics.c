@@ -17,6 +17,7 @@ static void test_h100_limits(void **state)
     assert_rel(r.models[0].pj_per_mac, 1.15, 1e-12);
     assert_rel(r.models[0].sustainable_flops, 700 / 1.15e-12, 1e-12);
     assert_rel(r.models[0].physics_limit, 0.61, 0.01);
+    assert_true(r.models[0].binds); /* 61.5% <= 100% */
     /* calibrated: 700 / 1.65e-12 = 424 TFLOP/s (seed: "424 TFLOPS"); / 990 = 43% */
     assert_rel(r.models[1].sustainable_flops, 424e12, 0.001);
     assert_rel(r.models[1].physics_limit, 0.43, 0.005);
@@ -131,6 +132,12 @@ static void test_fp16_only_gpus(void **state)
     assert_rel(r.peak_flops, 125e12, 1e-12);
     /* calibrated 12 nm: 3.3 pJ; 300 / 3.3e-12 = 90.9 TFLOP/s; / 125 = 72.7% */
     assert_rel(r.models[1].physics_limit, 300 / 3.3e-12 / 125e12, 1e-9);
+    assert_true(r.models[1].binds);
+    /* component at 12 nm: 1.15 * 3.3 / 1.65 = 2.3 pJ; 300 / 2.3e-12 = 130.4 TFLOP/s > 125: 104.3%, the
+     * energy model does not bind, the peak does */
+    assert_rel(r.models[0].physics_limit, 300 / 2.3e-12 / 125e12, 1e-9);
+    assert_rel(r.models[0].physics_limit, 1.043, 0.001);
+    assert_false(r.models[0].binds);
     const lw_gpu *t4 = lw_test_gpu(cat, "t4");
     assert_true(t4->peak_flops[LW_PREC_BF16] == 0);
     assert_rel(t4->peak_flops[LW_PREC_FP16], 65e12, 1e-12);

@@ -10,6 +10,13 @@ run help flops;                     expect_rc help-flops 0; expect_out help-flop
 run models;                         expect_rc models 0; expect_out models-llama 'llama-3.1-8b'
 run models --json;                  expect_rc models-json 0; expect_json models-json-array 'len(d) > 0' True
 run gpus;                           expect_rc gpus 0; expect_out gpus-h100 '^h100-sxm '
+# NAME and VARIANT are separate, uncut columns (data/gpus.csv: "H100 NVL 94GB", "PCIe (NVL, dual-slot)")
+expect_out gpus-header '^ID +NAME +BF16 TF/s +FP8 TF/s +MEM GB +BW GB/s +TDP W +NODE +YEAR +VARIANT$'
+expect_out gpus-nvl-variant '^h100-nvl +H100 NVL 94GB +835\.5 +1670\.5 +94 +3900 +400 +4 +2023 +PCIe \(NVL, dual-slot\)$'
+expect_out gpus-longest-name '^gh200 +GH200 \(Hopper GPU in Grace Hopper Superchip\) +989\.4 .* GH200 144GB HBM3e$'
+# V100 has no bf16 (fp16 tensor cores only): '-' in the BF16 column, its fp16 peak in the note
+expect_out gpus-v100-no-bf16 '^v100 +V100 32GB +- +0\.0 +32 '
+expect_out gpus-fp16-note '^- : no bf16 tensor cores; fp16 TF/s: v100 125\.0, t4 65\.0\.$'
 run show model meta-llama/Llama-3.1-8B-Instruct --json; expect_rc show-hf-id 0
 expect_json show-name 'd["name"]' llama-3.1-8b
 expect_json show-layers 'd["layers"]' 32

@@ -7,7 +7,7 @@
 #include "llmwatt/physics.h"
 
 static const char *usage_text =
-    "usage: llmwatt physics GPU|--gpu GPU [--precision bf16|fp8|int8|all] [--mfu X]\n"
+    "usage: llmwatt physics GPU|--gpu GPU [--precision bf16|fp16|fp8|int8|all] [--mfu X]\n"
     "                       [--flops-per-mac 1|2] [--json] [--catalogue FILE]\n\n"
     "Energy per MAC of a GPU from three models (seed 002): component (Horowitz-scaled register\n"
     "file + ALU, 1.15 pJ at 4 nm), calibrated (node table 3/4/7/12 nm = 1.4/1.65/2.3/3.3 pJ,\n"
@@ -17,7 +17,8 @@ static const char *usage_text =
     "the observed MFU; seed 002 cites 0.49 from CoreWeave) and prints the largest energy per MAC\n"
     "that MFU allows. Seed 002 counts 1 MAC as 1 FLOP (default); vendor peaks count 2 FLOP per\n"
     "MAC (--flops-per-mac 2), which doubles every limit. fp8/int8 MACs cost 0.5 x bf16 (llmwatt\n"
-    "choice, 'llmwatt sources physics.'). --precision all: every precision with a catalogue peak.\n";
+    "choice, 'llmwatt sources physics.'). Default precision bf16, fp16 on GPUs without bf16\n"
+    "(V100, T4). --precision all: every precision with a catalogue peak.\n";
 
 static json_t *result_json(const lw_physics_result *r)
 {
@@ -36,6 +37,7 @@ static json_t *result_json(const lw_physics_result *r)
         json_object_set_new(mo, "pj_per_mac", json_real(m->pj_per_mac));
         json_object_set_new(mo, "sustainable_flops", json_real(m->sustainable_flops));
         json_object_set_new(mo, "physics_limit", json_real(m->physics_limit));
+        json_object_set_new(mo, "binds", json_boolean(m->binds));
         if (r->have_mfu)
             json_object_set_new(mo, "consistent", json_boolean(m->consistent));
         json_array_append_new(models, mo);
@@ -59,13 +61,19 @@ static void print_result(const lw_gpu *g, const lw_physics_result *r)
     if (r->have_mfu)
         printf("   vs MFU %.2f", r->mfu);
     printf("\n");
+    bool unbound = false;
     for (int i = 0; i < LW_PHYSICS_MODELS; i++) {
         const lw_physics_model *m = &r->models[i];
-        printf("  %-11s %8.3f %9.1f TFLOP/s %13.1f%%", m->name, m->pj_per_mac, m->sustainable_flops / 1e12, 100 * m->physics_limit);
+        printf("  %-11s %8.3f %9.1f TFLOP/s %13.1f%%%s", m->name, m->pj_per_mac, m->sustainable_flops / 1e12, 100 * m->physics_limit,
+               !m->binds ? " *" : r->have_mfu ? "  " : "");
         if (r->have_mfu)
             printf("   %s", m->consistent ? "consistent" : "INCONSISTENT: limit below the observed MFU");
         printf("\n");
+        unbound |= !m->binds;
     }
+    if (unbound)
+        printf("  * above 100%%: TDP at this energy per MAC would sustain more than the dense peak, so this model\n"
+               "    does not limit the GPU; its peak does (power is not the binding constraint)\n");
     if (r->have_mfu)
         printf("largest energy per MAC MFU %.2f allows: %g x %g W / (%.2f x %.4g FLOP/s) = %.3f pJ\n", r->mfu, r->flops_per_mac, r->tdp_w,
                r->mfu, r->peak_flops, r->max_pj_per_mac);
@@ -78,7 +86,7 @@ int cmd_physics(int argc, char **argv)
                                    {"gpu", true, O_GPU},    {"precision", true, O_PREC},    {"mfu", true, O_MFU},
                                    {"flops-per-mac", true, O_FPM}, {NULL, false, 0}};
     const char *cmd = "physics", *catfile = NULL, *gpu_name = NULL, *v;
-    bool json = false, all = false;
+    bool json = false, all = false, prec_given = false;
     lw_precision prec = LW_PREC_BF16;
     double mfu = NAN, fpm = 1;
     int i = 1, id;
@@ -108,6 +116,7 @@ int cmd_physics(int argc, char **argv)
             all = strcmp(v, "all") == 0;
             if (!all)
                 ok = cli_precision(cmd, "precision", v, &prec);
+            prec_given = true;
             break;
         case O_MFU: ok = cli_number(cmd, "mfu", v, 1e-6, 1, &mfu); break;
         case O_FPM:
@@ -130,7 +139,11 @@ int cmd_physics(int argc, char **argv)
         lw_catalogue_free(cat);
         return rc;
     }
-    static const lw_precision every[] = {LW_PREC_BF16, LW_PREC_FP8, LW_PREC_INT8};
+    /* 16-bit: bf16, or fp16 on a GPU with fp16 tensor cores only (V100, T4) */
+    const lw_precision half = g->peak_flops[LW_PREC_BF16] > 0 || !(g->peak_flops[LW_PREC_FP16] > 0) ? LW_PREC_BF16 : LW_PREC_FP16;
+    if (!prec_given)
+        prec = half;
+    const lw_precision every[] = {half, LW_PREC_FP8, LW_PREC_INT8};
     lw_physics_result res[3];
     int nres = 0;
     lw_err err;

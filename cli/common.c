@@ -138,7 +138,13 @@ bool cli_tokens(const char *cmd, const char *opt, const char *val, double *out)
     char *end;
     double v = val ? strtod(val, &end) : NAN;
     if (!val || end == val || *end != '\0' || !isfinite(v) || v < 0 || v > 1e12) {
-        cli_usage(cmd, "--%s expects a number of tokens >= 0, got '%s'", opt, val ? val : "");
+        cli_usage(cmd, "--%s expects a whole number of tokens >= 0, got '%s'", opt, val ? val : "");
+        return false;
+    }
+    /* one request has whole tokens; a mean over many requests comes from a points file */
+    if (v != floor(v)) {
+        cli_usage(cmd, "--%s expects a whole number of tokens (one request), got '%s': give mean token counts over "
+                       "many requests in a points file", opt, val);
         return false;
     }
     *out = v;

@@ -194,12 +194,12 @@ static lw_status load_gpus_csv(lw_catalogue *cat, const char *data, size_t len, 
         lw_csv_free(c);
         return lw_fail(err, LW_ERR_PARSE, "%s: no header", where);
     }
-    enum { ID, ALIASES, VENDOR, NAME, VARIANT, ARCH, NODE, MEMGB, BW, TDP, IDLE, FP32, TF32, BF16, FP8, INT8, FP4, ICBW, YEAR, URL, XCHK, CONF, TPW, TPWSRC, NCOL };
+    enum { ID, ALIASES, VENDOR, NAME, VARIANT, ARCH, NODE, MEMGB, BW, TDP, IDLE, FP32, TF32, BF16, FP8, INT8, FP4, ICBW, YEAR, URL, XCHK, CONF, TPW, TPWSRC, BF16OK, NCOL };
     static const char *cols[NCOL] = {"id", "aliases", "vendor", "name", "variant", "architecture", "process_node_nm",
                                      "memory_gb", "memory_bw_gbps", "tdp_w", "idle_w", "fp32_tflops", "tf32_tflops_dense",
                                      "fp16_bf16_tflops_dense", "fp8_tflops_dense", "int8_tops_dense", "fp4_tflops_dense",
                                      "interconnect_bw_gbps", "release_year", "source_url", "cross_checks", "confidence",
-                                     "typical_inference_power_w", "typical_inference_power_source"};
+                                     "typical_inference_power_w", "typical_inference_power_source", "bf16_supported"};
     int idx[NCOL];
     for (int k = 0; k < NCOL; k++) {
         idx[k] = lw_csv_find(c, cols[k]);
@@ -226,8 +226,17 @@ static lw_status load_gpus_csv(lw_catalogue *cat, const char *data, size_t len, 
         g.idle_w = num_or_zero(F(IDLE));
         g.peak_flops[LW_PREC_FP32] = num_or_zero(F(FP32)) * 1e12;
         g.peak_flops[LW_PREC_TF32] = num_or_zero(F(TF32)) * 1e12;
-        g.peak_flops[LW_PREC_BF16] = num_or_zero(F(BF16)) * 1e12;
-        g.peak_flops[LW_PREC_FP16] = g.peak_flops[LW_PREC_BF16];
+        /* fp16_bf16_tflops_dense is the FP16 tensor rate; bf16_supported says whether BF16 runs at it
+         * (V100 and T4 have FP16 tensor cores only): "no" leaves the BF16 peak at 0 */
+        g.peak_flops[LW_PREC_FP16] = num_or_zero(F(BF16)) * 1e12;
+        const char *bf16_ok = F(BF16OK);
+        if (strcmp(bf16_ok, "yes") == 0)
+            g.peak_flops[LW_PREC_BF16] = g.peak_flops[LW_PREC_FP16];
+        else if (strcmp(bf16_ok, "no") != 0 && !(bf16_ok[0] == '\0' && g.peak_flops[LW_PREC_FP16] == 0)) {
+            st = lw_fail(err, LW_ERR_PARSE, "%s: GPU '%s': bf16_supported must be yes or no (blank only without an "
+                         "fp16_bf16_tflops_dense figure), not '%s'", where, F(ID), bf16_ok);
+            break;
+        }
         g.peak_flops[LW_PREC_FP8] = num_or_zero(F(FP8)) * 1e12;
         g.peak_flops[LW_PREC_INT8] = num_or_zero(F(INT8)) * 1e12;
         g.peak_flops[LW_PREC_FP4] = num_or_zero(F(FP4)) * 1e12;
@@ -279,8 +288,9 @@ static lw_status load_gpus_json(lw_catalogue *cat, json_t *arr, const char *wher
         json_t *pk = json_object_get(o, "peak_flops");
         for (int p = 0; p < LW_PREC_COUNT; p++)
             g.peak_flops[p] = json_number_value(json_object_get(pk, lw_precision_name((lw_precision)p)));
-        if (g.memory_bw_bytes_per_s <= 0 || g.peak_flops[LW_PREC_BF16] <= 0)
-            return lw_fail(err, LW_ERR_PARSE, "%s: GPU '%s' needs memory_bw_bytes_per_s and peak_flops.bf16 > 0", where, g.id);
+        if (g.memory_bw_bytes_per_s <= 0 || (g.peak_flops[LW_PREC_BF16] <= 0 && g.peak_flops[LW_PREC_FP16] <= 0))
+            return lw_fail(err, LW_ERR_PARSE, "%s: GPU '%s' needs memory_bw_bytes_per_s and peak_flops.bf16 or .fp16 > 0",
+                           where, g.id);
         lw_status st = add_gpu(cat, &g, err);
         if (st != LW_OK)
             return st;

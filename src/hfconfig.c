@@ -29,13 +29,117 @@ static const struct {
 };
 #define N_HF_TYPES (sizeof hf_types / sizeof hf_types[0])
 
+/* Defaults that transformers' config classes apply when a key is absent from config.json, per
+ * model_type, read from huggingface/transformers src/transformers/models/<type>/configuration_<type>.py:
+ * LlamaConfig, MixtralConfig, Qwen2Config, Qwen2MoeConfig, Qwen3Config, Qwen3MoeConfig, Gemma2Config,
+ * Phi3Config, Llama4TextConfig at commit 008e574391258935f3ecc3035c882e73bbcac419; MistralConfig and
+ * DeepseekV3Config at 001f85b38fb432858ace93f18622f07cec46d874; GptOssConfig at
+ * 02b8f42b4240dddea1b27c45d2dc95fb2682f841; Gemma3TextConfig (used for gemma3's text_config and for
+ * gemma3_text) at d98ac17cc00f337eeee9a1e2380072dc8cafabd4. HF_NONE: the class default is None, so
+ * the derived value applies (num_key_value_heads = heads, head_dim = hidden / heads, no window).
+ * A key the class has no default for is not listed; booleans are 0/1. */
+#define HF_NONE (-1)
+typedef struct {
+    const char *key;
+    int value;
+} hf_default;
+
+#define END {NULL, 0}
+static const hf_default dflt_llama[] = {
+    {"vocab_size", 32000}, {"hidden_size", 4096}, {"intermediate_size", 11008}, {"num_hidden_layers", 32},
+    {"num_attention_heads", 32}, {"num_key_value_heads", HF_NONE}, {"head_dim", HF_NONE},
+    {"max_position_embeddings", 2048}, {"tie_word_embeddings", 0}, {"attention_bias", 0}, END};
+static const hf_default dflt_mistral[] = {
+    {"vocab_size", 32000}, {"hidden_size", 4096}, {"intermediate_size", 14336}, {"num_hidden_layers", 32},
+    {"num_attention_heads", 32}, {"num_key_value_heads", 8}, {"head_dim", HF_NONE},
+    {"max_position_embeddings", 4096 * 32}, {"tie_word_embeddings", 0}, {"sliding_window", 4096}, END};
+static const hf_default dflt_mixtral[] = {
+    {"vocab_size", 32000}, {"hidden_size", 4096}, {"intermediate_size", 14336}, {"num_hidden_layers", 32},
+    {"num_attention_heads", 32}, {"num_key_value_heads", 8}, {"head_dim", HF_NONE},
+    {"max_position_embeddings", 4096 * 32}, {"tie_word_embeddings", 0}, {"sliding_window", HF_NONE},
+    {"num_experts_per_tok", 2}, {"num_local_experts", 8}, END};
+static const hf_default dflt_qwen2[] = {
+    {"vocab_size", 151936}, {"hidden_size", 4096}, {"intermediate_size", 22016}, {"num_hidden_layers", 32},
+    {"num_attention_heads", 32}, {"num_key_value_heads", 32}, {"max_position_embeddings", 32768},
+    {"tie_word_embeddings", 0}, {"use_sliding_window", 0}, {"sliding_window", 4096}, {"max_window_layers", 28}, END};
+static const hf_default dflt_qwen2_moe[] = {
+    {"vocab_size", 151936}, {"hidden_size", 2048}, {"intermediate_size", 5632}, {"num_hidden_layers", 24},
+    {"num_attention_heads", 16}, {"num_key_value_heads", 16}, {"max_position_embeddings", 32768},
+    {"tie_word_embeddings", 0}, {"use_sliding_window", 0}, {"sliding_window", 4096}, {"max_window_layers", 28},
+    {"decoder_sparse_step", 1}, {"moe_intermediate_size", 1408}, {"shared_expert_intermediate_size", 5632},
+    {"num_experts_per_tok", 4}, {"num_experts", 60}, END};
+static const hf_default dflt_qwen3[] = {
+    {"vocab_size", 151936}, {"hidden_size", 4096}, {"intermediate_size", 22016}, {"num_hidden_layers", 32},
+    {"num_attention_heads", 32}, {"num_key_value_heads", 32}, {"head_dim", 128}, {"max_position_embeddings", 32768},
+    {"tie_word_embeddings", 0}, {"attention_bias", 0}, {"use_sliding_window", 0}, {"sliding_window", 4096},
+    {"max_window_layers", 28}, END};
+static const hf_default dflt_qwen3_moe[] = {
+    {"vocab_size", 151936}, {"hidden_size", 2048}, {"intermediate_size", 6144}, {"num_hidden_layers", 24},
+    {"num_attention_heads", 32}, {"num_key_value_heads", 4}, {"max_position_embeddings", 32768},
+    {"tie_word_embeddings", 0}, {"attention_bias", 0}, {"use_sliding_window", 0}, {"sliding_window", 4096},
+    {"decoder_sparse_step", 1}, {"moe_intermediate_size", 768}, {"num_experts_per_tok", 8}, {"num_experts", 128}, END};
+static const hf_default dflt_gemma2[] = {
+    {"vocab_size", 256000}, {"hidden_size", 2304}, {"intermediate_size", 9216}, {"num_hidden_layers", 26},
+    {"num_attention_heads", 8}, {"num_key_value_heads", 4}, {"head_dim", 256}, {"max_position_embeddings", 8192},
+    {"tie_word_embeddings", 1}, {"attention_bias", 0}, {"sliding_window", 4096}, END};
+static const hf_default dflt_gemma3_text[] = {
+    {"vocab_size", 262208}, {"hidden_size", 2304}, {"intermediate_size", 9216}, {"num_hidden_layers", 26},
+    {"num_attention_heads", 8}, {"num_key_value_heads", 4}, {"head_dim", 256}, {"max_position_embeddings", 131072},
+    {"tie_word_embeddings", 1}, {"attention_bias", 0}, {"sliding_window", 4096}, {"sliding_window_pattern", 6}, END};
+static const hf_default dflt_deepseek_v3[] = {
+    {"vocab_size", 129280}, {"hidden_size", 7168}, {"intermediate_size", 18432}, {"moe_intermediate_size", 2048},
+    {"num_hidden_layers", 61}, {"num_attention_heads", 128}, {"num_key_value_heads", 128}, {"n_shared_experts", 1},
+    {"n_routed_experts", 256}, {"kv_lora_rank", 512}, {"q_lora_rank", 1536}, {"qk_rope_head_dim", 64},
+    {"v_head_dim", 128}, {"qk_nope_head_dim", 128}, {"num_experts_per_tok", 8}, {"first_k_dense_replace", 3},
+    {"max_position_embeddings", 4096}, {"tie_word_embeddings", 0}, {"attention_bias", 0}, END};
+static const hf_default dflt_gpt_oss[] = {
+    {"num_hidden_layers", 36}, {"num_local_experts", 128}, {"vocab_size", 201088}, {"hidden_size", 2880},
+    {"intermediate_size", 2880}, {"head_dim", 64}, {"num_attention_heads", 64}, {"num_key_value_heads", 8},
+    {"sliding_window", 128}, {"tie_word_embeddings", 0}, {"max_position_embeddings", 131072},
+    {"num_experts_per_tok", 4}, {"attention_bias", 1}, END};
+static const hf_default dflt_phi3[] = {
+    {"vocab_size", 32064}, {"hidden_size", 3072}, {"intermediate_size", 8192}, {"num_hidden_layers", 32},
+    {"num_attention_heads", 32}, {"num_key_value_heads", HF_NONE}, {"max_position_embeddings", 4096},
+    {"tie_word_embeddings", 0}, {"sliding_window", HF_NONE}, END};
+static const hf_default dflt_llama4_text[] = {
+    {"vocab_size", 202048}, {"hidden_size", 5120}, {"intermediate_size", 8192}, {"intermediate_size_mlp", 16384},
+    {"num_hidden_layers", 48}, {"num_attention_heads", 40}, {"num_key_value_heads", 8}, {"head_dim", 128},
+    {"max_position_embeddings", 4096 * 32}, {"tie_word_embeddings", 0}, {"num_experts_per_tok", 1},
+    {"num_local_experts", 16}, {"interleave_moe_layer_step", 1}, {"no_rope_layer_interval", 4},
+    {"attention_chunk_size", 8192}, {"attention_bias", 0}, END};
+#undef END
+
+static const hf_default *defaults_of(hf_kind k)
+{
+    switch (k) {
+    case FAM_LLAMA: return dflt_llama;
+    case FAM_MISTRAL: return dflt_mistral;
+    case FAM_MIXTRAL: return dflt_mixtral;
+    case FAM_QWEN2: return dflt_qwen2;
+    case FAM_QWEN2_MOE: return dflt_qwen2_moe;
+    case FAM_QWEN3: return dflt_qwen3;
+    case FAM_QWEN3_MOE: return dflt_qwen3_moe;
+    case FAM_GEMMA2: return dflt_gemma2;
+    case FAM_GEMMA3:
+    case FAM_GEMMA3_TEXT: return dflt_gemma3_text;
+    case FAM_DEEPSEEK_V3: return dflt_deepseek_v3;
+    case FAM_GPT_OSS: return dflt_gpt_oss;
+    case FAM_PHI3: return dflt_phi3;
+    case FAM_LLAMA4: return dflt_llama4_text;
+    }
+    return NULL;
+}
+
 /* Parsing context: cfg is the object holding the architecture (text_config for multimodal
- * checkpoints), root the whole file (dtype and quantization may sit at either level). */
+ * checkpoints), root the whole file (dtype and quantization may sit at either level); defaults
+ * the model_type's transformers defaults; applied lists the keys that took one. */
 typedef struct {
     const char *path;
     const char *type;
     json_t *root;
     json_t *cfg;
+    const hf_default *defaults;
+    char applied[256];
     lw_err *err;
 } hf_ctx;
 
@@ -48,15 +152,49 @@ static json_t *field(const hf_ctx *c, const char *key)
     return json_is_null(v) ? NULL : v;
 }
 
-/* Reads a non-negative integer field (integral reals such as 4096.0 accepted). A missing field
- * is an error when required, else *out keeps its default. */
-static lw_status get_int(const hf_ctx *c, const char *key, bool required, int *out)
+/* True when the key is written in the file at all, JSON null included (null is an explicit None:
+ * transformers keeps it, so no class default applies). */
+static bool written(const hf_ctx *c, const char *key)
+{
+    return json_object_get(c->cfg, key) || (c->cfg != c->root && json_object_get(c->root, key));
+}
+
+/* For a key absent from the file: the class default (HF_NONE when it is None); false if the class
+ * has none. Records the key in c->applied. */
+static bool class_default(hf_ctx *c, const char *key, int *value)
+{
+    for (const hf_default *d = c->defaults; d && d->key; d++) {
+        if (strcmp(d->key, key) == 0) {
+            *value = d->value;
+            if (d->value != HF_NONE) {
+                size_t len = strlen(c->applied);
+                snprintf(c->applied + len, sizeof c->applied - len, "%s%s=%d", len ? ", " : "", key, d->value);
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Reads a non-negative integer field (integral reals such as 4096.0 accepted). An absent key takes
+ * the model_type's transformers default; when that is None, or the key is written as null, *out
+ * keeps the caller's derived value. An absent key without a class default is an error when
+ * required (llmwatt cannot derive it), else *out keeps its value. */
+static lw_status get_int(hf_ctx *c, const char *key, bool required, int *out)
 {
     json_t *v = field(c, key);
     if (!v) {
+        int d;
+        if (written(c, key))
+            return LW_OK;
+        if (class_default(c, key, &d)) {
+            if (d != HF_NONE)
+                *out = d;
+            return LW_OK;
+        }
         if (required)
-            return lw_fail(c->err, LW_ERR_PARSE, "%s: missing required field \"%s\" for model_type '%s'", c->path, key,
-                           c->type);
+            return lw_fail(c->err, LW_ERR_PARSE, "%s: missing required field \"%s\" for model_type '%s' (transformers "
+                           "has no default for it)", c->path, key, c->type);
         return LW_OK;
     }
     double d = json_is_integer(v) ? (double)json_integer_value(v) : json_is_real(v) ? json_real_value(v) : -1.0;
@@ -66,10 +204,16 @@ static lw_status get_int(const hf_ctx *c, const char *key, bool required, int *o
     return LW_OK;
 }
 
-static bool get_bool(const hf_ctx *c, const char *key, bool dflt)
+/* A boolean field; absent: the class default, else dflt (what the modelling code hard-wires). */
+static bool get_bool(hf_ctx *c, const char *key, bool dflt)
 {
     json_t *v = field(c, key);
-    return json_is_boolean(v) ? json_is_true(v) : dflt;
+    if (json_is_boolean(v))
+        return json_is_true(v);
+    int d;
+    if (!written(c, key) && class_default(c, key, &d) && d != HF_NONE)
+        return d != 0;
+    return dflt;
 }
 
 /* Number of entries of the array field `key` equal to one of the two names; -1 if no such array. */
@@ -106,7 +250,7 @@ static int count_nonzero(const hf_ctx *c, const char *key)
     return n;
 }
 
-static lw_status read_precision(const hf_ctx *c, lw_model_arch *m)
+static lw_status read_precision(hf_ctx *c, lw_model_arch *m)
 {
     m->native_precision = LW_PREC_BF16;
     json_t *q = field(c, "quantization_config");
@@ -157,7 +301,7 @@ static const char *family_of(hf_kind k, const lw_model_arch *m)
 }
 
 /* Mixture-of-experts fields, by family. */
-static lw_status read_moe(const hf_ctx *c, hf_kind k, lw_model_arch *m)
+static lw_status read_moe(hf_ctx *c, hf_kind k, lw_model_arch *m)
 {
     lw_status st = LW_OK;
     switch (k) {
@@ -166,8 +310,8 @@ static lw_status read_moe(const hf_ctx *c, hf_kind k, lw_model_arch *m)
     case FAM_LLAMA4:
         if ((st = get_int(c, "num_local_experts", true, &m->num_experts)) != LW_OK)
             return st;
-        if (k == FAM_GPT_OSS && !field(c, "num_experts_per_tok"))
-            st = get_int(c, "experts_per_token", true, &m->experts_per_token);
+        if (k == FAM_GPT_OSS && !field(c, "num_experts_per_tok") && field(c, "experts_per_token"))
+            st = get_int(c, "experts_per_token", true, &m->experts_per_token); /* the original gpt-oss key */
         else
             st = get_int(c, "num_experts_per_tok", true, &m->experts_per_token);
         if (st != LW_OK)
@@ -236,7 +380,7 @@ static lw_status read_moe(const hf_ctx *c, hf_kind k, lw_model_arch *m)
 }
 
 /* Sliding-window (or chunked) attention layers, by family. */
-static lw_status read_sliding(const hf_ctx *c, hf_kind k, lw_model_arch *m)
+static lw_status read_sliding(hf_ctx *c, hf_kind k, lw_model_arch *m)
 {
     const int L = m->layers;
     int w = 0, n = -1;
@@ -322,6 +466,7 @@ static lw_status parse_config(hf_ctx *c, const char *name_hint, lw_model_arch *m
                        list);
     }
     const hf_kind k = hf_types[t].kind;
+    c->defaults = defaults_of(k);
     json_t *text = json_object_get(c->root, "text_config");
     if ((k == FAM_GEMMA3 || k == FAM_LLAMA4) && json_is_object(text))
         c->cfg = text;
@@ -343,8 +488,10 @@ static lw_status parse_config(hf_ctx *c, const char *name_hint, lw_model_arch *m
     if ((st = get_int(c, "num_key_value_heads", false, &m->num_key_value_heads)) != LW_OK ||
         (st = get_int(c, "head_dim", false, &m->head_dim)) != LW_OK)
         return st;
-    const bool gemma = k == FAM_GEMMA2 || k == FAM_GEMMA3 || k == FAM_GEMMA3_TEXT;
-    m->tied_embeddings = get_bool(c, "tie_word_embeddings", gemma);
+    /* tie_word_embeddings and attention_bias are in every class's defaults except mistral, mixtral,
+     * qwen2(_moe) and phi3 for attention_bias: their modelling code has no q/k/v bias switch (qwen2:
+     * always biased, the others never). */
+    m->tied_embeddings = get_bool(c, "tie_word_embeddings", false);
     m->attention_bias = (k == FAM_QWEN2 || k == FAM_QWEN2_MOE) ? true : get_bool(c, "attention_bias", false);
     if ((st = read_moe(c, k, m)) != LW_OK || (st = read_sliding(c, k, m)) != LW_OK || (st = read_precision(c, m)) != LW_OK)
         return st;
@@ -355,7 +502,13 @@ static lw_status parse_config(hf_ctx *c, const char *name_hint, lw_model_arch *m
         lw_strlcpy(m->name, name_hint, sizeof m->name);
     else
         snprintf(m->name, sizeof m->name, "config:%s", c->type);
-    snprintf(m->source, sizeof m->source, "imported from %s (Hugging Face config.json, model_type %s)", c->path, c->type);
+    if (c->applied[0])
+        snprintf(m->source, sizeof m->source,
+                 "imported from %s (Hugging Face config.json, model_type %s; transformers defaults for absent keys: %s)",
+                 c->path, c->type, c->applied);
+    else
+        snprintf(m->source, sizeof m->source, "imported from %s (Hugging Face config.json, model_type %s)", c->path,
+                 c->type);
     lw_err e2;
     if (lw_model_validate(m, &e2) != LW_OK)
         return lw_fail(c->err, LW_ERR_PARSE, "%s: %s", c->path, e2.msg);
@@ -388,7 +541,7 @@ lw_status lw_model_from_hf_config(const char *path, const char *name_hint, lw_mo
         json_decref(root);
         return lw_fail(err, LW_ERR_PARSE, "%s: a config.json must be a JSON object", path);
     }
-    hf_ctx c = {path, "", root, root, err};
+    hf_ctx c = {path, "", root, root, NULL, "", err};
     lw_model_arch m;
     st = parse_config(&c, name_hint, &m);
     json_decref(root);

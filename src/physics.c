@@ -82,8 +82,8 @@ lw_status lw_physics_evaluate(const lw_catalogue *cat, const lw_gpu *gpu, lw_pre
                        lw_precision_name(precision));
     }
     out->peak_flops = gpu->peak_flops[peak_p];
-    if (!(out->peak_flops > 0) && precision == LW_PREC_BF16)
-        out->peak_flops = gpu->peak_flops[LW_PREC_FP16];
+    if (!(out->peak_flops > 0) && precision == LW_PREC_BF16 && gpu->peak_flops[LW_PREC_FP16] > 0)
+        return lw_fail(err, LW_ERR_UNSUPPORTED, "GPU '%s' has no bf16 tensor cores (fp16 only): use precision fp16", gpu->id);
     if (!(out->peak_flops > 0))
         return lw_fail(err, LW_ERR_UNSUPPORTED, "GPU '%s' has no dense %s peak in the catalogue", gpu->id, lw_precision_name(precision));
     lw_status st;
@@ -118,6 +118,7 @@ lw_status lw_physics_evaluate(const lw_catalogue *cat, const lw_gpu *gpu, lw_pre
         m->pj_per_mac = pj[i] * out->precision_ratio;
         m->sustainable_flops = flops_per_mac * gpu->tdp_w / (m->pj_per_mac * 1e-12);
         m->physics_limit = m->sustainable_flops / out->peak_flops;
+        m->binds = m->physics_limit <= 1;
         m->consistent = out->have_mfu && m->physics_limit > mfu;
     }
     if (out->have_mfu)

@@ -22,6 +22,8 @@ typedef struct lw_physics_model {
     double pj_per_mac;         /* at the GPU's node and the precision */
     double sustainable_flops;  /* FLOP/s that TDP sustains at this energy */
     double physics_limit;      /* sustainable / dense peak (may exceed 1: power is then not the limit) */
+    bool binds;                /* physics_limit <= 1: TDP at this energy caps throughput below the peak;
+                                * false: the GPU's dense peak limits it first, not the energy model */
     bool consistent;           /* physics_limit > MFU (only meaningful with an MFU) */
 } lw_physics_model;
 
@@ -47,7 +49,8 @@ lw_status lw_physics_calibrated_pj(const lw_catalogue *cat, double node_nm, doub
 
 /* Evaluates the three models for a GPU at a precision (bf16/fp16, fp8, int8). flops_per_mac is
  * 1 (seed 002) or 2; mfu in (0, 1], or NAN for none. Fails (LW_ERR_UNSUPPORTED) on a GPU
- * without TDP, process node or a dense peak at the precision. */
+ * without TDP, process node or a dense peak at the precision (bf16 on an fp16-only GPU such as
+ * V100 or T4 included: it is not evaluated at the fp16 peak under the bf16 name). */
 lw_status lw_physics_evaluate(const lw_catalogue *cat, const lw_gpu *gpu, lw_precision precision, double flops_per_mac, double mfu,
                               lw_physics_result *out, lw_err *err);
 

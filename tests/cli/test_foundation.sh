@@ -10,6 +10,13 @@ run help flops;                     expect_rc help-flops 0; expect_out help-flop
 run models;                         expect_rc models 0; expect_out models-llama 'llama-3.1-8b'
 run models --json;                  expect_rc models-json 0; expect_json models-json-array 'len(d) > 0' True
 run gpus;                           expect_rc gpus 0; expect_out gpus-h100 '^h100-sxm '
+# NAME and VARIANT are separate, uncut columns (data/gpus.csv: "H100 NVL 94GB", "PCIe (NVL, dual-slot)")
+expect_out gpus-header '^ID +NAME +BF16 TF/s +FP8 TF/s +MEM GB +BW GB/s +TDP W +NODE +YEAR +VARIANT$'
+expect_out gpus-nvl-variant '^h100-nvl +H100 NVL 94GB +835\.5 +1670\.5 +94 +3900 +400 +4 +2023 +PCIe \(NVL, dual-slot\)$'
+expect_out gpus-longest-name '^gh200 +GH200 \(Hopper GPU in Grace Hopper Superchip\) +989\.4 .* GH200 144GB HBM3e$'
+# V100 has no bf16 (fp16 tensor cores only): '-' in the BF16 column, its fp16 peak in the note
+expect_out gpus-v100-no-bf16 '^v100 +V100 32GB +- +0\.0 +32 '
+expect_out gpus-fp16-note '^- : no bf16 tensor cores; fp16 TF/s: v100 125\.0, t4 65\.0\.$'
 run show model meta-llama/Llama-3.1-8B-Instruct --json; expect_rc show-hf-id 0
 expect_json show-name 'd["name"]' llama-3.1-8b
 expect_json show-layers 'd["layers"]' 32
@@ -31,8 +38,18 @@ expect_json flops-decode-steps 'd["decode"]["steps"]' 500
 # bad input: one line, documented exit code
 run flops --model llama-3.1-8b --input 10 --output 10 --frob;  expect_rc bad-flag 2;  expect_err bad-flag-msg "unknown option '--frob'"
 run flops --model llama-3.1-8b --input;                         expect_rc missing-value 2; expect_err missing-value-msg "'--input' needs a value"
-run flops --model llama-3.1-8b --input -5 --output 1;           expect_rc negative-tokens 2; expect_err negative-tokens-msg "--input expects a number of tokens >= 0, got '-5'"
-run flops --model llama-3.1-8b --input abc --output 1;          expect_rc nonnumeric-tokens 2; expect_err nonnumeric-tokens-msg "--input expects a number of tokens >= 0, got 'abc'"
+run flops --model llama-3.1-8b --input -5 --output 1;           expect_rc negative-tokens 2; expect_err negative-tokens-msg "--input expects a whole number of tokens >= 0, got '-5'"
+run flops --model llama-3.1-8b --input abc --output 1;          expect_rc nonnumeric-tokens 2; expect_err nonnumeric-tokens-msg "--input expects a whole number of tokens >= 0, got 'abc'"
+# a request has whole tokens: fractions are a usage error naming the option, in every command using cli_tokens
+run flops --model llama-3.1-8b --input 1.5 --output 1;          expect_rc fractional-tokens 2; expect_err fractional-tokens-msg "^llmwatt flops: --input expects a whole number of tokens \(one request\), got '1.5'"
+run flops --model llama-3.1-8b --input 10 --output 2.25;        expect_rc fractional-output 2; expect_err fractional-output-msg "--output expects a whole number of tokens \(one request\), got '2.25'"
+run flops --model llama-3.1-8b --input 1 --output 1 --reasoning 0.5; expect_rc fractional-reasoning 2; expect_err fractional-reasoning-msg "--reasoning expects a whole number"
+run estimate --model llama-3.1-8b --gpu h100 --input 100.5 --output 10; expect_rc fractional-estimate 2; expect_err fractional-estimate-msg "^llmwatt estimate: --input expects a whole number of tokens"
+run sweep --model llama-3.1-8b --gpu h100 --batch 1,2 --input 3.5 --output 10; expect_rc fractional-sweep 2; expect_err fractional-sweep-msg "--input expects a whole number of tokens"
+run measure --tokens 7.5 --power-file /nonexistent; expect_rc fractional-measure 2; expect_err fractional-measure-msg "^llmwatt measure: --tokens expects a whole number of tokens"
+# whole numbers still pass, written any way strtod reads them: 1e3 = 1000 input tokens -> 2 * 6,979,321,856 * 1000
+run flops --model llama-3.1-8b --input 1e3 --output 0 --json;   expect_rc whole-exponent 0
+expect_json whole-exponent-flops 'd["prefill"]["flops_dense"]' $(python3 -c 'print(2*6979321856*1000)') 1e-9
 run flops --model llama-3.1-8b --input 1 --output 1 --batch 0;  expect_rc batch-zero 2; expect_err batch-zero-msg "--batch must be between 1"
 run flops --model llama-9b --input 1 --output 1;                expect_rc unknown-model 3; expect_err unknown-model-msg "unknown model 'llama-9b' \(closest: .*llama"
 run flops --model llama-3.1-8b --input 1 --output 1 --gpu h900; expect_rc unknown-gpu 3; expect_err unknown-gpu-msg "unknown GPU 'h900' \(closest: .*h"

@@ -48,9 +48,24 @@ expect_err config-notjson-msg "^llmwatt flops: --model-config: .*notjson.json: n
 echo '{"model_type": "bert", "hidden_size": 768}' >"$TMP/bert.json"
 run flops --model-config "$TMP/bert.json" --input 1 --output 1; expect_rc config-unsupported 5
 expect_err config-unsupported-msg "model_type 'bert' is not supported \(supported: llama, mistral, mixtral, qwen2"
-echo '{"model_type": "qwen2", "hidden_size": 896, "num_hidden_layers": 24, "num_attention_heads": 14, "vocab_size": 151936}' >"$TMP/nointer.json"
-run show model --model-config "$TMP/nointer.json" --json; expect_rc config-missing-field 4
-expect_err config-missing-field-msg "missing required field \"intermediate_size\" for model_type 'qwen2'"
+# an absent key takes transformers' class default (Qwen2Config intermediate_size=22016), and says so
+echo '{"model_type": "qwen2", "hidden_size": 896, "num_hidden_layers": 24, "num_attention_heads": 14, "num_key_value_heads": 2, "vocab_size": 151936}' >"$TMP/nointer.json"
+run show model --model-config "$TMP/nointer.json"; expect_rc config-default-field 0
+expect_out config-default-field-value "^ffn +gated \(3 matrices\), intermediate 22016$"
+expect_out config-default-field-source "transformers defaults for absent keys: intermediate_size=22016"
+# Gemma 3 (google/gemma-3-27b-it shape): no vocab_size, Gemma3TextConfig's 262208 applies
+cat >"$TMP/gemma3.json" <<'JSON'
+{"architectures": ["Gemma3ForConditionalGeneration"], "model_type": "gemma3", "torch_dtype": "bfloat16",
+ "text_config": {"head_dim": 128, "hidden_size": 5376, "intermediate_size": 21504, "model_type": "gemma3_text",
+  "num_attention_heads": 32, "num_hidden_layers": 62, "num_key_value_heads": 16, "query_pre_attn_scalar": 168,
+  "rope_scaling": {"factor": 8.0, "rope_type": "linear"}, "sliding_window": 1024}}
+JSON
+run show model --model-config "$TMP/gemma3.json"; expect_rc config-gemma3 0
+expect_out config-gemma3-vocab "^vocab +262208 \(tied embeddings\)$"
+expect_out config-gemma3-window "^sliding window +1024 tokens on 52 of 62 layers$"
+echo '{"model_type": "qwen2", "intermediate_size": "large"}' >"$TMP/badinter.json"
+run show model --model-config "$TMP/badinter.json" --json; expect_rc config-bad-field 4
+expect_err config-bad-field-msg "field \"intermediate_size\" must be a non-negative integer"
 run flops --model-config "$HF/mixtral-8x7b/config.json" --model mixtral-8x7b --input 1 --output 1; expect_rc config-and-model 2
 expect_err config-and-model-msg "give either --model or --model-config, not both"
 run show gpu --model-config "$HF/mixtral-8x7b/config.json"; expect_rc config-gpu 2

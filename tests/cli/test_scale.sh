@@ -80,6 +80,20 @@ run physics h100-sxm --mfu 0.49; expect_out physics-text-inconsistent 'calibrate
 run physics --gpu h100 --flops-per-mac 2 --json; expect_json physics-2fpm 'd["models"][1]["physics_limit"]' $(python3 -c 'print(2*700/1.65e-12/989.4e12)') 1e-9
 run physics h100 --precision all --json; expect_json physics-all 'len(d["precisions"])' 3
 run physics a100-80gb --precision all --json; expect_json physics-all-a100 '[p["precision"] for p in d["precisions"]]' "['bf16', 'int8']"
+# V100 has fp16 tensor cores only: the default is fp16 (125 TFLOP/s), bf16 is refused, "all" lists fp16 only
+run physics v100 --json; expect_rc physics-v100 0
+expect_json physics-v100-prec 'd["precision"]' fp16
+expect_json physics-v100-peak 'd["peak_flops"]' 125e12 1e-12
+# component model on V100: 300 W / 2.3 pJ = 130.4 TFLOP/s > 125 peak -> 104.3%, "binds": false, said in the text
+expect_json physics-v100-component 'd["models"][0]["physics_limit"]' $(python3 -c 'print(300/2.3e-12/125e12)') 1e-9
+expect_json physics-v100-binds '[m["binds"] for m in d["models"]]' "[False, True, True]"
+run physics v100; expect_out physics-v100-star '^  component +2\.300 +130\.4 TFLOP/s +104\.3% \*$'
+expect_out physics-v100-note 'does not limit the GPU; its peak does'
+run physics h100; expect_rc physics-h100-text 0
+if grep -q 'does not limit the GPU' "$OUT"; then bad physics-h100-no-note "note printed for limits below 100%"; else ok physics-h100-no-note; fi
+run physics v100 --precision all --json; expect_json physics-v100-all '[p["precision"] for p in d["precisions"]]' "['fp16']"
+run physics v100 --precision bf16; expect_rc physics-v100-bf16 5
+expect_err physics-v100-bf16-msg "GPU 'v100' has no bf16 tensor cores \(fp16 only\): use precision fp16"
 run physics tpu-v4; expect_rc physics-no-tdp 5; expect_err physics-no-tdp-msg "GPU 'tpu-v4' has no TDP"
 echo '{"gpus": [{"id": "nonode-gpu", "name": "No node", "tdp_w": 300, "peak_flops": {"bf16": 1e14}, "memory_bw_bytes_per_s": 1e12, "source": "test"}]}' >"$TMP/nonode.json"
 run physics nonode-gpu --catalogue "$TMP/nonode.json"; expect_rc physics-no-node 5; expect_err physics-no-node-msg "GPU 'nonode-gpu': no process node"

@@ -17,6 +17,7 @@ static void test_h100_limits(void **state)
     assert_rel(r.models[0].pj_per_mac, 1.15, 1e-12);
     assert_rel(r.models[0].sustainable_flops, 700 / 1.15e-12, 1e-12);
     assert_rel(r.models[0].physics_limit, 0.61, 0.01);
+    assert_true(r.models[0].binds); /* 61.5% <= 100% */
     /* calibrated: 700 / 1.65e-12 = 424 TFLOP/s (seed: "424 TFLOPS"); / 990 = 43% */
     assert_rel(r.models[1].sustainable_flops, 424e12, 0.001);
     assert_rel(r.models[1].physics_limit, 0.43, 0.005);
@@ -114,11 +115,44 @@ static void test_errors(void **state)
     lw_catalogue_free(cat);
 }
 
+/* V100 and T4 have fp16 tensor cores only ("no BF16" in the reference hardware notes): bf16 is
+ * refused rather than evaluated at the fp16 peak; fp16 uses it (V100: 125 TFLOP/s, 300 W). */
+static void test_fp16_only_gpus(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_physics_result r;
+    lw_err err;
+    const lw_gpu *v100 = lw_test_gpu(cat, "v100");
+    assert_true(v100->peak_flops[LW_PREC_BF16] == 0);
+    assert_rel(v100->peak_flops[LW_PREC_FP16], 125e12, 1e-12);
+    assert_int_equal(lw_physics_evaluate(cat, v100, LW_PREC_BF16, 1, NAN, &r, &err), LW_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.msg, "GPU 'v100' has no bf16 tensor cores (fp16 only)"));
+    assert_int_equal(lw_physics_evaluate(cat, v100, LW_PREC_FP16, 1, NAN, &r, &err), LW_OK);
+    assert_rel(r.peak_flops, 125e12, 1e-12);
+    /* calibrated 12 nm: 3.3 pJ; 300 / 3.3e-12 = 90.9 TFLOP/s; / 125 = 72.7% */
+    assert_rel(r.models[1].physics_limit, 300 / 3.3e-12 / 125e12, 1e-9);
+    assert_true(r.models[1].binds);
+    /* component at 12 nm: 1.15 * 3.3 / 1.65 = 2.3 pJ; 300 / 2.3e-12 = 130.4 TFLOP/s > 125: 104.3%, the
+     * energy model does not bind, the peak does */
+    assert_rel(r.models[0].physics_limit, 300 / 2.3e-12 / 125e12, 1e-9);
+    assert_rel(r.models[0].physics_limit, 1.043, 0.001);
+    assert_false(r.models[0].binds);
+    const lw_gpu *t4 = lw_test_gpu(cat, "t4");
+    assert_true(t4->peak_flops[LW_PREC_BF16] == 0);
+    assert_rel(t4->peak_flops[LW_PREC_FP16], 65e12, 1e-12);
+    /* every other row with a 16-bit figure runs bf16 at it: A100 312, TPU v4 275, MI250X 383 */
+    assert_rel(lw_test_gpu(cat, "a100-80gb")->peak_flops[LW_PREC_BF16], 312e12, 1e-12);
+    assert_rel(lw_test_gpu(cat, "tpu-v4")->peak_flops[LW_PREC_BF16], 275e12, 1e-12);
+    assert_rel(lw_test_gpu(cat, "mi250x")->peak_flops[LW_PREC_BF16], 383e12, 1e-12);
+    lw_catalogue_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_h100_limits), cmocka_unit_test(test_mfu_check), cmocka_unit_test(test_two_flops_per_mac),
-        cmocka_unit_test(test_nodes_and_precisions), cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_nodes_and_precisions), cmocka_unit_test(test_errors), cmocka_unit_test(test_fp16_only_gpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,7 +77,8 @@ static void print_gpu(const lw_gpu *g)
         printf(", typical inference %.0f W (%s)", g->typical_inference_power_w, g->typical_power_source);
     printf("\ndense peaks        ");
     for (int p = 0; p < LW_PREC_COUNT; p++)
-        if (g->peak_flops[p] > 0 && p != LW_PREC_FP16 && p != LW_PREC_MXFP4)
+        if (g->peak_flops[p] > 0 && p != LW_PREC_MXFP4 &&
+            !(p == LW_PREC_FP16 && g->peak_flops[LW_PREC_FP16] == g->peak_flops[LW_PREC_BF16]))
             printf("%s %.1f T  ", lw_precision_name((lw_precision)p), g->peak_flops[p] / 1e12);
     printf("\ninterconnect       %.0f GB/s (bidirectional aggregate)\n", g->interconnect_bw_bytes_per_s / 1e9);
     printf("confidence         %s\n", g->confidence);

@@ -18,8 +18,10 @@
 static void resolve_peak(lw_estimator *e, lw_precision p)
 {
     const double *pk = e->gpu.peak_flops;
-    double bf16 = pk[LW_PREC_BF16] > 0 ? pk[LW_PREC_BF16] : pk[LW_PREC_FP16];
-    lw_precision want = p, got = LW_PREC_BF16;
+    /* 16-bit math runs at the bf16 peak, or at the fp16 peak on GPUs without bf16 (V100, T4) */
+    bool has_bf16 = pk[LW_PREC_BF16] > 0;
+    double bf16 = has_bf16 ? pk[LW_PREC_BF16] : pk[LW_PREC_FP16];
+    lw_precision want = p, got = has_bf16 ? LW_PREC_BF16 : LW_PREC_FP16;
     double peak = bf16;
     switch (p) {
     case LW_PREC_FP32:
@@ -27,8 +29,13 @@ static void resolve_peak(lw_estimator *e, lw_precision p)
         peak = pk[got];
         break;
     case LW_PREC_TF32: got = LW_PREC_TF32; peak = pk[got]; break;
-    case LW_PREC_BF16:
     case LW_PREC_FP16:
+        if (pk[LW_PREC_FP16] > 0) {
+            got = LW_PREC_FP16;
+            peak = pk[LW_PREC_FP16];
+        }
+        break;
+    case LW_PREC_BF16:
     case LW_PREC_INT4: /* weight-only: dequantised to bf16 for the matmul */
         break;
     case LW_PREC_FP8:

@@ -81,4 +81,9 @@ run sweep --model llama-3.1-8b --gpu h100 --input 1,2 --output 500 --batch 1..8*
 expect_rc sweep-two-lists 2; expect_err sweep-two-lists-msg 'one input at a time'
 run sweep --model llama-3.1-70b --gpu h100 --input 1000 --output 500 --gpus 1,2,4 --csv; expect_rc sweep-gpus 0
 expect_out sweep-gpus-nofit '^1,.*does not fit'
+# 16-bit math on GPUs without bf16 (V100): costed at the fp16 peak, said once; fp16 itself needs no warning
+run estimate --model llama-3.1-8b --gpu v100 --precision bf16 --input 100 --output 100
+expect_rc v100-bf16 0; expect_out v100-bf16-warning 'warning: v100 has no bf16 tensor cores: compute costed at its fp16 peak'
+run estimate --model llama-3.1-8b --gpu h100 --precision fp16 --input 100 --output 100
+if grep -q 'tensor cores' "$OUT"; then bad h100-fp16-no-warning "unexpected precision warning"; else ok h100-fp16-no-warning; fi
 finish

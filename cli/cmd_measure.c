@@ -356,11 +356,15 @@ int cmd_measure(int argc, char **argv)
         goto done;
     }
     int input_rc = EXIT_OK;
-    if (o.throughput_file && lw_throughput_read(o.throughput_file, o.tokens_key, &o.tokens, &o.iterations, &err) != LW_OK) {
+    /* --iterations, when given, wins over the file's "iterations" */
+    double file_iterations = NAN;
+    if (o.throughput_file && lw_throughput_read(o.throughput_file, o.tokens_key, &o.tokens, &file_iterations, &err) != LW_OK) {
         /* the energy is still worth keeping: results are written without tokens */
         input_rc = cli_fail(cmd, &err);
         o.tokens = NAN;
     }
+    if (!isfinite(o.iterations))
+        o.iterations = file_iterations;
     r = malloc(sizeof *r);
     if (!r) {
         cli_error(cmd, "out of memory analysing the samples");

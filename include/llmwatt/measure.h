@@ -94,7 +94,8 @@ lw_status lw_child_wait(pid_t pid, lw_child_status *out, lw_err *err);
 
 /* Reads the token count (and "iterations" when present at the top level) from a workload's
  * throughput JSON. key is a dot path ("results.total_tokens"); NULL tries "tokens", then
- * "total_tokens". iterations is set to NAN when absent. */
+ * "total_tokens". *iterations is left unchanged when the file has no number >= 0 there, so a
+ * caller's own value (or NAN for unknown) stays. */
 lw_status lw_throughput_read(const char *path, const char *key, double *tokens, double *iterations, lw_err *err);
 
 /* One validity criterion. applies false: it could not be checked (no data, not given) and does

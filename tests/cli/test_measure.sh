@@ -87,6 +87,16 @@ run measure --interval 20ms --throughput-file "$TMP/tp.json" --tokens-key result
 expect_json tp-tokens 'd["tokens"]' 500
 expect_json tp-iterations 'd["iterations"]' 64
 expect_json tp-jpt 'd["j_per_token"] * 500 / d["aggregate"]["energy_j"]' 1 1e-12
+# --iterations given by the user wins: over a file without "iterations" (was overwritten with
+# null) and over a file with one (80 given, 64 in the file -> 80)
+echo '{"tokens": 300}' >"$TMP/tp-noit.json"
+run measure --interval 20ms --throughput-file "$TMP/tp-noit.json" --iterations 60 --json -- sleep 0.1
+expect_json tp-user-iterations 'd["iterations"]' 60
+expect_json tp-user-iterations-pass '[c["pass"] for c in d["verdict"]["criteria"] if c["name"] == "iterations"][0]' True
+run measure --interval 20ms --throughput-file "$TMP/tp.json" --tokens-key results.total_tokens --iterations 80 --json -- sleep 0.1
+expect_json tp-user-iterations-over-file 'd["iterations"]' 80
+run measure --interval 20ms --throughput-file "$TMP/tp-noit.json" --json -- sleep 0.1
+expect_json tp-no-iterations 'd["iterations"]' None
 run measure --interval 20ms --throughput-file "$TMP/tp.json" --output "$TMP/t.json" -- sleep 0.1
 expect_rc tp-bad-key 4; expect_err tp-bad-key-msg "has no token count >= 0 at 'tokens'"
 if [ -s "$TMP/t.json" ]; then ok tp-bad-key-still-written; else bad tp-bad-key-still-written "no $TMP/t.json"; fi

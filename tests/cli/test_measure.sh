@@ -121,5 +121,8 @@ run measure --replay "$R/two_gpus.csv"; expect_rc replay-summary 0; expect_out r
 run measure --replay "$R/bad_timestamp.csv";  expect_rc replay-bad-time 4;  expect_err replay-bad-time-msg 'bad_timestamp.csv: line 4: bad timestamp'
 run measure --replay "$R/missing_column.csv"; expect_rc replay-missing 4;   expect_err replay-missing-msg 'missing_column.csv: line 4: 5 column\(s\), expected 6'
 run measure --replay "$R/backwards.csv";      expect_rc replay-backwards 4; expect_err replay-backwards-msg 'backwards.csv: line 5: time goes backwards for GPU 0'
+run measure --replay "$R/negative_power.csv"; expect_rc replay-negative-power 4; expect_err replay-negative-power-msg "negative_power.csv: line 4: power.draw '-50.00 W' is out of range"
+if [ -s "$OUT" ]; then bad replay-negative-power-no-output "$(head -c 200 "$OUT")"; else ok replay-negative-power-no-output; fi
+run measure --replay "$R/util_over_100.csv";  expect_rc replay-util-range 4; expect_err replay-util-range-msg "util_over_100.csv: line 3: utilization.gpu '120 %' is out of range \(expected 0..100 %\)"
 run measure --replay /nonexistent.csv;        expect_rc replay-missing-file 4; expect_err replay-missing-file-msg "cannot open '/nonexistent.csv'"
 finish

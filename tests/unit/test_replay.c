@@ -139,6 +139,13 @@ static void test_replay_malformed(void **state)
     expect_error("missing_column.csv", "line 4: 5 column(s), expected 6");
     expect_error("backwards.csv", "line 5: time goes backwards for GPU 0");
     expect_error("no_index.csv", "line 1: header lacks the 'index' column");
+    /* numbers that cannot be readings: negative power or clock, utilisation outside 0..100 %,
+     * infinite power (each file's bad value is on the line named) */
+    expect_error("negative_power.csv", "line 4: power.draw '-50.00 W' is out of range (expected a power >= 0 W)");
+    expect_error("util_over_100.csv", "line 3: utilization.gpu '120 %' is out of range (expected 0..100 %)");
+    expect_error("util_negative.csv", "line 3: utilization.gpu '-1 %' is out of range");
+    expect_error("negative_clock.csv", "line 5: clocks.sm '-1980 MHz' is out of range (expected a clock >= 0 MHz)");
+    expect_error("infinite_power.csv", "line 3: power.draw 'inf W' is not a number");
     lw_power_source *src = NULL;
     lw_err err;
     assert_int_equal(lw_power_open_replay("/nonexistent.csv", &src, &err), LW_ERR_IO);

@@ -117,6 +117,18 @@ expect_json replay-tpj 'd["tokens_per_j"]' 2 1e-12
 expect_json replay-child 'd["child"]' None
 run measure --replay "$R/two_gpus_noheader.csv" --warmup 1s --json
 expect_json replay-warmup 'd["aggregate"]["energy_j"]' 1000 1e-12
+# a warm-up longer than the 4 s log: an empty window, undefined figures and an INVALID verdict
+run measure --replay "$R/two_gpus.csv" --warmup 200s --tokens 1000
+expect_rc replay-empty-window 0
+expect_out replay-empty-window-jpt '^tokens: 1000 -> - tokens/s, - J/token, - tokens/J$'
+expect_out replay-empty-window-energy '^aggregate \(GPUs\): - J, avg - W, peak - W$'
+expect_out replay-empty-window-why 'the measured window is empty \(0 sample\(s\) after the 200 s warm-up\)'
+expect_out replay-empty-window-verdict '^verdict: INVALID'
+expect_out replay-empty-window-criterion 'samples_in_window +0 +>= 2 +FAIL'
+run measure --replay "$R/two_gpus.csv" --warmup 200s --tokens 1000 --min-duration 0 --fail-invalid; expect_rc replay-empty-window-fail-invalid 1
+run measure --replay "$R/two_gpus.csv" --warmup 200s --tokens 1000 --json
+expect_json replay-empty-window-json 'd["j_per_token"] is None and d["tokens_per_j"] is None and d["aggregate"]["energy_j"] is None and d["gpus"][0]["energy_j"] is None' True
+expect_json replay-empty-window-json-valid 'd["verdict"]["valid"]' False
 run measure --replay "$R/two_gpus.csv"; expect_rc replay-summary 0; expect_out replay-summary-text '^GPU 1 \(nvidia-smi log\): 450.0 J \(integrated\)'
 run measure --replay "$R/bad_timestamp.csv";  expect_rc replay-bad-time 4;  expect_err replay-bad-time-msg 'bad_timestamp.csv: line 4: bad timestamp'
 run measure --replay "$R/missing_column.csv"; expect_rc replay-missing 4;   expect_err replay-missing-msg 'missing_column.csv: line 4: 5 column\(s\), expected 6'

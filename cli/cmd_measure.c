@@ -300,6 +300,8 @@ static int run_live(const opts *o, char **cmdv, lw_measure **mp, lw_power_source
     return -1;
 }
 
+/* Writes --output, --csv and --record (in that order), then prints the JSON (--json) or the
+ * summary: a failure to write leaves stdout empty of results (docs/cli.md). */
 static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_result *r, char **cmdv, int cmdc)
 {
     const char *cmd = "measure";
@@ -313,16 +315,28 @@ static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_re
     if (lw_measure_json(r, &meta, &json, &err) != LW_OK)
         return cli_fail(cmd, &err);
     int rc = EXIT_OK;
-    if (o->json)
-        fputs(json, stdout);
     if (o->output && lw_file_write_atomic(o->output, json, strlen(json), &err) != LW_OK)
         rc = cli_fail(cmd, &err);
-    if (!rc && o->record)
-        rc = cli_record(cmd, o->record, json, true);
     if (!rc && o->csv) {
         if (lw_measure_csv(m, &csv, &err) != LW_OK || lw_file_write_atomic(o->csv, csv, strlen(csv), &err) != LW_OK)
             rc = cli_fail(cmd, &err);
     }
+    if (!rc && o->record)
+        rc = cli_record(cmd, o->record, json, true);
+    if (!rc && o->json) {
+        fputs(json, stdout);
+    } else if (!rc) {
+        char title[512];
+        if (o->replay)
+            snprintf(title, sizeof title, "replay of %s", o->replay);
+        else {
+            size_t n = (size_t)snprintf(title, sizeof title, "measured:");
+            for (int k = 0; k < cmdc && n < sizeof title; k++)
+                n += (size_t)snprintf(title + n, sizeof title - n, " %s", cmdv[k]);
+        }
+        measure_print_summary(stdout, title, r);
+    }
+    fflush(stdout);
     free(json);
     free(csv);
     return rc;
@@ -374,18 +388,6 @@ int cmd_measure(int argc, char **argv)
     if (lw_measure_analyze(m, o.tokens, o.iterations, o.replay ? NULL : &child, r, &err) != LW_OK) {
         rc = cli_fail(cmd, &err);
         goto done;
-    }
-    if (!o.json) {
-        char title[512];
-        if (o.replay)
-            snprintf(title, sizeof title, "replay of %s", o.replay);
-        else {
-            size_t n = (size_t)snprintf(title, sizeof title, "measured:");
-            for (int k = 0; k < cmdc && n < sizeof title; k++)
-                n += (size_t)snprintf(title + n, sizeof title - n, " %s", cmdv[k]);
-        }
-        measure_print_summary(stdout, title, r);
-        fflush(stdout);
     }
     rc = write_outputs(&o, m, r, cmdv, cmdc);
     if (!rc)

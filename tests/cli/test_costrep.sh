@@ -133,6 +133,16 @@ run report "$TMP/empty.db" --output "$TMP/rep/e.md"; expect_rc report-empty 3; e
 run report "$DB" --workload nosuch --output "$TMP/rep/e.md"; expect_rc report-no-match 3; expect_err report-no-match-msg "no runs to report on"
 [ ! -e "$TMP/rep/e.md" ] && ok report-empty-no-output || bad report-empty-no-output "file written"
 run report "$DB" --output "$TMP/rep/x.pdf" --format pdf; expect_rc report-bad-format 2; expect_err report-bad-format-msg "--format must be md or html"
+# the extension names the format: an unknown one, or a --format that disagrees, is a usage error
+run report "$DB" --output "$TMP/rep/x.pdf"; expect_rc report-pdf 2
+expect_err report-pdf-msg "--output '.*x.pdf': unknown extension; the supported formats are md \(.md\) and html \(.html\)"
+[ ! -e "$TMP/rep/x.pdf" ] && ok report-pdf-no-file || bad report-pdf-no-file "x.pdf written"
+run report "$DB" --output "$TMP/rep/noext"; expect_rc report-no-ext 2; expect_err report-no-ext-msg "unknown extension"
+run report "$DB" --output "$TMP/rep/x.pdf" --format md; expect_rc report-pdf-format-md 2; expect_err report-pdf-format-md-msg "unknown extension"
+run report "$DB" --output "$TMP/rep/y.md" --format html; expect_rc report-mismatch 2
+expect_err report-mismatch-msg "--format html does not match --output '.*y.md' \(a Markdown file\); give a .html path"
+[ ! -e "$TMP/rep/y.md" ] && ok report-mismatch-no-file || bad report-mismatch-no-file "y.md written"
+run report "$DB" --output "$TMP/rep/agree.HTML" --format html; expect_rc report-format-agrees 0; expect_out report-format-agrees-msg 'wrote .*agree.HTML .*HTML'
 run report "$DB"; expect_rc report-no-output 2; expect_err report-no-output-msg "missing --output"
 run report "$TMP/corrupt.json" --output "$TMP/rep/c.md"; expect_rc report-corrupt 4; expect_err report-corrupt-msg "not valid JSON"
 

@@ -247,9 +247,7 @@ static int open_sources(const opts *o, lw_power_source **gpu, lw_power_source **
         return EXIT_INTERNAL;
     }
     if (gs != LW_OK && cs != LW_OK) {
-        cli_error("measure", "no power source: %s; %s. Install the NVIDIA driver (libnvidia-ml.so.1), give read access to "
-                             "/sys/class/powercap/intel-rapl:*/energy_uj (root), or analyse a log with --replay",
-                  gerr.msg, cerr.msg);
+        cli_error("measure", "no power source: %s; %s. %s", gerr.msg, cerr.msg, lw_power_no_source_remedy());
         return EXIT_NO_DEVICE;
     }
     if (gs != LW_OK && o->gpus_given) {

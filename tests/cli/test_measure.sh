@@ -11,7 +11,7 @@ json_file() { cp "$1" "$OUT"; }
 # no power source: one line naming both sources and what to do, exit 6
 LLMWATT_NVML_LIBRARY=/nonexistent/libnvidia-ml.so.1 run measure -- true
 expect_rc no-device 6
-expect_err no-device-msg 'no power source: cannot load /nonexistent/libnvidia-ml.so.1.*powercap.*--replay'
+expect_err no-device-msg 'no power source: cannot load /nonexistent/libnvidia-ml.so.1.*Install the NVIDIA driver \(libnvidia-ml.so.1\) or point LLMWATT_NVML_LIBRARY at it.*powercap.*--replay LOG\.$'
 
 export LLMWATT_NVML_LIBRARY="$FAKE"
 # usage errors

@@ -50,6 +50,26 @@ run cost --estimate "$TMP/est.json" --tokens-per-s 2000 --price-kwh 0.1 --json; 
 expect_json cost-est-power 'd["inputs"]["gpu_power_w"]["value"]' 500
 expect_json cost-est-kwh 'd["energy_per_million_tokens_kwh"]' "$(python3 -c 'print(0.25*1e6*1.2/0.95/3.6e6)')" 1e-12
 expect_json cost-est-high 'd["energy_per_million_tokens_kwh_high"]' "$(python3 -c 'print(0.4*1e6*1.2/0.95/3.6e6)')" 1e-12
+# an estimate carries its own throughput and power (llmwatt estimate --json): 8 requests x 256
+# output tokens in 2.048 s = 1000 tokens/s at 500 W; 1M tokens = 1000 s of 500 x 1.2 / 0.95 W
+cat >"$TMP/est-full.json" <<'JSON'
+{"method": "roofline", "model": "llama-3.1-8b", "gpu": "h100-sxm", "gpus": 1, "batch": 8, "input_tokens": 512.0,
+ "output_tokens": 256.0, "time_s": 2.048, "avg_power_w": 500.0, "batch_energy_j": 1024.0,
+ "energy_per_output_token_j": {"low": 0.25, "expected": 0.5, "high": 1.0}}
+JSON
+run cost --estimate "$TMP/est-full.json" --price-kwh 0.1 --json; expect_rc cost-est-own 0
+expect_json cost-est-own-tps 'd["inputs"]["tokens_per_s"]["value"]' "$(python3 -c 'print(8*256/2.048)')" 1e-12
+expect_json cost-est-own-power 'd["inputs"]["gpu_power_w"]["value"]' 500
+expect_json cost-est-own-kwh 'd["energy_per_million_tokens_kwh"]' "$(python3 -c 'print(500*1.2/0.95*(1e6/1000)/3.6e6)')" 1e-12
+expect_json cost-est-own-high 'd["energy_per_million_tokens_kwh_high"]' "$(python3 -c 'print(500*1.2/0.95*(1e6/1000)/3.6e6*1.0/0.5)')" 1e-12
+# --tokens-per-s overrides the throughput (power stays 500 W): 1M tokens = 500 s
+run cost --estimate "$TMP/est-full.json" --tokens-per-s 2000 --price-kwh 0.1 --json; expect_rc cost-est-tps-override 0
+expect_json cost-est-tps-override-kwh 'd["energy_per_million_tokens_kwh"]' "$(python3 -c 'print(500*1.2/0.95*500/3.6e6)')" 1e-12
+# --power-w overrides the power: 400 W for 1000 s per 1M tokens
+run cost --estimate "$TMP/est-full.json" --power-w 400 --price-kwh 0.1 --json; expect_rc cost-est-power-override 0
+expect_json cost-est-power-override-kwh 'd["energy_per_million_tokens_kwh"]' "$(python3 -c 'print(400*1.2/0.95*1000/3.6e6)')" 1e-12
+expect_json cost-est-power-override-src 'd["inputs"]["gpu_power_w"]["source"]' --power-w
+run cost --measurement "$TMP/runs/run00.json" --power-w 400; expect_rc cost-meas-power 2; expect_err cost-meas-power-msg "--power-w cannot be combined with --measurement"
 
 # cost: bad input
 run cost --power-w 1000 --tokens-per-s 2000 --price-kwh -0.1; expect_rc cost-negative-price 2; expect_err cost-negative-price-msg "--price-kwh must be between 0 and 100, got '-0.1'"
@@ -61,7 +81,7 @@ run cost --power-w 1000 --tokens-per-s 2000 --pue mars; expect_rc cost-unknown-p
 run cost --power-w 1000 --tokens-per-s 2000 --region atlantis; expect_rc cost-unknown-region 3; expect_err cost-unknown-region-msg "unknown region 'atlantis' \(known: us"
 run cost --power-w 1000 --tokens-per-s 2000 --region us --grid-g-per-kwh 100; expect_rc cost-grid-twice 2; expect_err cost-grid-twice-msg "not both"
 run cost --power-w 1000 --tokens-per-s 2000 --utilization 0.5; expect_rc cost-util-no-idle 2; expect_err cost-util-no-idle-msg "needs the GPUs' idle power: give --idle-w"
-run cost --estimate "$TMP/est.json"; expect_rc cost-est-no-tps 2; expect_err cost-est-no-tps-msg "has no throughput \(tokens_per_s\); give --tokens-per-s"
+run cost --estimate "$TMP/est.json"; expect_rc cost-est-no-tps 2; expect_err cost-est-no-tps-msg "has no throughput \(tokens_per_s, or batch, output_tokens and time_s\); give --tokens-per-s"
 run cost --measurement "$TMP/est.json"; expect_rc cost-wrong-kind 2; expect_err cost-wrong-kind-msg "is an estimate JSON; use --estimate"
 printf '{"schema": "llmwatt.measurement/1", ' >"$TMP/corrupt.json"
 run cost --measurement "$TMP/corrupt.json"; expect_rc cost-corrupt 4; expect_err cost-corrupt-msg "corrupt.json': not valid JSON"

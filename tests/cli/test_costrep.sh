@@ -178,8 +178,14 @@ run compare --baseline "$DB:workload=gpt8b,precision=fp16,batch=8@-7d" --current
 expect_rc compare-history 0
 expect_json compare-history-base 'd["baseline"]["time"]' 2026-11-10T12:00:00Z
 expect_json compare-history-ratio 'd["ratio"]' "$(python3 -c 'print(1.02/1.01)')" 1e-12
-# the INVALID run 19 (id 20) is skipped unless valid=any
-run compare --baseline "$DB:id=2" --current "$DB:workload=gpt8b,precision=fp16,batch=16,valid=any" --json; expect_rc compare-invalid-any 0
+# the INVALID run 19 (id 20) is skipped by queries unless valid=any;
+# an INVALID measurement (run 19) is refused, from a query or a file, unless --allow-invalid
+run compare --baseline "$DB:id=2" --current "$DB:workload=gpt8b,precision=fp16,batch=16,valid=any"; expect_rc compare-invalid-refused 4
+expect_err compare-invalid-refused-msg "--current .*runs.db #20 is an INVALID measurement \(its verdict failed\).*pass --allow-invalid"
+[ -s "$OUT" ] && bad compare-invalid-refused-no-output "$(head -c 200 "$OUT")" || ok compare-invalid-refused-no-output
+run compare --baseline "$TMP/runs/run19.json" --current "$TMP/runs/run10.json"; expect_rc compare-invalid-baseline 4
+expect_err compare-invalid-baseline-msg "--baseline .*run19.json is an INVALID measurement"
+run compare --baseline "$DB:id=2" --current "$DB:workload=gpt8b,precision=fp16,batch=16,valid=any" --allow-invalid --json; expect_rc compare-invalid-any 0
 expect_json compare-invalid-any-ratio 'd["ratio"]' 10.2 1e-9
 run compare --baseline "$DB:workload=gpt8b@2026-10-01" --current "$TMP/runs/run00.json"; expect_rc compare-none-before 3
 expect_err compare-none-before-msg "no valid runs in '.*runs.db' match 'workload=gpt8b' on or before 2026-10-01T23:59:59Z"
@@ -187,7 +193,13 @@ run compare --baseline "$DB" --current "$TMP/runs/run00.json"; expect_rc compare
 run compare --baseline "$DB:colour=red" --current "$TMP/runs/run00.json"; expect_rc compare-bad-filter 2; expect_err compare-bad-filter-msg "unknown filter 'colour=red'"
 run compare --baseline "$TMP/nothing.json" --current "$TMP/runs/run00.json"; expect_rc compare-missing 3; expect_err compare-missing-msg "neither a file nor DB:QUERY"
 run compare --baseline "$TMP/corrupt.json" --current "$TMP/runs/run00.json"; expect_rc compare-corrupt 4; expect_err compare-corrupt-msg "not valid JSON"
-run compare --baseline "$TMP/runs/run00.json" --current "$TMP/runs/run00.json" --threshold -1; expect_rc compare-bad-threshold 2; expect_err compare-bad-threshold-msg "--threshold must be between"
+run compare --baseline "$TMP/runs/run00.json" --current "$TMP/runs/run00.json" --threshold -1; expect_rc compare-bad-threshold 2; expect_err compare-bad-threshold-msg "--threshold must be in \(0, 1\]"
+# 1.5 would make an unchanged run (ratio 1) a regression; 0 would make none
+run compare --baseline "$TMP/runs/run00.json" --current "$TMP/runs/run00.json" --threshold 1.5; expect_rc compare-threshold-over-1 2
+expect_err compare-threshold-over-1-msg "--threshold must be in \(0, 1\] .*got '1.5'"
+run compare --baseline "$TMP/runs/run00.json" --current "$TMP/runs/run00.json" --threshold 0; expect_rc compare-threshold-0 2
+run compare --baseline "$TMP/runs/run00.json" --current "$TMP/runs/run00.json" --threshold 1; expect_rc compare-threshold-1 0; expect_out compare-threshold-1-msg 'ratio current/baseline: 1.0000 \(threshold 1\): OK'
+run compare --baseline "$TMP/runs/run00.json" --current "$TMP/runs/run00.json" --threshold x; expect_rc compare-threshold-nan 2
 run compare --baseline "$TMP/runs/run00.json"; expect_rc compare-missing-current 2; expect_err compare-missing-current-msg "give both --baseline RUN and --current RUN"
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d['tokens_per_j']=None; json.dump(d,open(sys.argv[2],'w'))" "$TMP/runs/run00.json" "$TMP/notok.json"
 run compare --baseline "$TMP/notok.json" --current "$TMP/runs/run00.json"; expect_rc compare-no-tokens 4; expect_err compare-no-tokens-msg "has no tokens_per_j"

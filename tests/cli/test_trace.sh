@@ -24,6 +24,14 @@ expect_json azure-j-per-token 'd["j_per_output_token"] * 899 / d["total_energy_j
 expect_json azure-batch-mode 'd["batching"]["mode"]' fixed
 expect_json azure-columns 'd["columns"]["input"]' ContextTokens
 
+# percentiles lie within [min, max] (a histogram bucket's midpoint can exceed the largest value)
+for args in "$AZ --model llama-3.1-8b --gpu h100" "$D/bad_rows.csv --model llama-3.1-8b --gpu h100 --batch 1"; do
+    # shellcheck disable=SC2086
+    run trace $args --json
+    expect_json "percentiles-within-range $(basename "${args%% *}")" \
+        'all(d["per_request_energy"]["min_j"] <= d["per_request_energy"][k] <= d["per_request_energy"]["max_j"] for k in ("p50_j", "p90_j", "p99_j"))' True
+done
+
 # estimated batch (default) says so in text and JSON
 run trace "$AZ" --model llama-3.1-8b --gpu h100; expect_rc azure-estimated 0
 expect_out azure-estimated-text 'batching   estimated: per 60 s window'

@@ -193,10 +193,25 @@ static void test_histogram(void **state)
     assert_non_null(h);
     for (int i = 1; i <= 100; i++)
         h[lw_hist_bucket(i)]++;
-    assert_rel(lw_hist_percentile(h, 100, 50), 50, 1.0 / 256);
-    assert_rel(lw_hist_percentile(h, 100, 90), 90, 1.0 / 256);
-    assert_rel(lw_hist_percentile(h, 100, 99), 99, 1.0 / 256);
-    assert_rel(lw_hist_percentile(h, 100, 100), 100, 1.0 / 256);
+    assert_rel(lw_hist_percentile(h, 100, 50, 1, 100), 50, 1.0 / 256);
+    assert_rel(lw_hist_percentile(h, 100, 90, 1, 100), 90, 1.0 / 256);
+    assert_rel(lw_hist_percentile(h, 100, 99, 1, 100), 99, 1.0 / 256);
+    assert_rel(lw_hist_percentile(h, 100, 100, 1, 100), 100, 1.0 / 256);
+    free(h);
+    /* a bucket's midpoint can lie beyond the observed extremes; percentiles are clamped to them.
+     * 5.902 J: octave [4, 8), buckets 4/128 = 0.03125 wide, (5.902 - 4) / 0.03125 = 60.9 ->
+     * bucket [5.875, 5.90625), midpoint 5.890625 < min 5.902 -> 5.902.
+     * 256.16 J: octave [256, 512), buckets 2 wide -> [256, 258), midpoint 257 > max 256.16 -> 256.16. */
+    h = calloc(LW_HIST_BUCKETS, sizeof *h);
+    assert_non_null(h);
+    assert_rel(lw_hist_value(lw_hist_bucket(5.902)), 5.890625, 1e-15);
+    assert_rel(lw_hist_value(lw_hist_bucket(256.16)), 257.0, 1e-15);
+    h[lw_hist_bucket(5.902)] += 1;
+    h[lw_hist_bucket(256.16)] += 9;
+    /* 10 values: rank ceil(0.05 x 10) = 1 (5.902), ranks 9 and 10 (256.16) */
+    assert_true(lw_hist_percentile(h, 10, 5, 5.902, 256.16) == 5.902);
+    assert_true(lw_hist_percentile(h, 10, 90, 5.902, 256.16) == 256.16);
+    assert_true(lw_hist_percentile(h, 10, 99, 5.902, 256.16) == 256.16);
     free(h);
 }
 

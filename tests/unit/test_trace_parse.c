@@ -153,6 +153,14 @@ static void test_rows(void **state)
     assert_string_equal(msg, "'Request tokens' is not a number: 'nan'");
     assert_int_equal(parse(&L, "5,m,10,2000000000000,11,x", &r, msg), -1);
     assert_string_equal(msg, "'Response tokens' is more than 1e12 tokens: '2000000000000'");
+    /* token counts are whole numbers: 10.5 is refused, 2.0 and 1e3 are whole */
+    assert_int_equal(parse(&L, "5,m,10,10.5,11,x", &r, msg), -1);
+    assert_string_equal(msg, "'Response tokens' is not a whole number of tokens: '10.5'");
+    assert_int_equal(parse(&L, "5,m,0.25,1,11,x", &r, msg), -1);
+    assert_string_equal(msg, "'Request tokens' is not a whole number of tokens: '0.25'");
+    assert_int_equal(parse(&L, "5,m,1e3,2.0,11,x", &r, msg), 1);
+    assert_rel(r.tok[0], 1000, 0);
+    assert_rel(r.tok[1], 2, 0);
     assert_int_equal(parse(&L, "5,m,10,1,11,x,extra", &r, msg), -1);
     assert_string_equal(msg, "has 7 fields, the header has 6");
     assert_int_equal(parse(&L, "5,\"m,10,1,11,x", &r, msg), -1);
@@ -176,6 +184,8 @@ static void test_rows(void **state)
     assert_string_equal(msg, "'timestamp' is not a timestamp: 'true'");
     assert_int_equal(parse(&L, "{\"timestamp\": 1, \"input_tokens\": -3, \"output_tokens\": 1}", &r, msg), -1);
     assert_string_equal(msg, "'input_tokens' is negative: '-3'");
+    assert_int_equal(parse(&L, "{\"timestamp\": 1, \"input_tokens\": 3, \"output_tokens\": 10.5}", &r, msg), -1);
+    assert_string_equal(msg, "'output_tokens' is not a whole number of tokens: '10.5'");
     assert_int_equal(parse(&L, "{\"timestamp\": 1, \"input_tokens\": 3, \"output_tokens\": 1, \"model\": 7}", &r, msg), -1);
     assert_string_equal(msg, "'model' is not a string: '7'");
     assert_int_equal(parse(&L, "{\"timestamp\": 1, \"input_tokens\": 3", &r, msg), -1);

@@ -11,9 +11,10 @@
 #include "llmwatt/history.h"
 
 static const char *usage_text =
-    "usage: llmwatt compare --baseline RUN --current RUN [--threshold 0.9] [--json]\n\n"
+    "usage: llmwatt compare --baseline RUN --current RUN [--threshold 0.9] [--allow-invalid] [--json]\n\n"
     "Compares tokens per joule: ratio = current / baseline. Exit 1 when the ratio is below the\n"
-    "threshold (seed 004 PowerEfficiencyRegression: < 0.9, a 10% drop), 0 otherwise.\n"
+    "threshold, in (0, 1] (seed 004 PowerEfficiencyRegression: < 0.9, a 10% drop), 0 otherwise.\n"
+    "An INVALID measurement on either side is refused (exit 4) unless --allow-invalid.\n"
     "RUN is a measurement (or estimate) JSON file, or a history query DB:FILTERS[@WHEN]:\n"
     "  runs.db:workload=gpt8b              latest valid run of workload gpt8b\n"
     "  runs.db:workload=gpt8b,precision=fp8,batch=16\n"
@@ -186,12 +187,13 @@ static void print_side(const char *name, const resolved *r)
 
 int cmd_compare(int argc, char **argv)
 {
-    enum { O_HELP = 256, O_JSON, O_BASE, O_CUR, O_THR };
-    static const cli_opt opts[] = {{"help", false, O_HELP},     {"json", false, O_JSON}, {"baseline", true, O_BASE},
-                                   {"current", true, O_CUR},    {"threshold", true, O_THR}, {NULL, false, 0}};
+    enum { O_HELP = 256, O_JSON, O_BASE, O_CUR, O_THR, O_ALLOW };
+    static const cli_opt opts[] = {{"help", false, O_HELP},  {"json", false, O_JSON},      {"baseline", true, O_BASE},
+                                   {"current", true, O_CUR}, {"threshold", true, O_THR},   {"allow-invalid", false, O_ALLOW},
+                                   {NULL, false, 0}};
     const char *base = NULL, *cur = NULL, *v;
     double thr = 0.9;
-    bool json = false;
+    bool json = false, allow_invalid = false;
     int i = 1, id;
     while ((id = cli_getopt(cmd, argc, argv, opts, &i, &v)) > 0) {
         switch (id) {
@@ -200,9 +202,13 @@ int cmd_compare(int argc, char **argv)
         case O_BASE: base = v; break;
         case O_CUR: cur = v; break;
         case O_THR:
-            if (!cli_number(cmd, "threshold", v, 1e-6, 10, &thr))
+            /* a ratio threshold above 1 would call an unchanged run a regression, 0 none */
+            if (!cli_number(cmd, "threshold", v, -1e300, 1e300, &thr))
                 return EXIT_USAGE;
+            if (!(thr > 0 && thr <= 1))
+                return cli_usage(cmd, "--threshold must be in (0, 1] (0.9: a drop of more than 10%% is a regression), got '%s'", v);
             break;
+        case O_ALLOW: allow_invalid = true; break;
         }
     }
     if (id < 0)
@@ -218,6 +224,13 @@ int cmd_compare(int argc, char **argv)
     if ((rc = resolve("baseline", base, b.run.time_ns ? b.run.time_ns : lw_time_now_ns(), &a)))
         return rc;
     const resolved *sides[2] = {&a, &b};
+    for (int k = 0; k < 2; k++)
+        if (sides[k]->run.valid == 0 && !allow_invalid) {
+            cli_error(cmd, "--%s %s is an INVALID measurement (its verdict failed), so its tokens/J is not comparable; "
+                           "measure again or pass --allow-invalid",
+                      k ? "current" : "baseline", sides[k]->label);
+            return EXIT_INPUT;
+        }
     for (int k = 0; k < 2; k++)
         if (!isfinite(sides[k]->run.tokens_per_j) || sides[k]->run.tokens_per_j <= 0) {
             cli_error(cmd, "--%s %s has no tokens_per_j (measured without a token count: use 'measure --tokens N')",

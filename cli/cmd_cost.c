@@ -12,13 +12,15 @@
 #include "llmwatt/history.h"
 
 static const char *usage_text =
-    "usage: llmwatt cost (--measurement FILE | --estimate FILE [--tokens-per-s T] | --power-w W --tokens-per-s T)\n"
+    "usage: llmwatt cost (--measurement FILE | --estimate FILE [--tokens-per-s T] [--power-w W] | --power-w W --tokens-per-s T)\n"
     "                    [--gpus N] [--gpu NAME] [--price-kwh P[,P...]] [--overhead F] [--psu-efficiency F]\n"
     "                    [--idle-w W] [--utilization U] [--pue X|NAME] [--grid-g-per-kwh G | --region R]\n"
     "                    [--wue X|NAME] [--api-price-per-m USD] [--hardware-usd USD] [--depreciation-years Y]\n"
     "                    [--json] [--catalogue FILE]\n\n"
     "Electricity cost per 1M output tokens and per hour, carbon (gCO2e per 1M tokens), water and\n"
     "break-even against API prices, from a measurement JSON, an estimate JSON or plain figures.\n"
+    "An estimate's throughput is batch x output_tokens / time_s and its power avg_power_w;\n"
+    "--tokens-per-s and --power-w override them.\n"
     "Power chain: GPU x (1 + overhead) / PSU efficiency [x PUE]. Defaults (seed 004): prices 0.10,\n"
     "0.20, 0.30 $/kWh, overhead 0.20, PSU 0.95, hardware $200,000 per 8 GPUs over 3 years.\n"
     "--idle-w is per GPU and only matters with --utilization < 1. --pue/--wue take a number or a\n"
@@ -140,8 +142,8 @@ static int load_input(const char *cmd, const char *meas, const char *est, double
         set(&in->gpus, gpus_opt > 0 ? gpus_opt : 1, gpus_opt > 0 ? "--gpus" : "default: 1 GPU");
         return EXIT_OK;
     }
-    if (power_opt >= 0)
-        return cli_usage(cmd, "--power-w cannot be combined with --%s", meas ? "measurement" : "estimate");
+    if (power_opt >= 0 && meas)
+        return cli_usage(cmd, "--power-w cannot be combined with --measurement");
     if (lw_run_load(file, run, NULL, &err) != LW_OK) {
         cli_error(cmd, "--%s: %s", meas ? "measurement" : "estimate", err.msg);
         return cli_exit_code(err.status);
@@ -155,9 +157,10 @@ static int load_input(const char *cmd, const char *meas, const char *est, double
     if (tps_opt >= 0)
         set(&in->tps, tps_opt, "--tokens-per-s");
     else if (isfinite(run->tokens_per_s) && run->tokens_per_s > 0)
-        set(&in->tps, run->tokens_per_s, "%s (tokens_per_s)", file);
+        set(&in->tps, run->tokens_per_s, meas ? "%s (tokens_per_s)" : "%s (tokens_per_s, else batch x output_tokens / time_s)", file);
     else {
-        cli_error(cmd, "%s has no throughput (tokens_per_s); give --tokens-per-s T", file);
+        cli_error(cmd, "%s has no throughput (tokens_per_s%s); give --tokens-per-s T", file,
+                  meas ? "" : ", or batch, output_tokens and time_s");
         return meas ? EXIT_INPUT : EXIT_USAGE;
     }
     if (meas) {
@@ -168,8 +171,13 @@ static int load_input(const char *cmd, const char *meas, const char *est, double
         in->jpt = run->j_per_token;
         in->jpt_low = run->j_per_token_low;
         in->jpt_high = run->j_per_token_high;
-        set(&in->power, run->j_per_token * in->tps.v, "%s: energy_per_output_token_j.expected %g J x %g tokens/s", file,
-            run->j_per_token, in->tps.v);
+        if (power_opt >= 0)
+            set(&in->power, power_opt, "--power-w");
+        else if (isfinite(run->avg_power_w) && run->avg_power_w > 0)
+            set(&in->power, run->avg_power_w, "%s (avg_power_w)", file);
+        else /* an estimate without its own power or throughput: its J per token at the given throughput */
+            set(&in->power, run->j_per_token * in->tps.v, "%s: energy_per_output_token_j.expected %g J x %g tokens/s", file,
+                run->j_per_token, in->tps.v);
     }
     return EXIT_OK;
 }

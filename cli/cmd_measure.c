@@ -247,9 +247,7 @@ static int open_sources(const opts *o, lw_power_source **gpu, lw_power_source **
         return EXIT_INTERNAL;
     }
     if (gs != LW_OK && cs != LW_OK) {
-        cli_error("measure", "no power source: %s; %s. Install the NVIDIA driver (libnvidia-ml.so.1), give read access to "
-                             "/sys/class/powercap/intel-rapl:*/energy_uj (root), or analyse a log with --replay",
-                  gerr.msg, cerr.msg);
+        cli_error("measure", "no power source: %s; %s. %s", gerr.msg, cerr.msg, lw_power_no_source_remedy());
         return EXIT_NO_DEVICE;
     }
     if (gs != LW_OK && o->gpus_given) {
@@ -300,6 +298,8 @@ static int run_live(const opts *o, char **cmdv, lw_measure **mp, lw_power_source
     return -1;
 }
 
+/* Writes --output, --csv and --record (in that order), then prints the JSON (--json) or the
+ * summary: a failure to write leaves stdout empty of results (docs/cli.md). */
 static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_result *r, char **cmdv, int cmdc)
 {
     const char *cmd = "measure";
@@ -313,16 +313,28 @@ static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_re
     if (lw_measure_json(r, &meta, &json, &err) != LW_OK)
         return cli_fail(cmd, &err);
     int rc = EXIT_OK;
-    if (o->json)
-        fputs(json, stdout);
     if (o->output && lw_file_write_atomic(o->output, json, strlen(json), &err) != LW_OK)
         rc = cli_fail(cmd, &err);
-    if (!rc && o->record)
-        rc = cli_record(cmd, o->record, json, true);
     if (!rc && o->csv) {
         if (lw_measure_csv(m, &csv, &err) != LW_OK || lw_file_write_atomic(o->csv, csv, strlen(csv), &err) != LW_OK)
             rc = cli_fail(cmd, &err);
     }
+    if (!rc && o->record)
+        rc = cli_record(cmd, o->record, json, true);
+    if (!rc && o->json) {
+        fputs(json, stdout);
+    } else if (!rc) {
+        char title[512];
+        if (o->replay)
+            snprintf(title, sizeof title, "replay of %s", o->replay);
+        else {
+            size_t n = (size_t)snprintf(title, sizeof title, "measured:");
+            for (int k = 0; k < cmdc && n < sizeof title; k++)
+                n += (size_t)snprintf(title + n, sizeof title - n, " %s", cmdv[k]);
+        }
+        measure_print_summary(stdout, title, r);
+    }
+    fflush(stdout);
     free(json);
     free(csv);
     return rc;
@@ -356,11 +368,15 @@ int cmd_measure(int argc, char **argv)
         goto done;
     }
     int input_rc = EXIT_OK;
-    if (o.throughput_file && lw_throughput_read(o.throughput_file, o.tokens_key, &o.tokens, &o.iterations, &err) != LW_OK) {
+    /* --iterations, when given, wins over the file's "iterations" */
+    double file_iterations = NAN;
+    if (o.throughput_file && lw_throughput_read(o.throughput_file, o.tokens_key, &o.tokens, &file_iterations, &err) != LW_OK) {
         /* the energy is still worth keeping: results are written without tokens */
         input_rc = cli_fail(cmd, &err);
         o.tokens = NAN;
     }
+    if (!isfinite(o.iterations))
+        o.iterations = file_iterations;
     r = malloc(sizeof *r);
     if (!r) {
         cli_error(cmd, "out of memory analysing the samples");
@@ -370,18 +386,6 @@ int cmd_measure(int argc, char **argv)
     if (lw_measure_analyze(m, o.tokens, o.iterations, o.replay ? NULL : &child, r, &err) != LW_OK) {
         rc = cli_fail(cmd, &err);
         goto done;
-    }
-    if (!o.json) {
-        char title[512];
-        if (o.replay)
-            snprintf(title, sizeof title, "replay of %s", o.replay);
-        else {
-            size_t n = (size_t)snprintf(title, sizeof title, "measured:");
-            for (int k = 0; k < cmdc && n < sizeof title; k++)
-                n += (size_t)snprintf(title + n, sizeof title - n, " %s", cmdv[k]);
-        }
-        measure_print_summary(stdout, title, r);
-        fflush(stdout);
     }
     rc = write_outputs(&o, m, r, cmdv, cmdc);
     if (!rc)

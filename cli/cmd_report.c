@@ -18,7 +18,8 @@ static const char *usage_text =
     "break-even tables, FP8-vs-FP16 and batch-size findings, and plots (tokens/J over time,\n"
     "tokens/J vs batch size, power over a run from --samples). Markdown writes PNG plots beside\n"
     "the document (PATH minus .md, plus -NAME.png); HTML embeds them in one file. The format\n"
-    "defaults to the output's extension. --price-kwh (default 0.10, seed scenario 1) prices the\n"
+    "is PATH's extension (.md/.markdown or .html/.htm; any other is a usage error); --format,\n"
+    "when given, must agree with it. --price-kwh (default 0.10, seed scenario 1) prices the\n"
     "Cost/1M columns and the break-even tables. Files are written atomically.\n";
 
 static const char *cmd = "report";
@@ -103,15 +104,15 @@ int cmd_report(int argc, char **argv)
         return cli_usage(cmd, "give a history database or measurement JSON files");
     if (!output)
         return cli_usage(cmd, "missing --output PATH (report.md or report.html)");
-    lw_report_format fmt;
-    if (!format)
-        format = ends_with(output, ".html") || ends_with(output, ".htm") ? "html" : "md";
-    if (strcmp(format, "md") == 0 || strcmp(format, "markdown") == 0)
-        fmt = LW_REPORT_MARKDOWN;
-    else if (strcmp(format, "html") == 0)
-        fmt = LW_REPORT_HTML;
-    else
+    /* the extension names the format; --format, when given, must agree with it */
+    lw_report_format fmt, given;
+    if (format && !lw_report_format_parse(format, &given))
         return cli_usage(cmd, "--format must be md or html, got '%s'", format);
+    if (!lw_report_format_from_path(output, &fmt))
+        return cli_usage(cmd, "--output '%s': unknown extension; the supported formats are md (.md) and html (.html)", output);
+    if (format && given != fmt)
+        return cli_usage(cmd, "--format %s does not match --output '%s' (a %s file); give a %s path or leave out --format", format,
+                         output, fmt == LW_REPORT_HTML ? "HTML" : "Markdown", given == LW_REPORT_HTML ? ".html" : ".md");
     lw_err err;
     long long now = lw_time_now_ns();
     if (since && lw_time_parse(since, now, false, &f.since_ns, &err) != LW_OK)

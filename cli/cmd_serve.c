@@ -182,7 +182,7 @@ static int read_secret(const char *cmd, const char *path, char *out, size_t n)
 /* Opens the replay log, or NVML and (when rapl) the powercap zones. */
 static int open_sources(const char *cmd, server *sv, const char *replay, const char *nvml_lib, bool rapl, double *spacing_s)
 {
-    lw_err err, gpu_err;
+    lw_err err, gpu_err, rapl_err;
     if (replay) {
         if (lw_power_open_replay(replay, &sv->gpu, &err) != LW_OK) {
             cli_fail(cmd, &err);
@@ -192,10 +192,13 @@ static int open_sources(const char *cmd, server *sv, const char *replay, const c
     }
     if (lw_power_open_nvml(nvml_lib, &sv->gpu, &gpu_err) != LW_OK)
         sv->gpu = NULL;
-    if (rapl && lw_power_open_rapl(NULL, &sv->rapl, &err) != LW_OK)
+    snprintf(rapl_err.msg, sizeof rapl_err.msg, "RAPL disabled by --no-rapl");
+    if (rapl && lw_power_open_rapl(NULL, &sv->rapl, &rapl_err) != LW_OK)
         sv->rapl = NULL;
-    if (!sv->gpu && !sv->rapl)
-        return cli_fail(cmd, &gpu_err);
+    if (!sv->gpu && !sv->rapl) {
+        cli_error(cmd, "no power source: %s; %s. %s", gpu_err.msg, rapl_err.msg, lw_power_no_source_remedy());
+        return EXIT_NO_DEVICE;
+    }
     if (!sv->gpu)
         fprintf(stderr, "llmwatt %s: no GPU (%s); serving RAPL CPU/DRAM energy only\n", cmd, gpu_err.msg);
     return EXIT_OK;

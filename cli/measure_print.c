@@ -19,7 +19,7 @@ static const char *fmt_num(double v, int prec, bool sig, char *buf, size_t n)
 static void print_gpu(FILE *f, const lw_device_result *d)
 {
     char a[32], b[32], c[32], e[32];
-    fprintf(f, "GPU %d %s: %.1f J (%s", d->info.index, d->info.name, d->energy_j, d->energy_method);
+    fprintf(f, "GPU %d %s: %s J (%s", d->info.index, d->info.name, fmt_num(d->energy_j, 1, false, a, sizeof a), d->energy_method);
     if (isfinite(d->disagreement))
         fprintf(f, "; integrated %.1f J, counter %+.2f%% vs integrated", d->energy_integrated_j, 100.0 * d->disagreement);
     fprintf(f, "), avg %s W, peak %s W, util %s%%, power CV %s%%\n", fmt_num(d->avg_power_w, 1, false, a, sizeof a),
@@ -41,20 +41,24 @@ static void print_gpu(FILE *f, const lw_device_result *d)
 
 void measure_print_summary(FILE *f, const char *title, const lw_measure_result *r)
 {
-    char a[32], b[32];
+    char a[32], b[32], e[32];
     fprintf(f, "%s\n", title);
     fprintf(f, "source %s, interval %g s, warm-up %g s excluded, duration %.2f s\n", lw_power_kind_name(r->source), r->interval_s,
             r->warmup_s, r->duration_s);
     for (size_t i = 0; i < r->n_gpus; i++)
         print_gpu(f, &r->gpus[i]);
     if (r->has_cpu)
-        fprintf(f, "CPU: package %.1f J, DRAM %.1f J (RAPL, %u wrap(s) handled)\n", r->cpu_package_energy_j, r->cpu_dram_energy_j,
-                r->cpu_counter_wraps);
-    fprintf(f, "aggregate (%s): %.1f J, avg %s W, peak %s W\n", r->n_gpus ? "GPUs" : "CPU", r->energy_j,
+        fprintf(f, "CPU: package %s J, DRAM %s J (RAPL, %u wrap(s) handled)\n", fmt_num(r->cpu_package_energy_j, 1, false, a, sizeof a),
+                fmt_num(r->cpu_dram_energy_j, 1, false, b, sizeof b), r->cpu_counter_wraps);
+    fprintf(f, "aggregate (%s): %s J, avg %s W, peak %s W\n", r->n_gpus ? "GPUs" : "CPU", fmt_num(r->energy_j, 1, false, e, sizeof e),
             fmt_num(r->avg_power_w, 1, false, a, sizeof a), fmt_num(r->peak_power_w, 1, false, b, sizeof b));
+    if (r->samples < LW_MEASURE_MIN_WINDOW_SAMPLES)
+        fprintf(f, "  ! the measured window is empty (%zu sample(s) after the %g s warm-up): energy and per-token figures "
+                   "are undefined; shorten --warmup or run longer\n",
+                r->samples, r->warmup_s);
     if (r->has_idle)
-        fprintf(f, "idle baseline: %.1f W over %.1f s; energy above idle %.1f J (not subtracted above)\n", r->idle_power_w,
-                r->idle_duration_s, r->energy_above_idle_j);
+        fprintf(f, "idle baseline: %.1f W over %.1f s; energy above idle %s J (not subtracted above)\n", r->idle_power_w,
+                r->idle_duration_s, fmt_num(r->energy_above_idle_j, 1, false, a, sizeof a));
     if (isfinite(r->tokens))
         fprintf(f, "tokens: %.0f -> %s tokens/s, %s J/token, %s tokens/J\n", r->tokens, fmt_num(r->tokens_per_s, 4, true, a, sizeof a),
                 fmt_num(r->j_per_token, 4, true, b, sizeof b), fmt_num(r->tokens_per_j, 4, true, (char[32]){0}, 32));
@@ -66,7 +70,9 @@ void measure_print_summary(FILE *f, const char *title, const lw_measure_result *
     fprintf(f, "verdict: %s\n", r->valid ? "VALID" : "INVALID");
     for (size_t i = 0; i < r->n_criteria; i++) {
         const lw_criterion *c = &r->criteria[i];
-        const char *op = strcmp(c->name, "duration_s") == 0 || strcmp(c->name, "iterations") == 0 ? ">="
+        const char *op = strcmp(c->name, "duration_s") == 0 || strcmp(c->name, "iterations") == 0 ||
+                                 strcmp(c->name, "samples_in_window") == 0
+                             ? ">="
                          : strcmp(c->name, "avg_gpu_utilization") == 0                         ? ">"
                          : strcmp(c->name, "power_cv") == 0                                    ? "<"
                          : strcmp(c->name, "throttling") == 0                                  ? "<="

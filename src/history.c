@@ -215,8 +215,19 @@ static lw_status parse_estimate(json_t *root, lw_run *r, lw_err *err)
     json_t *labels = json_object_get(root, "labels");
     if (json_is_object(labels) && !r->workload[0])
         copy_str(json_object_get(labels, "workload"), r->workload, sizeof r->workload);
+    /* throughput: tokens_per_s when the file has one, else what `llmwatt estimate --json` gives:
+     * batch requests of output_tokens each in time_s */
     r->tokens_per_s = num_or_nan(json_object_get(root, "tokens_per_s"));
-    if (isfinite(r->tokens_per_s) && r->tokens_per_s > 0)
+    if (!(r->tokens_per_s > 0)) {
+        double b = num_or_nan(json_object_get(root, "batch")), out = num_or_nan(json_object_get(root, "output_tokens")),
+               t = num_or_nan(json_object_get(root, "time_s"));
+        r->tokens_per_s = b > 0 && out > 0 && t > 0 && isfinite(b * out / t) ? b * out / t : NAN;
+    }
+    /* power: the estimate's own avg_power_w, else J per token x throughput */
+    double p = num_or_nan(json_object_get(root, "avg_power_w"));
+    if (p > 0)
+        r->avg_power_w = p;
+    else if (r->tokens_per_s > 0)
         r->avg_power_w = r->j_per_token * r->tokens_per_s;
     json_t *t = json_object_get(root, "time");
     if (json_is_string(t)) {

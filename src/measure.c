@@ -415,7 +415,8 @@ lw_status lw_throughput_read(const char *path, const char *key, double *tokens, 
     } else {
         *tokens = json_number_value(v);
         const json_t *it = json_object_get(root, "iterations");
-        *iterations = json_is_number(it) ? json_number_value(it) : NAN;
+        if (json_is_number(it) && json_number_value(it) >= 0 && isfinite(json_number_value(it)))
+            *iterations = json_number_value(it);
     }
     json_decref(root);
     return st;

@@ -97,7 +97,8 @@ static void device_energy(const lw_measure *m, size_t i, const window *w, lw_dev
     d->energy_counter_j = have_counter ? counter : NAN;
     d->energy_integrated_j = have_integ ? integ : NAN;
     d->energy_method = have_counter ? "counter" : have_integ ? "integrated" : "none";
-    d->energy_j = have_counter ? counter : have_integ ? integ : 0.0;
+    /* fewer than two usable samples in the window: the energy is unknown, not 0 */
+    d->energy_j = have_counter ? counter : have_integ ? integ : NAN;
     d->disagreement = have_counter && have_integ && counter > 0 ? (counter - integ) / counter : NAN;
     double span = (double)(last_ok - first_ok) / 1e9;
     d->avg_power_w = span > 0 ? d->energy_j / span : NAN;
@@ -153,6 +154,9 @@ static void verdict(const lw_measure *m, lw_measure_result *r)
     add_criterion(r, "power_cv", cv, th->max_power_cv, isfinite(cv), cv < th->max_power_cv);
     add_criterion(r, "throttling", thr, th->max_throttle_fraction, isfinite(thr), thr <= th->max_throttle_fraction);
     add_criterion(r, "gpus_present", (double)lost, 0, r->n_gpus > 0, lost == 0);
+    /* an empty window (warm-up as long as the run, or one sample after it) measures nothing */
+    add_criterion(r, "samples_in_window", (double)r->samples, LW_MEASURE_MIN_WINDOW_SAMPLES, true,
+                  r->samples >= LW_MEASURE_MIN_WINDOW_SAMPLES);
     add_criterion(r, "child_exit", r->child.exit_code, 0, r->child.ran, r->child.exit_code == 0 && !r->child.interrupted);
     r->valid = true;
     for (size_t i = 0; i < r->n_criteria; i++)
@@ -185,7 +189,8 @@ lw_status lw_measure_analyze(const lw_measure *m, double tokens, double iteratio
             }
     out->duration_s = first < INT64_MAX ? (double)(w.t_end - first) / 1e9 : 0.0;
     out->n_gpus = m->n_gpu;
-    bool aligned = true;
+    bool aligned = true, any_energy = false;
+    out->cpu_package_energy_j = out->cpu_dram_energy_j = NAN;
     for (size_t i = 0; i < m->n_gpu + m->n_cpu; i++) {
         lw_device_result d;
         device_energy(m, i, &w, &d);
@@ -196,21 +201,28 @@ lw_status lw_measure_analyze(const lw_measure *m, double tokens, double iteratio
         out->counter_resets += d.counter_resets;
         if (i < m->n_gpu) {
             out->gpus[i] = d;
-            out->energy_j += d.energy_j;
+            if (isfinite(d.energy_j)) {
+                out->energy_j += d.energy_j;
+                any_energy = true;
+            }
             aligned = aligned && m->run[i].n == m->run[0].n;
             continue;
         }
         out->has_cpu = true;
-        if (d.info.kind == LW_DEVICE_DRAM)
-            out->cpu_dram_energy_j += d.energy_j;
-        else
-            out->cpu_package_energy_j += d.energy_j;
+        double *zone = d.info.kind == LW_DEVICE_DRAM ? &out->cpu_dram_energy_j : &out->cpu_package_energy_j;
+        if (isfinite(d.energy_j))
+            *zone = isfinite(*zone) ? *zone + d.energy_j : d.energy_j;
         const lw_series *s = &m->run[i];
         if (s->n)
             out->cpu_counter_wraps += s->s[s->n - 1].counter_wraps - s->s[0].counter_wraps;
     }
-    if (m->n_gpu == 0)
-        out->energy_j = out->cpu_package_energy_j + out->cpu_dram_energy_j;
+    if (m->n_gpu == 0) {
+        out->energy_j = (isfinite(out->cpu_package_energy_j) ? out->cpu_package_energy_j : 0) +
+                        (isfinite(out->cpu_dram_energy_j) ? out->cpu_dram_energy_j : 0);
+        any_energy = isfinite(out->cpu_package_energy_j) || isfinite(out->cpu_dram_energy_j);
+    }
+    if (!any_energy) /* no device has two samples in the window: undefined, never a 0 that reads as a value */
+        out->energy_j = NAN;
     out->avg_power_w = out->duration_s > 0 ? out->energy_j / out->duration_s : NAN;
     /* Peak of the summed power: tick by tick when every GPU was sampled together (live runs),
      * else the sum of the per-GPU peaks (an upper bound, for logs whose rows do not line up). */
@@ -230,9 +242,9 @@ lw_status lw_measure_analyze(const lw_measure *m, double tokens, double iteratio
                 out->peak_power_w = sum;
         }
     } else if (m->n_gpu) {
-        out->peak_power_w = 0;
         for (size_t i = 0; i < m->n_gpu; i++)
-            out->peak_power_w += isfinite(out->gpus[i].peak_power_w) ? out->gpus[i].peak_power_w : 0;
+            if (isfinite(out->gpus[i].peak_power_w))
+                out->peak_power_w = (isfinite(out->peak_power_w) ? out->peak_power_w : 0) + out->gpus[i].peak_power_w;
     }
     /* ticks at start, every interval, plus the closing sample at stop */
     out->expected_samples = (size_t)ceil(out->duration_s / m->cfg.interval_s - 1e-6) + 1;

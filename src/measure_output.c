@@ -48,7 +48,7 @@ static json_t *gpu_json(const lw_device_result *d, bool has_idle)
     json_object_set_new(g, "name", json_string(d->info.name));
     json_object_set_new(g, "uuid", str_or_null(d->info.uuid));
     json_object_set_new(g, "power_limit_w", num(d->info.power_limit_w));
-    json_object_set_new(g, "energy_j", json_real(d->energy_j));
+    json_object_set_new(g, "energy_j", num(d->energy_j));
     json_object_set_new(g, "energy_method", json_string(d->energy_method));
     json_object_set_new(g, "energy_counter_j", num(d->energy_counter_j));
     json_object_set_new(g, "energy_integrated_j", num(d->energy_integrated_j));
@@ -102,22 +102,22 @@ static json_t *result_json(const lw_measure_result *r, const lw_measure_meta *me
     json_object_set_new(o, "gpus", gpus);
     if (r->has_cpu) {
         json_t *c = json_object();
-        json_object_set_new(c, "package_energy_j", json_real(r->cpu_package_energy_j));
-        json_object_set_new(c, "dram_energy_j", json_real(r->cpu_dram_energy_j));
+        json_object_set_new(c, "package_energy_j", num(r->cpu_package_energy_j));
+        json_object_set_new(c, "dram_energy_j", num(r->cpu_dram_energy_j));
         json_object_set_new(c, "counter_wraps", json_integer(r->cpu_counter_wraps));
         json_object_set_new(o, "cpu", c);
     }
     json_t *agg = json_object();
-    json_object_set_new(agg, "energy_j", json_real(r->energy_j));
+    json_object_set_new(agg, "energy_j", num(r->energy_j));
     json_object_set_new(agg, "avg_power_w", num(r->avg_power_w));
     json_object_set_new(agg, "peak_power_w", num(r->peak_power_w));
     json_object_set_new(agg, "covers", json_string(r->n_gpus ? "gpus" : "cpu"));
     json_object_set_new(o, "aggregate", agg);
     if (r->has_idle) {
         json_t *idle = json_object();
-        json_object_set_new(idle, "power_w", json_real(r->idle_power_w));
+        json_object_set_new(idle, "power_w", num(r->idle_power_w));
         json_object_set_new(idle, "duration_s", json_real(r->idle_duration_s));
-        json_object_set_new(idle, "energy_j_above_idle", json_real(r->energy_above_idle_j));
+        json_object_set_new(idle, "energy_j_above_idle", num(r->energy_above_idle_j));
         json_object_set_new(o, "idle_baseline", idle);
     }
     json_object_set_new(o, "tokens", num(r->tokens));

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "llmwatt/cost.h"
 #include "llmwatt/plot.h"
@@ -751,6 +752,31 @@ static void run_list(ctx *c)
         lw_doc_table_row(d, 11, cells);
     }
     lw_doc_table_end(d);
+}
+
+bool lw_report_format_from_path(const char *path, lw_report_format *fmt)
+{
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash))
+        return false;
+    if (strcasecmp(dot, ".md") == 0 || strcasecmp(dot, ".markdown") == 0)
+        *fmt = LW_REPORT_MARKDOWN;
+    else if (strcasecmp(dot, ".html") == 0 || strcasecmp(dot, ".htm") == 0)
+        *fmt = LW_REPORT_HTML;
+    else
+        return false;
+    return true;
+}
+
+bool lw_report_format_parse(const char *name, lw_report_format *fmt)
+{
+    if (strcmp(name, "md") == 0 || strcmp(name, "markdown") == 0)
+        *fmt = LW_REPORT_MARKDOWN;
+    else if (strcmp(name, "html") == 0)
+        *fmt = LW_REPORT_HTML;
+    else
+        return false;
+    return true;
 }
 
 lw_status lw_report_write(const lw_catalogue *cat, const lw_run *runs, size_t nruns, const lw_report_opts *o, lw_err *err)

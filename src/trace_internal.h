@@ -81,8 +81,10 @@ void lw_trace_out_numbers(double energy_j, double output_tokens, char energy[24]
 size_t lw_hist_bucket(double v);
 /* Representative value of a bucket: the midpoint of its range. */
 double lw_hist_value(size_t bucket);
-/* Nearest-rank percentile p (0..100] of n counted values. */
-double lw_hist_percentile(const uint64_t *h, uint64_t n, double p);
+/* Nearest-rank percentile p (0..100] of n counted values: the midpoint of the rank's bucket,
+ * clamped to the observed [min, max] (a midpoint can lie beyond the extreme value in its bucket;
+ * clamping only moves it towards the true value, so the 1/256 bound still holds). */
+double lw_hist_percentile(const uint64_t *h, uint64_t n, double p, double min, double max);
 
 /* ---- concurrency windows: (window index, model) -> statistics and batch ---- */
 typedef struct lw_win {

@@ -225,7 +225,7 @@ double lw_hist_value(size_t bucket)
     return 0.5 * (lo + hi);
 }
 
-double lw_hist_percentile(const uint64_t *h, uint64_t n, double p)
+double lw_hist_percentile(const uint64_t *h, uint64_t n, double p, double min, double max)
 {
     if (n == 0)
         return 0;
@@ -233,10 +233,13 @@ double lw_hist_percentile(const uint64_t *h, uint64_t n, double p)
     if (rank < 1)
         rank = 1;
     uint64_t seen = 0;
+    double v = lw_hist_value(LW_HIST_BUCKETS - 1);
     for (size_t b = 0; b < LW_HIST_BUCKETS; b++) {
         seen += h[b];
-        if (seen >= rank)
-            return lw_hist_value(b);
+        if (seen >= rank) {
+            v = lw_hist_value(b);
+            break;
+        }
     }
-    return lw_hist_value(LW_HIST_BUCKETS - 1);
+    return v < min ? min : v > max ? max : v;
 }

@@ -50,7 +50,8 @@ static void trim(const char **s, size_t *n)
 
 /* ---------- numbers and timestamps ---------- */
 
-enum { TOK_OK = 0, TOK_EMPTY, TOK_NEGATIVE, TOK_NAN, TOK_HUGE };
+/* A token count is a whole number >= 0 ("12", "12.0", "1.2e3"); 10.5 tokens cannot be costed. */
+enum { TOK_OK = 0, TOK_EMPTY, TOK_NEGATIVE, TOK_NAN, TOK_HUGE, TOK_FRACTION };
 
 static int parse_tokens(const char *s, size_t n, double *out)
 {
@@ -83,8 +84,12 @@ static int parse_tokens(const char *s, size_t n, double *out)
         return TOK_NAN;
     if (v < 0)
         return TOK_NEGATIVE;
+    if (v > 1e12)
+        return TOK_HUGE;
+    if (v != floor(v))
+        return TOK_FRACTION;
     *out = v;
-    return v > 1e12 ? TOK_HUGE : TOK_OK;
+    return TOK_OK;
 }
 
 static int64_t days_from_civil(int64_t y, int m, int d)
@@ -578,6 +583,8 @@ int lw_trace_parse_line(const lw_trace_layout *L, const char *p, size_t len, lw_
             bad(msg, msgn, "is negative", name, q, n);
         else if (st == TOK_HUGE)
             bad(msg, msgn, "is more than 1e12 tokens", name, q, n);
+        else if (st == TOK_FRACTION)
+            bad(msg, msgn, "is not a whole number of tokens", name, q, n);
         else
             bad(msg, msgn, "is not a number", name, q, n);
         return -1;

@@ -446,9 +446,9 @@ static void fill_summary(engine *E, const pass_state *ps, lw_trace_summary *S)
     S->facility_energy_j = S->energy_j * pue;
     S->percentile_rel_resolution = 1.0 / (2 << LW_HIST_SUB_BITS);
     if (hist && S->requests) {
-        S->p50_j = lw_hist_percentile(hist, S->requests, 50);
-        S->p90_j = lw_hist_percentile(hist, S->requests, 90);
-        S->p99_j = lw_hist_percentile(hist, S->requests, 99);
+        S->p50_j = lw_hist_percentile(hist, S->requests, 50, emin, emax);
+        S->p90_j = lw_hist_percentile(hist, S->requests, 90, emin, emax);
+        S->p99_j = lw_hist_percentile(hist, S->requests, 99, emin, emax);
         S->min_j = emin;
         S->max_j = emax;
     }

@@ -31,12 +31,14 @@ typedef struct lw_run {
     int seq_len;
     int gpus;
     double tokens;          /* output tokens counted (measurement) */
-    double tokens_per_s;    /* throughput of the whole run */
+    double tokens_per_s;    /* throughput of the whole run (estimate: its tokens_per_s, else
+                             * batch x output_tokens / time_s; NAN when it has neither) */
     double tokens_per_j;    /* GPU energy basis */
     double j_per_token;     /* expected J per output token (estimate: energy_per_output_token_j.expected) */
     double j_per_token_low; /* estimate band (NAN for measurements) */
     double j_per_token_high;
-    double avg_power_w;     /* aggregate GPU power (estimate: j_per_token x tokens_per_s when both known) */
+    double avg_power_w;     /* aggregate GPU power (estimate: its avg_power_w, else j_per_token x
+                             * tokens_per_s when both known) */
     double energy_j;        /* aggregate GPU energy after warm-up */
     double duration_s;
     double idle_power_w;    /* measured idle baseline, all GPUs (NAN when not measured) */

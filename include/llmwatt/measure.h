@@ -30,6 +30,9 @@ extern "C" {
 
 #define LW_MEASURE_MAX_GPUS 64
 #define LW_MEASURE_MIN_INTERVAL_S 0.01
+/* Samples a device needs in the measured window for an energy (one interval needs two ends);
+ * with fewer the window is empty: energies and per-token figures are NAN, the verdict INVALID. */
+#define LW_MEASURE_MIN_WINDOW_SAMPLES 2
 
 /* Validity thresholds (seed 004). Defaults come from the catalogue (data/constants/measure.json). */
 typedef struct lw_measure_thresholds {
@@ -94,13 +97,15 @@ lw_status lw_child_wait(pid_t pid, lw_child_status *out, lw_err *err);
 
 /* Reads the token count (and "iterations" when present at the top level) from a workload's
  * throughput JSON. key is a dot path ("results.total_tokens"); NULL tries "tokens", then
- * "total_tokens". iterations is set to NAN when absent. */
+ * "total_tokens". *iterations is left unchanged when the file has no number >= 0 there, so a
+ * caller's own value (or NAN for unknown) stays. */
 lw_status lw_throughput_read(const char *path, const char *key, double *tokens, double *iterations, lw_err *err);
 
 /* One validity criterion. applies false: it could not be checked (no data, not given) and does
  * not count in the verdict; value is then NAN. */
 typedef struct lw_criterion {
-    char name[32];   /* duration_s, iterations, avg_gpu_utilization, power_cv, throttling, gpus_present, child_exit */
+    char name[32];   /* duration_s, iterations, avg_gpu_utilization, power_cv, throttling, gpus_present,
+                      * samples_in_window, child_exit */
     double value;
     double threshold;
     bool applies;
@@ -112,7 +117,7 @@ typedef struct lw_criterion {
 typedef struct lw_device_result {
     lw_device_info info;
     const char *energy_method;  /* "counter", "integrated" or "none" */
-    double energy_j;            /* GPU energy in the window (counter, else integrated) */
+    double energy_j;            /* GPU energy in the window (counter, else integrated); NAN with method "none" */
     double energy_counter_j;    /* NAN without a counter */
     double energy_integrated_j; /* NAN without power readings */
     double disagreement;        /* (counter - integrated) / counter, NAN unless both */
@@ -141,17 +146,21 @@ typedef struct lw_measure_result {
     double duration_s;           /* window length: stop - (start + warm-up) */
     size_t n_gpus;
     lw_device_result gpus[LW_MEASURE_MAX_GPUS];
-    /* aggregate over the GPUs (over the CPU zones when there is no GPU) */
+    /* aggregate over the GPUs (over the CPU zones when there is no GPU); energy_j is NAN when no
+     * device has LW_MEASURE_MIN_WINDOW_SAMPLES in the window (empty window), avg_power_w NAN when
+     * duration_s is 0 */
     double energy_j, avg_power_w, peak_power_w;
     /* CPU (RAPL) */
     bool has_cpu;
-    double cpu_package_energy_j, cpu_dram_energy_j;
+    double cpu_package_energy_j, cpu_dram_energy_j; /* NAN when unknown (no zone, empty window) */
     unsigned cpu_counter_wraps;
     /* idle baseline */
     bool has_idle;
     double idle_power_w, idle_duration_s, energy_above_idle_j;
     /* work */
-    double tokens, tokens_per_s, j_per_token, tokens_per_j; /* NAN without a token count */
+    /* NAN without a token count, and when undefined: tokens_per_s for duration 0, j_per_token for
+     * 0 tokens or an unknown energy, tokens_per_j for an energy that is unknown or 0 */
+    double tokens, tokens_per_s, j_per_token, tokens_per_j;
     double iterations;           /* NAN when not given */
     /* sampling health */
     size_t samples, expected_samples;

@@ -98,6 +98,11 @@ lw_status lw_power_open_nvml(const char *library, lw_power_source **out, lw_err 
  * LW_ERR_NO_DEVICE when no zone is readable (energy_uj is root-only since Linux 5.10). */
 lw_status lw_power_open_rapl(const char *root, lw_power_source **out, lw_err *err);
 
+/* What to do when neither NVML nor RAPL opens, as one sentence for a command's error line
+ * ("Install the NVIDIA driver ..., or analyse a log with --replay LOG."), so every command that
+ * needs a power source gives the same remedy. */
+const char *lw_power_no_source_remedy(void);
+
 /* Parses an nvidia-smi --query-gpu=timestamp,index,power.draw[,utilization.gpu,
  * temperature.gpu,clocks.sm] --format=csv[,noheader][,nounits] log. LW_ERR_PARSE with the line
  * number for a bad timestamp, a missing column or time going backwards for one GPU. */

@@ -193,6 +193,11 @@ static lw_status parse_log(const char *path, const char *data, size_t len, repla
         }
         double idx, v[NCOL];
         const char *units[NCOL] = {"", "", "W", "%", "C", "MHz"};
+        /* power and clocks cannot be negative, utilisation is a percentage; temperatures only
+         * need to be finite (lw_parse_number already refuses inf and nan) */
+        static const double range_lo[NCOL] = {0, 0, 0, 0, -HUGE_VAL, 0};
+        static const double range_hi[NCOL] = {0, 0, HUGE_VAL, 100, HUGE_VAL, HUGE_VAL};
+        static const char *const range_text[NCOL] = {"", "", "a power >= 0 W", "0..100 %", "a finite temperature", "a clock >= 0 MHz"};
         if (!lw_parse_number(lw_csv_field(c, (size_t)col[COL_INDEX]), &idx) || idx < 0 || idx >= REPLAY_MAX_GPUS || idx != floor(idx)) {
             ret = lw_fail(err, LW_ERR_PARSE, "%s: line %zu: bad GPU index '%s' (expected 0..%d)", path, line,
                           lw_csv_field(c, (size_t)col[COL_INDEX]), REPLAY_MAX_GPUS - 1);
@@ -200,9 +205,18 @@ static lw_status parse_log(const char *path, const char *data, size_t len, repla
         }
         for (int k = COL_POWER; k < NCOL; k++) {
             v[k] = NAN;
-            if (col[k] >= 0 && !parse_value(lw_csv_field(c, (size_t)col[k]), units[k], &v[k])) {
-                ret = lw_fail(err, LW_ERR_PARSE, "%s: line %zu: %s '%s' is not a number", path, line, col_names[k],
-                              lw_csv_field(c, (size_t)col[k]));
+            if (col[k] < 0)
+                continue;
+            const char *field = lw_csv_field(c, (size_t)col[k]);
+            const char *shown = field + strspn(field, " \t"); /* messages quote the value, not the padding */
+            if (!parse_value(field, units[k], &v[k])) {
+                ret = lw_fail(err, LW_ERR_PARSE, "%s: line %zu: %s '%s' is not a number", path, line, col_names[k], shown);
+                goto done;
+            }
+            /* NAN here is "[N/A]" (unknown); a number must be physically possible */
+            if (!isnan(v[k]) && !(v[k] >= range_lo[k] && v[k] <= range_hi[k])) {
+                ret = lw_fail(err, LW_ERR_PARSE, "%s: line %zu: %s '%s' is out of range (expected %s)", path, line, col_names[k],
+                              shown, range_text[k]);
                 goto done;
             }
         }

@@ -70,6 +70,12 @@ lw_source_kind lw_power_kind(const lw_power_source *src)
     return src->kind;
 }
 
+const char *lw_power_no_source_remedy(void)
+{
+    return "Install the NVIDIA driver (libnvidia-ml.so.1) or point " LW_NVML_LIBRARY_ENV " at it, give read access to "
+           "/sys/class/powercap/intel-rapl:*/energy_uj (root), or analyse a log with --replay LOG.";
+}
+
 const char *lw_power_kind_name(lw_source_kind kind)
 {
     switch (kind) {

@@ -50,6 +50,26 @@ run cost --estimate "$TMP/est.json" --tokens-per-s 2000 --price-kwh 0.1 --json; 
 expect_json cost-est-power 'd["inputs"]["gpu_power_w"]["value"]' 500
 expect_json cost-est-kwh 'd["energy_per_million_tokens_kwh"]' "$(python3 -c 'print(0.25*1e6*1.2/0.95/3.6e6)')" 1e-12
 expect_json cost-est-high 'd["energy_per_million_tokens_kwh_high"]' "$(python3 -c 'print(0.4*1e6*1.2/0.95/3.6e6)')" 1e-12
+# an estimate carries its own throughput and power (llmwatt estimate --json): 8 requests x 256
+# output tokens in 2.048 s = 1000 tokens/s at 500 W; 1M tokens = 1000 s of 500 x 1.2 / 0.95 W
+cat >"$TMP/est-full.json" <<'JSON'
+{"method": "roofline", "model": "llama-3.1-8b", "gpu": "h100-sxm", "gpus": 1, "batch": 8, "input_tokens": 512.0,
+ "output_tokens": 256.0, "time_s": 2.048, "avg_power_w": 500.0, "batch_energy_j": 1024.0,
+ "energy_per_output_token_j": {"low": 0.25, "expected": 0.5, "high": 1.0}}
+JSON
+run cost --estimate "$TMP/est-full.json" --price-kwh 0.1 --json; expect_rc cost-est-own 0
+expect_json cost-est-own-tps 'd["inputs"]["tokens_per_s"]["value"]' "$(python3 -c 'print(8*256/2.048)')" 1e-12
+expect_json cost-est-own-power 'd["inputs"]["gpu_power_w"]["value"]' 500
+expect_json cost-est-own-kwh 'd["energy_per_million_tokens_kwh"]' "$(python3 -c 'print(500*1.2/0.95*(1e6/1000)/3.6e6)')" 1e-12
+expect_json cost-est-own-high 'd["energy_per_million_tokens_kwh_high"]' "$(python3 -c 'print(500*1.2/0.95*(1e6/1000)/3.6e6*1.0/0.5)')" 1e-12
+# --tokens-per-s overrides the throughput (power stays 500 W): 1M tokens = 500 s
+run cost --estimate "$TMP/est-full.json" --tokens-per-s 2000 --price-kwh 0.1 --json; expect_rc cost-est-tps-override 0
+expect_json cost-est-tps-override-kwh 'd["energy_per_million_tokens_kwh"]' "$(python3 -c 'print(500*1.2/0.95*500/3.6e6)')" 1e-12
+# --power-w overrides the power: 400 W for 1000 s per 1M tokens
+run cost --estimate "$TMP/est-full.json" --power-w 400 --price-kwh 0.1 --json; expect_rc cost-est-power-override 0
+expect_json cost-est-power-override-kwh 'd["energy_per_million_tokens_kwh"]' "$(python3 -c 'print(400*1.2/0.95*1000/3.6e6)')" 1e-12
+expect_json cost-est-power-override-src 'd["inputs"]["gpu_power_w"]["source"]' --power-w
+run cost --measurement "$TMP/runs/run00.json" --power-w 400; expect_rc cost-meas-power 2; expect_err cost-meas-power-msg "--power-w cannot be combined with --measurement"
 
 # cost: bad input
 run cost --power-w 1000 --tokens-per-s 2000 --price-kwh -0.1; expect_rc cost-negative-price 2; expect_err cost-negative-price-msg "--price-kwh must be between 0 and 100, got '-0.1'"
@@ -61,7 +81,7 @@ run cost --power-w 1000 --tokens-per-s 2000 --pue mars; expect_rc cost-unknown-p
 run cost --power-w 1000 --tokens-per-s 2000 --region atlantis; expect_rc cost-unknown-region 3; expect_err cost-unknown-region-msg "unknown region 'atlantis' \(known: us"
 run cost --power-w 1000 --tokens-per-s 2000 --region us --grid-g-per-kwh 100; expect_rc cost-grid-twice 2; expect_err cost-grid-twice-msg "not both"
 run cost --power-w 1000 --tokens-per-s 2000 --utilization 0.5; expect_rc cost-util-no-idle 2; expect_err cost-util-no-idle-msg "needs the GPUs' idle power: give --idle-w"
-run cost --estimate "$TMP/est.json"; expect_rc cost-est-no-tps 2; expect_err cost-est-no-tps-msg "has no throughput \(tokens_per_s\); give --tokens-per-s"
+run cost --estimate "$TMP/est.json"; expect_rc cost-est-no-tps 2; expect_err cost-est-no-tps-msg "has no throughput \(tokens_per_s, or batch, output_tokens and time_s\); give --tokens-per-s"
 run cost --measurement "$TMP/est.json"; expect_rc cost-wrong-kind 2; expect_err cost-wrong-kind-msg "is an estimate JSON; use --estimate"
 printf '{"schema": "llmwatt.measurement/1", ' >"$TMP/corrupt.json"
 run cost --measurement "$TMP/corrupt.json"; expect_rc cost-corrupt 4; expect_err cost-corrupt-msg "corrupt.json': not valid JSON"
@@ -133,6 +153,16 @@ run report "$TMP/empty.db" --output "$TMP/rep/e.md"; expect_rc report-empty 3; e
 run report "$DB" --workload nosuch --output "$TMP/rep/e.md"; expect_rc report-no-match 3; expect_err report-no-match-msg "no runs to report on"
 [ ! -e "$TMP/rep/e.md" ] && ok report-empty-no-output || bad report-empty-no-output "file written"
 run report "$DB" --output "$TMP/rep/x.pdf" --format pdf; expect_rc report-bad-format 2; expect_err report-bad-format-msg "--format must be md or html"
+# the extension names the format: an unknown one, or a --format that disagrees, is a usage error
+run report "$DB" --output "$TMP/rep/x.pdf"; expect_rc report-pdf 2
+expect_err report-pdf-msg "--output '.*x.pdf': unknown extension; the supported formats are md \(.md\) and html \(.html\)"
+[ ! -e "$TMP/rep/x.pdf" ] && ok report-pdf-no-file || bad report-pdf-no-file "x.pdf written"
+run report "$DB" --output "$TMP/rep/noext"; expect_rc report-no-ext 2; expect_err report-no-ext-msg "unknown extension"
+run report "$DB" --output "$TMP/rep/x.pdf" --format md; expect_rc report-pdf-format-md 2; expect_err report-pdf-format-md-msg "unknown extension"
+run report "$DB" --output "$TMP/rep/y.md" --format html; expect_rc report-mismatch 2
+expect_err report-mismatch-msg "--format html does not match --output '.*y.md' \(a Markdown file\); give a .html path"
+[ ! -e "$TMP/rep/y.md" ] && ok report-mismatch-no-file || bad report-mismatch-no-file "y.md written"
+run report "$DB" --output "$TMP/rep/agree.HTML" --format html; expect_rc report-format-agrees 0; expect_out report-format-agrees-msg 'wrote .*agree.HTML .*HTML'
 run report "$DB"; expect_rc report-no-output 2; expect_err report-no-output-msg "missing --output"
 run report "$TMP/corrupt.json" --output "$TMP/rep/c.md"; expect_rc report-corrupt 4; expect_err report-corrupt-msg "not valid JSON"
 
@@ -148,8 +178,14 @@ run compare --baseline "$DB:workload=gpt8b,precision=fp16,batch=8@-7d" --current
 expect_rc compare-history 0
 expect_json compare-history-base 'd["baseline"]["time"]' 2026-11-10T12:00:00Z
 expect_json compare-history-ratio 'd["ratio"]' "$(python3 -c 'print(1.02/1.01)')" 1e-12
-# the INVALID run 19 (id 20) is skipped unless valid=any
-run compare --baseline "$DB:id=2" --current "$DB:workload=gpt8b,precision=fp16,batch=16,valid=any" --json; expect_rc compare-invalid-any 0
+# the INVALID run 19 (id 20) is skipped by queries unless valid=any;
+# an INVALID measurement (run 19) is refused, from a query or a file, unless --allow-invalid
+run compare --baseline "$DB:id=2" --current "$DB:workload=gpt8b,precision=fp16,batch=16,valid=any"; expect_rc compare-invalid-refused 4
+expect_err compare-invalid-refused-msg "--current .*runs.db #20 is an INVALID measurement \(its verdict failed\).*pass --allow-invalid"
+[ -s "$OUT" ] && bad compare-invalid-refused-no-output "$(head -c 200 "$OUT")" || ok compare-invalid-refused-no-output
+run compare --baseline "$TMP/runs/run19.json" --current "$TMP/runs/run10.json"; expect_rc compare-invalid-baseline 4
+expect_err compare-invalid-baseline-msg "--baseline .*run19.json is an INVALID measurement"
+run compare --baseline "$DB:id=2" --current "$DB:workload=gpt8b,precision=fp16,batch=16,valid=any" --allow-invalid --json; expect_rc compare-invalid-any 0
 expect_json compare-invalid-any-ratio 'd["ratio"]' 10.2 1e-9
 run compare --baseline "$DB:workload=gpt8b@2026-10-01" --current "$TMP/runs/run00.json"; expect_rc compare-none-before 3
 expect_err compare-none-before-msg "no valid runs in '.*runs.db' match 'workload=gpt8b' on or before 2026-10-01T23:59:59Z"
@@ -157,7 +193,13 @@ run compare --baseline "$DB" --current "$TMP/runs/run00.json"; expect_rc compare
 run compare --baseline "$DB:colour=red" --current "$TMP/runs/run00.json"; expect_rc compare-bad-filter 2; expect_err compare-bad-filter-msg "unknown filter 'colour=red'"
 run compare --baseline "$TMP/nothing.json" --current "$TMP/runs/run00.json"; expect_rc compare-missing 3; expect_err compare-missing-msg "neither a file nor DB:QUERY"
 run compare --baseline "$TMP/corrupt.json" --current "$TMP/runs/run00.json"; expect_rc compare-corrupt 4; expect_err compare-corrupt-msg "not valid JSON"
-run compare --baseline "$TMP/runs/run00.json" --current "$TMP/runs/run00.json" --threshold -1; expect_rc compare-bad-threshold 2; expect_err compare-bad-threshold-msg "--threshold must be between"
+run compare --baseline "$TMP/runs/run00.json" --current "$TMP/runs/run00.json" --threshold -1; expect_rc compare-bad-threshold 2; expect_err compare-bad-threshold-msg "--threshold must be in \(0, 1\]"
+# 1.5 would make an unchanged run (ratio 1) a regression; 0 would make none
+run compare --baseline "$TMP/runs/run00.json" --current "$TMP/runs/run00.json" --threshold 1.5; expect_rc compare-threshold-over-1 2
+expect_err compare-threshold-over-1-msg "--threshold must be in \(0, 1\] .*got '1.5'"
+run compare --baseline "$TMP/runs/run00.json" --current "$TMP/runs/run00.json" --threshold 0; expect_rc compare-threshold-0 2
+run compare --baseline "$TMP/runs/run00.json" --current "$TMP/runs/run00.json" --threshold 1; expect_rc compare-threshold-1 0; expect_out compare-threshold-1-msg 'ratio current/baseline: 1.0000 \(threshold 1\): OK'
+run compare --baseline "$TMP/runs/run00.json" --current "$TMP/runs/run00.json" --threshold x; expect_rc compare-threshold-nan 2
 run compare --baseline "$TMP/runs/run00.json"; expect_rc compare-missing-current 2; expect_err compare-missing-current-msg "give both --baseline RUN and --current RUN"
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d['tokens_per_j']=None; json.dump(d,open(sys.argv[2],'w'))" "$TMP/runs/run00.json" "$TMP/notok.json"
 run compare --baseline "$TMP/notok.json" --current "$TMP/runs/run00.json"; expect_rc compare-no-tokens 4; expect_err compare-no-tokens-msg "has no tokens_per_j"

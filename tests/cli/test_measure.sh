@@ -11,7 +11,7 @@ json_file() { cp "$1" "$OUT"; }
 # no power source: one line naming both sources and what to do, exit 6
 LLMWATT_NVML_LIBRARY=/nonexistent/libnvidia-ml.so.1 run measure -- true
 expect_rc no-device 6
-expect_err no-device-msg 'no power source: cannot load /nonexistent/libnvidia-ml.so.1.*powercap.*--replay'
+expect_err no-device-msg 'no power source: cannot load /nonexistent/libnvidia-ml.so.1.*Install the NVIDIA driver \(libnvidia-ml.so.1\) or point LLMWATT_NVML_LIBRARY at it.*powercap.*--replay LOG\.$'
 
 export LLMWATT_NVML_LIBRARY="$FAKE"
 # usage errors
@@ -87,10 +87,28 @@ run measure --interval 20ms --throughput-file "$TMP/tp.json" --tokens-key result
 expect_json tp-tokens 'd["tokens"]' 500
 expect_json tp-iterations 'd["iterations"]' 64
 expect_json tp-jpt 'd["j_per_token"] * 500 / d["aggregate"]["energy_j"]' 1 1e-12
+# --iterations given by the user wins: over a file without "iterations" (was overwritten with
+# null) and over a file with one (80 given, 64 in the file -> 80)
+echo '{"tokens": 300}' >"$TMP/tp-noit.json"
+run measure --interval 20ms --throughput-file "$TMP/tp-noit.json" --iterations 60 --json -- sleep 0.1
+expect_json tp-user-iterations 'd["iterations"]' 60
+expect_json tp-user-iterations-pass '[c["pass"] for c in d["verdict"]["criteria"] if c["name"] == "iterations"][0]' True
+run measure --interval 20ms --throughput-file "$TMP/tp.json" --tokens-key results.total_tokens --iterations 80 --json -- sleep 0.1
+expect_json tp-user-iterations-over-file 'd["iterations"]' 80
+run measure --interval 20ms --throughput-file "$TMP/tp-noit.json" --json -- sleep 0.1
+expect_json tp-no-iterations 'd["iterations"]' None
 run measure --interval 20ms --throughput-file "$TMP/tp.json" --output "$TMP/t.json" -- sleep 0.1
 expect_rc tp-bad-key 4; expect_err tp-bad-key-msg "has no token count >= 0 at 'tokens'"
 if [ -s "$TMP/t.json" ]; then ok tp-bad-key-still-written; else bad tp-bad-key-still-written "no $TMP/t.json"; fi
 run measure --interval 20ms --output /nonexistent-dir/m.json -- true; expect_rc output-unwritable 4; expect_err output-unwritable-msg "cannot write '/nonexistent-dir/m.json'"
+# a file that cannot be written: exit 4 and nothing partial on stdout (outputs are written first)
+expect_empty_out() { if [ -s "$OUT" ]; then bad "$1" "stdout not empty: $(head -c 200 "$OUT")"; else ok "$1"; fi; }
+expect_empty_out output-unwritable-no-summary
+run measure --replay "$R/two_gpus.csv" --output /nonexistent-dir/m.json --json; expect_rc output-unwritable-json 4; expect_empty_out output-unwritable-no-json
+run measure --replay "$R/two_gpus.csv" --csv /nonexistent-dir/s.csv; expect_rc csv-unwritable 4
+expect_err csv-unwritable-msg "cannot write '/nonexistent-dir/s.csv'"; expect_empty_out csv-unwritable-no-summary
+run measure --replay "$R/two_gpus.csv" --record /nonexistent-dir/h.db; expect_rc record-unwritable 4
+expect_err record-unwritable-msg "--record /nonexistent-dir/h.db"; expect_empty_out record-unwritable-no-summary
 
 # CPU only: a fake powercap tree and no NVML
 mkdir -p "$TMP/pc/intel-rapl:0"
@@ -107,9 +125,24 @@ expect_json replay-tpj 'd["tokens_per_j"]' 2 1e-12
 expect_json replay-child 'd["child"]' None
 run measure --replay "$R/two_gpus_noheader.csv" --warmup 1s --json
 expect_json replay-warmup 'd["aggregate"]["energy_j"]' 1000 1e-12
+# a warm-up longer than the 4 s log: an empty window, undefined figures and an INVALID verdict
+run measure --replay "$R/two_gpus.csv" --warmup 200s --tokens 1000
+expect_rc replay-empty-window 0
+expect_out replay-empty-window-jpt '^tokens: 1000 -> - tokens/s, - J/token, - tokens/J$'
+expect_out replay-empty-window-energy '^aggregate \(GPUs\): - J, avg - W, peak - W$'
+expect_out replay-empty-window-why 'the measured window is empty \(0 sample\(s\) after the 200 s warm-up\)'
+expect_out replay-empty-window-verdict '^verdict: INVALID'
+expect_out replay-empty-window-criterion 'samples_in_window +0 +>= 2 +FAIL'
+run measure --replay "$R/two_gpus.csv" --warmup 200s --tokens 1000 --min-duration 0 --fail-invalid; expect_rc replay-empty-window-fail-invalid 1
+run measure --replay "$R/two_gpus.csv" --warmup 200s --tokens 1000 --json
+expect_json replay-empty-window-json 'd["j_per_token"] is None and d["tokens_per_j"] is None and d["aggregate"]["energy_j"] is None and d["gpus"][0]["energy_j"] is None' True
+expect_json replay-empty-window-json-valid 'd["verdict"]["valid"]' False
 run measure --replay "$R/two_gpus.csv"; expect_rc replay-summary 0; expect_out replay-summary-text '^GPU 1 \(nvidia-smi log\): 450.0 J \(integrated\)'
 run measure --replay "$R/bad_timestamp.csv";  expect_rc replay-bad-time 4;  expect_err replay-bad-time-msg 'bad_timestamp.csv: line 4: bad timestamp'
 run measure --replay "$R/missing_column.csv"; expect_rc replay-missing 4;   expect_err replay-missing-msg 'missing_column.csv: line 4: 5 column\(s\), expected 6'
 run measure --replay "$R/backwards.csv";      expect_rc replay-backwards 4; expect_err replay-backwards-msg 'backwards.csv: line 5: time goes backwards for GPU 0'
+run measure --replay "$R/negative_power.csv"; expect_rc replay-negative-power 4; expect_err replay-negative-power-msg "negative_power.csv: line 4: power.draw '-50.00 W' is out of range"
+if [ -s "$OUT" ]; then bad replay-negative-power-no-output "$(head -c 200 "$OUT")"; else ok replay-negative-power-no-output; fi
+run measure --replay "$R/util_over_100.csv";  expect_rc replay-util-range 4; expect_err replay-util-range-msg "util_over_100.csv: line 3: utilization.gpu '120 %' is out of range \(expected 0..100 %\)"
 run measure --replay /nonexistent.csv;        expect_rc replay-missing-file 4; expect_err replay-missing-file-msg "cannot open '/nonexistent.csv'"
 finish

@@ -99,7 +99,11 @@ run serve --replay "$TMP/bad.csv";      expect_rc replay-bad 4; expect_err repla
 run serve --token-file "$TMP/none";     expect_rc token-file-missing 3; expect_err token-file-missing-msg "cannot read --token-file"
 printf '\n' >"$TMP/empty-token"
 run serve --token-file "$TMP/empty-token"; expect_rc token-file-empty 4; expect_err token-file-empty-msg "must hold the secret on its first line"
-LLMWATT_NVML_LIBRARY="$TMP/no-nvml.so" run serve --duration 1s; expect_rc no-device 6; expect_err no-device-msg "cannot load"
+# no source: the one line also says what to do, in the same words as measure
+LLMWATT_NVML_LIBRARY="$TMP/no-nvml.so" run serve --duration 1s; expect_rc no-device 6
+expect_err no-device-msg "no power source: cannot load .*no-nvml.so.*Install the NVIDIA driver \(libnvidia-ml.so.1\) or point LLMWATT_NVML_LIBRARY at it.*or analyse a log with --replay LOG"
+LLMWATT_NVML_LIBRARY="$TMP/no-nvml.so" run serve --duration 1s --no-rapl; expect_rc no-device-no-rapl 6
+expect_err no-device-no-rapl-msg "cannot load .*; RAPL disabled by --no-rapl\. Install the NVIDIA driver"
 run serve --help;                       expect_rc help 0; expect_out help-text 'POST /tokens'
 
 # ---- the fake NVML: 2 GPUs at 300 W and 100 W ----

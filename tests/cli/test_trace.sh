@@ -24,6 +24,14 @@ expect_json azure-j-per-token 'd["j_per_output_token"] * 899 / d["total_energy_j
 expect_json azure-batch-mode 'd["batching"]["mode"]' fixed
 expect_json azure-columns 'd["columns"]["input"]' ContextTokens
 
+# percentiles lie within [min, max] (a histogram bucket's midpoint can exceed the largest value)
+for args in "$AZ --model llama-3.1-8b --gpu h100" "$D/bad_rows.csv --model llama-3.1-8b --gpu h100 --batch 1"; do
+    # shellcheck disable=SC2086
+    run trace $args --json
+    expect_json "percentiles-within-range $(basename "${args%% *}")" \
+        'all(d["per_request_energy"]["min_j"] <= d["per_request_energy"][k] <= d["per_request_energy"]["max_j"] for k in ("p50_j", "p90_j", "p99_j"))' True
+done
+
 # estimated batch (default) says so in text and JSON
 run trace "$AZ" --model llama-3.1-8b --gpu h100; expect_rc azure-estimated 0
 expect_out azure-estimated-text 'batching   estimated: per 60 s window'
@@ -83,6 +91,13 @@ expect_rc bad-rows-fail 4; expect_err bad-rows-fail-msg "line 3: 'ContextTokens'
 run trace "$D/bad_rows.csv" --model llama-3.1-8b --gpu h100 --batch 1 --on-error fail --per-request "$TMP/fail.csv"
 expect_rc bad-rows-fail-no-file 4
 if [ ! -e "$TMP/fail.csv" ] && ! ls "$TMP"/fail.csv.tmp* >/dev/null 2>&1; then ok no-partial-file; else bad no-partial-file "left a file"; fi
+# a fractional token count is a bad row (line 3: GeneratedTokens 10.5); 200.0 and 2e1 are whole
+run trace "$D/fractional.csv" --model llama-3.1-8b --gpu h100 --batch 1 --json; expect_rc fractional-skip 0
+expect_err fractional-skip-msg "skipped 1 bad row of '.*fractional.csv' \(first: line 3: 'GeneratedTokens' is not a whole number of tokens: '10.5'\)"
+expect_json fractional-requests 'd["requests"]' 2
+expect_json fractional-out-tokens 'd["output_tokens"]' 30   # 10 + 20
+run trace "$D/fractional.csv" --model llama-3.1-8b --gpu h100 --batch 1 --on-error fail
+expect_rc fractional-fail 4; expect_err fractional-fail-msg "line 3: 'GeneratedTokens' is not a whole number of tokens: '10.5'"
 printf 'TIMESTAMP,ContextTokens,GeneratedTokens\n1,x,1\n2,-1,1\n' >"$TMP/allbad.csv"
 run trace "$TMP/allbad.csv" --model llama-3.1-8b --gpu h100 --batch 1
 expect_rc all-bad 4; expect_err all-bad-msg "has no valid rows \(2 bad; line 2: 'ContextTokens' is not a number: 'x'\)"

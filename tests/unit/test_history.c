@@ -79,6 +79,27 @@ static void test_parse(void **state)
     assert_int_equal(lw_run_parse("{\"schema\": \"llmwatt.measurement/2\"}", &r, &err), LW_ERR_VERSION);
 }
 
+/* An estimate as `llmwatt estimate --json` writes it: 8 requests of 256 output tokens in 2.048 s
+ * at 500 W (J per token 500 W x 2.048 s / 2048 tokens = 0.5). */
+static const char *EST_FULL =
+    "{\"method\": \"roofline\", \"model\": \"llama-3.1-8b\", \"gpu\": \"h100-sxm\", \"gpus\": 1, \"batch\": 8,"
+    " \"input_tokens\": 512.0, \"output_tokens\": 256.0, \"time_s\": 2.048, \"avg_power_w\": 500.0,"
+    " \"energy_per_output_token_j\": {\"low\": 0.25, \"expected\": 0.5, \"high\": 1.0}}";
+
+static void test_parse_estimate_throughput(void **state)
+{
+    (void)state;
+    lw_run r;
+    assert_int_equal(lw_run_parse(EST_FULL, &r, NULL), LW_OK);
+    /* batch x output_tokens / time_s = 8 x 256 / 2.048 = 1000 tokens/s; power: its avg_power_w */
+    assert_rel(r.tokens_per_s, 8.0 * 256.0 / 2.048, 1e-12);
+    assert_rel(r.avg_power_w, 500.0, 0);
+    /* without time_s or output_tokens there is no throughput and so no power either */
+    assert_int_equal(lw_run_parse(EST, &r, NULL), LW_OK);
+    assert_true(isnan(r.tokens_per_s));
+    assert_true(isnan(r.avg_power_w));
+}
+
 static void test_round_trip(void **state)
 {
     (void)state;
@@ -237,7 +258,7 @@ int main(void)
         cmocka_unit_test(test_time_parse),        cmocka_unit_test(test_parse),
         cmocka_unit_test(test_round_trip),        cmocka_unit_test(test_add_many_is_atomic),
         cmocka_unit_test(test_schema_too_new),    cmocka_unit_test(test_corrupt_and_foreign),
-        cmocka_unit_test(test_missing_and_empty),
+        cmocka_unit_test(test_missing_and_empty), cmocka_unit_test(test_parse_estimate_throughput),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

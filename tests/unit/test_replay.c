@@ -120,6 +120,44 @@ static void test_replay_warmup(void **state)
     assert_rel(r.duration_s, 3.0, 1e-12);
 }
 
+static const lw_criterion *criterion(const lw_measure_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_criteria; i++)
+        if (strcmp(r->criteria[i].name, name) == 0)
+            return &r->criteria[i];
+    fail_msg("no criterion %s", name);
+    return NULL;
+}
+
+static void test_replay_empty_window(void **state)
+{
+    (void)state;
+    lw_measure_result r;
+    /* the log spans 07.0 .. 11.0 s = 4 s; a 200 s warm-up leaves no sample in the window: the
+     * energy and every per-token figure are unknown (not 0 J/token) and the verdict INVALID */
+    analyse("two_gpus.csv", 200.0, 1000.0, &r);
+    assert_true(isnan(r.gpus[0].energy_j) && isnan(r.gpus[1].energy_j));
+    assert_true(isnan(r.energy_j));
+    assert_true(isnan(r.j_per_token));
+    assert_true(isnan(r.tokens_per_j));
+    assert_true(isnan(r.tokens_per_s));
+    assert_true(isnan(r.avg_power_w) && isnan(r.peak_power_w));
+    assert_false(r.valid);
+    const lw_criterion *c = criterion(&r, "samples_in_window");
+    assert_true(c->applies && !c->pass);
+    assert_true(c->value == 0.0);
+    /* warm-up 3.6 s: GPU 0 keeps only its 11.0 s sample (one, no interval), GPU 1 none (its last
+     * is 10.5 s): still empty with --min-duration 0 passing */
+    analyse("two_gpus.csv", 3.6, 1000.0, &r);
+    assert_true(isnan(r.energy_j) && isnan(r.j_per_token));
+    assert_true(criterion(&r, "samples_in_window")->value == 1.0);
+    assert_false(r.valid);
+    /* 0 tokens: J/token undefined (division by zero), tokens/J is 0 / 1250 J = 0 */
+    analyse("two_gpus.csv", 0, 0.0, &r);
+    assert_true(isnan(r.j_per_token));
+    assert_true(r.tokens_per_j == 0.0);
+}
+
 static void expect_error(const char *name, const char *needle)
 {
     char path[1024];
@@ -139,6 +177,13 @@ static void test_replay_malformed(void **state)
     expect_error("missing_column.csv", "line 4: 5 column(s), expected 6");
     expect_error("backwards.csv", "line 5: time goes backwards for GPU 0");
     expect_error("no_index.csv", "line 1: header lacks the 'index' column");
+    /* numbers that cannot be readings: negative power or clock, utilisation outside 0..100 %,
+     * infinite power (each file's bad value is on the line named) */
+    expect_error("negative_power.csv", "line 4: power.draw '-50.00 W' is out of range (expected a power >= 0 W)");
+    expect_error("util_over_100.csv", "line 3: utilization.gpu '120 %' is out of range (expected 0..100 %)");
+    expect_error("util_negative.csv", "line 3: utilization.gpu '-1 %' is out of range");
+    expect_error("negative_clock.csv", "line 5: clocks.sm '-1980 MHz' is out of range (expected a clock >= 0 MHz)");
+    expect_error("infinite_power.csv", "line 3: power.draw 'inf W' is not a number");
     lw_power_source *src = NULL;
     lw_err err;
     assert_int_equal(lw_power_open_replay("/nonexistent.csv", &src, &err), LW_ERR_IO);
@@ -157,6 +202,7 @@ int main(void)
         cmocka_unit_test(test_replay_energy),
         cmocka_unit_test(test_replay_noheader_same),
         cmocka_unit_test(test_replay_warmup),
+        cmocka_unit_test(test_replay_empty_window),
         cmocka_unit_test(test_replay_malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -217,6 +217,22 @@ static void test_empty(void **state)
     assert_null(fopen("/tmp/never-written.md", "rb"));
 }
 
+static void test_format_from_path(void **state)
+{
+    (void)state;
+    lw_report_format f = LW_REPORT_HTML;
+    assert_true(lw_report_format_from_path("out/report.md", &f) && f == LW_REPORT_MARKDOWN);
+    assert_true(lw_report_format_from_path("r.markdown", &f) && f == LW_REPORT_MARKDOWN);
+    assert_true(lw_report_format_from_path("r.HTML", &f) && f == LW_REPORT_HTML);
+    assert_true(lw_report_format_from_path("r.htm", &f) && f == LW_REPORT_HTML);
+    assert_false(lw_report_format_from_path("x.pdf", &f));
+    assert_false(lw_report_format_from_path("report", &f));
+    assert_false(lw_report_format_from_path("dir.md/report", &f)); /* the dot is in a directory */
+    assert_true(lw_report_format_parse("markdown", &f) && f == LW_REPORT_MARKDOWN);
+    assert_true(lw_report_format_parse("html", &f) && f == LW_REPORT_HTML);
+    assert_false(lw_report_format_parse("pdf", &f));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_markdown_tables),
         cmocka_unit_test(test_html_one_file),
         cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_format_from_path),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -153,6 +153,14 @@ static void test_rows(void **state)
     assert_string_equal(msg, "'Request tokens' is not a number: 'nan'");
     assert_int_equal(parse(&L, "5,m,10,2000000000000,11,x", &r, msg), -1);
     assert_string_equal(msg, "'Response tokens' is more than 1e12 tokens: '2000000000000'");
+    /* token counts are whole numbers: 10.5 is refused, 2.0 and 1e3 are whole */
+    assert_int_equal(parse(&L, "5,m,10,10.5,11,x", &r, msg), -1);
+    assert_string_equal(msg, "'Response tokens' is not a whole number of tokens: '10.5'");
+    assert_int_equal(parse(&L, "5,m,0.25,1,11,x", &r, msg), -1);
+    assert_string_equal(msg, "'Request tokens' is not a whole number of tokens: '0.25'");
+    assert_int_equal(parse(&L, "5,m,1e3,2.0,11,x", &r, msg), 1);
+    assert_rel(r.tok[0], 1000, 0);
+    assert_rel(r.tok[1], 2, 0);
     assert_int_equal(parse(&L, "5,m,10,1,11,x,extra", &r, msg), -1);
     assert_string_equal(msg, "has 7 fields, the header has 6");
     assert_int_equal(parse(&L, "5,\"m,10,1,11,x", &r, msg), -1);
@@ -176,6 +184,8 @@ static void test_rows(void **state)
     assert_string_equal(msg, "'timestamp' is not a timestamp: 'true'");
     assert_int_equal(parse(&L, "{\"timestamp\": 1, \"input_tokens\": -3, \"output_tokens\": 1}", &r, msg), -1);
     assert_string_equal(msg, "'input_tokens' is negative: '-3'");
+    assert_int_equal(parse(&L, "{\"timestamp\": 1, \"input_tokens\": 3, \"output_tokens\": 10.5}", &r, msg), -1);
+    assert_string_equal(msg, "'output_tokens' is not a whole number of tokens: '10.5'");
     assert_int_equal(parse(&L, "{\"timestamp\": 1, \"input_tokens\": 3, \"output_tokens\": 1, \"model\": 7}", &r, msg), -1);
     assert_string_equal(msg, "'model' is not a string: '7'");
     assert_int_equal(parse(&L, "{\"timestamp\": 1, \"input_tokens\": 3", &r, msg), -1);
@@ -193,10 +203,25 @@ static void test_histogram(void **state)
     assert_non_null(h);
     for (int i = 1; i <= 100; i++)
         h[lw_hist_bucket(i)]++;
-    assert_rel(lw_hist_percentile(h, 100, 50), 50, 1.0 / 256);
-    assert_rel(lw_hist_percentile(h, 100, 90), 90, 1.0 / 256);
-    assert_rel(lw_hist_percentile(h, 100, 99), 99, 1.0 / 256);
-    assert_rel(lw_hist_percentile(h, 100, 100), 100, 1.0 / 256);
+    assert_rel(lw_hist_percentile(h, 100, 50, 1, 100), 50, 1.0 / 256);
+    assert_rel(lw_hist_percentile(h, 100, 90, 1, 100), 90, 1.0 / 256);
+    assert_rel(lw_hist_percentile(h, 100, 99, 1, 100), 99, 1.0 / 256);
+    assert_rel(lw_hist_percentile(h, 100, 100, 1, 100), 100, 1.0 / 256);
+    free(h);
+    /* a bucket's midpoint can lie beyond the observed extremes; percentiles are clamped to them.
+     * 5.902 J: octave [4, 8), buckets 4/128 = 0.03125 wide, (5.902 - 4) / 0.03125 = 60.9 ->
+     * bucket [5.875, 5.90625), midpoint 5.890625 < min 5.902 -> 5.902.
+     * 256.16 J: octave [256, 512), buckets 2 wide -> [256, 258), midpoint 257 > max 256.16 -> 256.16. */
+    h = calloc(LW_HIST_BUCKETS, sizeof *h);
+    assert_non_null(h);
+    assert_rel(lw_hist_value(lw_hist_bucket(5.902)), 5.890625, 1e-15);
+    assert_rel(lw_hist_value(lw_hist_bucket(256.16)), 257.0, 1e-15);
+    h[lw_hist_bucket(5.902)] += 1;
+    h[lw_hist_bucket(256.16)] += 9;
+    /* 10 values: rank ceil(0.05 x 10) = 1 (5.902), ranks 9 and 10 (256.16) */
+    assert_true(lw_hist_percentile(h, 10, 5, 5.902, 256.16) == 5.902);
+    assert_true(lw_hist_percentile(h, 10, 90, 5.902, 256.16) == 256.16);
+    assert_true(lw_hist_percentile(h, 10, 99, 5.902, 256.16) == 256.16);
     free(h);
 }
 

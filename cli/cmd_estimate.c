@@ -20,9 +20,9 @@ static const char *usage_text =
 static json_t *band_json(const lw_band *b)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "low", json_real(b->low));
-    json_object_set_new(o, "expected", json_real(b->expected));
-    json_object_set_new(o, "high", json_real(b->high));
+    json_object_set_new(o, "low", cli_json_number(b->low));
+    json_object_set_new(o, "expected", cli_json_number(b->expected));
+    json_object_set_new(o, "high", cli_json_number(b->high));
     return o;
 }
 
@@ -41,8 +41,10 @@ static json_t *phase_json(const lw_phase_estimate *p, int batch)
 
 static void print_row(const char *name, double ej, double out_tok, double t, double pw, const char *bound)
 {
-    printf("%-8s %12.4g %12.4g %12.4g %10.4g %10.1f  %s\n", name, ej, ej / 3600.0, out_tok > 0 ? ej / out_tok : 0.0, t, pw,
-           bound);
+    char per_tok[24] = "-"; /* undefined without output tokens */
+    if (out_tok > 0)
+        snprintf(per_tok, sizeof per_tok, "%.4g", ej / out_tok);
+    printf("%-8s %12.4g %12.4g %12s %10.4g %10.1f  %s\n", name, ej, ej / 3600.0, per_tok, t, pw, bound);
 }
 
 int cmd_estimate(int argc, char **argv)
@@ -226,8 +228,11 @@ int cmd_estimate(int argc, char **argv)
         print_row("total", r.energy_j / B, w.output_tokens, r.time_s, r.avg_power_w, "");
         printf("\nper request:      %.4g J (%.4g Wh), band %.4g .. %.4g J\n", r.energy_per_request_j.expected,
                r.energy_per_request_j.expected / 3600.0, r.energy_per_request_j.low, r.energy_per_request_j.high);
-        printf("per output token: %.4g J, band %.4g .. %.4g J\n", r.energy_per_output_token_j.expected,
-               r.energy_per_output_token_j.low, r.energy_per_output_token_j.high);
+        if (!(w.output_tokens > 0))
+            printf("per output token: undefined (no output tokens)\n");
+        else
+            printf("per output token: %.4g J, band %.4g .. %.4g J\n", r.energy_per_output_token_j.expected,
+                   r.energy_per_output_token_j.low, r.energy_per_output_token_j.high);
         if (have_pue)
             printf("facility (PUE %.3g): %.4g J (%.4g Wh) per request\n", eo.pue, r.facility_energy_per_request_j,
                    r.facility_energy_per_request_j / 3600.0);

@@ -290,6 +290,11 @@ int cli_record(const char *cmd, const char *db_path, const char *json_text, bool
     return EXIT_OK;
 }
 
+json_t *cli_json_number(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
 int cli_print_json(json_t *v)
 {
     if (!v) {

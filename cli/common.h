@@ -61,6 +61,9 @@ int cli_catalogue(const char *cmd, const char *user_file, lw_catalogue **out);
 int cli_model(const char *cmd, lw_catalogue *cat, const char *name, const char *config_path, const lw_model_arch **out);
 int cli_gpu(const char *cmd, const lw_catalogue *cat, const char *name, const lw_gpu **out);
 
+/* A JSON number, or null when v is not finite (an undefined figure, never a made-up 0). */
+json_t *cli_json_number(double v);
+
 /* Prints a JSON value (indented, 15 significant digits) and a newline on stdout; steals the reference. */
 int cli_print_json(json_t *v);
 

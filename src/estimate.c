@@ -3,6 +3,7 @@
 #include "estimate_internal.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,8 +119,8 @@ void lw_estimate_finish(const lw_estimator *e, const lw_workload *w, double band
         out->energy_per_output_token_j.expected = per_req / tok;
         out->energy_per_output_token_j.low = out->energy_per_request_j.low / tok;
         out->energy_per_output_token_j.high = out->energy_per_request_j.high / tok;
-    } else {
-        out->energy_per_output_token_j.low = out->energy_per_output_token_j.expected = out->energy_per_output_token_j.high = 0;
+    } else { /* no visible output token: per-token energy is undefined, not 0 */
+        out->energy_per_output_token_j.low = out->energy_per_output_token_j.expected = out->energy_per_output_token_j.high = NAN;
     }
     out->facility_energy_per_request_j = per_req * e->opts.pue;
     for (int i = 0; i < e->nwarnings; i++)
@@ -128,7 +129,7 @@ void lw_estimate_finish(const lw_estimator *e, const lw_workload *w, double band
 
 lw_status lw_estimator_run(const lw_estimator *e, const lw_workload *w, lw_estimate *out, lw_err *err)
 {
-    memset(out, 0, sizeof *out);
+    memset(out, 0, offsetof(lw_estimate, warnings)); /* hot path: the 1 KiB of warning text is not cleared */
     out->method = e->method;
     if (w->batch < 1)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "batch must be >= 1 (got %d)", w->batch);

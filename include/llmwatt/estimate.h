@@ -72,16 +72,16 @@ typedef struct lw_estimate {
     lw_phase_estimate prefill;
     lw_phase_estimate decode;
     lw_band energy_per_request_j;       /* one request's share of the batch, GPU only, before PUE */
-    lw_band energy_per_output_token_j;  /* per visible output token */
+    lw_band energy_per_output_token_j;  /* per visible output token; NAN when there is none */
     double facility_energy_per_request_j; /* expected x PUE */
-    char warnings[4][256];              /* e.g. "does not fit", "fp8 not supported natively" */
-    int nwarnings;
-    /* Added fields: */
     double time_s;                      /* prefill + decode time of the batch */
     double avg_power_w;                 /* batch energy / time, all GPUs */
     double energy_j;                    /* batch energy, all GPUs, GPU only */
     double output_tokens;               /* visible output tokens per request */
     lw_precision compute_precision;     /* tensor-core precision the compute time was costed at */
+    int nwarnings;
+    char warnings[4][256];              /* e.g. "does not fit", "fp8 not supported natively" (kept last:
+                                           a run clears the figures above, not these buffers) */
 } lw_estimate;
 
 typedef struct lw_estimator lw_estimator;

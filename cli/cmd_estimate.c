@@ -10,7 +10,7 @@ static const char *usage_text =
     "usage: llmwatt estimate --model NAME|--model-config PATH --gpu GPU --input N --output N\n"
     "                        [--gpus N] [--batch B] [--reasoning N] [--precision P] [--kv-precision P]\n"
     "                        [--method roofline|llm-bench|profile] [--attention quadratic|linear]\n"
-    "                        [--pue X] [--json] [--record runs.db] [--catalogue FILE]\n\n"
+    "                        [--pue X] [--json] [--record runs.db] [--label KEY=VALUE]... [--catalogue FILE]\n\n"
     "GPU energy of one batch of B identical requests and one request's share of it (prefill,\n"
     "decode, total; J, Wh, J per output token; time; average power; compute- or memory-bound)\n"
     "with a low..high band. roofline (default) is calibrated to measurements; llm-bench and\n"
@@ -35,7 +35,10 @@ static json_t *phase_json(const lw_phase_estimate *p, int batch)
     json_object_set_new(o, "avg_power_w", json_real(p->avg_power_w));
     json_object_set_new(o, "flops", json_real(p->flops));
     json_object_set_new(o, "bytes", json_real(p->bytes));
-    json_object_set_new(o, "bound", json_string(p->compute_bound ? "compute" : "memory"));
+    json_object_set_new(o, "bound", json_string(lw_bound_name(p->bound)));
+    json_object_set_new(o, "compute_time_s", json_real(p->compute_time_s));
+    json_object_set_new(o, "memory_time_s", json_real(p->memory_time_s));
+    json_object_set_new(o, "communication_time_s", json_real(p->communication_time_s));
     return o;
 }
 
@@ -50,15 +53,19 @@ static void print_row(const char *name, double ej, double out_tok, double t, dou
 int cmd_estimate(int argc, char **argv)
 {
     enum { O_HELP = 256, O_JSON, O_CAT, O_MODEL, O_CONFIG, O_IN, O_OUT, O_REASON, O_BATCH, O_PREC, O_KVPREC, O_GPU,
-           O_GPUS, O_METHOD, O_ATTN, O_PUE, O_RECORD };
+           O_GPUS, O_METHOD, O_ATTN, O_PUE, O_RECORD, O_LABEL };
     static const cli_opt opts[] = {
         {"help", false, O_HELP},      {"json", false, O_JSON},        {"catalogue", true, O_CAT},
         {"model", true, O_MODEL},     {"model-config", true, O_CONFIG}, {"input", true, O_IN},
         {"output", true, O_OUT},      {"reasoning", true, O_REASON},  {"batch", true, O_BATCH},
         {"precision", true, O_PREC},  {"kv-precision", true, O_KVPREC}, {"gpu", true, O_GPU},
         {"gpus", true, O_GPUS},       {"method", true, O_METHOD},     {"attention", true, O_ATTN},
-        {"pue", true, O_PUE},         {"record", true, O_RECORD},     {NULL, false, 0}};
+        {"pue", true, O_PUE},         {"record", true, O_RECORD},     {"label", true, O_LABEL},
+        {NULL, false, 0}};
     const char *cmd = "estimate", *catfile = NULL, *model = NULL, *config = NULL, *gpu_name = NULL, *record = NULL, *v;
+    const char *labels[16];
+    int nlabels = 0;
+    bool have_attention = false;
     bool json = false, have_in = false, have_out = false, have_prec = false, have_pue = false;
     lw_estimate_opts eo = lw_estimate_opts_default();
     lw_workload w = lw_workload_default();
@@ -80,6 +87,13 @@ int cmd_estimate(int argc, char **argv)
         case O_KVPREC: ok = cli_precision(cmd, "kv-precision", v, &w.kv_precision); break;
         case O_GPU: gpu_name = v; break;
         case O_RECORD: record = v; break;
+        case O_LABEL:
+            if (!strchr(v, '=') || v[0] == '=')
+                return cli_usage(cmd, "--label expects KEY=VALUE (e.g. workload=chat), got '%s'", v);
+            if (nlabels == 16)
+                return cli_usage(cmd, "at most 16 --label options");
+            labels[nlabels++] = v;
+            break;
         case O_GPUS: ok = cli_int(cmd, "gpus", v, 1, 4096, &eo.gpus); break;
         case O_PUE: ok = cli_number(cmd, "pue", v, 1.0, 10.0, &eo.pue); have_pue = true; break;
         case O_METHOD:
@@ -87,6 +101,7 @@ int cmd_estimate(int argc, char **argv)
                 return cli_usage(cmd, "%s", err.msg);
             break;
         case O_ATTN:
+            have_attention = true;
             if (strcmp(v, "quadratic") == 0)
                 eo.attention = LW_ATTENTION_QUADRATIC;
             else if (strcmp(v, "linear") == 0)
@@ -104,6 +119,8 @@ int cmd_estimate(int argc, char **argv)
         return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
     if (!have_in || !have_out)
         return cli_usage(cmd, "missing --input and/or --output token counts");
+    if (have_attention && eo.method != LW_METHOD_PROFILE)
+        return cli_usage(cmd, "--attention applies to --method profile only (the roofline counts causal attention exactly)");
     if (!gpu_name)
         return cli_usage(cmd, "missing --gpu (e.g. --gpu h100; see 'llmwatt gpus')");
     lw_catalogue *cat;
@@ -157,6 +174,16 @@ int cmd_estimate(int argc, char **argv)
         json_object_set_new(o, "gpu", json_string(g->id));
         json_object_set_new(o, "gpus", json_integer(eo.gpus));
         json_object_set_new(o, "batch", json_integer(B));
+        if (nlabels) {
+            json_t *lo = json_object();
+            for (int k = 0; k < nlabels; k++) {
+                const char *eq = strchr(labels[k], '=');
+                char key[64];
+                snprintf(key, sizeof key, "%.*s", (int)(eq - labels[k]), labels[k]);
+                json_object_set_new(lo, key, json_string(eq + 1));
+            }
+            json_object_set_new(o, "labels", lo);
+        }
         json_object_set_new(o, "input_tokens", json_real(w.input_tokens));
         json_object_set_new(o, "output_tokens", json_real(w.output_tokens));
         json_object_set_new(o, "reasoning_tokens", json_real(w.reasoning_tokens));
@@ -222,9 +249,9 @@ int cmd_estimate(int argc, char **argv)
         printf("%-8s %12s %12s %12s %10s %10s  %s\n", "phase", "J/request", "Wh/request", "J/out tok", "time s", "power W",
                "bound");
         print_row("prefill", r.prefill.energy_j / B, w.output_tokens, r.prefill.time_s, r.prefill.avg_power_w,
-                  r.prefill.compute_bound ? "compute" : "memory");
+                  lw_bound_name(r.prefill.bound));
         print_row("decode", r.decode.energy_j / B, w.output_tokens, r.decode.time_s, r.decode.avg_power_w,
-                  r.decode.compute_bound ? "compute" : "memory");
+                  lw_bound_name(r.decode.bound));
         print_row("total", r.energy_j / B, w.output_tokens, r.time_s, r.avg_power_w, "");
         printf("\nper request:      %.4g J (%.4g Wh), band %.4g .. %.4g J\n", r.energy_per_request_j.expected,
                r.energy_per_request_j.expected / 3600.0, r.energy_per_request_j.low, r.energy_per_request_j.high);

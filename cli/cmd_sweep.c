@@ -208,13 +208,13 @@ int cmd_sweep(int argc, char **argv)
         const lw_band *q = &r.energy_per_request_j, *t = &r.energy_per_output_token_j;
         if (csv) {
             fprintf(out, "%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%s,ok\n", label, q->low, q->expected, q->high, t->low,
-                   t->expected, t->high, r.time_s, r.avg_power_w, r.decode.compute_bound ? "compute" : "memory");
+                   t->expected, t->high, r.time_s, r.avg_power_w, lw_bound_name(r.decode.bound));
         } else {
             char b1[40], b2[40];
             snprintf(b1, sizeof b1, "%.4g..%.4g", q->low, q->high);
             snprintf(b2, sizeof b2, "%.4g..%.4g", t->low, t->high);
             fprintf(out, "%10s %12.4g %24s %12.4g %24s %10.4g %9.1f %s\n", label, q->expected, b1, t->expected, b2, r.time_s,
-                   r.avg_power_w, r.decode.compute_bound ? "compute" : "memory");
+                   r.avg_power_w, lw_bound_name(r.decode.bound));
         }
         if (t->expected > 0) {
             xs[np] = var == V_PREC ? (double)np : vals[k];

@@ -88,6 +88,16 @@ lw_status lw_estimator_new(const lw_catalogue *cat, const lw_model_arch *m, cons
     return LW_OK;
 }
 
+const char *lw_bound_name(lw_bound b)
+{
+    switch (b) {
+    case LW_BOUND_MEMORY: return "memory";
+    case LW_BOUND_COMPUTE: return "compute";
+    case LW_BOUND_COMMUNICATION: return "communication";
+    }
+    return "unknown";
+}
+
 void lw_estimator_free(lw_estimator *e)
 {
     free(e);

@@ -42,7 +42,7 @@ struct lw_estimator {
     char profile_note[256];
     char constants_source[512];
     /* warnings fixed at creation, copied into each estimate */
-    char warnings[2][256];
+    char warnings[3][256];
     int nwarnings;
 };
 

@@ -15,6 +15,11 @@
 
 /* Tensor-core precision that multiplies weights stored at p, and the peak for it. A precision
  * the GPU lacks falls back (fp4 -> fp8 -> bf16) with a warning. */
+static bool heads_uneven(const lw_model_arch *m, int gpus)
+{
+    return m->num_attention_heads % gpus != 0;
+}
+
 static void resolve_peak(lw_estimator *e, lw_precision p)
 {
     const double *pk = e->gpu.peak_flops;
@@ -158,7 +163,12 @@ lw_status lw_roofline_prepare(lw_estimator *e, const lw_catalogue *cat, const lw
     for (int p = 0; p < LW_PREC_COUNT; p++)
         resolve_peak(e, (lw_precision)p);
     e->link_bw_dir = g->interconnect_bw_bytes_per_s / 2.0; /* published as bidirectional aggregate */
-    if (e->gpus > 1 && e->link_bw_dir <= 0 && e->nwarnings < 2)
+    if (e->gpus > 1 && heads_uneven(&e->model, e->gpus) && e->nwarnings < 3)
+        snprintf(e->warnings[e->nwarnings++], sizeof e->warnings[0],
+                 "%d attention heads do not split evenly over %d GPUs (tensor parallelism needs a divisor); "
+                 "costed as an even split",
+                 e->model.num_attention_heads, e->gpus);
+    if (e->gpus > 1 && e->link_bw_dir <= 0 && e->nwarnings < 3)
         snprintf(e->warnings[e->nwarnings++], sizeof e->warnings[0],
                  "%s publishes no interconnect bandwidth: all-reduce time counts latency only", g->id);
     e->band_factor = exp(z * e->co.sigma_log);
@@ -225,10 +235,21 @@ static void phase(const lw_estimator *e, const lw_accounting *a, const lw_phase_
     ph->avg_power_w = g * p_gpu;
     ph->energy_j = ph->avg_power_w * t;
     ph->compute_bound = t_c_max >= t_m_max && t_c_max >= t_comm;
+    ph->bound = ph->compute_bound ? LW_BOUND_COMPUTE : t_comm > t_m_max ? LW_BOUND_COMMUNICATION : LW_BOUND_MEMORY;
+    ph->compute_time_s = t_c_max;
+    ph->memory_time_s = t_m_max;
+    ph->communication_time_s = t_comm;
 }
 
 lw_status lw_roofline_run(const lw_estimator *e, const lw_workload *w, lw_estimate *out, lw_err *err)
 {
+    const double context = w->input_tokens + w->output_tokens + w->reasoning_tokens;
+    if (e->model.max_context > 0 && context > e->model.max_context) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "%.0f tokens of context exceed %s's maximum of %d: the model cannot serve this request",
+                 context, e->model.name, e->model.max_context);
+        lw_estimate_warn(out, msg);
+    }
     lw_accounting a;
     lw_status st = lw_account_params(&e->model, &e->params, w, &a, err);
     if (st != LW_OK)

@@ -83,6 +83,7 @@ lw_status lw_seed003_run(const lw_estimator *e, const lw_workload *w, lw_estimat
         ph[i]->time_s = f[i] / (s->flops_per_s * u[i]);
         ph[i]->avg_power_w = f[i] > 0 ? s->power_w : 0;
         ph[i]->compute_bound = true; /* the seed models compute only */
+        ph[i]->bound = LW_BOUND_COMPUTE;
     }
     out->compute_precision = LW_PREC_BF16;
     lw_estimate_finish(e, w, 1.0, out);
@@ -187,6 +188,7 @@ lw_status lw_seed001_run(const lw_estimator *e, const lw_workload *w, lw_estimat
         ph[i]->avg_power_w = f[i] > 0 ? g->power_rating_w * pu[i] : 0;
         ph[i]->energy_j = f[i] * pu[i] * (g->power_rating_w / g->peak_flops) / util[i];
         ph[i]->compute_bound = true;
+        ph[i]->bound = LW_BOUND_COMPUTE;
     }
     out->compute_precision = LW_PREC_BF16;
     lw_estimate_finish(e, w, 1.0, out);

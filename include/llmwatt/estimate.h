@@ -58,6 +58,12 @@ const char *lw_method_name(lw_method m);
 /* Parses a method name (case-insensitive). */
 lw_status lw_method_parse(const char *name, lw_method *out, lw_err *err);
 
+/* What limits a phase: the largest of its compute, memory and communication times. */
+typedef enum lw_bound { LW_BOUND_MEMORY = 0, LW_BOUND_COMPUTE = 1, LW_BOUND_COMMUNICATION = 2 } lw_bound;
+
+/* "memory", "compute" or "communication". */
+const char *lw_bound_name(lw_bound b);
+
 typedef struct lw_phase_estimate {
     double energy_j;      /* whole batch, all GPUs */
     double time_s;
@@ -65,6 +71,10 @@ typedef struct lw_phase_estimate {
     double flops;
     double bytes;
     bool compute_bound;   /* compute time exceeded memory and communication time */
+    lw_bound bound;
+    double compute_time_s;       /* roofline terms (busiest GPU); 0 for the seed methods */
+    double memory_time_s;
+    double communication_time_s; /* collectives, on the critical path (added, not overlapped) */
 } lw_phase_estimate;
 
 typedef struct lw_estimate {

@@ -86,4 +86,24 @@ run estimate --model llama-3.1-8b --gpu v100 --precision bf16 --input 100 --outp
 expect_rc v100-bf16 0; expect_out v100-bf16-warning 'warning: v100 has no bf16 tensor cores: compute costed at its fp16 peak'
 run estimate --model llama-3.1-8b --gpu h100 --precision fp16 --input 100 --output 100
 if grep -q 'tensor cores' "$OUT"; then bad h100-fp16-no-warning "unexpected precision warning"; else ok h100-fp16-no-warning; fi
+# --attention is the profile method's; the roofline refuses it rather than ignoring it
+run estimate --model llama-3.1-8b --gpu h100 --input 10 --output 10 --attention linear
+expect_rc attention-roofline 2; expect_err attention-roofline-msg '--attention applies to --method profile only'
+# labels travel in the JSON (and into history)
+run estimate --model llama-3.1-8b --gpu h100 --input 10 --output 10 --label workload=chat --json
+expect_rc label 0; expect_json label-json 'd["labels"]["workload"]' chat
+run estimate --model llama-3.1-8b --gpu h100 --input 10 --output 10 --label nokey
+expect_rc label-bad 2; expect_err label-bad-msg "--label expects KEY=VALUE"
+# a context beyond max_context (131072 for Llama-3.1) and heads that do not split are said
+run estimate --model llama-3.1-8b --gpu h100 --gpus 8 --input 200000 --output 10 --json
+expect_json context-warning 'any("exceed llama-3.1-8b" in x for x in d["warnings"])' True
+run estimate --model llama-3.1-8b --gpu h100 --gpus 3 --input 100 --output 10 --json
+expect_json heads-warning 'any("32 attention heads do not split evenly over 3 GPUs" in x for x in d["warnings"])' True
+# zero output tokens: per-token energy is undefined (null), not 0
+run estimate --model llama-3.1-8b --gpu h100 --input 100 --output 0 --json
+expect_json no-output-null 'd["energy_per_output_token_j"]["expected"] is None' True
+# DeepSeek-V3 prefill on 8 x H200 at batch 64: expert-parallel all-to-all dominates
+run estimate --model deepseek-v3 --gpu h200 --gpus 8 --precision fp8 --batch 64 --input 2000 --output 500 --json
+expect_json comm-bound 'd["prefill"]["bound"]' communication
+expect_json comm-bound-times 'd["prefill"]["communication_time_s"] > max(d["prefill"]["compute_time_s"], d["prefill"]["memory_time_s"])' True
 finish

@@ -73,10 +73,10 @@ lw_status lw_account_params(const lw_model_arch *m, const lw_param_counts *param
         return st;
     if (w->batch < 1)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "batch must be >= 1 (got %d)", w->batch);
-    lw_accounting a;
-    memset(&a, 0, sizeof a);
-    a.params = *params;
-    const lw_param_counts *p = &a.params;
+    lw_accounting *a = out; /* filled in place: this runs millions of times in a trace */
+    memset(a, 0, sizeof *a);
+    a->params = *params;
+    const lw_param_counts *p = &a->params;
     const double B = w->batch, n_in = w->input_tokens, D = w->output_tokens + w->reasoning_tokens;
     const double wb = lw_precision_bytes(w->weight_precision), kb = lw_precision_bytes(w->kv_precision);
     const double H = m->num_attention_heads, L = m->layers;
@@ -96,10 +96,10 @@ lw_status lw_account_params(const lw_model_arch *m, const lw_param_counts *param
         kv_layer_elems = 2.0 * m->num_key_value_heads * m->head_dim;
     }
     const double kv_layer_bytes = kv_layer_elems * kb;
-    a.kv_bytes_per_token = kv_layer_bytes * L;
+    a->kv_bytes_per_token = kv_layer_bytes * L;
 
     /* prefill: one forward pass over B·n_in tokens */
-    lw_phase_counts *pf = &a.prefill;
+    lw_phase_counts *pf = &a->prefill;
     if (n_in > 0) {
         double pairs = Lfull * lw_context_sum(0, n_in, 0) + Lsw * lw_context_sum(0, n_in, W);
         pf->tokens = B * n_in;
@@ -108,12 +108,12 @@ lw_status lw_account_params(const lw_model_arch *m, const lw_param_counts *param
         pf->flops_attention = B * pair_prefill * pairs;
         pf->flops_lm_head = lm_head_flops * B;
         pf->bytes_weights = step_weight_bytes(m, p, pf->tokens, wb);
-        pf->bytes_kv_write = pf->tokens * a.kv_bytes_per_token;
+        pf->bytes_kv_write = pf->tokens * a->kv_bytes_per_token;
         pf->bytes_kv_read = pf->bytes_kv_write;
         pf->experts_touched = lw_experts_touched(m->num_experts, m->experts_per_token, pf->tokens);
     }
     /* decode: D steps, each one token for each of the B sequences */
-    lw_phase_counts *dc = &a.decode;
+    lw_phase_counts *dc = &a->decode;
     if (D > 0) {
         double ctx = Lfull * lw_context_sum(n_in, D, 0) + Lsw * lw_context_sum(n_in, D, W);
         dc->tokens = B * D;
@@ -123,7 +123,7 @@ lw_status lw_account_params(const lw_model_arch *m, const lw_param_counts *param
         dc->flops_lm_head = lm_head_flops * dc->tokens;
         dc->bytes_weights = D * step_weight_bytes(m, p, B, wb);
         dc->bytes_kv_read = B * kv_layer_bytes * ctx;
-        dc->bytes_kv_write = dc->tokens * a.kv_bytes_per_token;
+        dc->bytes_kv_write = dc->tokens * a->kv_bytes_per_token;
         dc->experts_touched = lw_experts_touched(m->num_experts, m->experts_per_token, B);
     }
     lw_phase_counts *ph[2] = {pf, dc};
@@ -132,10 +132,9 @@ lw_status lw_account_params(const lw_model_arch *m, const lw_param_counts *param
         ph[i]->bytes_total = ph[i]->bytes_weights + ph[i]->bytes_kv_read + ph[i]->bytes_kv_write;
     }
     double ctx_final = n_in + D;
-    a.weight_bytes = p->total * wb;
-    a.kv_cache_bytes_peak = B * kv_layer_bytes * (Lfull * ctx_final + Lsw * (W > 0 && W < ctx_final ? W : ctx_final));
-    a.memory_required_bytes = a.weight_bytes + a.kv_cache_bytes_peak;
-    *out = a;
+    a->weight_bytes = p->total * wb;
+    a->kv_cache_bytes_peak = B * kv_layer_bytes * (Lfull * ctx_final + Lsw * (W > 0 && W < ctx_final ? W : ctx_final));
+    a->memory_required_bytes = a->weight_bytes + a->kv_cache_bytes_peak;
     return LW_OK;
 }
 

@@ -40,4 +40,4 @@ PY
 
 measure matmul_bf16 matmuls -- python3 bench/gpu/matmul_bf16.py --seconds 90 --warmup-seconds 10 --output "$OUT/matmul_bf16.throughput.json"
 measure decode_llama32_1b tokens -- python3 bench/gpu/decode_random.py --arch llama-3.2-1b --seconds 90 --warmup-seconds 10 --output "$OUT/decode_llama32_1b.throughput.json"
-echo "results in $OUT (add the two lines above, gpu.csv, torch.txt and date.txt to docs/validation-measure.md)"
+echo "results in $OUT (add the two lines above, gpu.csv, torch.txt and date.txt to docs/validation.md, section 3)"

@@ -124,15 +124,11 @@ int cmd_estimate(int argc, char **argv)
     if (!gpu_name)
         return cli_usage(cmd, "missing --gpu (e.g. --gpu h100; see 'llmwatt gpus')");
     lw_catalogue *cat;
-    int rc = cli_catalogue(cmd, catfile, &cat);
-    if (rc)
-        return rc;
     const lw_model_arch *m;
     const lw_gpu *g;
-    if ((rc = cli_model(cmd, cat, model, config, &m)) || (rc = cli_gpu(cmd, cat, gpu_name, &g))) {
-        lw_catalogue_free(cat);
+    int rc = cli_open_model_gpu(cmd, catfile, model, config, gpu_name, &cat, &m, &g);
+    if (rc)
         return rc;
-    }
     if (!have_prec)
         w.weight_precision = m->native_precision;
     /* Memory fit: an error for the roofline (its physics assumes the model runs); a warning for

@@ -79,15 +79,11 @@ int cmd_flops(int argc, char **argv)
     if (!have_in || !have_out)
         return cli_usage(cmd, "missing --input and/or --output token counts");
     lw_catalogue *cat;
-    int rc = cli_catalogue(cmd, catfile, &cat);
+    const lw_model_arch *m;
+    const lw_gpu *g;
+    int rc = cli_open_model_gpu(cmd, catfile, model, config, gpu_name, &cat, &m, &g);
     if (rc)
         return rc;
-    const lw_model_arch *m;
-    const lw_gpu *g = NULL;
-    if ((rc = cli_model(cmd, cat, model, config, &m)) || (gpu_name && (rc = cli_gpu(cmd, cat, gpu_name, &g)))) {
-        lw_catalogue_free(cat);
-        return rc;
-    }
     if (!have_prec)
         w.weight_precision = m->native_precision;
     lw_accounting a;

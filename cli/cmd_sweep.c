@@ -130,15 +130,11 @@ int cmd_sweep(int argc, char **argv)
             vals[k] = floor(vals[k] + 0.5);
     }
     lw_catalogue *cat;
-    int rc = cli_catalogue(cmd, catfile, &cat);
-    if (rc)
-        return rc;
     const lw_model_arch *m;
     const lw_gpu *g;
-    if ((rc = cli_model(cmd, cat, model, config, &m)) || (rc = cli_gpu(cmd, cat, gpu_name, &g))) {
-        lw_catalogue_free(cat);
+    int rc = cli_open_model_gpu(cmd, catfile, model, config, gpu_name, &cat, &m, &g);
+    if (rc)
         return rc;
-    }
     if (!have_prec)
         w.weight_precision = m->native_precision;
     /* With --plot the table is held back until the plot is written: a failure prints nothing partial. */

@@ -271,6 +271,20 @@ int cli_gpu(const char *cmd, const lw_catalogue *cat, const char *name, const lw
     return EXIT_OK;
 }
 
+int cli_open_model_gpu(const char *cmd, const char *catfile, const char *model, const char *config, const char *gpu_name,
+                       lw_catalogue **cat, const lw_model_arch **m, const lw_gpu **g)
+{
+    int rc = cli_catalogue(cmd, catfile, cat);
+    if (rc)
+        return rc;
+    *g = NULL;
+    if ((rc = cli_model(cmd, *cat, model, config, m)) || (gpu_name && (rc = cli_gpu(cmd, *cat, gpu_name, g)))) {
+        lw_catalogue_free(*cat);
+        *cat = NULL;
+    }
+    return rc;
+}
+
 int cli_record(const char *cmd, const char *db_path, const char *json_text, bool is_measurement)
 {
     lw_err err;

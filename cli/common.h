@@ -61,6 +61,12 @@ int cli_catalogue(const char *cmd, const char *user_file, lw_catalogue **out);
 int cli_model(const char *cmd, lw_catalogue *cat, const char *name, const char *config_path, const lw_model_arch **out);
 int cli_gpu(const char *cmd, const lw_catalogue *cat, const char *name, const lw_gpu **out);
 
+/* Opens the catalogue (cli_catalogue) and resolves the model (cli_model) and, when gpu_name is
+ * not NULL, the GPU (cli_gpu; *g is NULL otherwise). On success the caller frees *cat; on
+ * failure the error is printed, nothing is left open and the exit code is returned. */
+int cli_open_model_gpu(const char *cmd, const char *catfile, const char *model, const char *config, const char *gpu_name,
+                       lw_catalogue **cat, const lw_model_arch **m, const lw_gpu **g);
+
 /* A JSON number, or null when v is not finite (an undefined figure, never a made-up 0). */
 json_t *cli_json_number(double v);
 

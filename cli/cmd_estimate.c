@@ -52,40 +52,26 @@ static void print_row(const char *name, double ej, double out_tok, double t, dou
 
 int cmd_estimate(int argc, char **argv)
 {
-    enum { O_HELP = 256, O_JSON, O_CAT, O_MODEL, O_CONFIG, O_IN, O_OUT, O_REASON, O_BATCH, O_PREC, O_KVPREC, O_GPU,
-           O_GPUS, O_METHOD, O_ATTN, O_PUE, O_RECORD, O_LABEL };
-    static const cli_opt opts[] = {
-        {"help", false, O_HELP},      {"json", false, O_JSON},        {"catalogue", true, O_CAT},
-        {"model", true, O_MODEL},     {"model-config", true, O_CONFIG}, {"input", true, O_IN},
-        {"output", true, O_OUT},      {"reasoning", true, O_REASON},  {"batch", true, O_BATCH},
-        {"precision", true, O_PREC},  {"kv-precision", true, O_KVPREC}, {"gpu", true, O_GPU},
-        {"gpus", true, O_GPUS},       {"method", true, O_METHOD},     {"attention", true, O_ATTN},
-        {"pue", true, O_PUE},         {"record", true, O_RECORD},     {"label", true, O_LABEL},
-        {NULL, false, 0}};
-    const char *cmd = "estimate", *catfile = NULL, *model = NULL, *config = NULL, *gpu_name = NULL, *record = NULL, *v;
+    enum { O_HELP = 256, O_JSON, O_METHOD, O_ATTN, O_PUE, O_RECORD, O_LABEL };
+    static const cli_opt opts[] = {{"help", false, O_HELP},    {"json", false, O_JSON},       CLI_REQUEST_OPTS,
+                                   {"method", true, O_METHOD}, {"attention", true, O_ATTN},  {"pue", true, O_PUE},
+                                   {"record", true, O_RECORD}, {"label", true, O_LABEL},     {NULL, false, 0}};
+    const char *cmd = "estimate", *record = NULL, *v;
     const char *labels[16];
     int nlabels = 0;
-    bool have_attention = false;
-    bool json = false, have_in = false, have_out = false, have_prec = false, have_pue = false;
+    bool have_attention = false, json = false, have_pue = false;
+    cli_request rq = cli_request_default();
     lw_estimate_opts eo = lw_estimate_opts_default();
-    lw_workload w = lw_workload_default();
     lw_err err;
     int i = 1, id;
     while ((id = cli_getopt(cmd, argc, argv, opts, &i, &v)) > 0) {
+        int handled = cli_request_opt(cmd, id, v, &rq);
+        if (handled < 0)
+            return EXIT_USAGE;
         bool ok = true;
         switch (id) {
         case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
         case O_JSON: json = true; break;
-        case O_CAT: catfile = v; break;
-        case O_MODEL: model = v; break;
-        case O_CONFIG: config = v; break;
-        case O_IN: ok = cli_tokens(cmd, "input", v, &w.input_tokens); have_in = true; break;
-        case O_OUT: ok = cli_tokens(cmd, "output", v, &w.output_tokens); have_out = true; break;
-        case O_REASON: ok = cli_tokens(cmd, "reasoning", v, &w.reasoning_tokens); break;
-        case O_BATCH: ok = cli_int(cmd, "batch", v, 1, 1000000, &w.batch); break;
-        case O_PREC: ok = cli_precision(cmd, "precision", v, &w.weight_precision); have_prec = true; break;
-        case O_KVPREC: ok = cli_precision(cmd, "kv-precision", v, &w.kv_precision); break;
-        case O_GPU: gpu_name = v; break;
         case O_RECORD: record = v; break;
         case O_LABEL:
             if (!strchr(v, '=') || v[0] == '=')
@@ -94,7 +80,6 @@ int cmd_estimate(int argc, char **argv)
                 return cli_usage(cmd, "at most 16 --label options");
             labels[nlabels++] = v;
             break;
-        case O_GPUS: ok = cli_int(cmd, "gpus", v, 1, 4096, &eo.gpus); break;
         case O_PUE: ok = cli_number(cmd, "pue", v, 1.0, 10.0, &eo.pue); have_pue = true; break;
         case O_METHOD:
             if (lw_method_parse(v, &eo.method, &err) != LW_OK)
@@ -117,19 +102,21 @@ int cmd_estimate(int argc, char **argv)
         return EXIT_USAGE;
     if (i < argc)
         return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
-    if (!have_in || !have_out)
+    if (!rq.have_in || !rq.have_out)
         return cli_usage(cmd, "missing --input and/or --output token counts");
+    lw_workload w = rq.w;
+    eo.gpus = rq.gpus;
     if (have_attention && eo.method != LW_METHOD_PROFILE)
         return cli_usage(cmd, "--attention applies to --method profile only (the roofline counts causal attention exactly)");
-    if (!gpu_name)
+    if (!rq.gpu)
         return cli_usage(cmd, "missing --gpu (e.g. --gpu h100; see 'llmwatt gpus')");
     lw_catalogue *cat;
     const lw_model_arch *m;
     const lw_gpu *g;
-    int rc = cli_open_model_gpu(cmd, catfile, model, config, gpu_name, &cat, &m, &g);
+    int rc = cli_open_model_gpu(cmd, rq.catfile, rq.model, rq.config, rq.gpu, &cat, &m, &g);
     if (rc)
         return rc;
-    if (!have_prec)
+    if (!rq.have_prec)
         w.weight_precision = m->native_precision;
     /* Memory fit: an error for the roofline (its physics assumes the model runs); a warning for
      * the seed methods, which never checked it, so that their worked examples stay reproducible. */

@@ -41,50 +41,38 @@ static void print_phase(const char *name, const lw_phase_counts *p)
 
 int cmd_flops(int argc, char **argv)
 {
-    enum { O_HELP = 256, O_JSON, O_CAT, O_MODEL, O_CONFIG, O_IN, O_OUT, O_REASON, O_BATCH, O_PREC, O_KVPREC, O_GPU, O_GPUS };
-    static const cli_opt opts[] = {
-        {"help", false, O_HELP},   {"json", false, O_JSON},     {"catalogue", true, O_CAT},  {"model", true, O_MODEL},
-        {"model-config", true, O_CONFIG}, {"input", true, O_IN}, {"output", true, O_OUT},    {"reasoning", true, O_REASON},
-        {"batch", true, O_BATCH},  {"precision", true, O_PREC}, {"kv-precision", true, O_KVPREC}, {"gpu", true, O_GPU},
-        {"gpus", true, O_GPUS},    {NULL, false, 0}};
-    const char *cmd = "flops", *catfile = NULL, *model = NULL, *config = NULL, *gpu_name = NULL, *v;
-    bool json = false, have_in = false, have_out = false, have_prec = false;
-    int gpus = 1;
-    lw_workload w = lw_workload_default();
+    enum { O_HELP = 256, O_JSON };
+    static const cli_opt opts[] = {{"help", false, O_HELP}, {"json", false, O_JSON}, CLI_REQUEST_OPTS, {NULL, false, 0}};
+    const char *cmd = "flops", *v;
+    bool json = false;
+    cli_request rq = cli_request_default();
     int i = 1, id;
     while ((id = cli_getopt(cmd, argc, argv, opts, &i, &v)) > 0) {
-        bool ok = true;
-        switch (id) {
-        case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
-        case O_JSON: json = true; break;
-        case O_CAT: catfile = v; break;
-        case O_MODEL: model = v; break;
-        case O_CONFIG: config = v; break;
-        case O_IN: ok = cli_tokens(cmd, "input", v, &w.input_tokens); have_in = true; break;
-        case O_OUT: ok = cli_tokens(cmd, "output", v, &w.output_tokens); have_out = true; break;
-        case O_REASON: ok = cli_tokens(cmd, "reasoning", v, &w.reasoning_tokens); break;
-        case O_BATCH: ok = cli_int(cmd, "batch", v, 1, 1000000, &w.batch); break;
-        case O_PREC: ok = cli_precision(cmd, "precision", v, &w.weight_precision); have_prec = true; break;
-        case O_KVPREC: ok = cli_precision(cmd, "kv-precision", v, &w.kv_precision); break;
-        case O_GPU: gpu_name = v; break;
-        case O_GPUS: ok = cli_int(cmd, "gpus", v, 1, 4096, &gpus); break;
-        }
-        if (!ok)
+        int handled = cli_request_opt(cmd, id, v, &rq);
+        if (handled < 0)
             return EXIT_USAGE;
+        if (id == O_HELP) {
+            fputs(usage_text, stdout);
+            return EXIT_OK;
+        }
+        if (id == O_JSON)
+            json = true;
     }
     if (id < 0)
         return EXIT_USAGE;
     if (i < argc)
         return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
-    if (!have_in || !have_out)
+    lw_workload w = rq.w;
+    const int gpus = rq.gpus;
+    if (!rq.have_in || !rq.have_out)
         return cli_usage(cmd, "missing --input and/or --output token counts");
     lw_catalogue *cat;
     const lw_model_arch *m;
     const lw_gpu *g;
-    int rc = cli_open_model_gpu(cmd, catfile, model, config, gpu_name, &cat, &m, &g);
+    int rc = cli_open_model_gpu(cmd, rq.catfile, rq.model, rq.config, rq.gpu, &cat, &m, &g);
     if (rc)
         return rc;
-    if (!have_prec)
+    if (!rq.have_prec)
         w.weight_precision = m->native_precision;
     lw_accounting a;
     lw_err err, fit_err;

@@ -271,6 +271,35 @@ int cli_gpu(const char *cmd, const lw_catalogue *cat, const char *name, const lw
     return EXIT_OK;
 }
 
+cli_request cli_request_default(void)
+{
+    cli_request r;
+    memset(&r, 0, sizeof r);
+    r.gpus = 1;
+    r.w = lw_workload_default();
+    return r;
+}
+
+int cli_request_opt(const char *cmd, int id, const char *v, cli_request *r)
+{
+    bool ok = true;
+    switch (id) {
+    case CLI_O_CAT: r->catfile = v; break;
+    case CLI_O_MODEL: r->model = v; break;
+    case CLI_O_CONFIG: r->config = v; break;
+    case CLI_O_GPU: r->gpu = v; break;
+    case CLI_O_GPUS: ok = cli_int(cmd, "gpus", v, 1, 4096, &r->gpus); break;
+    case CLI_O_IN: ok = cli_tokens(cmd, "input", v, &r->w.input_tokens); r->have_in = true; break;
+    case CLI_O_OUT: ok = cli_tokens(cmd, "output", v, &r->w.output_tokens); r->have_out = true; break;
+    case CLI_O_REASON: ok = cli_tokens(cmd, "reasoning", v, &r->w.reasoning_tokens); break;
+    case CLI_O_BATCH: ok = cli_int(cmd, "batch", v, 1, 1000000, &r->w.batch); break;
+    case CLI_O_PREC: ok = cli_precision(cmd, "precision", v, &r->w.weight_precision); r->have_prec = true; break;
+    case CLI_O_KVPREC: ok = cli_precision(cmd, "kv-precision", v, &r->w.kv_precision); break;
+    default: return 0;
+    }
+    return ok ? 1 : -1;
+}
+
 int cli_open_model_gpu(const char *cmd, const char *catfile, const char *model, const char *config, const char *gpu_name,
                        lw_catalogue **cat, const lw_model_arch **m, const lw_gpu **g)
 {

@@ -61,6 +61,31 @@ int cli_catalogue(const char *cmd, const char *user_file, lw_catalogue **out);
 int cli_model(const char *cmd, lw_catalogue *cat, const char *name, const char *config_path, const lw_model_arch **out);
 int cli_gpu(const char *cmd, const lw_catalogue *cat, const char *name, const lw_gpu **out);
 
+/* The options of a command that costs one request shape on a model and a GPU: --catalogue,
+ * --model, --model-config, --gpu, --gpus, --input, --output, --reasoning, --batch, --precision,
+ * --kv-precision. Put CLI_REQUEST_OPTS in the command's option table (its own ids start at 256)
+ * and pass every option id to cli_request_opt first. */
+enum { CLI_O_CAT = 200, CLI_O_MODEL, CLI_O_CONFIG, CLI_O_GPU, CLI_O_GPUS, CLI_O_IN, CLI_O_OUT, CLI_O_REASON, CLI_O_BATCH,
+       CLI_O_PREC, CLI_O_KVPREC };
+#define CLI_REQUEST_OPTS                                                                                                \
+    {"catalogue", true, CLI_O_CAT}, {"model", true, CLI_O_MODEL}, {"model-config", true, CLI_O_CONFIG},                   \
+        {"gpu", true, CLI_O_GPU}, {"gpus", true, CLI_O_GPUS}, {"input", true, CLI_O_IN}, {"output", true, CLI_O_OUT},    \
+        {"reasoning", true, CLI_O_REASON}, {"batch", true, CLI_O_BATCH}, {"precision", true, CLI_O_PREC},                \
+        {"kv-precision", true, CLI_O_KVPREC}
+
+typedef struct cli_request {
+    const char *catfile, *model, *config, *gpu;
+    int gpus;                          /* default 1 */
+    lw_workload w;                     /* default lw_workload_default() */
+    bool have_in, have_out, have_prec; /* --precision given (else the model's native precision) */
+} cli_request;
+
+cli_request cli_request_default(void);
+
+/* Handles option id if it is one of CLI_REQUEST_OPTS: 1 handled, 0 not one of them, -1 after
+ * printing a usage error. */
+int cli_request_opt(const char *cmd, int id, const char *v, cli_request *r);
+
 /* Opens the catalogue (cli_catalogue) and resolves the model (cli_model) and, when gpu_name is
  * not NULL, the GPU (cli_gpu; *g is NULL otherwise). On success the caller frees *cat; on
  * failure the error is printed, nothing is left open and the exit code is returned. */

@@ -13,28 +13,10 @@ static const char *usage_text =
 
 int cmd_gpus(int argc, char **argv)
 {
-    enum { O_HELP = 256, O_JSON, O_CAT };
-    static const cli_opt opts[] = {{"help", false, O_HELP}, {"json", false, O_JSON}, {"catalogue", true, O_CAT}, {NULL, false, 0}};
-    bool json = false;
-    const char *catfile = NULL, *v;
-    int i = 1, id;
-    while ((id = cli_getopt("gpus", argc, argv, opts, &i, &v)) > 0) {
-        if (id == O_HELP) {
-            fputs(usage_text, stdout);
-            return EXIT_OK;
-        }
-        if (id == O_JSON)
-            json = true;
-        if (id == O_CAT)
-            catfile = v;
-    }
-    if (id < 0)
-        return EXIT_USAGE;
-    if (i < argc)
-        return cli_usage("gpus", "unexpected argument '%s'", argv[i]);
+    bool json;
     lw_catalogue *cat;
-    int rc = cli_catalogue("gpus", catfile, &cat);
-    if (rc)
+    int rc = cli_catalogue_command("gpus", argc, argv, usage_text, &json, &cat);
+    if (rc || !cat)
         return rc;
     size_t n = lw_catalogue_gpu_count(cat);
     if (json) {

@@ -300,6 +300,31 @@ int cli_request_opt(const char *cmd, int id, const char *v, cli_request *r)
     return ok ? 1 : -1;
 }
 
+int cli_catalogue_command(const char *cmd, int argc, char **argv, const char *usage_text, bool *json, lw_catalogue **cat)
+{
+    enum { O_HELP = 256, O_JSON, O_CAT };
+    static const cli_opt opts[] = {{"help", false, O_HELP}, {"json", false, O_JSON}, {"catalogue", true, O_CAT}, {NULL, false, 0}};
+    const char *catfile = NULL, *v;
+    int i = 1, id;
+    *cat = NULL;
+    *json = false;
+    while ((id = cli_getopt(cmd, argc, argv, opts, &i, &v)) > 0) {
+        if (id == O_HELP) {
+            fputs(usage_text, stdout);
+            return EXIT_OK;
+        }
+        if (id == O_JSON)
+            *json = true;
+        if (id == O_CAT)
+            catfile = v;
+    }
+    if (id < 0)
+        return EXIT_USAGE;
+    if (i < argc)
+        return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
+    return cli_catalogue(cmd, catfile, cat);
+}
+
 int cli_open_model_gpu(const char *cmd, const char *catfile, const char *model, const char *config, const char *gpu_name,
                        lw_catalogue **cat, const lw_model_arch **m, const lw_gpu **g)
 {

@@ -43,6 +43,11 @@ typedef struct cli_opt {
  * value). Accepts "--name value" and "--name=value". "-h" maps to the option named "help". */
 int cli_getopt(const char *cmd, int argc, char **argv, const cli_opt *opts, int *optind, const char **value);
 
+/* Parses the options of a command that takes only --help, --json and --catalogue FILE and
+ * opens the catalogue. Returns EXIT_OK with *cat open (the caller frees it), or the exit code
+ * to return with *cat NULL (EXIT_OK after printing --help). */
+int cli_catalogue_command(const char *cmd, int argc, char **argv, const char *usage_text, bool *json, lw_catalogue **cat);
+
 /* Number parsers: print a usage error naming the option and return false on bad input. */
 bool cli_number(const char *cmd, const char *opt, const char *val, double min, double max, double *out);
 bool cli_int(const char *cmd, const char *opt, const char *val, long min, long max, int *out);

@@ -71,6 +71,7 @@ typedef struct worker {
     double emin, emax;
     lw_winmap wins;
     uint64_t calls, hits;
+    bool cache_off; /* the cache stopped paying for itself (mostly unique token pairs): bypassed */
     char warnings[4][256];
     int nwarnings;
     int last_model;

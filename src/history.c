@@ -167,6 +167,9 @@ static lw_status parse_measurement(json_t *root, lw_run *r, lw_err *err)
         if (r->gpus == 0)
             r->gpus = (int)json_array_size(gpus);
     }
+    /* a "gpu" label names the hardware where the source could not (an nvidia-smi log has no name) */
+    if (json_is_object(labels) && json_is_string(json_object_get(labels, "gpu")))
+        copy_str(json_object_get(labels, "gpu"), r->gpu, sizeof r->gpu);
     if (r->gpus == 0)
         r->gpus = 1;
     r->avg_power_w = num_or_nan(json_object_get(agg, "avg_power_w"));

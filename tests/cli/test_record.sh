@@ -22,7 +22,7 @@ for i in $(seq 0 19); do
     set -- ${cfg[$((i % 4))]}
     # 61 s between the first and last sample: tokens = tokens/s x 61
     run measure --replay "$(printf '%s/run%02d.csv' "$TMP" "$i")" --tokens $(($3 * 61)) --label workload=gpt8b \
-        --label precision="$1" --label batch="$2" --label seq_len=2048 --label gpus=1 --record "$DB"
+        --label precision="$1" --label batch="$2" --label seq_len=2048 --label gpus=1 --label gpu=B200 --record "$DB"
     [ "$RC" -eq 0 ] && recorded=$((recorded + 1))
 done
 [ "$recorded" -eq 20 ] && ok record-20-replays || bad record-20-replays "only $recorded of 20 recorded"
@@ -40,6 +40,7 @@ run history "$DB" --json; expect_json history-has-estimate 'sum(1 for r in d if 
 
 run report "$DB" --output "$TMP/report.md"; expect_rc report 0
 cp "$TMP/report.md" "$OUT"
+expect_out report-hardware-label '^## Tokens per Joule Metrics for B200, h100-sxm Workloads'
 # configuration means over five identical runs: tokens/J = (tokens/s) / W
 expect_out report-fp16-b8 '^\| FP16 \| 8 \| 2048 \| 1 \| 5 \| 2000\.0 \| 500\.0 \| 4\.000 \|'
 expect_out report-fp16-b16 '^\| FP16 \| 16 \| 2048 \| 1 \| 5 \| 3300\.0 \| 550\.0 \| 6\.000 \|'

@@ -35,7 +35,8 @@ static int write_atomic(const char *cmd, const char *path, const char *text)
     return st == LW_OK ? EXIT_OK : cli_fail(cmd, &err);
 }
 
-int cli_load_calib_rows(const char *cmd, const lw_catalogue *cat, const char *path, lw_calib_row **rows, size_t *n)
+/* Loads calibration rows from a points file (NULL: the shipped points). */
+static int load_calib_rows(const char *cmd, const lw_catalogue *cat, const char *path, lw_calib_row **rows, size_t *n)
 {
     size_t len;
     char *owned = NULL;
@@ -54,6 +55,21 @@ int cli_load_calib_rows(const char *cmd, const lw_catalogue *cat, const char *pa
     if (st != LW_OK)
         return cli_fail(cmd, &err);
     return EXIT_OK;
+}
+
+int cli_open_calib(const char *cmd, const char *catfile, const char *points, lw_catalogue **cat, lw_calib_row **rows,
+                   size_t *n)
+{
+    int rc = cli_catalogue(cmd, catfile, cat);
+    if (rc)
+        return rc;
+    *rows = NULL;
+    *n = 0;
+    if ((rc = load_calib_rows(cmd, *cat, points, rows, n))) {
+        lw_catalogue_free(*cat);
+        *cat = NULL;
+    }
+    return rc;
 }
 
 int cmd_calibrate(int argc, char **argv)
@@ -93,15 +109,11 @@ int cmd_calibrate(int argc, char **argv)
             return cli_usage(cmd, "--date expects YYYY-MM-DD, got '%s'", date);
     }
     lw_catalogue *cat;
-    int rc = cli_catalogue(cmd, catfile, &cat);
+    lw_calib_row *rows;
+    size_t n;
+    int rc = cli_open_calib(cmd, catfile, points, &cat, &rows, &n);
     if (rc)
         return rc;
-    lw_calib_row *rows = NULL;
-    size_t n = 0;
-    if ((rc = cli_load_calib_rows(cmd, cat, points, &rows, &n))) {
-        lw_catalogue_free(cat);
-        return rc;
-    }
     size_t used = 0;
     for (size_t k = 0; k < n; k++)
         used += !rows[k].skip_reason[0];

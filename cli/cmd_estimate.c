@@ -104,7 +104,6 @@ int cmd_estimate(int argc, char **argv)
         return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
     if (!rq.have_in || !rq.have_out)
         return cli_usage(cmd, "missing --input and/or --output token counts");
-    lw_workload w = rq.w;
     eo.gpus = rq.gpus;
     if (have_attention && eo.method != LW_METHOD_PROFILE)
         return cli_usage(cmd, "--attention applies to --method profile only (the roofline counts causal attention exactly)");
@@ -113,11 +112,10 @@ int cmd_estimate(int argc, char **argv)
     lw_catalogue *cat;
     const lw_model_arch *m;
     const lw_gpu *g;
-    int rc = cli_open_model_gpu(cmd, rq.catfile, rq.model, rq.config, rq.gpu, &cat, &m, &g);
+    int rc = cli_request_open(cmd, &rq, &cat, &m, &g);
     if (rc)
         return rc;
-    if (!rq.have_prec)
-        w.weight_precision = m->native_precision;
+    lw_workload w = rq.w;
     /* Memory fit: an error for the roofline (its physics assumes the model runs); a warning for
      * the seed methods, which never checked it, so that their worked examples stay reproducible. */
     lw_accounting a;

@@ -62,18 +62,16 @@ int cmd_flops(int argc, char **argv)
         return EXIT_USAGE;
     if (i < argc)
         return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
-    lw_workload w = rq.w;
     const int gpus = rq.gpus;
     if (!rq.have_in || !rq.have_out)
         return cli_usage(cmd, "missing --input and/or --output token counts");
     lw_catalogue *cat;
     const lw_model_arch *m;
     const lw_gpu *g;
-    int rc = cli_open_model_gpu(cmd, rq.catfile, rq.model, rq.config, rq.gpu, &cat, &m, &g);
+    int rc = cli_request_open(cmd, &rq, &cat, &m, &g);
     if (rc)
         return rc;
-    if (!rq.have_prec)
-        w.weight_precision = m->native_precision;
+    lw_workload w = rq.w;
     lw_accounting a;
     lw_err err, fit_err;
     if (lw_account(m, &w, &a, &err) != LW_OK) {

@@ -140,15 +140,11 @@ int cmd_validate(int argc, char **argv)
         methods[0] = true;
     }
     lw_catalogue *cat;
-    int rc = cli_catalogue(cmd, catfile, &cat);
+    lw_calib_row *rows;
+    size_t n;
+    int rc = cli_open_calib(cmd, catfile, points, &cat, &rows, &n);
     if (rc)
         return rc;
-    lw_calib_row *rows = NULL;
-    size_t n = 0;
-    if ((rc = cli_load_calib_rows(cmd, cat, points, &rows, &n))) {
-        lw_catalogue_free(cat);
-        return rc;
-    }
     lw_validation_row *res = calloc(3 * (n ? n : 1), sizeof *res);
     if (!res) {
         free(rows);

@@ -339,6 +339,14 @@ int cli_open_model_gpu(const char *cmd, const char *catfile, const char *model, 
     return rc;
 }
 
+int cli_request_open(const char *cmd, cli_request *r, lw_catalogue **cat, const lw_model_arch **m, const lw_gpu **g)
+{
+    int rc = cli_open_model_gpu(cmd, r->catfile, r->model, r->config, r->gpu, cat, m, g);
+    if (rc == EXIT_OK && !r->have_prec)
+        r->w.weight_precision = (*m)->native_precision;
+    return rc;
+}
+
 int cli_record(const char *cmd, const char *db_path, const char *json_text, bool is_measurement)
 {
     lw_err err;

@@ -91,6 +91,10 @@ cli_request cli_request_default(void);
  * printing a usage error. */
 int cli_request_opt(const char *cmd, int id, const char *v, cli_request *r);
 
+/* cli_open_model_gpu for a parsed request; the weight precision defaults to the model's native
+ * one unless --precision was given. */
+int cli_request_open(const char *cmd, cli_request *r, lw_catalogue **cat, const lw_model_arch **m, const lw_gpu **g);
+
 /* Opens the catalogue (cli_catalogue) and resolves the model (cli_model) and, when gpu_name is
  * not NULL, the GPU (cli_gpu; *g is NULL otherwise). On success the caller frees *cat; on
  * failure the error is printed, nothing is left open and the exit code is returned. */

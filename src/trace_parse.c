@@ -265,7 +265,7 @@ static void bad(char *msg, size_t msgn, const char *what, const char *name, cons
     snprintf(msg, msgn, "'%s' %s: '%.*s%s'", name, what, shown, p, n > 40 ? "..." : "");
 }
 
-/* Copies a span into buf, undoing CSV doubled quotes or JSON escapes (\uXXXX kept as written
+/* Copies a span into buf, undoing CSV doubled quotes or JSON escapes (\u escapes kept as written
  * except for ASCII). Returns the length, or (size_t)-1 when it does not fit. */
 static size_t unescape(const span *sp, bool json, char *buf, size_t bufn)
 {

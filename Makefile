@@ -23,7 +23,7 @@ LDFLAGS := $(if $(filter 1,$(SAN)),$(SANFLAGS))
 LIBS    := $(shell pkg-config --libs $(PKGS)) -lpthread -ldl -lm
 VERSION := $(shell cat VERSION)
 
-LIB_SRC := $(sort $(wildcard src/*.c src/backend/*.c))
+LIB_SRC := $(sort $(wildcard src/*/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 DATA    := $(sort $(shell find data -type f -name '*.json' -o -type f -name '*.csv'))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/embedded.o
@@ -39,7 +39,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 .PHONY: all lib cli tests check bench clean
 all: $(BUILD)/libllmwatt.a $(BUILD)/libllmwatt.so $(BUILD)/llmwatt
 
-$(BUILD)/obj/%.o: %.c $(wildcard include/llmwatt/*.h) $(wildcard src/*.h) $(wildcard src/backend/*.h) $(wildcard cli/*.h) VERSION
+$(BUILD)/obj/%.o: %.c $(wildcard include/llmwatt/*.h) $(wildcard src/*/*.h) $(wildcard cli/*.h) VERSION
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DLW_VERSION='"$(VERSION)"' -c $< -o $@
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "backend/source.h"
-#include "util.h"
+#include "core/util.h"
 
 typedef int nvmlReturn_t;
 typedef struct nvmlDevice_st *nvmlDevice_t;

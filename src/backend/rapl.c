@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "backend/source.h"
-#include "util.h"
+#include "core/util.h"
 
 #define RAPL_MAX_ZONES 64
 

@@ -15,8 +15,8 @@
 #include <time.h>
 
 #include "backend/source.h"
-#include "csv.h"
-#include "util.h"
+#include "core/csv.h"
+#include "core/util.h"
 
 #define REPLAY_MAX_GPUS 64
 

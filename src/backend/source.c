@@ -4,7 +4,7 @@
 #include <time.h>
 
 #include "backend/source.h"
-#include "util.h"
+#include "core/util.h"
 
 lw_power_source *lw_power_source_new(lw_source_kind kind, const lw_power_ops *ops, size_t ndev)
 {

@@ -1,0 +1,110 @@
+/* Predicted vs measured J per output token for calibration rows (llmwatt validate). */
+#include "estimate/estimate_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+
+lw_status lw_validate_row(const lw_catalogue *cat, const lw_calib_row *row, lw_method method, const lw_calibration *cal,
+                          lw_validation_row *out, lw_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->row = row;
+    out->measured_j_per_token = row->point.j_per_output_token;
+    if (row->skip_reason[0]) {
+        lw_strlcpy(out->message, row->skip_reason, sizeof out->message);
+        return LW_OK;
+    }
+    lw_roofline_coeffs co;
+    const lw_roofline_coeffs *cop = NULL;
+    if (method == LW_METHOD_ROOFLINE && cal) {
+        co = lw_calibration_for_gpu(cal, row->gpu, NULL);
+        cop = &co;
+    }
+    out->input_assumed = !isfinite(row->point.input_tokens);
+    /* Expected value and fit band at the central prompt length; an unpublished prompt length
+     * adds its own spread (the assumed range's ends are read as a 90% interval, like the fit
+     * band), combined with the fit's in quadrature in log space: independent uncertainties. */
+    double e_at[3] = {NAN, NAN, NAN};
+    lw_band b = {0, 0, 0};
+    for (int which = -1; which <= 1; which++) {
+        if (!out->input_assumed && which != 0)
+            continue;
+        lw_estimate est;
+        lw_err e2;
+        lw_status st = lw_calib_predict(cat, row, method, cop, lw_calib_input(cat, row, which), &est, &e2);
+        if (st != LW_OK) {
+            if (st == LW_ERR_NO_MEMORY) {
+                if (err)
+                    *err = e2;
+                return st;
+            }
+            lw_strlcpy(out->message, e2.msg, sizeof out->message);
+            return LW_OK;
+        }
+        e_at[which + 1] = est.energy_per_output_token_j.expected;
+        if (which == 0)
+            b = est.energy_per_output_token_j;
+    }
+    if (out->input_assumed && b.expected > 0) {
+        double fit_up = log(b.high / b.expected), fit_down = log(b.expected / b.low);
+        double in_up = fmax(0.0, log(fmax(e_at[0], e_at[2]) / b.expected));
+        double in_down = fmax(0.0, log(b.expected / fmin(e_at[0], e_at[2])));
+        b.high = b.expected * exp(sqrt(fit_up * fit_up + in_up * in_up));
+        b.low = b.expected * exp(-sqrt(fit_down * fit_down + in_down * in_down));
+    }
+    out->predicted_j_per_token = b;
+    out->error_pct = 100.0 * (b.expected - out->measured_j_per_token) / out->measured_j_per_token;
+    out->inside = out->measured_j_per_token >= b.low * (1 - 1e-12) && out->measured_j_per_token <= b.high * (1 + 1e-12);
+    out->ok = true;
+    return LW_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    if (n == 0)
+        return NAN;
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+lw_validation_summary lw_validation_summarise(const lw_validation_row *rows, size_t n, int gpu_only_filter)
+{
+    lw_validation_summary s;
+    memset(&s, 0, sizeof s);
+    double *abs_err = malloc((n ? n : 1) * sizeof *abs_err), *width = malloc((n ? n : 1) * sizeof *width);
+    if (!abs_err || !width) {
+        free(abs_err);
+        free(width);
+        s.median_abs_pct = s.mape = s.inside_share = s.median_band_width = NAN;
+        return s;
+    }
+    int inside = 0;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        const lw_validation_row *r = &rows[i];
+        if (!r->ok || (gpu_only_filter >= 0 && r->row->point.gpu_only != (gpu_only_filter == 1)))
+            continue;
+        abs_err[s.rows] = fabs(r->error_pct);
+        width[s.rows] = r->predicted_j_per_token.low > 0 ? r->predicted_j_per_token.high / r->predicted_j_per_token.low : NAN;
+        sum += fabs(r->error_pct);
+        inside += r->inside;
+        s.rows++;
+    }
+    s.median_abs_pct = median(abs_err, s.rows);
+    s.mape = s.rows ? sum / s.rows : NAN;
+    s.inside_share = s.rows ? (double)inside / s.rows : NAN;
+    s.median_band_width = median(width, s.rows);
+    free(abs_err);
+    free(width);
+    return s;
+}

@@ -1,0 +1,151 @@
+#include "core/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+lw_status lw_fail(lw_err *err, lw_status status, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->status = status;
+    }
+    return status;
+}
+
+void lw_strlcpy(char *dst, const char *src, size_t n)
+{
+    if (n == 0)
+        return;
+    size_t len = strlen(src);
+    if (len >= n)
+        len = n - 1;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+bool lw_streq_ci(const char *a, const char *b)
+{
+    return strcasecmp(a, b) == 0;
+}
+
+int lw_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 127)
+        la = 127;
+    if (lb > 127)
+        lb = 127;
+    int prev[128], cur[128];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            int best = prev[j - 1] + cost;
+            if (prev[j] + 1 < best)
+                best = prev[j] + 1;
+            if (cur[j - 1] + 1 < best)
+                best = cur[j - 1] + 1;
+            cur[j] = best;
+        }
+        memcpy(prev, cur, sizeof(int) * (lb + 1));
+    }
+    return prev[lb] > 255 ? 255 : prev[lb];
+}
+
+bool lw_parse_number(const char *s, double *out)
+{
+    if (!s)
+        return false;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (*s == '\0')
+        return false;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno == ERANGE)
+        return false;
+    while (isspace((unsigned char)*end))
+        end++;
+    if (*end != '\0' || !isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+lw_status lw_file_read(const char *path, char **out, size_t *len, lw_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return lw_fail(err, LW_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    if (!buf) {
+        fclose(f);
+        return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory reading '%s'", path);
+    }
+    for (;;) {
+        if (cap - n < 4096) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory reading '%s'", path);
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - n - 1, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return lw_fail(err, LW_ERR_IO, "cannot read '%s' (is it a directory?)", path);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    if (len)
+        *len = n;
+    return LW_OK;
+}
+
+lw_status lw_file_write_atomic(const char *path, const char *data, size_t len, lw_err *err)
+{
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    if (!tmp)
+        return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory writing '%s'", path);
+    snprintf(tmp, plen + 16, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        lw_status st = lw_fail(err, LW_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+        free(tmp);
+        return st;
+    }
+    size_t w = fwrite(data, 1, len, f);
+    int closed = fclose(f);
+    if (w != len || closed != 0 || rename(tmp, path) != 0) {
+        lw_status st = lw_fail(err, LW_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+        remove(tmp);
+        free(tmp);
+        return st;
+    }
+    free(tmp);
+    return LW_OK;
+}

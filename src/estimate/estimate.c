@@ -1,0 +1,152 @@
+/* Estimator lifecycle and dispatch: lw_estimator_new resolves everything a method needs (model
+ * and GPU copies, constants, calibration), lw_estimator_run only does arithmetic. */
+#include "estimate/estimate_internal.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+
+lw_estimate_opts lw_estimate_opts_default(void)
+{
+    lw_estimate_opts o;
+    memset(&o, 0, sizeof o);
+    o.method = LW_METHOD_ROOFLINE;
+    o.gpus = 1;
+    o.pue = 1.0;
+    o.attention = LW_ATTENTION_QUADRATIC;
+    o.strict_memory = true;
+    return o;
+}
+
+static const char *method_names[] = {"roofline", "llm-bench", "profile"};
+
+const char *lw_method_name(lw_method m)
+{
+    return (unsigned)m < 3 ? method_names[m] : "unknown";
+}
+
+lw_status lw_method_parse(const char *name, lw_method *out, lw_err *err)
+{
+    for (int i = 0; i < 3; i++)
+        if (lw_streq_ci(name, method_names[i])) {
+            *out = (lw_method)i;
+            return LW_OK;
+        }
+    return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "unknown method '%s' (use roofline, llm-bench or profile)", name);
+}
+
+void lw_estimate_warn(lw_estimate *out, const char *msg)
+{
+    if (out->nwarnings >= 4)
+        return;
+    lw_strlcpy(out->warnings[out->nwarnings++], msg, sizeof out->warnings[0]);
+}
+
+lw_status lw_estimator_new(const lw_catalogue *cat, const lw_model_arch *m, const lw_gpu *g, const lw_estimate_opts *opts,
+                           lw_estimator **out, lw_err *err)
+{
+    *out = NULL;
+    lw_estimate_opts o = opts ? *opts : lw_estimate_opts_default();
+    if (o.gpus < 1)
+        return lw_fail(err, LW_ERR_INFEASIBLE, "--gpus must be >= 1 (got %d): the estimate needs at least one GPU", o.gpus);
+    if (!(o.pue >= 1.0) || !isfinite(o.pue))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "PUE must be a finite number >= 1 (got %g)", o.pue);
+    if ((unsigned)o.method > LW_METHOD_PROFILE)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "unknown method %d", (int)o.method);
+    lw_status st = lw_model_validate(m, err);
+    if (st != LW_OK)
+        return st;
+    lw_estimator *e = calloc(1, sizeof *e);
+    if (!e)
+        return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory creating an estimator");
+    e->method = o.method;
+    e->opts = o;
+    e->opts.coeffs = NULL; /* copied below where used; the caller's pointer need not outlive us */
+    e->opts.calibration_json = NULL;
+    e->model = *m;
+    if ((st = lw_model_params(m, &e->params, err)) != LW_OK) {
+        free(e);
+        return st;
+    }
+    e->gpu = *g;
+    e->gpus = o.gpus;
+    e->usable_fraction = lw_catalogue_value(cat, "memory.usable_fraction", 0.9);
+    switch (o.method) {
+    case LW_METHOD_ROOFLINE: st = lw_roofline_prepare(e, cat, &o, err); break;
+    case LW_METHOD_LLM_BENCH: st = lw_seed003_prepare(e, cat, err); break;
+    case LW_METHOD_PROFILE: st = lw_seed001_prepare(e, cat, err); break;
+    }
+    if (st != LW_OK) {
+        free(e);
+        return st;
+    }
+    *out = e;
+    return LW_OK;
+}
+
+const char *lw_bound_name(lw_bound b)
+{
+    switch (b) {
+    case LW_BOUND_MEMORY: return "memory";
+    case LW_BOUND_COMPUTE: return "compute";
+    case LW_BOUND_COMMUNICATION: return "communication";
+    }
+    return "unknown";
+}
+
+void lw_estimator_free(lw_estimator *e)
+{
+    free(e);
+}
+
+void lw_estimator_describe(const lw_estimator *e, lw_estimator_info *out)
+{
+    memset(out, 0, sizeof *out);
+    out->method = e->method;
+    out->coeffs = e->co;
+    out->calibrated = e->calibrated;
+    lw_strlcpy(out->coeff_source, e->coeff_source, sizeof out->coeff_source);
+    lw_strlcpy(out->constants_source, e->constants_source, sizeof out->constants_source);
+    lw_strlcpy(out->profile_note, e->profile_note, sizeof out->profile_note);
+}
+
+void lw_estimate_finish(const lw_estimator *e, const lw_workload *w, double band_factor, lw_estimate *out)
+{
+    out->energy_j = out->prefill.energy_j + out->decode.energy_j;
+    out->time_s = out->prefill.time_s + out->decode.time_s;
+    out->avg_power_w = out->time_s > 0 ? out->energy_j / out->time_s : 0.0;
+    out->output_tokens = w->output_tokens;
+    double per_req = out->energy_j / w->batch;
+    out->energy_per_request_j.expected = per_req;
+    out->energy_per_request_j.low = per_req / band_factor;
+    out->energy_per_request_j.high = per_req * band_factor;
+    double tok = w->output_tokens;
+    if (tok > 0) {
+        out->energy_per_output_token_j.expected = per_req / tok;
+        out->energy_per_output_token_j.low = out->energy_per_request_j.low / tok;
+        out->energy_per_output_token_j.high = out->energy_per_request_j.high / tok;
+    } else { /* no visible output token: per-token energy is undefined, not 0 */
+        out->energy_per_output_token_j.low = out->energy_per_output_token_j.expected = out->energy_per_output_token_j.high = NAN;
+    }
+    out->facility_energy_per_request_j = per_req * e->opts.pue;
+    for (int i = 0; i < e->nwarnings; i++)
+        lw_estimate_warn(out, e->warnings[i]);
+}
+
+lw_status lw_estimator_run(const lw_estimator *e, const lw_workload *w, lw_estimate *out, lw_err *err)
+{
+    memset(out, 0, offsetof(lw_estimate, warnings)); /* hot path: the 1 KiB of warning text is not cleared */
+    out->method = e->method;
+    if (w->batch < 1)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "batch must be >= 1 (got %d)", w->batch);
+    switch (e->method) {
+    case LW_METHOD_ROOFLINE: return lw_roofline_run(e, w, out, err);
+    case LW_METHOD_LLM_BENCH: return lw_seed003_run(e, w, out, err);
+    case LW_METHOD_PROFILE: return lw_seed001_run(e, w, out, err);
+    }
+    return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "unknown method");
+}

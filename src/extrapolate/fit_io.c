@@ -1,0 +1,141 @@
+/* The fitted-coefficients file: written by `llmwatt fit --output`, read by `scale --coefficients`.
+ * It is a catalogue constants file ("scale.*" keys) plus a "fit" object with the diagnostics. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "extrapolate/fit_internal.h"
+#include "core/util.h"
+
+static void add_const(json_t *arr, const char *key, double value, double low, double high, const char *unit, const char *source,
+                      int year)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "key", json_string(key));
+    json_object_set_new(o, "value", json_real(value));
+    json_object_set_new(o, "low", json_real(low));
+    json_object_set_new(o, "high", json_real(high));
+    json_object_set_new(o, "unit", json_string(unit));
+    json_object_set_new(o, "source", json_string(source));
+    json_object_set_new(o, "year", json_integer(year));
+    json_array_append_new(arr, o);
+}
+
+static json_t *acc_json(const lw_fit_accuracy *a)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "pairs", json_integer(a->pairs));
+    json_object_set_new(o, "unpredictable", json_integer(a->unpredictable));
+    json_object_set_new(o, "median_abs_err", a->pairs ? json_real(a->median_abs_err) : json_null());
+    json_object_set_new(o, "coverage", a->pairs ? json_real(a->coverage) : json_null());
+    json_object_set_new(o, "band_low", a->pairs ? json_real(a->band_low) : json_null());
+    json_object_set_new(o, "band_high", a->pairs ? json_real(a->band_high) : json_null());
+    json_object_set_new(o, "rms_log", a->pairs ? json_real(a->rms_log) : json_null());
+    return o;
+}
+
+lw_status lw_fit_write(const lw_fit_result *r, const char *path, const char *points_name, lw_err *err)
+{
+    time_t now = time(NULL);
+    struct tm tmv;
+    int year = gmtime_r(&now, &tmv) ? tmv.tm_year + 1900 : 0;
+    char src[LW_SOURCE_MAX], key[160];
+    json_t *root = json_object(), *fit = json_object(), *arr = json_array();
+    json_object_set_new(fit, "tool", json_string("llmwatt fit"));
+    json_object_set_new(fit, "points", json_string(points_name));
+    json_object_set_new(fit, "points_used", json_integer((json_int_t)r->npts));
+    json_object_set_new(fit, "points_skipped", json_integer((json_int_t)r->skipped));
+    json_object_set_new(fit, "pairs", json_integer(r->npairs));
+    json_object_set_new(fit, "batch_match", json_real(r->opts.batch_match));
+    json_object_set_new(fit, "multi_gpu", json_string(lw_multi_gpu_name(r->opts.multi_gpu)));
+    json_object_set_new(fit, "alpha", json_real(r->opts.alpha));
+    json_object_set_new(fit, "bootstrap", json_integer(r->nboot));
+    json_object_set_new(fit, "reference_family", json_string(r->families[r->ref_fam]));
+    json_object_set_new(fit, "reference_gpu", json_string(r->gpus[r->ref_gpu]));
+    json_object_set_new(fit, "unexplained_variance", json_real(r->unexplained));
+    json_object_set_new(fit, "fitted", acc_json(&r->fitted));
+    json_object_set_new(fit, "seed", acc_json(&r->seed));
+    json_object_set_new(fit, "heldout", acc_json(&r->heldout));
+    json_object_set_new(root, "fit", fit);
+
+    snprintf(src, sizeof src, "llmwatt fit on %s: %zu points, %d pairs with batch within x%g, multi-GPU %s; range = bootstrap 5..95%%",
+             points_name, r->npts, r->npairs, r->opts.batch_match, lw_multi_gpu_name(r->opts.multi_gpu));
+    const lw_fit_coef *k = &r->coefs[0];
+    if (k->identified)
+        add_const(arr, "scale.k", k->value, k->low, k->high, "per doubling of N", src, year);
+    for (int f = 0; f < r->nfam; f++) {
+        const lw_fit_coef *c = &r->coefs[1 + f];
+        if (!c->identified)
+            continue;
+        snprintf(key, sizeof key, "scale.mu_arch.%s", c->name);
+        char fsrc[LW_SOURCE_MAX + 80];
+        snprintf(fsrc, sizeof fsrc, "%s; relative to %s = 1", src, r->families[r->ref_fam]);
+        add_const(arr, key, c->value, c->low, c->high, "ratio", fsrc, year);
+    }
+    for (int a = 0; a < r->ngpu; a++)
+        for (int b = 0; b < r->ngpu; b++) {
+            const lw_fit_coef *ca = &r->coefs[1 + r->nfam + a], *cb = &r->coefs[1 + r->nfam + b];
+            if (!ca->identified || !cb->identified)
+                continue;
+            snprintf(key, sizeof key, "scale.eta_util.%s.%s", ca->name, cb->name);
+            double lo = 1, hi = 1, v = 1;
+            if (a != b) {
+                int pa = 1 + r->nfam + a, pb = 1 + r->nfam + b;
+                v = exp(r->theta[pb] - r->theta[pa]);
+                lw_fit_boot_interval(r, pb, pa, &lo, &hi);
+                lo = fmin(lo, v);
+                hi = fmax(hi, v);
+            }
+            add_const(arr, key, v, lo, hi, "ratio", src, year);
+        }
+    add_const(arr, "scale.fit.residual_band", 1.0, r->resid_lo, r->resid_hi, "ratio actual/predicted",
+              "llmwatt fit: 5th..95th percentile of actual/predicted over the fitted pairs (the band covering 90% of them)", year);
+    json_object_set_new(root, "constants", arr);
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+    json_decref(root);
+    if (!text)
+        return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory");
+    size_t len = strlen(text);
+    char *withnl = realloc(text, len + 2);
+    if (!withnl) {
+        free(text);
+        return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory");
+    }
+    withnl[len] = '\n';
+    withnl[len + 1] = '\0';
+    lw_status st = lw_file_write_atomic(path, withnl, len + 1, err);
+    free(withnl);
+    return st;
+}
+
+lw_status lw_scale_load_coefficients(lw_catalogue *cat, const char *path, lw_err *err)
+{
+    char *data;
+    size_t len;
+    lw_status st = lw_file_read(path, &data, &len, err);
+    if (st != LW_OK)
+        return st;
+    json_error_t je;
+    json_t *root = json_loadb(data, len, 0, &je);
+    free(data);
+    if (!root)
+        return lw_fail(err, LW_ERR_PARSE, "%s: line %d: %s", path, je.line, je.text);
+    json_t *arr = json_object_get(root, "constants");
+    bool ok = json_is_object(json_object_get(root, "fit")) && json_is_array(arr) && json_array_size(arr) > 0;
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o)
+    {
+        const char *key = json_string_value(json_object_get(o, "key"));
+        if (!key || strncmp(key, "scale.", 6) != 0)
+            ok = false;
+    }
+    json_decref(root);
+    if (!ok)
+        return lw_fail(err, LW_ERR_PARSE, "%s is not a coefficients file written by 'llmwatt fit --output' (needs \"fit\" and \"scale.*\" constants)",
+                       path);
+    return lw_catalogue_add_file(cat, path, err);
+}

@@ -20,7 +20,7 @@ int main(void)
     const lw_gpu *g;
     if (lw_catalogue_open(&cat, &err) != LW_OK || lw_catalogue_find_model(cat, "llama-3.1-8b", &m, &err) != LW_OK ||
         lw_catalogue_find_gpu(cat, "h100", &g, &err) != LW_OK) {
-        fprintf(stderr, "bench_estimate: %s\n", err.msg);
+        fprintf(stderr, "bench_estimate: %s\n", lw_err_message(&err));
         return 1;
     }
     const lw_method methods[] = {LW_METHOD_ROOFLINE, LW_METHOD_LLM_BENCH, LW_METHOD_PROFILE};
@@ -29,7 +29,7 @@ int main(void)
         o.method = methods[k];
         lw_estimator *e;
         if (lw_estimator_new(cat, m, g, &o, &e, &err) != LW_OK) {
-            fprintf(stderr, "bench_estimate: %s\n", err.msg);
+            fprintf(stderr, "bench_estimate: %s\n", lw_err_message(&err));
             return 1;
         }
         lw_workload w = lw_workload_default();

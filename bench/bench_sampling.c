@@ -29,20 +29,20 @@ static int run_case(const char *lib, const char *gpus, double interval_s, double
     lw_power_source *src;
     lw_err err;
     if (lw_power_open_nvml(lib, &src, &err) != LW_OK) {
-        fprintf(stderr, "bench_sampling: %s (build it with 'make tests')\n", err.msg);
+        fprintf(stderr, "bench_sampling: %s (build it with 'make tests')\n", lw_err_message(&err));
         return 2;
     }
     lw_catalogue *cat;
     lw_measure_config cfg;
     if (lw_catalogue_open(&cat, &err) != LW_OK || lw_measure_config_default(cat, &cfg, &err) != LW_OK) {
-        fprintf(stderr, "bench_sampling: %s\n", err.msg);
+        fprintf(stderr, "bench_sampling: %s\n", lw_err_message(&err));
         return 2;
     }
     lw_catalogue_free(cat);
     cfg.interval_s = interval_s;
     lw_measure *m;
     if (lw_measure_new(&cfg, src, NULL, &m, &err) != LW_OK) {
-        fprintf(stderr, "bench_sampling: %s\n", err.msg);
+        fprintf(stderr, "bench_sampling: %s\n", lw_err_message(&err));
         return 2;
     }
     double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);

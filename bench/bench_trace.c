@@ -140,7 +140,7 @@ static int run(const char *label, const lw_catalogue *cat, const char *path, lw_
     lw_status st = lw_trace_run(cat, path, o, S, &err);
     double dt = now() - t0;
     if (st != LW_OK) {
-        fprintf(stderr, "bench_trace: %s\n", err.msg);
+        fprintf(stderr, "bench_trace: %s\n", lw_err_message(&err));
         free(S);
         return 1;
     }
@@ -178,7 +178,7 @@ int main(int argc, char **argv)
     const lw_gpu *g;
     if (lw_catalogue_open(&cat, &err) != LW_OK || lw_catalogue_find_model(cat, "llama-3.1-8b", &m, &err) != LW_OK ||
         lw_catalogue_find_gpu(cat, "h100", &g, &err) != LW_OK) {
-        fprintf(stderr, "bench_trace: %s\n", err.msg);
+        fprintf(stderr, "bench_trace: %s\n", lw_err_message(&err));
         remove(path);
         return 1;
     }

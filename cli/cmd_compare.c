@@ -92,7 +92,7 @@ static int resolve(const char *opt, const char *spec, long long base_ns, resolve
     lw_err err;
     if (is_file(spec) && !is_sqlite(spec)) {
         if (lw_run_load(spec, &out->run, NULL, &err) != LW_OK) {
-            cli_error(cmd, "--%s: %s", opt, err.msg);
+            cli_error(cmd, "--%s: %s", opt, lw_err_message(&err));
             return cli_exit_code(err.status);
         }
         snprintf(out->label, sizeof out->label, "%s", spec);
@@ -125,7 +125,7 @@ static int resolve(const char *opt, const char *spec, long long base_ns, resolve
         *at = '\0';
         when = at + 1;
         if (lw_time_parse(when, base_ns, true, &f.until_ns, &err) != LW_OK)
-            return cli_usage(cmd, "--%s: @%s", opt, err.msg);
+            return cli_usage(cmd, "--%s: @%s", opt, lw_err_message(&err));
     }
     if (!query[0])
         return cli_usage(cmd, "--%s: empty query after '%s:' (e.g. workload=gpt8b)", opt, db);
@@ -139,14 +139,14 @@ static int resolve(const char *opt, const char *spec, long long base_ns, resolve
     f.limit = 1;
     lw_history *h;
     if (lw_history_open(db, LW_HISTORY_READ, &h, &err) != LW_OK) {
-        cli_error(cmd, "--%s: %s", opt, err.msg);
+        cli_error(cmd, "--%s: %s", opt, lw_err_message(&err));
         return cli_exit_code(err.status);
     }
     lw_run *runs = NULL;
     size_t n = 0;
     if (lw_history_query(h, &f, &runs, &n, &err) != LW_OK) {
         lw_history_close(h);
-        cli_error(cmd, "--%s: %s", opt, err.msg);
+        cli_error(cmd, "--%s: %s", opt, lw_err_message(&err));
         return cli_exit_code(err.status);
     }
     lw_history_close(h);

@@ -145,7 +145,7 @@ static int load_input(const char *cmd, const char *meas, const char *est, double
     if (power_opt >= 0 && meas)
         return cli_usage(cmd, "--power-w cannot be combined with --measurement");
     if (lw_run_load(file, run, NULL, &err) != LW_OK) {
-        cli_error(cmd, "--%s: %s", meas ? "measurement" : "estimate", err.msg);
+        cli_error(cmd, "--%s: %s", meas ? "measurement" : "estimate", lw_err_message(&err));
         return cli_exit_code(err.status);
     }
     if (meas && run->kind != LW_RUN_MEASUREMENT)

@@ -83,7 +83,7 @@ int cmd_estimate(int argc, char **argv)
         case O_PUE: ok = cli_number(cmd, "pue", v, 1.0, 10.0, &eo.pue); have_pue = true; break;
         case O_METHOD:
             if (lw_method_parse(v, &eo.method, &err) != LW_OK)
-                return cli_usage(cmd, "%s", err.msg);
+                return cli_usage(cmd, "%s", lw_err_message(&err));
             break;
         case O_ATTN:
             have_attention = true;
@@ -119,7 +119,7 @@ int cmd_estimate(int argc, char **argv)
     /* Memory fit: an error for the roofline (its physics assumes the model runs); a warning for
      * the seed methods, which never checked it, so that their worked examples stay reproducible. */
     lw_accounting a;
-    char fit_warning[sizeof err.msg + 64] = "";
+    char fit_warning[640] = "";
     if (lw_account(m, &w, &a, &err) != LW_OK) {
         lw_catalogue_free(cat);
         return cli_fail(cmd, &err);
@@ -129,7 +129,7 @@ int cmd_estimate(int argc, char **argv)
             lw_catalogue_free(cat);
             return cli_fail(cmd, &err);
         }
-        snprintf(fit_warning, sizeof fit_warning, "%s (the %s method ignores memory, as its seed does)", err.msg,
+        snprintf(fit_warning, sizeof fit_warning, "%s (the %s method ignores memory, as its seed does)", lw_err_message(&err),
                  lw_method_name(eo.method));
     }
     lw_estimator *e;

@@ -67,7 +67,7 @@ int cmd_fit(int argc, char **argv)
         case O_MATCH: ok = cli_number(cmd, "batch-match", v, 1, 1e9, &fo.batch_match); break;
         case O_MODE:
             if (lw_multi_gpu_parse(v, &fo.multi_gpu, &err) != LW_OK)
-                return cli_usage(cmd, "--multi-gpu: %s", err.msg);
+                return cli_usage(cmd, "--multi-gpu: %s", lw_err_message(&err));
             break;
         case O_ALPHA: ok = cli_number(cmd, "alpha", v, 0, 10, &fo.alpha); break;
         case O_BOOT: ok = cli_int(cmd, "bootstrap", v, 0, 100000, &fo.bootstrap); break;
@@ -90,7 +90,7 @@ int cmd_fit(int argc, char **argv)
     lw_status st = points ? lw_points_load(points, &pts, &n, &err) : lw_points_builtin(&pts, &n, &err);
     if (st != LW_OK) {
         lw_catalogue_free(cat);
-        cli_error(cmd, "--points: %s", err.msg);
+        cli_error(cmd, "--points: %s", lw_err_message(&err));
         return cli_exit_code(err.status);
     }
     const char *pname = points ? points : "built-in calibration/points.csv";
@@ -104,7 +104,7 @@ int cmd_fit(int argc, char **argv)
         lw_fit_free(r);
         lw_points_free(pts);
         lw_catalogue_free(cat);
-        cli_error(cmd, "--output: %s", err.msg);
+        cli_error(cmd, "--output: %s", lw_err_message(&err));
         return cli_exit_code(st);
     }
     char why[256];

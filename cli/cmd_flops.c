@@ -73,13 +73,12 @@ int cmd_flops(int argc, char **argv)
         return rc;
     lw_workload w = rq.w;
     lw_accounting a;
-    lw_err err, fit_err;
+    lw_err err, fit_err = {0};
     if (lw_account(m, &w, &a, &err) != LW_OK) {
         lw_catalogue_free(cat);
         return cli_fail(cmd, &err);
     }
     lw_status fit = LW_OK;
-    fit_err.msg[0] = '\0';
     if (g)
         fit = lw_check_fit(&a, g, gpus, lw_catalogue_value(cat, "memory.usable_fraction", 0.9), &fit_err);
     if (json) {
@@ -105,7 +104,7 @@ int cmd_flops(int argc, char **argv)
             json_object_set_new(mem, "gpus", json_integer(gpus));
             json_object_set_new(mem, "fits", json_boolean(fit == LW_OK));
             if (fit != LW_OK)
-                json_object_set_new(mem, "message", json_string(fit_err.msg));
+                json_object_set_new(mem, "message", json_string(lw_err_message(&fit_err)));
         }
         json_object_set_new(o, "memory", mem);
         rc = cli_print_json(o);
@@ -125,7 +124,7 @@ int cmd_flops(int argc, char **argv)
             printf("moe: %.1f of %d experts touched per layer per decode step (batch %d), %.1f in prefill\n",
                    a.decode.experts_touched, m->num_experts, w.batch, a.prefill.experts_touched);
         if (g)
-            printf("fit: %s\n", fit == LW_OK ? "fits" : fit_err.msg);
+            printf("fit: %s\n", fit == LW_OK ? "fits" : lw_err_message(&fit_err));
     }
     lw_catalogue_free(cat);
     return rc ? rc : (fit != LW_OK ? EXIT_INFEASIBLE : EXIT_OK);

@@ -80,7 +80,7 @@ static int do_record(int argc, char **argv)
     }
     for (size_t k = 0; k < n && rc == EXIT_OK; k++)
         if (lw_run_load(argv[3 + k], &runs[k], &texts[k], &err) != LW_OK) {
-            cli_error(cmd, "%s; nothing was recorded", err.msg);
+            cli_error(cmd, "%s; nothing was recorded", lw_err_message(&err));
             rc = cli_exit_code(err.status);
         }
     lw_history *h = NULL;
@@ -181,9 +181,9 @@ int cmd_history(int argc, char **argv)
     lw_err err;
     long long now = lw_time_now_ns();
     if (since && lw_time_parse(since, now, false, &f.since_ns, &err) != LW_OK)
-        return cli_usage(cmd, "--since: %s", err.msg);
+        return cli_usage(cmd, "--since: %s", lw_err_message(&err));
     if (until && lw_time_parse(until, now, true, &f.until_ns, &err) != LW_OK)
-        return cli_usage(cmd, "--until: %s", err.msg);
+        return cli_usage(cmd, "--until: %s", lw_err_message(&err));
     if (since && until && f.since_ns > f.until_ns)
         return cli_usage(cmd, "--since %s is after --until %s", since, until);
     f.limit = (size_t)limit;

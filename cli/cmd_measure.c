@@ -241,19 +241,19 @@ static int open_sources(const opts *o, lw_power_source **gpu, lw_power_source **
     lw_status gs = lw_power_open_nvml(NULL, gpu, &gerr);
     lw_status cs = o->no_cpu ? LW_ERR_NO_DEVICE : lw_power_open_rapl(NULL, cpu, &cerr);
     if (o->no_cpu)
-        snprintf(cerr.msg, sizeof cerr.msg, "RAPL disabled by --no-cpu");
+        lw_err_set(&cerr, LW_ERR_NO_DEVICE, "RAPL disabled by --no-cpu");
     if (gs == LW_ERR_NO_MEMORY || cs == LW_ERR_NO_MEMORY) {
         cli_error("measure", "out of memory opening the power sources");
         return EXIT_INTERNAL;
     }
     if (gs != LW_OK && cs != LW_OK) {
-        cli_error("measure", "no power source: %s; %s. %s", gerr.msg, cerr.msg, lw_power_no_source_remedy());
+        cli_error("measure", "no power source: %s; %s. %s", lw_err_message(&gerr), lw_err_message(&cerr), lw_power_no_source_remedy());
         return EXIT_NO_DEVICE;
     }
     if (gs != LW_OK && o->gpus_given) {
         lw_power_close(*cpu);
         *cpu = NULL;
-        cli_error("measure", "--gpus given but no GPU can be read: %s", gerr.msg);
+        cli_error("measure", "--gpus given but no GPU can be read: %s", lw_err_message(&gerr));
         return EXIT_NO_DEVICE;
     }
     return -1;
@@ -283,7 +283,7 @@ static int run_live(const opts *o, char **cmdv, lw_measure **mp, lw_power_source
     if (lw_child_spawn(cmdv, &pid, &err) != LW_OK) {
         lw_measure_stop(*mp, NULL);
         restore_signals(old);
-        cli_error(cmd, "%s", err.msg);
+        cli_error(cmd, "%s", lw_err_message(&err));
         return 127;
     }
     child_pid = pid;

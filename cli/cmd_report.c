@@ -116,9 +116,9 @@ int cmd_report(int argc, char **argv)
     lw_err err;
     long long now = lw_time_now_ns();
     if (since && lw_time_parse(since, now, false, &f.since_ns, &err) != LW_OK)
-        return cli_usage(cmd, "--since: %s", err.msg);
+        return cli_usage(cmd, "--since: %s", lw_err_message(&err));
     if (until && lw_time_parse(until, now, true, &f.until_ns, &err) != LW_OK)
-        return cli_usage(cmd, "--until: %s", err.msg);
+        return cli_usage(cmd, "--until: %s", lw_err_message(&err));
 
     lw_catalogue *cat;
     int rc = cli_catalogue(cmd, catfile, &cat);

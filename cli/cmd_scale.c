@@ -159,7 +159,7 @@ int cmd_scale(int argc, char **argv)
         case O_ALPHA: ok = cli_number(cmd, "alpha", v, 0, 10, &in.alpha); in.have_alpha = true; break;
         case O_MODE:
             if (lw_multi_gpu_parse(v, &in.multi_gpu, &err) != LW_OK)
-                return cli_usage(cmd, "--multi-gpu: %s", err.msg);
+                return cli_usage(cmd, "--multi-gpu: %s", lw_err_message(&err));
             break;
         case O_COEF: coef = v; break;
         }
@@ -183,7 +183,7 @@ int cmd_scale(int argc, char **argv)
         return rc;
     if (coef && lw_scale_load_coefficients(cat, coef, &err) != LW_OK) {
         lw_catalogue_free(cat);
-        cli_error(cmd, "--coefficients: %s", err.msg);
+        cli_error(cmd, "--coefficients: %s", lw_err_message(&err));
         return cli_exit_code(err.status);
     }
     const lw_model_arch *mf = NULL, *mt = NULL;

@@ -192,15 +192,15 @@ static int open_sources(const char *cmd, server *sv, const char *replay, const c
     }
     if (lw_power_open_nvml(nvml_lib, &sv->gpu, &gpu_err) != LW_OK)
         sv->gpu = NULL;
-    snprintf(rapl_err.msg, sizeof rapl_err.msg, "RAPL disabled by --no-rapl");
+    lw_err_set(&rapl_err, LW_ERR_NO_DEVICE, "RAPL disabled by --no-rapl");
     if (rapl && lw_power_open_rapl(NULL, &sv->rapl, &rapl_err) != LW_OK)
         sv->rapl = NULL;
     if (!sv->gpu && !sv->rapl) {
-        cli_error(cmd, "no power source: %s; %s. %s", gpu_err.msg, rapl_err.msg, lw_power_no_source_remedy());
+        cli_error(cmd, "no power source: %s; %s. %s", lw_err_message(&gpu_err), lw_err_message(&rapl_err), lw_power_no_source_remedy());
         return EXIT_NO_DEVICE;
     }
     if (!sv->gpu)
-        fprintf(stderr, "llmwatt %s: no GPU (%s); serving RAPL CPU/DRAM energy only\n", cmd, gpu_err.msg);
+        fprintf(stderr, "llmwatt %s: no GPU (%s); serving RAPL CPU/DRAM energy only\n", cmd, lw_err_message(&gpu_err));
     return EXIT_OK;
 }
 

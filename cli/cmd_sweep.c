@@ -60,7 +60,7 @@ int cmd_sweep(int argc, char **argv)
         case O_PUE: ok = cli_number(cmd, "pue", v, 1.0, 10.0, &eo.pue); break;
         case O_METHOD:
             if (lw_method_parse(v, &eo.method, &err) != LW_OK)
-                return cli_usage(cmd, "%s", err.msg);
+                return cli_usage(cmd, "%s", lw_err_message(&err));
             break;
         case O_ATTN:
             if (strcmp(v, "quadratic") && strcmp(v, "linear"))
@@ -119,7 +119,7 @@ int cmd_sweep(int argc, char **argv)
             n++;
         }
     } else if (lw_sweep_parse(spec[var], vals, MAXV, &n, &err) != LW_OK) {
-        return cli_usage(cmd, "--%s: %s", var_names[var], err.msg);
+        return cli_usage(cmd, "--%s: %s", var_names[var], lw_err_message(&err));
     }
     for (size_t k = 0; k < n && var != V_PREC; k++) {
         bool integer = var == V_BATCH || var == V_GPUS;

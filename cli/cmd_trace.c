@@ -45,9 +45,7 @@ static lw_status sink_write(void *ctx, const char *data, size_t len, lw_err *err
 {
     out_file *o = ctx;
     if (fwrite(data, 1, len, o->f) != len) {
-        err->status = LW_ERR_IO;
-        snprintf(err->msg, sizeof err->msg, "cannot write '%s': %s", o->path, strerror(errno));
-        return LW_ERR_IO;
+        return lw_err_set(err, LW_ERR_IO, "cannot write '%s': %s", o->path, strerror(errno));
     }
     return LW_OK;
 }
@@ -539,7 +537,7 @@ int cmd_trace(int argc, char **argv)
         lw_region rg;
         lw_err rerr;
         if (lw_region_find(region, &rg, &rerr) != LW_OK) {
-            cli_error(cmd, "--region: %s", rerr.msg);
+            cli_error(cmd, "--region: %s", lw_err_message(&rerr));
             return cli_exit_code(rerr.status);
         }
         cost.grid_g_per_kwh = rg.g_co2e_per_kwh;
@@ -601,8 +599,7 @@ int cmd_trace(int argc, char **argv)
     if (ps.shown)
         fputs("\r\033[K", stderr);
     if (st == LW_OK && S->requests == 0 && S->bad_rows > 0) {
-        st = LW_ERR_PARSE;
-        snprintf(err.msg, sizeof err.msg, "'%s' has no valid rows (%llu bad; line %llu: %s)", file,
+        st = lw_err_set(&err, LW_ERR_PARSE, "'%s' has no valid rows (%llu bad; line %llu: %s)", file,
                  (unsigned long long)S->bad_rows, (unsigned long long)S->bad[0].line, S->bad[0].msg);
     }
     if (st == LW_OK)

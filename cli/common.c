@@ -38,7 +38,7 @@ void cli_error(const char *cmd, const char *fmt, ...)
 
 int cli_fail(const char *cmd, const lw_err *err)
 {
-    cli_error(cmd, "%s", err->msg[0] ? err->msg : lw_strerror(err->status));
+    cli_error(cmd, "%s", lw_err_message(err)[0] ? lw_err_message(err) : lw_strerror(err->status));
     return cli_exit_code(err->status);
 }
 
@@ -206,7 +206,7 @@ bool cli_precision(const char *cmd, const char *opt, const char *val, lw_precisi
 {
     lw_err err;
     if (lw_precision_parse(val, out, &err) != LW_OK) {
-        cli_usage(cmd, "--%s: %s", opt, err.msg);
+        cli_usage(cmd, "--%s: %s", opt, lw_err_message(&err));
         return false;
     }
     return true;
@@ -223,7 +223,7 @@ int cli_catalogue(const char *cmd, const char *user_file, lw_catalogue **out)
         char *copy = strdup(env), *save = NULL;
         for (char *f = copy ? strtok_r(copy, ":", &save) : NULL; f; f = strtok_r(NULL, ":", &save))
             if (lw_catalogue_add_file(cat, f, &err) != LW_OK) {
-                cli_error(cmd, "%s (from $%s)", err.msg, LW_CATALOGUE_ENV);
+                cli_error(cmd, "%s (from $%s)", lw_err_message(&err), LW_CATALOGUE_ENV);
                 free(copy);
                 lw_catalogue_free(cat);
                 return cli_exit_code(err.status);
@@ -232,7 +232,7 @@ int cli_catalogue(const char *cmd, const char *user_file, lw_catalogue **out)
     }
     if (user_file && lw_catalogue_add_file(cat, user_file, &err) != LW_OK) {
         lw_catalogue_free(cat);
-        cli_error(cmd, "--catalogue: %s", err.msg);
+        cli_error(cmd, "--catalogue: %s", lw_err_message(&err));
         return cli_exit_code(err.status);
     }
     *out = cat;
@@ -247,7 +247,7 @@ int cli_model(const char *cmd, lw_catalogue *cat, const char *name, const char *
     if (config_path) {
         lw_model_arch m;
         if (lw_model_from_hf_config(config_path, NULL, &m, &err) != LW_OK) {
-            cli_error(cmd, "--model-config: %s", err.msg);
+            cli_error(cmd, "--model-config: %s", lw_err_message(&err));
             return cli_exit_code(err.status);
         }
         if (lw_catalogue_add_model(cat, &m, &err) != LW_OK || lw_catalogue_find_model(cat, m.name, out, &err) != LW_OK)
@@ -353,14 +353,14 @@ int cli_record(const char *cmd, const char *db_path, const char *json_text, bool
     lw_history *h;
     long long id;
     if (lw_history_open(db_path, LW_HISTORY_WRITE, &h, &err) != LW_OK) {
-        cli_error(cmd, "--record %s: %s", db_path, err.msg);
+        cli_error(cmd, "--record %s: %s", db_path, lw_err_message(&err));
         return cli_exit_code(err.status);
     }
     lw_status st = is_measurement ? lw_history_add_measurement(h, json_text, &id, &err)
                                   : lw_history_add_estimate(h, json_text, &id, &err);
     lw_history_close(h);
     if (st != LW_OK) {
-        cli_error(cmd, "--record %s: %s", db_path, err.msg);
+        cli_error(cmd, "--record %s: %s", db_path, lw_err_message(&err));
         return cli_exit_code(st);
     }
     return EXIT_OK;

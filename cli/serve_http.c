@@ -108,7 +108,7 @@ static enum MHD_Result serve_metrics(serve_http *h, struct MHD_Connection *c)
     size_t len;
     lw_err err;
     if (lw_exporter_render(h->exp, &text, &len, &err) != LW_OK)
-        return error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "error: %s", err.msg);
+        return error_reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "error: %s", lw_err_message(&err));
     struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(text);
@@ -149,13 +149,13 @@ static enum MHD_Result post_tokens(serve_http *h, struct MHD_Connection *c, cons
     }
     if (lw_exporter_parse_report(rq->body, rq->len, wl, &tokens, &err) != LW_OK) {
         lw_exporter_count_rejected(h->exp, LW_REJECT_BAD_REQUEST);
-        return error_reply(c, MHD_HTTP_BAD_REQUEST, "error: %s", err.msg);
+        return error_reply(c, MHD_HTTP_BAD_REQUEST, "error: %s", lw_err_message(&err));
     }
     lw_status st = lw_exporter_report_tokens(h->exp, wl, tokens, &err);
     if (st == LW_ERR_INFEASIBLE)
-        return error_reply(c, MHD_HTTP_TOO_MANY_REQUESTS, "error: %s", err.msg);
+        return error_reply(c, MHD_HTTP_TOO_MANY_REQUESTS, "error: %s", lw_err_message(&err));
     if (st != LW_OK)
-        return error_reply(c, MHD_HTTP_BAD_REQUEST, "error: %s", err.msg);
+        return error_reply(c, MHD_HTTP_BAD_REQUEST, "error: %s", lw_err_message(&err));
     char body[200];
     snprintf(body, sizeof body, "{\"workload\": \"%s\", \"tokens\": %.0f, \"tokens_total\": %.0f}\n", wl, tokens,
              lw_exporter_workload_tokens(h->exp, wl));

@@ -27,11 +27,29 @@ typedef enum lw_status {
     LW_ERR_INTERRUPTED = 12      /* stopped by a signal */
 } lw_status;
 
-/* Detail of the last failure of one call: status plus a one-line, human-readable message. */
+/* Detail of the last failure of one call: its status plus a one-line, human-readable message.
+ * Callers allocate it (usually on the stack) and pass it to fallible calls; only `status` is
+ * public. The message is read with lw_err_message() and written with lw_err_set(); the storage
+ * behind it is private and its size is fixed for the life of SONAME 1 (a longer message is cut),
+ * so the struct never grows. Not shared between threads: use one lw_err per call site. */
 typedef struct lw_err {
     lw_status status;
-    char msg[512];
+    char opaque_[508]; /* private: the message text, reached only through the functions below */
 } lw_err;
+
+/* The one-line message of the last failure recorded in `err` (no trailing newline). Returns ""
+ * for NULL or for a zeroed lw_err (`lw_err e = {0};`) that no call has failed into yet; read an
+ * uninitialised one only after a call returned an error.
+ * The pointer stays valid, and owned by `err`, until `err` is next written. */
+const char *lw_err_message(const lw_err *err);
+
+/* Records a failure: sets err->status and formats the message (printf-style, cut at the storage
+ * size). Returns `status`, so a wrapper can `return lw_err_set(err, ...)`. NULL err is allowed. */
+lw_status lw_err_set(lw_err *err, lw_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 /* Short, static description of a status code ("invalid argument"). Never NULL. */
 const char *lw_strerror(lw_status status);

@@ -242,7 +242,7 @@ static lw_status parse_log(const char *path, const char *data, size_t len, repla
         rs->last_line = line;
     }
     if (r < 0) {
-        ret = lw_fail(err, LW_ERR_PARSE, "%s: %s", path, cerr.msg);
+        ret = lw_fail(err, LW_ERR_PARSE, "%s: %s", path, lw_err_message(&cerr));
         goto done;
     }
     if (!any)

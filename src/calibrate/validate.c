@@ -42,7 +42,7 @@ lw_status lw_validate_row(const lw_catalogue *cat, const lw_calib_row *row, lw_m
                     *err = e2;
                 return st;
             }
-            lw_strlcpy(out->message, e2.msg, sizeof out->message);
+            lw_strlcpy(out->message, lw_err_message(&e2), sizeof out->message);
             return LW_OK;
         }
         e_at[which + 1] = est.energy_per_output_token_j.expected;

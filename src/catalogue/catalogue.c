@@ -121,7 +121,7 @@ static lw_status parse_model(json_t *o, lw_model_arch *m, const char *where, lw_
     }
     lw_err e2;
     if (lw_model_validate(m, &e2) != LW_OK)
-        return lw_fail(err, LW_ERR_PARSE, "%s: %s", where, e2.msg);
+        return lw_fail(err, LW_ERR_PARSE, "%s: %s", where, lw_err_message(&e2));
     return LW_OK;
 }
 

@@ -275,7 +275,7 @@ static lw_status read_precision(hf_ctx *c, lw_model_arch *m)
         return LW_OK;
     lw_err e2;
     if (lw_precision_parse(json_string_value(dt), &m->native_precision, &e2) != LW_OK)
-        return lw_fail(c->err, LW_ERR_PARSE, "%s: field \"torch_dtype\": %s", c->path, e2.msg);
+        return lw_fail(c->err, LW_ERR_PARSE, "%s: field \"torch_dtype\": %s", c->path, lw_err_message(&e2));
     return LW_OK;
 }
 
@@ -511,7 +511,7 @@ static lw_status parse_config(hf_ctx *c, const char *name_hint, lw_model_arch *m
                  c->type);
     lw_err e2;
     if (lw_model_validate(m, &e2) != LW_OK)
-        return lw_fail(c->err, LW_ERR_PARSE, "%s: %s", c->path, e2.msg);
+        return lw_fail(c->err, LW_ERR_PARSE, "%s: %s", c->path, lw_err_message(&e2));
     return LW_OK;
 }
 

@@ -15,11 +15,30 @@ lw_status lw_fail(lw_err *err, lw_status status, const char *fmt, ...)
     if (err) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        vsnprintf(err->opaque_, sizeof err->opaque_, fmt, ap);
         va_end(ap);
         err->status = status;
     }
     return status;
+}
+
+lw_status lw_err_set(lw_err *err, lw_status status, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->opaque_, sizeof err->opaque_, fmt, ap);
+        va_end(ap);
+        err->status = status;
+    }
+    return status;
+}
+
+const char *lw_err_message(const lw_err *err)
+{
+    if (!err)
+        return "";
+    return memchr(err->opaque_, '\0', sizeof err->opaque_) ? err->opaque_ : "";
 }
 
 void lw_strlcpy(char *dst, const char *src, size_t n)

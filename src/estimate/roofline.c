@@ -261,7 +261,7 @@ lw_status lw_roofline_run(const lw_estimator *e, const lw_workload *w, lw_estima
                 *err = fit;
             return fit.status;
         }
-        lw_estimate_warn(out, fit.msg);
+        lw_estimate_warn(out, lw_err_message(&fit));
     }
     lw_precision p = (unsigned)w->weight_precision < LW_PREC_COUNT ? w->weight_precision : LW_PREC_BF16;
     if (e->prec_warning[p][0])

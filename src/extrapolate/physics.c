@@ -91,8 +91,8 @@ lw_status lw_physics_evaluate(const lw_catalogue *cat, const lw_gpu *gpu, lw_pre
     if ((st = lw_physics_calibrated_pj(cat, gpu->process_node_nm, &cal, &out->node_interpolated, err)) != LW_OK) {
         if (err) {
             char m[400];
-            lw_strlcpy(m, err->msg, sizeof m);
-            snprintf(err->msg, sizeof err->msg, "GPU '%s': %s", gpu->id, m);
+            lw_strlcpy(m, lw_err_message(err), sizeof m);
+            lw_fail(err, st, "GPU '%s': %s", gpu->id, m);
         }
         return st;
     }

@@ -153,7 +153,7 @@ static lw_status parse_measurement(json_t *root, lw_run *r, lw_err *err)
         return lw_fail(err, LW_ERR_PARSE, "measurement lacks start_time");
     lw_err terr;
     if (lw_time_parse(json_string_value(st), 0, false, &r->time_ns, &terr) != LW_OK)
-        return lw_fail(err, LW_ERR_PARSE, "measurement start_time: %s", terr.msg);
+        return lw_fail(err, LW_ERR_PARSE, "measurement start_time: %s", lw_err_message(&terr));
     if (json_is_object(labels)) {
         copy_str(json_object_get(labels, "workload"), r->workload, sizeof r->workload);
         copy_str(json_object_get(labels, "model"), r->model, sizeof r->model);
@@ -236,7 +236,7 @@ static lw_status parse_estimate(json_t *root, lw_run *r, lw_err *err)
     if (json_is_string(t)) {
         lw_err terr;
         if (lw_time_parse(json_string_value(t), 0, false, &r->time_ns, &terr) != LW_OK)
-            return lw_fail(err, LW_ERR_PARSE, "estimate time: %s", terr.msg);
+            return lw_fail(err, LW_ERR_PARSE, "estimate time: %s", lw_err_message(&terr));
     }
     return LW_OK;
 }
@@ -286,7 +286,7 @@ lw_status lw_run_load(const char *path, lw_run *out, char **json_text, lw_err *e
     st = lw_run_parse(text, out, &e);
     if (st != LW_OK) {
         free(text);
-        return lw_fail(err, st, "'%s': %s", path, e.msg);
+        return lw_fail(err, st, "'%s': %s", path, lw_err_message(&e));
     }
     if (json_text)
         *json_text = text;
@@ -496,7 +496,7 @@ lw_status lw_history_add_many(lw_history *h, const char *const *texts, size_t n,
         lw_err e;
         if (lw_run_parse(texts[i], &runs[i], &e) != LW_OK) {
             free(runs);
-            return lw_fail(err, e.status, "run %zu of %zu: %s; nothing was recorded", i + 1, n, e.msg);
+            return lw_fail(err, e.status, "run %zu of %zu: %s; nothing was recorded", i + 1, n, lw_err_message(&e));
         }
     }
     sqlite3_stmt *s = NULL;

@@ -286,7 +286,7 @@ lw_status lw_report_power_plot(const char *path, unsigned char **png, size_t *le
     lw_err rerr;
     lw_status st = lw_file_read(path, &text, &tlen, &rerr);
     if (st != LW_OK)
-        return lw_fail(err, st == LW_ERR_IO ? LW_ERR_NOT_FOUND : st, "--samples: %s", rerr.msg);
+        return lw_fail(err, st == LW_ERR_IO ? LW_ERR_NOT_FOUND : st, "--samples: %s", lw_err_message(&rerr));
     lw_csv *c = lw_csv_new(text, tlen);
     double *xs[MAX_GPU_SERIES] = {0}, *ys[MAX_GPU_SERIES] = {0};
     size_t ns[MAX_GPU_SERIES] = {0}, caps[MAX_GPU_SERIES] = {0};

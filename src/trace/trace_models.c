@@ -120,7 +120,7 @@ int lw_trace_model_index(worker *w, const lw_trace_rec *r, lw_status *st, char *
     }
     pthread_mutex_unlock(&E->mu);
     if (idx < 0) {
-        lw_strlcpy(msg, err.msg, msgn);
+        lw_strlcpy(msg, lw_err_message(&err), msgn);
         return -1;
     }
     return w->last_model = idx;

@@ -40,7 +40,7 @@ lw_status lw_trace_check_opts(const lw_catalogue *cat, const lw_trace_opts *o, l
         if (strlen(o->map_from[i]) >= LW_NAME_MAX)
             return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "mapped name '%.40s...' is too long", o->map_from[i]);
         if (lw_catalogue_find_model(cat, o->map_to[i], &m, &e2) != LW_OK)
-            return lw_fail(err, e2.status, "model map '%s=%s': %s", o->map_from[i], o->map_to[i], e2.msg);
+            return lw_fail(err, e2.status, "model map '%s=%s': %s", o->map_from[i], o->map_to[i], lw_err_message(&e2));
     }
     return LW_OK;
 }

@@ -120,7 +120,7 @@ static bool do_row(worker *w, job *j, const char *p, size_t n, uint64_t rel)
     char(*text)[24];
     const centry *c = lw_trace_row_energy(w, mi, r.tok, batch, &scratch, &text, &err);
     if (!c) {
-        job_fatal(E, j, rel, err.status, err.msg);
+        job_fatal(E, j, rel, err.status, lw_err_message(&err));
         return false;
     }
     mstats *s = &j->stats[mi];
@@ -382,7 +382,7 @@ static lw_status solve_windows(engine *E, lw_trace_summary *S, lw_err *err)
             st = lw_estimator_run(E->est[m->est], &w, &est, &e2);
         if (st != LW_OK)
             return lw_fail(err, st, "'%s': concurrency window at %g s, model '%s': %s", E->path,
-                           (double)wn->window * win_s, m->len ? m->name : m->arch->name, e2.msg);
+                           (double)wn->window * win_s, m->len ? m->name : m->arch->name, lw_err_message(&e2));
         lw_trace_note_warning(&E->workers[0], &est);
     }
     S->windows = E->windows.n;
@@ -543,7 +543,7 @@ static lw_status run_engine(engine *E, lw_trace_summary *S, lw_err *err)
     lw_err e2;
     lw_status st = lw_trace_layout_detect(o, E->data, E->len, &E->L, &data_off, &first_line, &e2);
     if (st != LW_OK)
-        return lw_fail(err, st, "'%s' %s", E->path, e2.msg);
+        return lw_fail(err, st, "'%s' %s", E->path, lw_err_message(&e2));
     S->format = E->L.format;
     for (int c = 0; c < LW_TRACE_NCOLS; c++)
         if (E->L.present[c])

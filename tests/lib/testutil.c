@@ -18,7 +18,7 @@ lw_catalogue *lw_test_catalogue(void)
     lw_catalogue *cat = NULL;
     lw_err err;
     if (lw_catalogue_open(&cat, &err) != LW_OK) {
-        print_error("catalogue: %s\n", err.msg);
+        print_error("catalogue: %s\n", lw_err_message(&err));
         fail();
     }
     return cat;
@@ -29,7 +29,7 @@ const lw_model_arch *lw_test_model(const lw_catalogue *cat, const char *name)
     const lw_model_arch *m = NULL;
     lw_err err;
     if (lw_catalogue_find_model(cat, name, &m, &err) != LW_OK) {
-        print_error("model %s: %s\n", name, err.msg);
+        print_error("model %s: %s\n", name, lw_err_message(&err));
         fail();
     }
     return m;
@@ -40,7 +40,7 @@ const lw_gpu *lw_test_gpu(const lw_catalogue *cat, const char *name)
     const lw_gpu *g = NULL;
     lw_err err;
     if (lw_catalogue_find_gpu(cat, name, &g, &err) != LW_OK) {
-        print_error("gpu %s: %s\n", name, err.msg);
+        print_error("gpu %s: %s\n", name, lw_err_message(&err));
         fail();
     }
     return g;

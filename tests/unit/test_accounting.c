@@ -129,11 +129,11 @@ static void test_bad_workload(void **state)
     lw_err err;
     w.input_tokens = -1;
     assert_int_equal(lw_account(m, &w, &a, &err), LW_ERR_INVALID_ARGUMENT);
-    assert_non_null(strstr(err.msg, "input tokens"));
+    assert_non_null(strstr(lw_err_message(&err), "input tokens"));
     w.input_tokens = 1;
     w.batch = 0;
     assert_int_equal(lw_account(m, &w, &a, &err), LW_ERR_INVALID_ARGUMENT);
-    assert_non_null(strstr(err.msg, "batch"));
+    assert_non_null(strstr(lw_err_message(&err), "batch"));
     lw_catalogue_free(cat);
 }
 
@@ -150,7 +150,7 @@ static void test_fit(void **state)
     w.weight_precision = LW_PREC_FP8;
     assert_int_equal(lw_account(lw_test_model(cat, "deepseek-v3"), &w, &a, NULL), LW_OK);
     assert_int_equal(lw_check_fit(&a, lw_test_gpu(cat, "h100-sxm"), 8, 0.9, &err), LW_ERR_INFEASIBLE);
-    assert_non_null(strstr(err.msg, "does not fit"));
+    assert_non_null(strstr(lw_err_message(&err), "does not fit"));
     assert_int_equal(lw_check_fit(&a, lw_test_gpu(cat, "h200"), 8, 0.9, &err), LW_OK);
     assert_int_equal(lw_check_fit(&a, lw_test_gpu(cat, "h200"), 0, 0.9, &err), LW_ERR_INFEASIBLE);
     lw_catalogue_free(cat);

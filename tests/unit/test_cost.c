@@ -154,14 +154,14 @@ static void test_bad_inputs(void **state)
     lw_err err;
     assert_int_equal(lw_cost_energy_compute(&p, &e, NULL), LW_OK);
     assert_int_equal(lw_cost_at_price(&e, -0.1, &c, &err), LW_ERR_INVALID_ARGUMENT);
-    assert_non_null(strstr(err.msg, "electricity price"));
+    assert_non_null(strstr(lw_err_message(&err), "electricity price"));
     lw_cost_params q = p;
     q.psu_efficiency = 0;
     assert_int_equal(lw_cost_energy_compute(&q, &e, &err), LW_ERR_INVALID_ARGUMENT);
     q = p;
     q.pue = 0.9;
     assert_int_equal(lw_cost_energy_compute(&q, &e, &err), LW_ERR_INVALID_ARGUMENT);
-    assert_non_null(strstr(err.msg, "PUE"));
+    assert_non_null(strstr(lw_err_message(&err), "PUE"));
     q = p;
     q.tokens_per_s = 0;
     assert_int_equal(lw_cost_energy_compute(&q, &e, &err), LW_ERR_INVALID_ARGUMENT);
@@ -185,7 +185,7 @@ static void test_tables(void **state)
     assert_int_equal(lw_region_find("california", &r, NULL), LW_OK);
     assert_rel(r.g_co2e_per_kwh, 195, 0);
     assert_int_equal(lw_region_find("atlantis", &r, &err), LW_ERR_NOT_FOUND);
-    assert_non_null(strstr(err.msg, "known: us"));
+    assert_non_null(strstr(lw_err_message(&err), "known: us"));
     lw_api_price *a;
     size_t n;
     assert_int_equal(lw_api_prices_load(&a, &n, NULL), LW_OK);

@@ -19,7 +19,7 @@ static lw_exporter *new_exporter(double tick_s, double hold_s, size_t max_worklo
     lw_exporter *e = NULL;
     lw_err err;
     if (lw_exporter_new(&c, &e, &err) != LW_OK) {
-        print_error("%s\n", err.msg);
+        print_error("%s\n", lw_err_message(&err));
         fail();
     }
     return e;
@@ -60,7 +60,7 @@ static void report(lw_exporter *e, const char *wl, double tokens)
 {
     lw_err err;
     if (lw_exporter_report_tokens(e, wl, tokens, &err) != LW_OK) {
-        print_error("%s\n", err.msg);
+        print_error("%s\n", lw_err_message(&err));
         fail();
     }
 }
@@ -292,7 +292,7 @@ static void test_counter_reset_and_gap(void **state)
     lw_power_sample back = sample(14.5, 100, NAN);
     lw_err err;
     assert_int_equal(lw_exporter_observe(e, 1, &back, &err), LW_ERR_INVALID_ARGUMENT);
-    assert_non_null(strstr(err.msg, "goes back in time"));
+    assert_non_null(strstr(lw_err_message(&err), "goes back in time"));
     assert_int_equal(lw_exporter_observe(e, 9, &back, &err), LW_ERR_INVALID_ARGUMENT);
     lw_exporter_free(e);
 }
@@ -330,7 +330,7 @@ static void test_limits(void **state)
     report(e, "b", 1);
     report(e, "a", 5);
     assert_int_equal(lw_exporter_report_tokens(e, "c", 1, &err), LW_ERR_INFEASIBLE);
-    assert_non_null(strstr(err.msg, "--max-workloads"));
+    assert_non_null(strstr(lw_err_message(&err), "--max-workloads"));
     assert_int_equal(lw_exporter_report_tokens(e, "a", -1, &err), LW_ERR_INVALID_ARGUMENT);
     assert_int_equal(lw_exporter_report_tokens(e, "a", 1.5, &err), LW_ERR_INVALID_ARGUMENT);
     assert_int_equal(lw_exporter_report_tokens(e, "a", NAN, &err), LW_ERR_INVALID_ARGUMENT);
@@ -417,10 +417,10 @@ static void test_parse_report(void **state)
         {"[1]", "KEY=VALUE", LW_ERR_PARSE},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        err.msg[0] = '\0';
+        err = (lw_err){0};
         lw_status st = parse(bad[i].body, wl, &tok, &err);
-        if (st != bad[i].st || !strstr(err.msg, bad[i].msg)) {
-            print_error("body '%s': status %d, message '%s'; expected %d with '%s'\n", bad[i].body, st, err.msg, bad[i].st, bad[i].msg);
+        if (st != bad[i].st || !strstr(lw_err_message(&err), bad[i].msg)) {
+            print_error("body '%s': status %d, message '%s'; expected %d with '%s'\n", bad[i].body, st, lw_err_message(&err), bad[i].st, bad[i].msg);
             fail();
         }
     }

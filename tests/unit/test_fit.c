@@ -16,7 +16,7 @@ static lw_point *load_synthetic(size_t *n)
     lw_point *pts;
     lw_err err;
     if (lw_points_load(path, &pts, n, &err) != LW_OK)
-        fail_msg("%s", err.msg);
+        fail_msg("%s", lw_err_message(&err));
     return pts;
 }
 
@@ -121,7 +121,7 @@ static void test_write_and_scale(void **state)
     fclose(f);
     c2 = lw_test_catalogue();
     assert_int_equal(lw_scale_load_coefficients(c2, path, &err), LW_ERR_PARSE);
-    assert_non_null(strstr(err.msg, "not a coefficients file"));
+    assert_non_null(strstr(lw_err_message(&err), "not a coefficients file"));
     lw_catalogue_free(c2);
     unlink(path);
     lw_fit_free(r);
@@ -138,7 +138,7 @@ static void test_too_few_points(void **state)
     lw_fit_result *r;
     lw_err err;
     assert_int_equal(lw_fit_run(cat, pts, 2, NULL, &r, &err), LW_ERR_INFEASIBLE);
-    assert_non_null(strstr(err.msg, "fewer than 2 pairs"));
+    assert_non_null(strstr(lw_err_message(&err), "fewer than 2 pairs"));
     lw_fit_opts o = lw_fit_opts_default();
     o.batch_match = 0.5;
     assert_int_equal(lw_fit_run(cat, pts, n, &o, &r, &err), LW_ERR_INVALID_ARGUMENT);

@@ -16,7 +16,7 @@ static void import_or_fail(const char *path, const char *hint, lw_model_arch *m)
 {
     lw_err err;
     if (lw_model_from_hf_config(path, hint, m, &err) != LW_OK)
-        fail_msg("%s: %s", path, err.msg);
+        fail_msg("%s: %s", path, lw_err_message(&err));
 }
 
 /* Every architecture field must match the catalogue record (name, ids and provenance aside). */
@@ -209,7 +209,7 @@ static void test_gemma3_class_defaults(void **state)
                       "\"rope_scaling\": {\"factor\": 8.0, \"rope_type\": \"linear\"}, \"sliding_window\": 1024},"
                       "\"torch_dtype\": \"bfloat16\", \"transformers_version\": \"4.50.0.dev0\"}";
     if (import_text(g27, &m, &err) != LW_OK)
-        fail_msg("gemma-3-27b-it shape: %s", err.msg);
+        fail_msg("gemma-3-27b-it shape: %s", lw_err_message(&err));
     assert_int_equal(m.vocab_size, 262208);    /* Gemma3TextConfig vocab_size=262_208 */
     assert_int_equal(m.max_context, 131072);   /* max_position_embeddings=131_072 */
     assert_int_equal(m.sliding_window_layers, 62 - 62 / 6); /* sliding_window_pattern=6: 52 local */
@@ -306,36 +306,36 @@ static void test_error_paths(void **state)
     lw_err err;
     /* unsupported model_type: named, with the supported list */
     assert_int_equal(import_text("{\"model_type\":\"bert\",\"hidden_size\":768}", &m, &err), LW_ERR_UNSUPPORTED);
-    assert_non_null(strstr(err.msg, "model_type 'bert' is not supported (supported: llama, mistral"));
-    assert_null(strchr(err.msg, '\n'));
+    assert_non_null(strstr(lw_err_message(&err), "model_type 'bert' is not supported (supported: llama, mistral"));
+    assert_null(strchr(lw_err_message(&err), '\n'));
     /* a present key with the wrong kind of value: named (a class default never hides it) */
     assert_int_equal(import_text("{\"model_type\":\"mixtral\",\"num_local_experts\":\"eight\"}", &m, &err), LW_ERR_PARSE);
-    assert_non_null(strstr(err.msg, "\"num_local_experts\" must be a non-negative integer"));
+    assert_non_null(strstr(lw_err_message(&err), "\"num_local_experts\" must be a non-negative integer"));
     /* no model_type at all */
     assert_int_equal(import_text("{\"hidden_size\":4096}", &m, &err), LW_ERR_PARSE);
-    assert_non_null(strstr(err.msg, "missing required field \"model_type\""));
+    assert_non_null(strstr(lw_err_message(&err), "missing required field \"model_type\""));
     /* wrong type of value */
     assert_int_equal(import_text("{\"model_type\":\"llama\",\"num_hidden_layers\":\"32\"}", &m, &err), LW_ERR_PARSE);
-    assert_non_null(strstr(err.msg, "\"num_hidden_layers\" must be a non-negative integer"));
+    assert_non_null(strstr(lw_err_message(&err), "\"num_hidden_layers\" must be a non-negative integer"));
     /* inconsistent record: kv heads not dividing heads */
     assert_int_equal(import_text("{\"model_type\":\"llama\",\"hidden_size\":4096,\"num_attention_heads\":32,"
                                  "\"num_key_value_heads\":5,\"num_hidden_layers\":2,\"intermediate_size\":128,"
                                  "\"vocab_size\":100}",
                                  &m, &err),
                      LW_ERR_PARSE);
-    assert_non_null(strstr(err.msg, "num_key_value_heads (5)"));
+    assert_non_null(strstr(lw_err_message(&err), "num_key_value_heads (5)"));
     /* not JSON; JSON but not an object */
     assert_int_equal(import_text("model_type = llama\n", &m, &err), LW_ERR_PARSE);
-    assert_non_null(strstr(err.msg, "not valid JSON (line 1"));
+    assert_non_null(strstr(lw_err_message(&err), "not valid JSON (line 1"));
     assert_int_equal(import_text("[1, 2]", &m, &err), LW_ERR_PARSE);
-    assert_non_null(strstr(err.msg, "must be a JSON object"));
+    assert_non_null(strstr(lw_err_message(&err), "must be a JSON object"));
     /* a directory, a missing file */
     char dir[512];
     snprintf(dir, sizeof dir, "%s/hf/llama-3.1-8b", lw_test_data_dir());
     assert_int_equal(lw_model_from_hf_config(dir, NULL, &m, &err), LW_ERR_IO);
-    assert_non_null(strstr(err.msg, "is a directory: give the config.json inside it"));
+    assert_non_null(strstr(lw_err_message(&err), "is a directory: give the config.json inside it"));
     assert_int_equal(lw_model_from_hf_config("/nonexistent/config.json", NULL, &m, &err), LW_ERR_NOT_FOUND);
-    assert_non_null(strstr(err.msg, "/nonexistent/config.json: no such file"));
+    assert_non_null(strstr(lw_err_message(&err), "/nonexistent/config.json: no such file"));
 }
 
 int main(void)

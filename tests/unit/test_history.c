@@ -74,7 +74,7 @@ static void test_parse(void **state)
     assert_int_equal(r.time_ns, 0);
     lw_err err;
     assert_int_equal(lw_run_parse("{\"schema\": \"llmwatt.measurement/1\"", &r, &err), LW_ERR_PARSE);
-    assert_non_null(strstr(err.msg, "not valid JSON"));
+    assert_non_null(strstr(lw_err_message(&err), "not valid JSON"));
     assert_int_equal(lw_run_parse("{\"hello\": 1}", &r, &err), LW_ERR_PARSE);
     assert_int_equal(lw_run_parse("{\"schema\": \"llmwatt.measurement/2\"}", &r, &err), LW_ERR_VERSION);
 }
@@ -157,8 +157,8 @@ static void test_add_many_is_atomic(void **state)
     const char *texts[] = {MEAS, "{broken", EST};
     lw_err err;
     assert_int_equal(lw_history_add_many(h, texts, 3, 1, NULL, &err), LW_ERR_PARSE);
-    assert_non_null(strstr(err.msg, "run 2 of 3"));
-    assert_non_null(strstr(err.msg, "nothing was recorded"));
+    assert_non_null(strstr(lw_err_message(&err), "run 2 of 3"));
+    assert_non_null(strstr(lw_err_message(&err), "nothing was recorded"));
     lw_history_filter f = lw_history_filter_all();
     lw_run *runs;
     size_t n;
@@ -195,8 +195,8 @@ static void test_schema_too_new(void **state)
     long before = file_size(db);
     lw_err err;
     assert_int_equal(lw_history_open(db, LW_HISTORY_WRITE, &h, &err), LW_ERR_VERSION);
-    assert_non_null(strstr(err.msg, "schema 99"));
-    assert_non_null(strstr(err.msg, "not modified"));
+    assert_non_null(strstr(lw_err_message(&err), "schema 99"));
+    assert_non_null(strstr(lw_err_message(&err), "not modified"));
     assert_int_equal(lw_history_open(db, LW_HISTORY_READ, &h, &err), LW_ERR_VERSION);
     assert_int_equal(file_size(db), before);
     /* the run is still there */
@@ -223,7 +223,7 @@ static void test_corrupt_and_foreign(void **state)
     lw_history *h;
     lw_err err;
     assert_int_equal(lw_history_open(db, LW_HISTORY_WRITE, &h, &err), LW_ERR_DATABASE);
-    assert_non_null(strstr(err.msg, "left untouched"));
+    assert_non_null(strstr(lw_err_message(&err), "left untouched"));
     assert_int_equal(file_size(db), 200 * (long)strlen(junk));
     remove(db);
 
@@ -233,7 +233,7 @@ static void test_corrupt_and_foreign(void **state)
     assert_int_equal(sqlite3_exec(s, "CREATE TABLE t(x); INSERT INTO t VALUES (1)", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(s);
     assert_int_equal(lw_history_open(other, LW_HISTORY_WRITE, &h, &err), LW_ERR_DATABASE);
-    assert_non_null(strstr(err.msg, "not an llmwatt history"));
+    assert_non_null(strstr(lw_err_message(&err), "not an llmwatt history"));
     remove(other);
 }
 
@@ -248,7 +248,7 @@ static void test_missing_and_empty(void **state)
     FILE *f = fopen(db, "wb");
     fclose(f);
     assert_int_equal(lw_history_open(db, LW_HISTORY_READ, &h, &err), LW_ERR_NOT_FOUND);
-    assert_non_null(strstr(err.msg, "no history yet"));
+    assert_non_null(strstr(lw_err_message(&err), "no history yet"));
     remove(db);
 }
 

@@ -53,7 +53,7 @@ static void measure_fake(const char *lib, const lw_measure_config *cfg, double r
     lw_measure *m;
     lw_err err;
     if (lw_power_open_nvml(lib, &src, &err) != LW_OK)
-        fail_msg("open fake NVML: %s", err.msg);
+        fail_msg("open fake NVML: %s", lw_err_message(&err));
     assert_int_equal(lw_measure_new(cfg, src, NULL, &m, &err), LW_OK);
     assert_int_equal(lw_measure_start(m, &err), LW_OK);
     sleep_s(run_s);
@@ -289,15 +289,15 @@ static void test_nvml_missing(void **state)
     lw_err err;
     assert_int_equal(lw_power_open_nvml("/nonexistent/libnvidia-ml.so.1", &src, &err), LW_ERR_NO_DEVICE);
     assert_null(src);
-    assert_non_null(strstr(err.msg, "cannot load /nonexistent/libnvidia-ml.so.1"));
+    assert_non_null(strstr(lw_err_message(&err), "cannot load /nonexistent/libnvidia-ml.so.1"));
     setenv("FAKE_NVML_INIT_FAIL", "9", 1);
     assert_int_equal(lw_power_open_nvml(fake_path, &src, &err), LW_ERR_NO_DEVICE);
-    assert_non_null(strstr(err.msg, "nvmlInit failed"));
-    assert_non_null(strstr(err.msg, "Driver Not Loaded"));
+    assert_non_null(strstr(lw_err_message(&err), "nvmlInit failed"));
+    assert_non_null(strstr(lw_err_message(&err), "Driver Not Loaded"));
     unsetenv("FAKE_NVML_INIT_FAIL");
     setenv("FAKE_NVML_GPUS", "0", 1);
     assert_int_equal(lw_power_open_nvml(fake_path, &src, &err), LW_ERR_NO_DEVICE);
-    assert_non_null(strstr(err.msg, "sees no GPU"));
+    assert_non_null(strstr(lw_err_message(&err), "sees no GPU"));
 }
 
 static void test_gpu_selection(void **state)
@@ -318,13 +318,13 @@ static void test_gpu_selection(void **state)
     lw_measure_free(m);
     cfg.gpu_indices[1] = 7;
     assert_int_equal(lw_measure_new(&cfg, src, NULL, &m, &err), LW_ERR_NOT_FOUND);
-    assert_non_null(strstr(err.msg, "GPU 7 does not exist"));
+    assert_non_null(strstr(lw_err_message(&err), "GPU 7 does not exist"));
     cfg.gpu_indices[1] = 2;
     assert_int_equal(lw_measure_new(&cfg, src, NULL, &m, &err), LW_ERR_INVALID_ARGUMENT);
     cfg.n_gpu_indices = 0;
     cfg.interval_s = 0.001;
     assert_int_equal(lw_measure_new(&cfg, src, NULL, &m, &err), LW_ERR_INVALID_ARGUMENT);
-    assert_non_null(strstr(err.msg, "0.01..3600"));
+    assert_non_null(strstr(lw_err_message(&err), "0.01..3600"));
     lw_power_close(src);
 }
 
@@ -347,7 +347,7 @@ static void test_child(void **state)
     assert_int_equal(st.exit_code, 128 + 15);
     char *bad_argv[] = {"/nonexistent/workload", NULL};
     assert_int_equal(lw_child_spawn(bad_argv, &pid, &err), LW_ERR_CHILD);
-    assert_non_null(strstr(err.msg, "cannot run '/nonexistent/workload': No such file"));
+    assert_non_null(strstr(lw_err_message(&err), "cannot run '/nonexistent/workload': No such file"));
 }
 
 int main(void)

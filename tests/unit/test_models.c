@@ -23,7 +23,7 @@ static void test_every_model_within_2pct(void **state)
         lw_param_counts p;
         lw_err err;
         if (lw_model_params(m, &p, &err) != LW_OK)
-            fail_msg("%s: %s", m->name, err.msg);
+            fail_msg("%s: %s", m->name, lw_err_message(&err));
         if (m->official_total_params > 0) {
             if (!(p.total >= 0.98 * m->official_total_params && p.total <= 1.02 * m->official_total_params))
                 fail_msg("%s: derived total %.4g vs official %.4g", m->name, p.total, m->official_total_params);
@@ -243,7 +243,7 @@ static void expect_resolves(const lw_catalogue *cat, const char *query, const ch
     const lw_model_arch *m = NULL;
     lw_err err;
     if (lw_catalogue_find_model(cat, query, &m, &err) != LW_OK)
-        fail_msg("'%s' did not resolve: %s", query, err.msg);
+        fail_msg("'%s' did not resolve: %s", query, lw_err_message(&err));
     if (strcmp(m->name, name) != 0)
         fail_msg("'%s' resolved to %s, expected %s", query, m->name, name);
 }
@@ -280,10 +280,10 @@ static void test_name_resolution(void **state)
     const lw_model_arch *m;
     lw_err err;
     assert_int_equal(lw_catalogue_find_model(cat, "qwen2.5-8b", &m, &err), LW_ERR_NOT_FOUND);
-    assert_non_null(strstr(err.msg, "unknown model 'qwen2.5-8b'"));
-    assert_non_null(strstr(err.msg, "qwen2.5-"));
+    assert_non_null(strstr(lw_err_message(&err), "unknown model 'qwen2.5-8b'"));
+    assert_non_null(strstr(lw_err_message(&err), "qwen2.5-"));
     assert_int_equal(lw_catalogue_find_model(cat, "gemma-2-8b", &m, &err), LW_ERR_NOT_FOUND);
-    assert_non_null(strstr(err.msg, "closest: gemma-2-"));
+    assert_non_null(strstr(lw_err_message(&err), "closest: gemma-2-"));
     lw_catalogue_free(cat);
 }
 

@@ -99,16 +99,16 @@ static void test_errors(void **state)
     lw_physics_result r;
     lw_err err;
     assert_int_equal(lw_physics_evaluate(cat, lw_test_gpu(cat, "tpu-v4"), LW_PREC_BF16, 1, NAN, &r, &err), LW_ERR_UNSUPPORTED);
-    assert_non_null(strstr(err.msg, "has no TDP"));
+    assert_non_null(strstr(lw_err_message(&err), "has no TDP"));
     lw_gpu g = *lw_test_gpu(cat, "h100-sxm");
     g.process_node_nm = 0;
     assert_int_equal(lw_physics_evaluate(cat, &g, LW_PREC_BF16, 1, NAN, &r, &err), LW_ERR_UNSUPPORTED);
-    assert_non_null(strstr(err.msg, "no process node"));
+    assert_non_null(strstr(lw_err_message(&err), "no process node"));
     g.process_node_nm = 2;
     assert_int_equal(lw_physics_evaluate(cat, &g, LW_PREC_BF16, 1, NAN, &r, &err), LW_ERR_UNSUPPORTED);
-    assert_non_null(strstr(err.msg, "outside the calibrated table (3..12 nm"));
+    assert_non_null(strstr(lw_err_message(&err), "outside the calibrated table (3..12 nm"));
     assert_int_equal(lw_physics_evaluate(cat, lw_test_gpu(cat, "a100-80gb"), LW_PREC_FP8, 1, NAN, &r, &err), LW_ERR_UNSUPPORTED);
-    assert_non_null(strstr(err.msg, "no dense fp8 peak"));
+    assert_non_null(strstr(lw_err_message(&err), "no dense fp8 peak"));
     assert_int_equal(lw_physics_evaluate(cat, lw_test_gpu(cat, "h100-sxm"), LW_PREC_BF16, 3, NAN, &r, &err), LW_ERR_INVALID_ARGUMENT);
     assert_int_equal(lw_physics_evaluate(cat, lw_test_gpu(cat, "h100-sxm"), LW_PREC_BF16, 1, 1.5, &r, &err), LW_ERR_INVALID_ARGUMENT);
     assert_int_equal(lw_physics_evaluate(cat, lw_test_gpu(cat, "h100-sxm"), LW_PREC_FP4, 1, NAN, &r, &err), LW_ERR_UNSUPPORTED);
@@ -127,7 +127,7 @@ static void test_fp16_only_gpus(void **state)
     assert_true(v100->peak_flops[LW_PREC_BF16] == 0);
     assert_rel(v100->peak_flops[LW_PREC_FP16], 125e12, 1e-12);
     assert_int_equal(lw_physics_evaluate(cat, v100, LW_PREC_BF16, 1, NAN, &r, &err), LW_ERR_UNSUPPORTED);
-    assert_non_null(strstr(err.msg, "GPU 'v100' has no bf16 tensor cores (fp16 only)"));
+    assert_non_null(strstr(lw_err_message(&err), "GPU 'v100' has no bf16 tensor cores (fp16 only)"));
     assert_int_equal(lw_physics_evaluate(cat, v100, LW_PREC_FP16, 1, NAN, &r, &err), LW_OK);
     assert_rel(r.peak_flops, 125e12, 1e-12);
     /* calibrated 12 nm: 3.3 pJ; 300 / 3.3e-12 = 90.9 TFLOP/s; / 125 = 72.7% */

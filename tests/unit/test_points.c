@@ -52,17 +52,17 @@ static void test_bad_files(void **state)
     lw_err err;
     const char *no_col = "row_id,model\n1,x\n";
     assert_int_equal(lw_points_parse(no_col, strlen(no_col), "t.csv", &p, &n, &err), LW_ERR_PARSE);
-    assert_non_null(strstr(err.msg, "missing column"));
+    assert_non_null(strstr(lw_err_message(&err), "missing column"));
     const char *hdr = "row_id,source_title,model,total_params_B,active_params_B,precision,gpu_model,num_gpus,"
                       "batch_size_or_concurrency,input_tokens,output_tokens,energy_boundary,norm_J_per_output_token,"
                       "norm_J_per_request\n";
     char buf[1024];
     snprintf(buf, sizeof buf, "%s1,s,m,1,1,bf16,H100,0,1,1,1,GPU only,0.1,1\n", hdr);
     assert_int_equal(lw_points_parse(buf, strlen(buf), "t.csv", &p, &n, &err), LW_ERR_PARSE);
-    assert_non_null(strstr(err.msg, "line 2"));
+    assert_non_null(strstr(lw_err_message(&err), "line 2"));
     snprintf(buf, sizeof buf, "%s1,s,m,1,1,bf16,H100,1,1,1,1,GPU only,,\n", hdr);
     assert_int_equal(lw_points_parse(buf, strlen(buf), "t.csv", &p, &n, &err), LW_ERR_PARSE);
-    assert_non_null(strstr(err.msg, "norm_J_per_output_token"));
+    assert_non_null(strstr(lw_err_message(&err), "norm_J_per_output_token"));
     assert_int_equal(lw_points_load("/nonexistent/points.csv", &p, &n, &err), LW_ERR_IO);
 }
 

@@ -62,7 +62,7 @@ static void test_zones(void **state)
     lw_power_source *src;
     lw_err err;
     if (lw_power_open_rapl(root, &src, &err) != LW_OK)
-        fail_msg("%s", err.msg);
+        fail_msg("%s", lw_err_message(&err));
     /* package-0 and its dram subzone only */
     assert_int_equal(lw_power_device_count(src), 2);
     lw_device_info a, b;
@@ -125,9 +125,9 @@ static void test_unreadable(void **state)
     char empty[300];
     snprintf(empty, sizeof empty, "%s/intel-rapl:0:0", root); /* a directory with no zones under it */
     assert_int_equal(lw_power_open_rapl(empty, &src, &err), LW_ERR_NO_DEVICE);
-    assert_non_null(strstr(err.msg, "no intel-rapl package zone"));
+    assert_non_null(strstr(lw_err_message(&err), "no intel-rapl package zone"));
     assert_int_equal(lw_power_open_rapl("/nonexistent/powercap", &src, &err), LW_ERR_NO_DEVICE);
-    assert_non_null(strstr(err.msg, "cannot open /nonexistent/powercap"));
+    assert_non_null(strstr(lw_err_message(&err), "cannot open /nonexistent/powercap"));
     /* energy_uj missing (as when it is root-only and unreadable) */
     char path[600];
     snprintf(path, sizeof path, "%s/intel-rapl:0/energy_uj", root);
@@ -135,8 +135,8 @@ static void test_unreadable(void **state)
     snprintf(path, sizeof path, "%s/intel-rapl:0:2/energy_uj", root);
     unlink(path);
     assert_int_equal(lw_power_open_rapl(root, &src, &err), LW_ERR_NO_DEVICE);
-    assert_non_null(strstr(err.msg, "no readable RAPL energy_uj"));
-    assert_non_null(strstr(err.msg, "Linux 5.10"));
+    assert_non_null(strstr(lw_err_message(&err), "no readable RAPL energy_uj"));
+    assert_non_null(strstr(lw_err_message(&err), "Linux 5.10"));
     assert_null(src);
 }
 

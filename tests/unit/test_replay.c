@@ -20,7 +20,7 @@ static void analyse(const char *name, double warmup_s, double tokens, lw_measure
     lw_power_source *src;
     lw_err err;
     if (lw_power_open_replay(path, &src, &err) != LW_OK)
-        fail_msg("%s", err.msg);
+        fail_msg("%s", lw_err_message(&err));
     lw_catalogue *cat = lw_test_catalogue();
     lw_measure_config cfg;
     assert_int_equal(lw_measure_config_default(cat, &cfg, NULL), LW_OK);
@@ -166,8 +166,8 @@ static void expect_error(const char *name, const char *needle)
     lw_err err;
     assert_int_equal(lw_power_open_replay(path, &src, &err), LW_ERR_PARSE);
     assert_null(src);
-    if (!strstr(err.msg, needle))
-        fail_msg("'%s' does not contain '%s'", err.msg, needle);
+    if (!strstr(lw_err_message(&err), needle))
+        fail_msg("'%s' does not contain '%s'", lw_err_message(&err), needle);
 }
 
 static void test_replay_malformed(void **state)

@@ -138,7 +138,7 @@ static char *render(fixture *f, lw_report_format fmt, const char *name)
     lw_err err;
     lw_status st = lw_report_write(f->cat, f->runs, f->n, &o, &err);
     if (st != LW_OK)
-        fail_msg("report: %s", err.msg);
+        fail_msg("report: %s", lw_err_message(&err));
     FILE *fp = fopen(path, "rb");
     assert_non_null(fp);
     char *buf = calloc(1, 1 << 20);

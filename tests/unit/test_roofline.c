@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "estimate_internal.h"
+#include "estimate/estimate_internal.h"
 
 /* Llama-3.1-8B (see test_accounting.c): layer matmuls 6,979,321,856 per token; weights read per
  * step 15,009,849,344 bytes (bf16, input embedding rows not read); KV 131,072 B per token;
@@ -153,7 +153,7 @@ static void test_bad_inputs(void **state)
     lw_estimate r;
     /* 70.6e9 params * 2 bytes = 141 GB > 80 GB * 0.9 */
     assert_int_equal(lw_estimator_run(e, &w, &r, &err), LW_ERR_INFEASIBLE);
-    assert_non_null(strstr(err.msg, "does not fit"));
+    assert_non_null(strstr(lw_err_message(&err), "does not fit"));
     w.batch = 0;
     assert_int_equal(lw_estimator_run(e, &w, &r, &err), LW_ERR_INVALID_ARGUMENT);
     lw_estimator_free(e);

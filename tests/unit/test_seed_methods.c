@@ -12,7 +12,7 @@ static lw_catalogue *catalogue_with_proxies(void)
     snprintf(path, sizeof path, "%s/estimate/seed_profiles.json", lw_test_data_dir());
     lw_err err;
     if (lw_catalogue_add_file(cat, path, &err) != LW_OK) {
-        print_error("%s\n", err.msg);
+        print_error("%s\n", lw_err_message(&err));
         fail();
     }
     return cat;

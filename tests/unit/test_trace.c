@@ -81,7 +81,7 @@ static void run_ok(fixture *f, const char *path, const lw_trace_opts *o)
 {
     lw_err err;
     if (lw_trace_run(f->cat, path, o, &f->S, &err) != LW_OK) {
-        print_error("%s\n", err.msg);
+        print_error("%s\n", lw_err_message(&err));
         fail();
     }
 }
@@ -175,7 +175,7 @@ static void test_bad_rows_lines(void **state)
     o.on_error = LW_TRACE_FAIL;
     lw_err err;
     assert_int_equal(lw_trace_run(f->cat, data_path("bad_rows.csv"), &o, &f->S, &err), LW_ERR_PARSE);
-    assert_non_null(strstr(err.msg, "line 3: 'ContextTokens' is not a number: 'abc'"));
+    assert_non_null(strstr(lw_err_message(&err), "line 3: 'ContextTokens' is not a number: 'abc'"));
     /* JSON Lines */
     o.on_error = LW_TRACE_SKIP;
     run_ok(f, data_path("bad_rows.jsonl"), &o);
@@ -215,7 +215,7 @@ static void test_burstgpt_models(void **state)
     lw_err err;
     /* unmapped names fail with the line of the first one */
     assert_int_equal(lw_trace_run(f->cat, data_path("burstgpt.csv"), &o, &f->S, &err), LW_ERR_NOT_FOUND);
-    assert_non_null(strstr(err.msg, "line 2: model 'ChatGPT' is not in the catalogue"));
+    assert_non_null(strstr(lw_err_message(&err), "line 2: model 'ChatGPT' is not in the catalogue"));
     o.map_from[0] = "ChatGPT";
     o.map_to[0] = "llama-3.1-8b";
     o.map_from[1] = "gpt-4"; /* names match case-insensitively */
@@ -324,7 +324,7 @@ static void test_memory_caps_estimated_batch(void **state)
     o = opts(f, b + 1);
     lw_err err;
     assert_int_equal(lw_trace_run(f->cat, f->tmp, &o, &f->S, &err), LW_ERR_INFEASIBLE);
-    assert_non_null(strstr(err.msg, "line 2: does not fit"));
+    assert_non_null(strstr(lw_err_message(&err), "line 2: does not fit"));
 }
 
 static void test_percentiles(void **state)
@@ -395,7 +395,7 @@ static void test_bad_options(void **state)
     lw_err err;
     lw_trace_opts o = opts(f, 1);
     assert_int_equal(lw_trace_run(f->cat, "/nonexistent/trace.csv", &o, &f->S, &err), LW_ERR_IO);
-    assert_non_null(strstr(err.msg, "cannot open '/nonexistent/trace.csv'"));
+    assert_non_null(strstr(lw_err_message(&err), "cannot open '/nonexistent/trace.csv'"));
     o.gpu = NULL;
     assert_int_equal(lw_trace_run(f->cat, data_path("azure_code.csv"), &o, &f->S, &err), LW_ERR_INVALID_ARGUMENT);
     o = opts(f, 1);
@@ -403,11 +403,11 @@ static void test_bad_options(void **state)
     o.map_to[0] = "no-such-model";
     o.nmap = 1;
     assert_int_equal(lw_trace_run(f->cat, data_path("azure_code.csv"), &o, &f->S, &err), LW_ERR_NOT_FOUND);
-    assert_non_null(strstr(err.msg, "model map 'x=no-such-model'"));
+    assert_non_null(strstr(lw_err_message(&err), "model map 'x=no-such-model'"));
     o = opts(f, 1);
     o.default_model = NULL;
     assert_int_equal(lw_trace_run(f->cat, data_path("azure_code.csv"), &o, &f->S, &err), LW_ERR_INVALID_ARGUMENT);
-    assert_non_null(strstr(err.msg, "has no model column"));
+    assert_non_null(strstr(lw_err_message(&err), "has no model column"));
 }
 
 int main(void)

@@ -7,7 +7,7 @@
 
 #include "testutil.h"
 #include "llmwatt/trace.h"
-#include "trace_internal.h"
+#include "trace/trace_internal.h"
 
 /* 2023-11-14 22:13:20 UTC = 1,700,000,000 s; 2023-11-16 00:00 UTC is 1d 1h 46m 40s later =
  * 1,700,092,800 s; 18:15:46 adds 65,746 s. */
@@ -47,7 +47,7 @@ static lw_trace_layout detect(const char *text, lw_trace_opts *o, size_t *off, u
     lw_trace_layout L;
     lw_err err;
     if (lw_trace_layout_detect(o, text, strlen(text), &L, off, line, &err) != LW_OK) {
-        print_error("%s\n", err.msg);
+        print_error("%s\n", lw_err_message(&err));
         fail();
     }
     return L;
@@ -105,17 +105,17 @@ static void test_detect_errors(void **state)
     lw_err err;
     const char *t = "time,foo,bar\n1,2,3\n";
     assert_int_equal(lw_trace_layout_detect(&o, t, strlen(t), &L, &off, &line, &err), LW_ERR_PARSE);
-    assert_non_null(strstr(err.msg, "cannot find the input-tokens column in the header (time, foo, bar)"));
+    assert_non_null(strstr(lw_err_message(&err), "cannot find the input-tokens column in the header (time, foo, bar)"));
     t = "input,output\n1,2\n"; /* no timestamp: needed only for the estimated batch */
     assert_int_equal(lw_trace_layout_detect(&o, t, strlen(t), &L, &off, &line, &err), LW_ERR_PARSE);
-    assert_non_null(strstr(err.msg, "timestamp"));
+    assert_non_null(strstr(lw_err_message(&err), "timestamp"));
     o.batch = 4;
     assert_int_equal(lw_trace_layout_detect(&o, t, strlen(t), &L, &off, &line, &err), LW_OK);
     o.columns[LW_TRACE_COL_MODEL] = "engine";
     assert_int_equal(lw_trace_layout_detect(&o, t, strlen(t), &L, &off, &line, &err), LW_ERR_PARSE);
-    assert_non_null(strstr(err.msg, "no column 'engine'"));
+    assert_non_null(strstr(lw_err_message(&err), "no column 'engine'"));
     assert_int_equal(lw_trace_layout_detect(&o, "\n \n", 3, &L, &off, &line, &err), LW_ERR_PARSE);
-    assert_non_null(strstr(err.msg, "is empty"));
+    assert_non_null(strstr(lw_err_message(&err), "is empty"));
 }
 
 static int parse(const lw_trace_layout *L, const char *line, lw_trace_rec *r, char *msg)

@@ -26,6 +26,8 @@ static const char *usage_text =
     "  --idle-baseline DUR     sample idle power for DUR before starting; reported, not subtracted\n"
     "  --gpus LIST|all         GPU indices to measure, e.g. 0,1 (default all)\n"
     "  --no-cpu                do not read RAPL CPU energy\n"
+    "  --dcgm URL              read the GPUs from NVIDIA dcgm-exporter's /metrics (http://HOST:PORT)\n"
+    "                          instead of NVML; exit 3 when it does not answer\n"
     "  --tokens N              tokens produced in the measured window\n"
     "  --throughput-file F     read the token count from the workload's JSON after it exits\n"
     "  --tokens-key PATH       key of the count in F, dotted (default tokens, then total_tokens)\n"
@@ -88,11 +90,13 @@ static void restore_signals(const struct sigaction old[3])
 typedef struct opts {
     lw_measure_config cfg;
     double tokens, iterations;
-    const char *throughput_file, *tokens_key, *output, *csv, *replay, *catalogue, *record;
+    const char *throughput_file, *tokens_key, *output, *csv, *replay, *catalogue, *record, *dcgm;
     bool json, no_cpu, fail_invalid, gpus_given;
     const char *label_keys[MAX_LABELS], *label_values[MAX_LABELS];
     char *label_buf[MAX_LABELS];
     size_t n_labels;
+    const char *source_url; /* --dcgm: the URL without credentials */
+    char source_note[400];  /* --dcgm: set when the exporter refreshes slower than --interval */
 } opts;
 
 static bool parse_gpus(const char *cmd, const char *v, lw_measure_config *cfg)
@@ -152,7 +156,7 @@ static bool parse_mask(const char *cmd, const char *v, uint64_t *out)
 static int parse(int argc, char **argv, opts *o, int *first_arg)
 {
     enum { O_HELP = 256, O_INTERVAL, O_WARMUP, O_IDLE, O_GPUS, O_NOCPU, O_TOKENS, O_TFILE, O_TKEY, O_ITER, O_LABEL, O_OUTPUT,
-           O_CSV, O_JSON, O_REPLAY, O_MINDUR, O_MINIT, O_MINUTIL, O_MAXCV, O_MASK, O_FAILINV, O_CAT, O_RECORD };
+           O_CSV, O_JSON, O_REPLAY, O_MINDUR, O_MINIT, O_MINUTIL, O_MAXCV, O_MASK, O_FAILINV, O_CAT, O_RECORD, O_DCGM };
     static const cli_opt table[] = {
         {"help", false, O_HELP},          {"interval", true, O_INTERVAL},    {"warmup", true, O_WARMUP},
         {"idle-baseline", true, O_IDLE},  {"gpus", true, O_GPUS},            {"no-cpu", false, O_NOCPU},
@@ -161,7 +165,8 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         {"csv", true, O_CSV},             {"json", false, O_JSON},           {"replay", true, O_REPLAY},
         {"min-duration", true, O_MINDUR}, {"min-iterations", true, O_MINIT}, {"min-utilization", true, O_MINUTIL},
         {"max-power-cv", true, O_MAXCV},  {"throttle-mask", true, O_MASK},   {"fail-invalid", false, O_FAILINV},
-        {"catalogue", true, O_CAT},       {"record", true, O_RECORD},        {NULL, false, 0}};
+        {"catalogue", true, O_CAT},       {"record", true, O_RECORD},        {"dcgm", true, O_DCGM},
+        {NULL, false, 0}};
     const char *cmd = "measure", *v;
     /* the catalogue supplies the defaults, so it is found first */
     for (int k = 1; k < argc && strcmp(argv[k], "--") != 0; k++) {
@@ -204,6 +209,7 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         case O_RECORD: o->record = v; break;
         case O_JSON: o->json = true; break;
         case O_REPLAY: o->replay = v; break;
+        case O_DCGM: o->dcgm = v; break;
         case O_MINDUR: ok = cli_duration(cmd, "min-duration", v, &th->min_duration_s); break;
         case O_MINIT: ok = cli_number(cmd, "min-iterations", v, 0, 1e15, &th->min_iterations); break;
         case O_MINUTIL: ok = cli_number(cmd, "min-utilization", v, 0, 1, &th->min_avg_utilization); break;
@@ -228,6 +234,8 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         return cli_usage(cmd, "give either --tokens or --throughput-file, not both");
     if (o->tokens_key && !o->throughput_file)
         return cli_usage(cmd, "--tokens-key needs --throughput-file");
+    if (o->replay && o->dcgm)
+        return cli_usage(cmd, "give either --replay LOG or --dcgm URL, not both");
     if (o->replay && o->cfg.idle_baseline_s > 0)
         return cli_usage(cmd, "--idle-baseline needs a live run, not --replay");
     return -1;
@@ -238,7 +246,16 @@ static int open_sources(const opts *o, lw_power_source **gpu, lw_power_source **
 {
     lw_err gerr, cerr;
     *gpu = *cpu = NULL;
-    lw_status gs = lw_power_open_nvml(NULL, gpu, &gerr);
+    if (o->dcgm) {
+        /* an HTTP GET may take up to one interval, and at least 1 s */
+        lw_status ds = lw_power_open_dcgm(o->dcgm, fmax(1.0, o->cfg.interval_s), gpu, &gerr);
+        if (ds != LW_OK) {
+            cli_error("measure", "--dcgm: %s", lw_err_message(&gerr));
+            return ds == LW_ERR_INVALID_ARGUMENT ? EXIT_USAGE : ds == LW_ERR_IO ? EXIT_NOT_FOUND : ds == LW_ERR_PARSE ? EXIT_INPUT
+                                                                                                    : ds == LW_ERR_NO_MEMORY ? EXIT_INTERNAL : EXIT_NO_DEVICE;
+        }
+    }
+    lw_status gs = o->dcgm ? LW_OK : lw_power_open_nvml(NULL, gpu, &gerr);
     lw_status cs = o->no_cpu ? LW_ERR_NO_DEVICE : lw_power_open_rapl(NULL, cpu, &cerr);
     if (o->no_cpu)
         lw_err_set(&cerr, LW_ERR_NO_DEVICE, "RAPL disabled by --no-cpu");
@@ -307,7 +324,8 @@ static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_re
     if (gethostname(host, sizeof host) != 0)
         host[0] = '\0';
     host[sizeof host - 1] = '\0';
-    lw_measure_meta meta = {(const char *const *)cmdv, (size_t)cmdc, o->label_keys, o->label_values, o->n_labels, host, o->replay};
+    lw_measure_meta meta = {(const char *const *)cmdv, (size_t)cmdc, o->label_keys, o->label_values, o->n_labels, host, o->replay,
+                            o->source_url, o->source_note[0] ? o->source_note : NULL};
     lw_err err;
     char *json = NULL, *csv = NULL;
     if (lw_measure_json(r, &meta, &json, &err) != LW_OK)
@@ -333,6 +351,8 @@ static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_re
                 n += (size_t)snprintf(title + n, sizeof title - n, " %s", cmdv[k]);
         }
         measure_print_summary(stdout, title, r);
+        if (o->source_note[0])
+            printf("note: %s\n", o->source_note);
     }
     fflush(stdout);
     free(json);
@@ -386,6 +406,15 @@ int cmd_measure(int argc, char **argv)
     if (lw_measure_analyze(m, o.tokens, o.iterations, o.replay ? NULL : &child, r, &err) != LW_OK) {
         rc = cli_fail(cmd, &err);
         goto done;
+    }
+    if (o.dcgm) {
+        double refresh = lw_power_refresh_s(gpu);
+        o.source_url = lw_power_source_url(gpu);
+        if (refresh > 1.5 * o.cfg.interval_s)
+            snprintf(o.source_note, sizeof o.source_note,
+                     "dcgm-exporter brought a new value about every %.3g s, longer than the %.3g s interval: readings repeat, "
+                     "so power and energy are resolved to about %.3g s (lower its collect interval, dcgm-exporter -c MS, or raise --interval)",
+                     refresh, o.cfg.interval_s, refresh);
     }
     rc = write_outputs(&o, m, r, cmdv, cmdc);
     if (!rc)

@@ -187,6 +187,8 @@ typedef struct lw_measure_meta {
     size_t n_labels;
     const char *host;
     const char *replay_path;    /* the log for --replay, else NULL */
+    const char *source_url;     /* the dcgm-exporter URL (no credentials) for a dcgm source, else NULL */
+    const char *source_note;    /* one sentence about the source's readings (dcgm refresh), else NULL */
 } lw_measure_meta;
 
 /* The measurement JSON (schema llmwatt.measurement/1, docs/measurement-json.md) as a malloc'ed,

@@ -29,7 +29,8 @@ typedef struct lw_power_source lw_power_source;
 typedef enum lw_source_kind {
     LW_SOURCE_NVML = 0,  /* NVIDIA GPUs through libnvidia-ml.so.1 (dlopen'ed) */
     LW_SOURCE_RAPL = 1,  /* CPU package and DRAM zones of /sys/class/powercap */
-    LW_SOURCE_REPLAY = 2 /* an nvidia-smi --query-gpu CSV log */
+    LW_SOURCE_REPLAY = 2, /* an nvidia-smi --query-gpu CSV log */
+    LW_SOURCE_DCGM = 3    /* NVIDIA dcgm-exporter's /metrics, scraped over HTTP */
 } lw_source_kind;
 
 typedef enum lw_device_kind {
@@ -108,10 +109,29 @@ const char *lw_power_no_source_remedy(void);
  * number for a bad timestamp, a missing column or time going backwards for one GPU. */
 lw_status lw_power_open_replay(const char *path, lw_power_source **out, lw_err *err);
 
+/* Opens NVIDIA dcgm-exporter's metrics endpoint (http://[USER:PASS@]HOST[:PORT][/PATH], path
+ * default /metrics) as a live GPU source: one device per `gpu` label, energy from
+ * DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION (mJ; the device integrates DCGM_FI_DEV_POWER_USAGE only
+ * when the counter is absent), utilisation, SM clock, temperature, power limit and clock event
+ * reasons. Each HTTP GET must finish within timeout_s. One scrape serves one pass over the
+ * devices; a failed scrape reads ok = false on every device. LW_ERR_INVALID_ARGUMENT for a bad
+ * URL, LW_ERR_IO when the endpoint does not answer, LW_ERR_PARSE for a malformed page,
+ * LW_ERR_NO_DEVICE when it serves no GPU. Messages never contain the URL's credentials. */
+lw_status lw_power_open_dcgm(const char *url, double timeout_s, lw_power_source **out, lw_err *err);
+
+/* For a dcgm source: seconds of scraping per new value seen, which is the scrape interval when
+ * the endpoint refreshes at least that often and the endpoint's own refresh period when it is
+ * slower (dcgm-exporter's collect interval, 30 s by default). NAN before three scrapes or for
+ * other sources. */
+double lw_power_refresh_s(const lw_power_source *src);
+
+/* For a dcgm source: its URL without credentials; "" for other sources. */
+const char *lw_power_source_url(const lw_power_source *src);
+
 void lw_power_close(lw_power_source *src);
 
 lw_source_kind lw_power_kind(const lw_power_source *src);
-/* "nvml", "rapl" or "replay". */
+/* "nvml", "rapl", "replay" or "dcgm". */
 const char *lw_power_kind_name(lw_source_kind kind);
 
 size_t lw_power_device_count(const lw_power_source *src);

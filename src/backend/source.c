@@ -82,6 +82,7 @@ const char *lw_power_kind_name(lw_source_kind kind)
     case LW_SOURCE_NVML: return "nvml";
     case LW_SOURCE_RAPL: return "rapl";
     case LW_SOURCE_REPLAY: return "replay";
+    case LW_SOURCE_DCGM: return "dcgm";
     }
     return "unknown";
 }

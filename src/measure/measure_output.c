@@ -92,6 +92,10 @@ static json_t *result_json(const lw_measure_result *r, const lw_measure_meta *me
     json_object_set_new(o, "end_time", iso_time(r->end_unix));
     json_object_set_new(o, "host", str_or_null(meta->host));
     json_object_set_new(o, "source", json_string(lw_power_kind_name(r->source)));
+    if (meta->source_url)
+        json_object_set_new(o, "source_url", json_string(meta->source_url));
+    if (meta->source_note)
+        json_object_set_new(o, "source_note", json_string(meta->source_note));
     json_object_set_new(o, "driver", str_or_null(r->n_gpus ? r->gpus[0].info.driver : NULL));
     json_object_set_new(o, "interval_s", json_real(r->interval_s));
     json_object_set_new(o, "warmup_s", json_real(r->warmup_s));

@@ -125,6 +125,10 @@ lw_status lw_power_open_dcgm(const char *url, double timeout_s, lw_power_source 
  * other sources. */
 double lw_power_refresh_s(const lw_power_source *src);
 
+/* For a dcgm source: true when its latest scrape failed, with the one-line reason (naming the
+ * URL without credentials) in out; false (out "") when it succeeded or for other sources. */
+bool lw_power_scrape_error(lw_power_source *src, char *out, size_t n);
+
 /* For a dcgm source: its URL without credentials; "" for other sources. */
 const char *lw_power_source_url(const lw_power_source *src);
 

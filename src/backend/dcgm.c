@@ -38,6 +38,7 @@ typedef struct dcgm {
     int64_t t_ns;         /* time of the latest scrape */
     bool up;              /* the latest scrape succeeded */
     bool scraped;
+    char error[300];      /* why the latest scrape failed */
     /* refresh detection: how many scrapes saw any GPU's energy or power value change */
     double last_sig;
     int64_t first_scrape_ns;
@@ -90,7 +91,9 @@ static void scrape(lw_power_source *src, dcgm *d)
             d->v[i].f[f] = NAN;
         d->v[i].consumed = false;
     }
-    d->up = fetch(d, &text, &page, NULL) == LW_OK;
+    lw_err err;
+    d->up = fetch(d, &text, &page, &err) == LW_OK;
+    lw_strlcpy(d->error, d->up ? "" : lw_err_message(&err), sizeof d->error);
     if (d->up) {
         for (size_t k = 0; k < page.n; k++) {
             int f = field_of(&page.s[k]), g = f < 0 ? -1 : gpu_index(&page.s[k]);
@@ -260,6 +263,19 @@ double lw_power_refresh_s(const lw_power_source *src)
     double r = d->scrapes >= 3 && d->changes > 0 ? (double)(d->t_ns - d->first_scrape_ns) * 1e-9 / (double)d->changes : NAN;
     pthread_mutex_unlock(&d->mu);
     return r;
+}
+
+bool lw_power_scrape_error(lw_power_source *src, char *out, size_t n)
+{
+    if (!src || src->kind != LW_SOURCE_DCGM || !src->impl)
+        return false;
+    dcgm *d = src->impl;
+    pthread_mutex_lock(&d->mu);
+    bool failed = d->scraped && !d->up;
+    if (n > 0)
+        lw_strlcpy(out, failed ? d->error : "", n);
+    pthread_mutex_unlock(&d->mu);
+    return failed;
 }
 
 const char *lw_power_source_url(const lw_power_source *src)

@@ -764,7 +764,7 @@ static void render_workloads(buf *b, const lw_exporter *e)
         for (size_t i = 0; i < e->nwl; i++) {
             const workload *w = &e->wl[i];
             double v = k == 0 ? w->tokens_total : k == 1 ? joules(w->energy_j) : k == 2 ? ((active(e, w) || w->pending_report) ? 1.0 : 0.0)
-                     : k == 3 ? w->prompt_total : k == 4 ? (w->window > 0 && active(e, w) ? fmax(0, w->ewindow) / w->window : NAN)
+                     : k == 3 ? w->prompt_total : k == 4 ? (w->window > 0 ? fmax(0, w->ewindow) / w->window : NAN)
                      : k == 5 ? w->energy_j * kwh * e->price_usd_per_kwh : w->energy_j * kwh * e->g_co2e_per_kwh;
             if ((k == 3 && !w->target) || (k == 4 && isnan(v)))
                 continue;

@@ -132,8 +132,10 @@ static const char *parse_line(const char *p, size_t n, lw_prom_sample *s)
     s->name_len = i;
     s->labels = "";
     s->labels_len = 0;
+    size_t after_name = i;
     while (i < n && blank(p[i]))
         i++;
+    bool spaced = i > after_name;
     if (i < n && p[i] == '{') {
         size_t close = closing_brace(p + i + 1, n - i - 1);
         if (close == n - i - 1)
@@ -144,11 +146,12 @@ static const char *parse_line(const char *p, size_t n, lw_prom_sample *s)
         s->labels = p + i + 1;
         s->labels_len = close;
         i += close + 2;
+        size_t b = i;
+        while (i < n && blank(p[i]))
+            i++;
+        spaced = i > b;
     }
-    size_t b = i;
-    while (i < n && blank(p[i]))
-        i++;
-    if (i == b || i == n)
+    if (!spaced || i == n)
         return "expected a blank and a value after the metric";
     size_t v0 = i;
     while (i < n && !blank(p[i]))

@@ -267,8 +267,10 @@ lw_status lw_http_get(const lw_url *u, double timeout_s, size_t max_bytes, char 
         if (errno == EINTR)
             continue;
         if (errno != EAGAIN || !wait_fd(fd, POLLIN, deadline)) {
-            st = lw_fail(err, LW_ERR_IO, "%s: %s after %.3g s", u->redacted, errno == EAGAIN ? "no complete reply" : strerror(errno),
-                         timeout_s);
+            if (errno == EAGAIN)
+                st = lw_fail(err, LW_ERR_IO, "%s: no complete reply within %.3g s", u->redacted, timeout_s);
+            else
+                st = lw_fail(err, LW_ERR_IO, "%s: %s", u->redacted, strerror(errno));
             break;
         }
     }

@@ -47,8 +47,9 @@ static const char *usage_text =
     "  --fail-invalid          exit 1 when the workload succeeded but the verdict is INVALID\n"
     "  --catalogue FILE        extra catalogue (constants measure.*)\n\n"
     "Exit: the workload's exit code (128+N if killed by signal N; 127 if it cannot be started),\n"
-    "2 usage, 4 bad log or throughput file, 6 no power source. SIGINT/SIGTERM/SIGHUP are passed\n"
-    "on to the workload and the results are still written, marked as interrupted.\n"
+    "2 usage, 3 --dcgm endpoint not answering, 4 bad log or throughput file, 6 no power source.\n"
+    "SIGINT/SIGTERM/SIGHUP are passed on to the workload and the results are still written,\n"
+    "marked as interrupted.\n"
     "Environment: LLMWATT_NVML_LIBRARY (default libnvidia-ml.so.1), LLMWATT_POWERCAP_ROOT\n"
     "(default /sys/class/powercap).\n";
 

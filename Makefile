@@ -22,6 +22,8 @@ CFLAGS  := -std=c11 -D_GNU_SOURCE -fPIC $(OPT) $(WARN) -Iinclude -Isrc $(shell p
 LDFLAGS := $(if $(filter 1,$(SAN)),$(SANFLAGS))
 LIBS    := $(shell pkg-config --libs $(PKGS)) -lpthread -ldl -lm
 VERSION := $(shell cat VERSION)
+VERSION_MAJOR := $(firstword $(subst ., ,$(VERSION)))
+SONAME  := libllmwatt.so.$(VERSION_MAJOR)
 
 LIB_SRC := $(sort $(wildcard src/*/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
@@ -39,9 +41,14 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 .PHONY: all lib cli tests check bench clean
 all: $(BUILD)/libllmwatt.a $(BUILD)/libllmwatt.so $(BUILD)/llmwatt
 
-$(BUILD)/obj/%.o: %.c $(wildcard include/llmwatt/*.h) $(wildcard src/*/*.h) $(wildcard cli/*.h) VERSION
+$(BUILD)/obj/%.o: %.c $(wildcard include/llmwatt/*.h) include/llmwatt/version.h $(wildcard src/*/*.h) $(wildcard cli/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DLW_VERSION='"$(VERSION)"' -c $< -o $@
+	$(CC) $(CFLAGS) -c $< -o $@
+# ABI (docs/design.md): library objects export only what the public headers mark LW_API.
+$(BUILD)/obj/src/%.o: CFLAGS += -fvisibility=hidden
+# The VERSION file is the one version source: header macros, SONAME, llmwatt.pc.
+include/llmwatt/version.h: VERSION tools/gen_version_h.sh
+	tools/gen_version_h.sh VERSION $@
 
 # Catalogues are embedded at build time so the binary works from any directory.
 $(BUILD)/tools/embed: tools/embed.c
@@ -52,12 +59,12 @@ $(BUILD)/gen/embedded.c: $(BUILD)/tools/embed $(DATA)
 	$(BUILD)/tools/embed $@ $(DATA)
 $(BUILD)/obj/gen/embedded.o: $(BUILD)/gen/embedded.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -fPIC -O1 -c $< -o $@
+	$(CC) -std=c11 -fPIC -fvisibility=hidden -O1 -c $< -o $@
 
 $(BUILD)/libllmwatt.a: $(LIB_OBJ)
 	ar rcs $@ $^
 $(BUILD)/libllmwatt.so: $(LIB_OBJ)
-	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/llmwatt: $(CLI_OBJ) $(BUILD)/libllmwatt.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libllmwatt.a $(LIBS)
 

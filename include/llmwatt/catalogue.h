@@ -30,6 +30,13 @@ typedef struct lw_constant {
     int year;
 } lw_constant;
 
+/* JSON of a model (its architecture, derived parameter counts, seed profile and source) or a GPU
+ * (specifications and sources), as printed by `llmwatt show model|gpu --json`: heap text (free
+ * with lw_free()), one line for indent 0, else indented by `indent` (1..31) spaces. NULL for a
+ * NULL entry, a bad indent or out of memory. */
+LW_API char *lw_model_to_json(const lw_model_arch *m, int indent);
+LW_API char *lw_gpu_to_json(const lw_gpu *g, int indent);
+
 /* Environment variable naming extra catalogue files (colon separated), read by the CLI. */
 #define LW_CATALOGUE_ENV "LLMWATT_CATALOGUE"
 

@@ -192,6 +192,35 @@ static void test_estimate_json(void **state)
     lw_catalogue_free(cat);
 }
 
+/* H100 SXM5 datasheet: 80 GB HBM3 at 3.35 TB/s, 700 W. Llama-3.1-8B config: 32 layers, 4096 hidden,
+ * 8 KV heads of 128: KV bytes per token in bf16 = 2 (K,V) x 32 x 8 x 128 x 2 B = 131072. */
+static void test_catalogue_json(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    char *text = lw_gpu_to_json(lw_test_gpu(cat, "h100"), 0);
+    assert_non_null(text);
+    assert_null(strchr(text, '\n'));
+    json_t *o = json_loads(text, 0, NULL);
+    lw_free(text);
+    assert_string_equal(json_string_value(json_object_get(o, "id")), "h100-sxm");
+    assert_rel(json_real_value(json_object_get(o, "memory_bytes")), 80e9, 0);
+    assert_rel(json_real_value(json_object_get(o, "memory_bw_bytes_per_s")), 3.35e12, 0);
+    assert_rel(json_real_value(json_object_get(o, "tdp_w")), 700, 0);
+    json_decref(o);
+    text = lw_model_to_json(lw_test_model(cat, "llama-3.1-8b"), 2);
+    assert_non_null(text);
+    assert_int_equal(strncmp(text, "{\n  \"name\": \"llama-3.1-8b\",\n", 27), 0);
+    o = json_loads(text, 0, NULL);
+    lw_free(text);
+    assert_int_equal(json_integer_value(json_object_get(o, "layers")), 32);
+    assert_rel(json_real_value(json_object_get(o, "kv_bytes_per_token_bf16")), 131072, 0);
+    json_decref(o);
+    assert_null(lw_model_to_json(lw_test_model(cat, "llama-3.1-8b"), 32));
+    assert_null(lw_gpu_to_json(NULL, 0));
+    lw_catalogue_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_struct_versions),
         cmocka_unit_test(test_warning_accessors),
         cmocka_unit_test(test_estimate_json),
+        cmocka_unit_test(test_catalogue_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

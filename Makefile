@@ -88,5 +88,41 @@ $(BUILD)/bench/bench_%: bench/bench_%.c $(BUILD)/libllmwatt.a
 bench: all $(BENCH_BIN) $(FAKE_SO)
 	bench/run.sh $(BUILD)
 
+# ---- Install (issue 12): make install / uninstall with PREFIX, DESTDIR, BINDIR, LIBDIR, INCLUDEDIR,
+# MANDIR. Debian layout: libllmwatt.so.MAJOR.MINOR.PATCH (SONAME libllmwatt.so.MAJOR) and its two
+# links, libllmwatt.a, include/llmwatt/*.h, pkgconfig/llmwatt.pc, man pages from --help (help2man).
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+REALNAME   := libllmwatt.so.$(VERSION)
+PUBLIC_H   := $(sort $(wildcard include/llmwatt/*.h))
+COMMANDS   := $(sort $(patsubst cli/cmd_%.c,%,$(wildcard cli/cmd_*.c)))
+MAN_PAGES  := $(BUILD)/man/llmwatt.1 $(COMMANDS:%=$(BUILD)/man/llmwatt-%.1)
+.PHONY: install uninstall man
+man: $(BUILD)/man/llmwatt.1
+$(BUILD)/man/llmwatt.1: $(BUILD)/llmwatt tools/gen_man.sh
+	tools/gen_man.sh $(BUILD)/llmwatt $(BUILD)/man $(VERSION) $(COMMANDS)
+install: all man
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(INCLUDEDIR)/llmwatt \
+	    $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BUILD)/llmwatt $(DESTDIR)$(BINDIR)/llmwatt
+	install -m 755 $(BUILD)/libllmwatt.so $(DESTDIR)$(LIBDIR)/$(REALNAME)
+	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libllmwatt.so
+	install -m 644 $(BUILD)/libllmwatt.a $(DESTDIR)$(LIBDIR)/libllmwatt.a
+	install -m 644 $(PUBLIC_H) $(DESTDIR)$(INCLUDEDIR)/llmwatt/
+	install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES_PRIVATE@|$(PKGS)|' tools/llmwatt.pc.in \
+	    >$(DESTDIR)$(PKGCONFIGDIR)/llmwatt.pc
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/llmwatt $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	    $(DESTDIR)$(LIBDIR)/libllmwatt.so $(DESTDIR)$(LIBDIR)/libllmwatt.a $(DESTDIR)$(PKGCONFIGDIR)/llmwatt.pc \
+	    $(PUBLIC_H:include/%=$(DESTDIR)$(INCLUDEDIR)/%) $(patsubst %,$(DESTDIR)$(MANDIR)/man1/%,$(notdir $(MAN_PAGES)))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/llmwatt
+
 clean:
 	rm -rf build

@@ -258,7 +258,7 @@ lw_status lw_power_open_replay(const char *path, lw_power_source **out, lw_err *
     *out = NULL;
     char *data;
     size_t len;
-    lw_status ret = lw_file_read(path, &data, &len, err);
+    lw_status ret = lw_file_read_capped(path, LW_CAP_TABLE_BYTES, "a replay log", &data, &len, err);
     if (ret != LW_OK)
         return ret;
     replay_state *st = calloc(1, sizeof *st);

@@ -392,7 +392,7 @@ lw_status lw_catalogue_add_file(lw_catalogue *cat, const char *path, lw_err *err
 {
     char *data;
     size_t len;
-    lw_status st = lw_file_read(path, &data, &len, err);
+    lw_status st = lw_file_read_capped(path, LW_CAP_SMALL_BYTES, "a catalogue file", &data, &len, err);
     if (st != LW_OK)
         return st;
     size_t pl = strlen(path);

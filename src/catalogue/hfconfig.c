@@ -529,7 +529,7 @@ lw_status lw_model_from_hf_config(const char *path, const char *name_hint, lw_mo
         return lw_fail(err, LW_ERR_IO, "%s is a directory: give the config.json inside it", path);
     char *data;
     size_t len;
-    lw_status st = lw_file_read(path, &data, &len, err);
+    lw_status st = lw_file_read_capped(path, LW_CAP_SMALL_BYTES, "a config.json", &data, &len, err);
     if (st != LW_OK)
         return st;
     json_error_t je;

@@ -22,4 +22,15 @@ int lw_edit_distance(const char *a, const char *b);
 /* Strict number parse: whole string must be a finite number (leading/trailing blanks allowed). */
 bool lw_parse_number(const char *s, double *out);
 
+/* Size caps of the bounded reader, per kind of input (docs/limits.md lists them). A regular file
+ * larger than its cap is refused before it is read; a pipe or device is read up to the cap. */
+#define LW_CAP_SMALL_BYTES ((size_t)16 << 20)   /* config.json, catalogue, fit, measurement JSON */
+#define LW_CAP_TABLE_BYTES ((size_t)64 << 20)   /* points CSV, replay logs, power samples */
+#define LW_CAP_DEFAULT_BYTES LW_CAP_TABLE_BYTES /* lw_file_read() */
+
+/* Reads path (regular file, pipe or device) into a NUL-terminated heap buffer of at most cap bytes.
+ * `what` names the kind in the error ("a catalogue file"). LW_ERR_IO when it is missing,
+ * a directory, a read error or a file over the cap (the message names the file and the cap). */
+lw_status lw_file_read_capped(const char *path, size_t cap, const char *what, char **out, size_t *len, lw_err *err);
+
 #endif

@@ -398,13 +398,16 @@ static const json_t *json_path(const json_t *root, const char *path)
 
 lw_status lw_throughput_read(const char *path, const char *key, double *tokens, double *iterations, lw_err *err)
 {
+    char *text;
+    size_t len;
+    lw_status rst = lw_file_read_capped(path, LW_CAP_SMALL_BYTES, "a throughput file", &text, &len, err);
+    if (rst != LW_OK)
+        return rst;
     json_error_t je;
-    json_t *root = json_load_file(path, 0, &je);
-    if (!root) {
-        if (je.line < 0 || strstr(je.text, "unable to open"))
-            return lw_fail(err, LW_ERR_IO, "cannot open '%s': %s", path, je.text);
+    json_t *root = json_loadb(text, len, 0, &je);
+    free(text);
+    if (!root)
         return lw_fail(err, LW_ERR_PARSE, "%s: line %d: %s", path, je.line, je.text);
-    }
     const json_t *v = key ? json_path(root, key) : json_path(root, "tokens");
     if (!key && !v)
         v = json_path(root, "total_tokens");

@@ -279,7 +279,7 @@ lw_status lw_run_load(const char *path, lw_run *out, char **json_text, lw_err *e
     if (stat(path, &sb) != 0)
         return lw_fail(err, LW_ERR_NOT_FOUND, "'%s' does not exist", path);
     char *text;
-    lw_status st = lw_file_read(path, &text, NULL, err);
+    lw_status st = lw_file_read_capped(path, LW_CAP_SMALL_BYTES, "a measurement JSON file", &text, NULL, err);
     if (st != LW_OK)
         return st;
     lw_err e;

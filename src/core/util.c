@@ -97,8 +97,8 @@ bool lw_parse_number(const char *s, double *out)
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (end == s || errno == ERANGE)
-        return false;
+    if (end == s || errno == ERANGE || strcspn(s, "xXiInN") < (size_t)(end - s))
+        return false; /* decimal only: not hexadecimal ("0x10"), inf or nan */
     while (isspace((unsigned char)*end))
         end++;
     if (*end != '\0' || !isfinite(v))

@@ -19,7 +19,8 @@ bool lw_streq_ci(const char *a, const char *b);
 /* Edit distance (case-insensitive), capped at 255. */
 int lw_edit_distance(const char *a, const char *b);
 
-/* Strict number parse: whole string must be a finite number (leading/trailing blanks allowed). */
+/* Strict number parse: whole string must be a finite decimal number (leading/trailing blanks allowed;
+ * hexadecimal, inf, nan and out-of-range values are refused). */
 bool lw_parse_number(const char *s, double *out);
 
 /* Size caps of the bounded reader, per kind of input (docs/limits.md lists them). A regular file

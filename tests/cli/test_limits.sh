@@ -1,0 +1,79 @@
+# CLI: hostile input and faults (docs/limits.md): bounded readers, numbers checked where they are
+# parsed, the time window, nothing finished lost.
+. "$(dirname "$0")/lib.sh"
+DATA=${LW_TEST_DATA:-$(dirname "$0")/../data}
+
+# Endless inputs stop at the reader's cap with one line naming the file. Under a 256 MB address-space
+# limit when the binary can run there (a sanitizer build reserves terabytes of shadow memory and
+# cannot: then the same commands run without the limit, and CI runs this script on the plain build).
+if (ulimit -v 262144; "$LLMWATT" --version) >/dev/null 2>&1; then
+    limited() { (ulimit -v 262144; exec timeout 60 "$LLMWATT" "$@") >"$OUT" 2>"$ERR"; RC=$?; }
+    ok address-space-limit-applies
+else
+    limited() { timeout 60 "$LLMWATT" "$@" >"$OUT" 2>"$ERR"; RC=$?; }
+fi
+limited show model --model-config /dev/zero; expect_rc zero-config 4
+expect_err zero-config-msg "'/dev/zero' is larger than the 16 MiB limit for a config.json"
+limited models --catalogue /dev/zero; expect_rc zero-catalogue 4
+expect_err zero-catalogue-msg "'/dev/zero' is larger than the 16 MiB limit for a catalogue file"
+(export LLMWATT_CATALOGUE=/dev/zero; limited models); expect_rc zero-env-catalogue 4
+limited measure --replay /dev/zero; expect_rc zero-replay 4
+expect_err zero-replay-msg "'/dev/zero' is larger than the 64 MiB limit for a replay log"
+limited validate /dev/zero; expect_rc zero-validate 4
+expect_err zero-validate-msg "'/dev/zero' is larger than the 64 MiB limit"
+limited calibrate /dev/zero; expect_rc zero-calibrate 4
+limited fit --points /dev/zero; expect_rc zero-fit 4
+expect_err zero-fit-msg "'/dev/zero' is larger than the 64 MiB limit for a points file"
+limited history record "$TMP/zero.db" /dev/zero; expect_rc zero-history-record 4
+expect_err zero-history-record-msg "'/dev/zero' is larger than the 16 MiB limit for a measurement JSON file"
+if [ ! -e "$TMP/zero.db" ]; then ok zero-history-no-db; else bad zero-history-no-db "a database was left behind"; fi
+limited serve --replay /dev/zero --listen 127.0.0.1:0 --duration 1s
+expect_err zero-serve-msg "'/dev/zero' is larger than the 64 MiB limit for a replay log"
+# a regular file one byte over the cap is refused before it is read; a directory is named as one
+head -c $((16 * 1024 * 1024 + 1)) /dev/zero >"$TMP/big.json"
+run models --catalogue "$TMP/big.json"; expect_rc big-catalogue 4; expect_err big-catalogue-msg "16 MiB limit"
+run models --catalogue "$TMP"; expect_rc dir-catalogue 4; expect_err dir-catalogue-msg "it is a directory"
+
+# Points rows: a number out of range is refused with its line, the other rows are used.
+run calibrate "$DATA/limits/bad_points.csv"; expect_rc points-calibrate 0
+expect_out points-calibrate-used '1 of 6 rows usable'
+expect_out points-batch-3e9 "skipped row 901: line 3: batch_size_or_concurrency must be a finite number above 0 and at most 1000000 \(got '3e9'\)"
+expect_out points-batch-inf "skipped row 902: line 4: batch_size_or_concurrency .*\(got '1e999'\)"
+expect_out points-batch-neg "skipped row 903: line 5: batch_size_or_concurrency .*\(got '-2'\)"
+expect_out points-gpus "skipped row 904: line 6: num_gpus must be an integer from 1 to 4096 \(got '3e9'\)"
+expect_out points-nan "skipped row 905: line 7: norm_J_per_output_token .*\(got 'NaN'\)"
+# options after POINTS.csv, as the usage shows
+run validate "$DATA/limits/bad_points.csv" --method roofline --json; expect_rc validate-options-after 0
+expect_json validate-used 'd["roofline"]["gpu_only"]["rows"]' 1
+expect_json validate-refused 'sum(1 for r in d["roofline"]["rows"] if "skipped" in r)' 5
+run validate "$DATA/limits/bad_points.csv" extra.csv; expect_rc validate-two-files 2
+# fit: 11 synthetic points used, the row with batch 1e999 refused
+run fit --points "$DATA/limits/fit_one_bad.csv" --json; expect_rc fit-refused 0
+expect_json fit-used 'd["points_used"]' 11
+expect_json fit-skipped 'd["points_skipped"]' 1
+# a failed --output leaves nothing on stdout
+run calibrate "$DATA/limits/bad_points.csv" --output /nonexistent-dir/r.json; expect_rc calibrate-output-fails 4
+if [ ! -s "$OUT" ]; then ok calibrate-output-fails-quiet; else bad calibrate-output-fails-quiet "stdout: $(head -c 200 "$OUT")"; fi
+expect_err calibrate-output-fails-msg "cannot write '/nonexistent-dir/r.json'"
+
+# GPU catalogue rows are checked on load
+head -1 "$DATA/../../data/gpus.csv" >"$TMP/g.csv"
+sed -n 2p "$DATA/../../data/gpus.csv" | sed 's/^a100-40gb,/zz-bad,/' >>"$TMP/g.csv"
+for spec in "tdp_w:NaN" "memory_bw_gbps:0" "fp16_bf16_tflops_dense:-5"; do
+    col=${spec%%:*} val=${spec#*:}
+    python3 - "$TMP/g.csv" "$TMP/g-$col.csv" "$col" "$val" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+rows[0][sys.argv[3]] = sys.argv[4]
+w = csv.DictWriter(open(sys.argv[2], "w", newline=""), fieldnames=list(rows[0].keys()))
+w.writeheader(); w.writerow(rows[0])
+PY
+    run gpus --catalogue "$TMP/g-$col.csv"; expect_rc "gpu-$col" 4
+    expect_err "gpu-$col-msg" "line 2: GPU 'zz-bad': $col must be a finite number above 0.* \(got '$val'\)"
+done
+echo '{"gpus":[{"id":"zz","memory_bw_bytes_per_s":1e12,"peak_flops":{"bf16":1e15},"tdp_w":-3}]}' >"$TMP/g.json"
+run gpus --catalogue "$TMP/g.json"; expect_rc gpu-json-negative 4; expect_err gpu-json-negative-msg "GPU 'zz': \"tdp_w\" must be a number above 0"
+# numbers are decimal
+run estimate --model llama-3.1-8b --gpu h100 --input 0x10 --output 100; expect_rc input-hex 2
+expect_err input-hex-msg "--input expects a whole number of tokens >= 0, got '0x10'"
+finish

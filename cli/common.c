@@ -185,6 +185,10 @@ bool cli_duration(const char *cmd, const char *opt, const char *val, double *sec
         cli_usage(cmd, "--%s expects a duration such as 100ms, 10s or 5m, got '%s'", opt, val ? val : "");
         return false;
     }
+    if (v * mult > 1e9) { /* durations stay inside the time window (docs/limits.md) */
+        cli_usage(cmd, "--%s must be at most 1e9 s (about 31 years), got '%s'", opt, val);
+        return false;
+    }
     *seconds = v * mult;
     return true;
 }

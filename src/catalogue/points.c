@@ -27,6 +27,8 @@ static double number_after(const char *s, const char *key)
                 p--; /* keep the sign: "-2" is refused, not read as 2 */
             char *end;
             double v = strtod(p, &end); /* out of range gives +-inf: refused by check() */
+            if (end != p && strcspn(p, "xXiInN") < (size_t)(end - p))
+                return INFINITY; /* hexadecimal: refused as well */
             return end != p ? v : NAN;
         }
         if (key && isalpha((unsigned char)*p))
@@ -35,7 +37,8 @@ static double number_after(const char *s, const char *key)
     return NAN;
 }
 
-/* A whole-field number; out of range ("1e999") gives +-inf so that check() refuses it. NAN if none. */
+/* A whole-field number; NAN if the field is not a number. A field strtod reads but lw_parse_number
+ * refuses (1e999, nan, inf, 0x10) gives inf so that check() refuses the row. */
 static double field_number(const char *s)
 {
     double v;
@@ -44,12 +47,12 @@ static double field_number(const char *s)
     while (isspace((unsigned char)*s))
         s++;
     char *end;
-    v = strtod(s, &end);
-    if (end == s || isnan(v))
+    strtod(s, &end);
+    if (end == s)
         return NAN;
     while (isspace((unsigned char)*end))
         end++;
-    return *end ? NAN : v;
+    return *end ? NAN : INFINITY;
 }
 
 /* Range of each number in a row (docs/limits.md); a row outside them is refused, not clamped. */

@@ -23,6 +23,14 @@ int lw_edit_distance(const char *a, const char *b);
  * hexadecimal, inf, nan and out-of-range values are refused). */
 bool lw_parse_number(const char *s, double *out);
 
+/* The time window (docs/limits.md): timestamps from 1970-01-01T00:00:00Z to the end of 2200, in Unix
+ * ns; outside it input is refused. Any difference of two timestamps inside it, and any timestamp
+ * plus a duration of at most LW_DURATION_MAX_S, fits in int64 nanoseconds. */
+#define LW_TIME_MIN_YEAR 1970
+#define LW_TIME_MAX_YEAR 2200
+#define LW_TIME_MAX_NS 7289654399999999999LL /* 2200-12-31T23:59:59.999999999Z */
+#define LW_DURATION_MAX_S 1e9                /* about 31.7 years */
+
 /* Size caps of the bounded reader, per kind of input (docs/limits.md lists them). A regular file
  * larger than its cap is refused before it is read; a pipe or device is read up to the cap. */
 #define LW_CAP_SMALL_BYTES ((size_t)16 << 20)   /* config.json, catalogue, fit, measurement JSON */

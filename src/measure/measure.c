@@ -59,10 +59,10 @@ static lw_status check_config(const lw_measure_config *cfg, lw_err *err)
 {
     if (!(cfg->interval_s >= LW_MEASURE_MIN_INTERVAL_S && cfg->interval_s <= 3600))
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "sampling interval %g s is outside 0.01..3600 s", cfg->interval_s);
-    if (!(cfg->warmup_s >= 0 && isfinite(cfg->warmup_s)))
-        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "warm-up %g s must be >= 0", cfg->warmup_s);
-    if (!(cfg->idle_baseline_s >= 0 && isfinite(cfg->idle_baseline_s)))
-        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "idle baseline %g s must be >= 0", cfg->idle_baseline_s);
+    if (!(cfg->warmup_s >= 0 && cfg->warmup_s <= LW_DURATION_MAX_S))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "warm-up %g s must be from 0 to 1e9 s", cfg->warmup_s);
+    if (!(cfg->idle_baseline_s >= 0 && cfg->idle_baseline_s <= LW_DURATION_MAX_S))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "idle baseline %g s must be from 0 to 1e9 s", cfg->idle_baseline_s);
     if (cfg->n_gpu_indices > LW_MEASURE_MAX_GPUS)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "at most %d GPUs", LW_MEASURE_MAX_GPUS);
     return LW_OK;

@@ -61,6 +61,8 @@ lw_status lw_time_parse(const char *s, long long now_ns, bool end_of_day, long l
         double unit = *end == 'd' ? 86400.0 : *end == 'h' ? 3600.0 : *end == 'm' ? 60.0 : *end == 's' ? 1.0 : 0.0;
         if (end == s + 1 || unit == 0 || end[1] != '\0' || !isfinite(v) || v < 0 || v > 1e6)
             return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "bad relative time '%s' (%s)", s, hint);
+        if (v * unit > (double)now_ns / 1e9)
+            return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "relative time '%s' is before 1970 (times run from 1970 to 2200)", s);
         *out_ns = now_ns - (long long)(v * unit * 1e9);
         return LW_OK;
     }
@@ -91,6 +93,8 @@ lw_status lw_time_parse(const char *s, long long now_ns, bool end_of_day, long l
     }
     if (!ok || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "bad time '%s' (%s)", s, hint);
+    if (y < LW_TIME_MIN_YEAR || y > LW_TIME_MAX_YEAR)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "time '%s' is outside the years 1970-2200", s);
     long long t = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off_s) * 1000000000LL + frac_ns;
     if (date_only && end_of_day)
         t += 86400LL * 1000000000LL - 1;

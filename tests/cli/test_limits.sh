@@ -76,4 +76,23 @@ run gpus --catalogue "$TMP/g.json"; expect_rc gpu-json-negative 4; expect_err gp
 # numbers are decimal
 run estimate --model llama-3.1-8b --gpu h100 --input 0x10 --output 100; expect_rc input-hex 2
 expect_err input-hex-msg "--input expects a whole number of tokens >= 0, got '0x10'"
+
+# The time window: years 1970-2200, refused with the line beyond it, never wrapped around.
+run measure --replay "$DATA/limits/replay_4048.csv"; expect_rc replay-4048 4
+expect_err replay-4048-msg "replay_4048.csv: line 2: out-of-window timestamp '4048/10/28 14:03:07.000' \(expected .* in the years 1970-2200\)"
+run measure --replay "$DATA/limits/replay_2300.csv"; expect_rc replay-2300 4
+expect_err replay-2300-msg "replay_2300.csv: line 4: out-of-window timestamp '2300/10/28"
+run measure --replay "$DATA/replay/two_gpus.csv" --warmup 1e10s; expect_rc warmup-huge 2
+expect_err warmup-huge-msg "--warmup must be at most 1e9 s \(about 31 years\), got '1e10s'"
+run history "$TMP/none.db" --since 3026-01-01; expect_rc history-since-3026 2
+expect_err history-since-3026-msg "--since: time '3026-01-01' is outside the years 1970-2200"
+run history "$TMP/none.db" --until 2300-01-01; expect_rc history-until-2300 2
+run history "$TMP/none.db" --since -1000000d; expect_rc history-since-before-1970 2
+expect_err history-since-before-1970-msg "relative time '-1000000d' is before 1970"
+# a trace row at 9.22e9 s is a bad row (not a negative time); the other row is estimated
+run trace "$DATA/limits/trace_far.jsonl" --model llama-3.1-8b --gpu h100 --json; expect_rc trace-far 0
+expect_json trace-far-requests 'd["requests"]' 1
+expect_json trace-far-bad 'd["bad_rows"]' 1
+expect_json trace-far-line 'd["bad_row_samples"][0]["line"]' 2
+expect_json trace-far-last 'd["time_last_s"]' 1700000000
 finish

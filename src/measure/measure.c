@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -336,6 +337,7 @@ lw_status lw_child_spawn(char *const argv[], pid_t *pid, lw_err *err)
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0)
         return lw_fail(err, LW_ERR_CHILD, "cannot start '%s': %s", argv[0], strerror(errno));
+    pid_t parent = getpid();
     pid_t p = fork();
     if (p < 0) {
         int e = errno;
@@ -345,6 +347,10 @@ lw_status lw_child_spawn(char *const argv[], pid_t *pid, lw_err *err)
     }
     if (p == 0) {
         close(fds[0]);
+        /* the workload ends with llmwatt: SIGKILL of llmwatt must not leave it running unmeasured
+         * (the death signal survives exec; if llmwatt died before this line, stop here) */
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+            _exit(127);
         execvp(argv[0], argv);
         int e = errno;
         ssize_t w = write(fds[1], &e, sizeof e);

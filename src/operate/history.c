@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/util.h"
 
@@ -304,8 +305,20 @@ lw_status lw_run_load(const char *path, lw_run *out, char **json_text, lw_err *e
 struct lw_history {
     sqlite3 *db;
     int version;
+    bool created;  /* this open created the file: removed on close if nothing was recorded */
+    bool recorded; /* a transaction of runs was committed */
     char path[512];
 };
+
+/* Removes a database file this process created, with SQLite's journal beside it. */
+static void remove_created(const char *path)
+{
+    char journal[600];
+    snprintf(journal, sizeof journal, "%s-journal", path);
+    unlink(journal);
+    unlink(path);
+}
+
 
 /* Migration i brings schema version i to i + 1 (index 0 creates version 1 from nothing). */
 static const char *const migrations[LW_HISTORY_SCHEMA_VERSION] = {
@@ -382,6 +395,33 @@ static lw_status migrate(lw_history *h, int from, lw_err *err)
     return LW_OK;
 }
 
+/* Integrity before writing: SQLite's quick check (structure of every page, not the indexes'
+ * contents) must pass, or a record would be written into a database that reads as malformed. */
+static lw_status quick_check(lw_history *h, lw_err *err)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(h->db, "PRAGMA quick_check(1)", -1, &s, NULL) != SQLITE_OK)
+        return db_fail(h, err, "cannot check the database");
+    int rc = sqlite3_step(s);
+    const unsigned char *res = rc == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
+    lw_status st = LW_OK;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        st = db_fail(h, err, "cannot check the database");
+    else if (!res || strcmp((const char *)res, "ok") != 0) {
+        char first[128];
+        lw_strlcpy(first, res ? (const char *)res : "no result", sizeof first);
+        for (char *p = first; *p; p++)
+            if (*p == '\n')
+                *p = ' '; /* one line */
+        st = lw_fail(err, LW_ERR_DATABASE,
+                     "'%s' fails SQLite's quick check (%s); nothing was recorded and the file was left untouched "
+                     "(recover it with sqlite3 '.recover' or record into a new file)",
+                     h->path, first);
+    }
+    sqlite3_finalize(s);
+    return st;
+}
+
 static lw_status open_checked(lw_history *h, lw_history_mode mode, lw_err *err)
 {
     int tables = table_count(h, NULL);
@@ -428,7 +468,10 @@ lw_status lw_history_open(const char *path, lw_history_mode mode, lw_history **o
         return st;
     }
     sqlite3_busy_timeout(h->db, 5000);
-    lw_status st = open_checked(h, mode, err);
+    h->created = !exists;
+    lw_status st = exists && mode == LW_HISTORY_WRITE ? quick_check(h, err) : LW_OK;
+    if (st == LW_OK)
+        st = open_checked(h, mode, err);
     if (st != LW_OK) {
         lw_history_close(h);
         return st;
@@ -442,6 +485,8 @@ void lw_history_close(lw_history *h)
     if (!h)
         return;
     sqlite3_close(h->db);
+    if (h->created && !h->recorded)
+        remove_created(h->path); /* a first record that failed (a full disk) leaves no empty file */
     free(h);
 }
 
@@ -521,6 +566,8 @@ lw_status lw_history_add_many(lw_history *h, const char *const *texts, size_t n,
         st = db_fail(h, err, "cannot commit");
     if (st != LW_OK)
         sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+    else
+        h->recorded = true;
     free(runs);
     return st;
 }

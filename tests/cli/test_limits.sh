@@ -95,4 +95,59 @@ expect_json trace-far-requests 'd["requests"]' 1
 expect_json trace-far-bad 'd["bad_rows"]' 1
 expect_json trace-far-line 'd["bad_row_samples"][0]["line"]' 2
 expect_json trace-far-last 'd["time_last_s"]' 1700000000
+
+# measure: outputs are checked before the workload; a late write failure keeps the measurement.
+if [ -n "${LW_BUILD:-}" ] && [ -f "$LW_BUILD/tests/libfake_nvml.so" ]; then
+    export LLMWATT_NVML_LIBRARY="$LW_BUILD/tests/libfake_nvml.so" LLMWATT_POWERCAP_ROOT="$TMP/no-powercap"
+    run measure --interval 20ms --output /nonexistent-dir/m.json -- touch "$TMP/ran"; expect_rc measure-bad-output 4
+    expect_err measure-bad-output-msg "cannot write --output '/nonexistent-dir/m.json': No such file or directory \(checked before running the workload\)"
+    if [ ! -e "$TMP/ran" ]; then ok measure-bad-output-not-run; else bad measure-bad-output-not-run "the workload ran"; fi
+    run measure --interval 20ms --csv "$TMP" -- touch "$TMP/ran"; expect_rc measure-csv-dir 4
+    expect_err measure-csv-dir-msg "--csv '.*' is a directory"
+    # the workload removes the output's directory: the write fails after the run
+    mkdir -p "$TMP/gone" "$TMP/keep"
+    TMPDIR="$TMP/keep" run measure --interval 20ms --tokens 100 --output "$TMP/gone/m.json" -- rm -rf "$TMP/gone"
+    expect_rc measure-late-failure 4
+    if [ ! -s "$OUT" ]; then ok measure-late-failure-quiet; else bad measure-late-failure-quiet "stdout: $(head -c 200 "$OUT")"; fi
+    kept=$(sed -n "s/^llmwatt measure: the measurement was kept in \(.*\)$/\1/p" "$ERR")
+    if grep -q "cannot write '$TMP/gone/m.json'" "$ERR" && [ "$(wc -l <"$ERR")" -eq 2 ] && [ -f "$kept" ]; then
+        ok measure-late-failure-kept
+        cp "$kept" "$OUT"; expect_json measure-late-failure-json 'd["schema"]' llmwatt.measurement/1
+        expect_json measure-late-failure-tokens 'd["tokens"]' 100
+    else
+        bad measure-late-failure-kept "stderr: $(head -c 300 "$ERR")"
+    fi
+    # kill -9 of measure ends its workload (PR_SET_PDEATHSIG)
+    "$LLMWATT" measure --interval 20ms -- sleep 60 >/dev/null 2>&1 &
+    mpid=$!
+    child=""
+    for _ in $(seq 1 100); do child=$(pgrep -P "$mpid" sleep); [ -n "$child" ] && break; sleep 0.05; done
+    kill -9 "$mpid"; wait "$mpid" 2>/dev/null
+    for _ in $(seq 1 40); do kill -0 "$child" 2>/dev/null || break; sleep 0.05; done
+    if [ -n "$child" ] && ! kill -0 "$child" 2>/dev/null; then ok measure-kill9-child-ends
+    else bad measure-kill9-child-ends "workload pid '$child' still running"; [ -n "$child" ] && kill "$child"; fi
+    unset LLMWATT_NVML_LIBRARY LLMWATT_POWERCAP_ROOT
+fi
+
+# history: record refuses a database that fails the quick check; a first record that fails leaves no file
+run measure --replay "$DATA/replay/two_gpus.csv" --output "$TMP/m.json"; expect_rc history-measurement 0
+for _ in $(seq 1 30); do "$LLMWATT" history record "$TMP/h.db" "$TMP/m.json" >/dev/null || break; done
+python3 - "$TMP/h.db" <<'PY'
+import os, sys
+p = sys.argv[1]
+pages = os.path.getsize(p) // 4096
+with open(p, "r+b") as f:   # scribble over the last b-tree page's cell pointers
+    f.seek(4096 * (pages - 1) + 8); f.write(b"\xff" * 200)
+PY
+run history "$TMP/h.db"; expect_rc history-corrupt-read 4
+run history record "$TMP/h.db" "$TMP/m.json"; expect_rc history-corrupt-record 4
+expect_err history-corrupt-record-msg "h.db' fails SQLite's quick check \(.*\); nothing was recorded"
+if [ ! -s "$OUT" ]; then ok history-corrupt-record-quiet; else bad history-corrupt-record-quiet "stdout: $(head -c 200 "$OUT")"; fi
+run measure --replay "$DATA/replay/two_gpus.csv" --record "$TMP/h.db"; expect_rc measure-record-corrupt 4
+expect_err measure-record-corrupt-msg "fails SQLite's quick check.*checked before running the workload"
+# a full disk (a 4 KiB file size limit, SIGXFSZ ignored so that writes fail with EFBIG)
+(trap '' XFSZ; ulimit -f 4; exec "$LLMWATT" history record "$TMP/full.db" "$TMP/m.json") >"$OUT" 2>"$ERR"; RC=$?
+expect_rc history-full-disk 4; expect_err history-full-disk-msg "full.db'.*(disk I/O error|full)"
+if [ ! -e "$TMP/full.db" ] && [ ! -e "$TMP/full.db-journal" ]; then ok history-full-disk-no-file
+else bad history-full-disk-no-file "$(ls -la "$TMP"/full.db*)"; fi
 finish

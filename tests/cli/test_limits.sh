@@ -150,4 +150,25 @@ expect_err measure-record-corrupt-msg "fails SQLite's quick check.*checked befor
 expect_rc history-full-disk 4; expect_err history-full-disk-msg "full.db'.*(disk I/O error|full)"
 if [ ! -e "$TMP/full.db" ] && [ ! -e "$TMP/full.db-journal" ]; then ok history-full-disk-no-file
 else bad history-full-disk-no-file "$(ls -la "$TMP"/full.db*)"; fi
+
+# The defaults note of an imported config.json is never cut in the middle of a key: gpt_oss lists
+# all 13 (the last is sliding_window=128); deepseek_v3 has more than the record holds and says so.
+mkdir -p "$TMP/gptoss" "$TMP/dsv3"
+echo '{"model_type":"gpt_oss"}' >"$TMP/gptoss/config.json"
+echo '{"model_type":"deepseek_v3"}' >"$TMP/dsv3/config.json"
+run show model --model-config "$TMP/gptoss/config.json"; expect_rc defaults-note 0
+expect_out defaults-note-whole 'transformers defaults for absent keys: .*num_experts_per_tok=4, sliding_window=128\)$'
+run show model --model-config "$TMP/dsv3/config.json"; expect_rc defaults-note-long 0
+expect_out defaults-note-more 'transformers defaults for absent keys: .*, [a-z_]+=[0-9]+ and [0-9]+ more\)$'
+
+# commands that fail print nothing on stdout
+"$LLMWATT" history record "$TMP/good.db" "$TMP/m.json" >/dev/null
+run report "$TMP/good.db" --output /nonexistent-dir/r.md; expect_rc report-fails 4
+expect_err report-fails-msg "cannot write '/nonexistent-dir/r.md'"
+if [ ! -s "$OUT" ]; then ok report-fails-quiet; else bad report-fails-quiet "stdout: $(head -c 200 "$OUT")"; fi
+run trace "$DATA/trace/azure_code.csv" --model llama-3.1-8b --gpu h100 --per-request /nonexistent-dir/x.csv
+expect_rc trace-fails 4
+if [ ! -s "$OUT" ]; then ok trace-fails-quiet; else bad trace-fails-quiet "stdout: $(head -c 200 "$OUT")"; fi
+run fit --points "$DATA/scale/synthetic_points.csv" --output /nonexistent-dir/x.json; expect_rc fit-fails 4
+if [ ! -s "$OUT" ]; then ok fit-fails-quiet; else bad fit-fails-quiet "stdout: $(head -c 200 "$OUT")"; fi
 finish

@@ -171,4 +171,19 @@ expect_rc trace-fails 4
 if [ ! -s "$OUT" ]; then ok trace-fails-quiet; else bad trace-fails-quiet "stdout: $(head -c 200 "$OUT")"; fi
 run fit --points "$DATA/scale/synthetic_points.csv" --output /nonexistent-dir/x.json; expect_rc fit-fails 4
 if [ ! -s "$OUT" ]; then ok fit-fails-quiet; else bad fit-fails-quiet "stdout: $(head -c 200 "$OUT")"; fi
+
+# serve: 70 clients trickling one header byte per second from 127.0.0.2 (64 connections by default,
+# 16 per address) do not silence /metrics, and their requests are cut at the 4 s client timeout.
+"$LLMWATT" serve --replay "$DATA/serve/two_gpus.csv" --listen 127.0.0.1:0 --duration 30s --client-timeout 4s \
+    >"$TMP/serve.out" 2>"$TMP/serve.err" &
+spid=$!
+for _ in $(seq 1 100); do grep -q 'listening on' "$TMP/serve.out" && break; sleep 0.1; done
+port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\) .*|\1|p' "$TMP/serve.out")
+if [ -n "$port" ]; then
+    timeout 40 python3 "$(dirname "$0")/slow_clients.py" "$port" 70 4 || bad slow-clients-script "exit $?"
+else
+    bad slow-clients-serve "serve did not start: $(head -c 300 "$TMP/serve.err")"
+fi
+kill "$spid" 2>/dev/null; wait "$spid"
+if [ $? -eq 0 ]; then ok slow-clients-serve-exit; else bad slow-clients-serve-exit "serve did not stop cleanly"; fi
 finish

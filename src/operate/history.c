@@ -94,11 +94,15 @@ lw_status lw_time_parse(const char *s, long long now_ns, bool end_of_day, long l
     }
     if (!ok || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "bad time '%s' (%s)", s, hint);
-    if (y < LW_TIME_MIN_YEAR || y > LW_TIME_MAX_YEAR)
+    /* the year bound keeps the arithmetic in range; a UTC offset may still cross an end of the window */
+    long long t = -1;
+    if (y >= LW_TIME_MIN_YEAR && y <= LW_TIME_MAX_YEAR) {
+        t = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off_s) * 1000000000LL + frac_ns;
+        if (date_only && end_of_day)
+            t += 86400LL * 1000000000LL - 1;
+    }
+    if (t < 0 || t > LW_TIME_MAX_NS)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "time '%s' is outside the years 1970-2200", s);
-    long long t = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off_s) * 1000000000LL + frac_ns;
-    if (date_only && end_of_day)
-        t += 86400LL * 1000000000LL - 1;
     *out_ns = t;
     return LW_OK;
 }

@@ -135,11 +135,12 @@ static void copy_str(json_t *v, char *dst, size_t n)
         snprintf(dst, n, "%lld", (long long)json_integer_value(v));
 }
 
-/* An integer label given as a number or a string ("16"). */
+/* A count label (batch, gpus, seq_len) from 0 to 1e9 as a JSON integer or a numeric string; 0 (not
+ * recorded) for anything else, never a wrapped value. */
 static int int_label(json_t *v)
 {
     if (json_is_integer(v))
-        return (int)json_integer_value(v);
+        return json_integer_value(v) >= 0 && json_integer_value(v) < 1000000000 ? (int)json_integer_value(v) : 0;
     double d;
     if (json_is_string(v) && lw_parse_number(json_string_value(v), &d) && d >= 0 && d < 1e9)
         return (int)d;

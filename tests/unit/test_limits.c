@@ -130,9 +130,32 @@ static void test_time_window(void **state)
     assert_true(t == (7289654400LL - 1) * 1000000000LL);
 }
 
+/* Count labels of a measurement JSON out of range are "not recorded" (0), never wrapped to INT_MIN. */
+static void test_run_labels(void **state)
+{
+    (void)state;
+#define RUN_JSON "{\"schema\": \"llmwatt.measurement/1\", \"start_time\": \"2026-01-01T00:00:00Z\"," \
+                 " \"aggregate\": {\"avg_power_w\": 300}, \"verdict\": {\"valid\": true}, \"labels\": {\"batch\": %s}}"
+    static const struct {
+        const char *batch;
+        int want;
+    } cases[] = {{"16", 16}, {"\"16\"", 16}, {"3000000000", 0}, {"\"3e9\"", 0}, {"-2", 0}, {"\"0x10\"", 0}, {"\"1e999\"", 0}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char text[512];
+        snprintf(text, sizeof text, RUN_JSON, cases[k].batch);
+        lw_run r;
+        lw_err err;
+        assert_int_equal(lw_run_parse(text, &r, &err), LW_OK);
+        assert_int_equal(r.batch, cases[k].want);
+        /* 2026-01-01T00:00:00Z = 20454 days after 1970-01-01 */
+        assert_true(r.time_ns == 20454LL * 86400 * 1000000000LL);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_reader_caps), cmocka_unit_test(test_pipe_cap),
-                                       cmocka_unit_test(test_decimal_numbers), cmocka_unit_test(test_time_window)};
+                                       cmocka_unit_test(test_decimal_numbers), cmocka_unit_test(test_time_window),
+                                       cmocka_unit_test(test_run_labels)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,6 +30,7 @@
 #ifndef LLMWATT_EXPORTER_H
 #define LLMWATT_EXPORTER_H
 
+#include "llmwatt/export.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,27 +56,27 @@ typedef struct lw_exporter_config {
 } lw_exporter_config;
 
 /* The defaults of `llmwatt serve`: tick 1 s, hold 10 s, max gap 5 s, 256 workloads. */
-lw_exporter_config lw_exporter_config_default(void);
+LW_API lw_exporter_config lw_exporter_config_default(void);
 
 /* Creates an exporter with no device and no workload. LW_ERR_INVALID_ARGUMENT for a
  * configuration value out of its domain (the message names it). */
-lw_status lw_exporter_new(const lw_exporter_config *cfg, lw_exporter **out, lw_err *err);
-void lw_exporter_free(lw_exporter *e);
+LW_API lw_status lw_exporter_new(const lw_exporter_config *cfg, lw_exporter **out, lw_err *err);
+LW_API void lw_exporter_free(lw_exporter *e);
 
 /* Registers a device (a GPU, CPU package or DRAM zone) described by info (copied) and returns
  * its slot (0, 1, ... in registration order). GPUs use the energy counter when
  * info->has_energy_counter, integrated power otherwise; RAPL zones always use their counter. */
-lw_status lw_exporter_add_device(lw_exporter *e, const lw_device_info *info, size_t *slot, lw_err *err);
+LW_API lw_status lw_exporter_add_device(lw_exporter *e, const lw_device_info *info, size_t *slot, lw_err *err);
 
 /* Feeds one reading of the device in slot. Readings of one device must come in time order
  * (s->t_ns non-decreasing; LW_ERR_INVALID_ARGUMENT otherwise). A reading with ok false marks
  * the device down (llmwatt_gpu_up 0, its gauges disappear, its counter stops) until a good one. */
-lw_status lw_exporter_observe(lw_exporter *e, size_t slot, const lw_power_sample *s, lw_err *err);
+LW_API lw_status lw_exporter_observe(lw_exporter *e, size_t slot, const lw_power_sample *s, lw_err *err);
 
 /* Records that workload reported tokens (a whole number, 0..LW_TOKENS_PER_REPORT_MAX).
  * LW_ERR_INVALID_ARGUMENT for a bad name or count; LW_ERR_INFEASIBLE when the workload is new
  * and max_workloads names are already kept. Either way the rejection is counted. */
-lw_status lw_exporter_report_tokens(lw_exporter *e, const char *workload, double tokens, lw_err *err);
+LW_API lw_status lw_exporter_report_tokens(lw_exporter *e, const char *workload, double tokens, lw_err *err);
 
 /* Why a token report was refused, for llmwatt_token_reports_rejected_total{reason}. */
 typedef enum lw_reject_reason {
@@ -86,14 +87,14 @@ typedef enum lw_reject_reason {
 #define LW_REJECT_REASONS 3
 
 /* Counts a rejection decided outside the exporter (by the HTTP layer). */
-void lw_exporter_count_rejected(lw_exporter *e, lw_reject_reason reason);
+LW_API void lw_exporter_count_rejected(lw_exporter *e, lw_reject_reason reason);
 
 /* Closes the current attribution interval and splits its GPU energy (see top of file). */
-void lw_exporter_tick(lw_exporter *e);
+LW_API void lw_exporter_tick(lw_exporter *e);
 
 /* Renders every metric in the Prometheus text exposition format into a heap buffer
  * (NUL-terminated, *len bytes without the NUL); the caller frees it with free(). */
-lw_status lw_exporter_render(lw_exporter *e, char **text, size_t *len, lw_err *err);
+LW_API lw_status lw_exporter_render(lw_exporter *e, char **text, size_t *len, lw_err *err);
 
 /* Totals for tests and the CLI's summary line, in joules: energy of every GPU counter,
  * energy attributed to workloads, and unattributed energy. */
@@ -104,11 +105,11 @@ typedef struct lw_exporter_totals {
     double tokens;
     size_t workloads;
 } lw_exporter_totals;
-void lw_exporter_get_totals(lw_exporter *e, lw_exporter_totals *out);
+LW_API void lw_exporter_get_totals(lw_exporter *e, lw_exporter_totals *out);
 
 /* Energy attributed to one workload and tokens it reported (NAN when unknown). */
-double lw_exporter_workload_energy_j(lw_exporter *e, const char *workload);
-double lw_exporter_workload_tokens(lw_exporter *e, const char *workload);
+LW_API double lw_exporter_workload_energy_j(lw_exporter *e, const char *workload);
+LW_API double lw_exporter_workload_tokens(lw_exporter *e, const char *workload);
 
 /* Parses the body of a token report (POST /tokens), either form-encoded
  * "workload=NAME&tokens=N" (percent-decoding, '+' is a space) or a JSON object
@@ -116,10 +117,10 @@ double lw_exporter_workload_tokens(lw_exporter *e, const char *workload);
  * keys, a missing key, a bad name (see LW_WORKLOAD_NAME_MAX) or a count that is not a whole
  * number in 0..LW_TOKENS_PER_REPORT_MAX give LW_ERR_PARSE or LW_ERR_INVALID_ARGUMENT with a
  * one-line message. workload must hold LW_WORKLOAD_NAME_MAX + 1 bytes. */
-lw_status lw_exporter_parse_report(const char *body, size_t len, char *workload, double *tokens, lw_err *err);
+LW_API lw_status lw_exporter_parse_report(const char *body, size_t len, char *workload, double *tokens, lw_err *err);
 
 /* True when name is a valid workload name. */
-bool lw_workload_name_valid(const char *name);
+LW_API bool lw_workload_name_valid(const char *name);
 
 /* ---- scraped endpoints: inference engines and dcgm-exporter (docs/serve.md) ----
  *
@@ -140,22 +141,22 @@ bool lw_workload_name_valid(const char *name);
  * the engine label of its workloads ("vllm", "sglang", "tgi", "prometheus") or NULL for a power
  * source (dcgm-exporter). gpus lists the device indices (0..63) the engine runs on (ngpus 0:
  * unknown, attribute by token share). */
-lw_status lw_exporter_add_target(lw_exporter *e, const char *name, const char *engine, const int *gpus, size_t ngpus, size_t *id,
+LW_API lw_status lw_exporter_add_target(lw_exporter *e, const char *name, const char *engine, const int *gpus, size_t ngpus, size_t *id,
                                  lw_err *err);
 
 /* One reading of an engine's cumulative counters for one workload (a valid workload name):
  * output (generated) tokens and prompt tokens (NAN when the engine does not count them). */
-lw_status lw_exporter_engine_counters(lw_exporter *e, size_t id, const char *workload, double output_tokens_total, double prompt_tokens_total,
+LW_API lw_status lw_exporter_engine_counters(lw_exporter *e, size_t id, const char *workload, double output_tokens_total, double prompt_tokens_total,
                                       lw_err *err);
 
 /* Outcome of one scrape of target id: ok false counts llmwatt_scrape_errors_total{target} and
  * marks it down (llmwatt_target_up 0; an engine's workloads go inactive) until a good one. */
-void lw_exporter_target_result(lw_exporter *e, size_t id, bool ok);
+LW_API void lw_exporter_target_result(lw_exporter *e, size_t id, bool ok);
 
 /* Money and carbon counters of each workload: attributed energy x pue, priced at usd_per_kwh
  * (llmwatt_energy_cost_dollars_total) and at g_co2e_per_kwh (llmwatt_carbon_grams_total);
  * NAN leaves the counter out. pue in [1, 10]. */
-lw_status lw_exporter_set_tariff(lw_exporter *e, double usd_per_kwh, double pue, double g_co2e_per_kwh, lw_err *err);
+LW_API lw_status lw_exporter_set_tariff(lw_exporter *e, double usd_per_kwh, double pue, double g_co2e_per_kwh, lw_err *err);
 
 typedef enum lw_engine_kind {
     LW_ENGINE_VLLM = 0,      /* vllm:generation_tokens_total / vllm:prompt_tokens_total by model_name (V0 and V1) */
@@ -178,19 +179,19 @@ typedef struct lw_engine_spec {
 
 /* Parses an --engine argument; LW_ERR_INVALID_ARGUMENT with a one-line message (never
  * repeating credentials of the URL). */
-lw_status lw_engine_spec_parse(const char *text, lw_engine_spec *out, lw_err *err);
+LW_API lw_status lw_engine_spec_parse(const char *text, lw_engine_spec *out, lw_err *err);
 
 /* "vllm", "sglang", "tgi" or "prometheus". */
-const char *lw_engine_kind_name(lw_engine_kind kind);
+LW_API const char *lw_engine_kind_name(lw_engine_kind kind);
 
 /* The spec's URL without credentials (the target name), into out of n bytes. */
-void lw_engine_spec_target(const lw_engine_spec *spec, char *out, size_t n);
+LW_API void lw_engine_spec_target(const lw_engine_spec *spec, char *out, size_t n);
 
 /* Scrapes the engine once (HTTP GET within timeout_s), feeds every model's counters to target
  * id and records the outcome with lw_exporter_target_result(). A failure (no answer, HTTP error,
  * malformed page, no token counter on the page) returns its status and one-line message
  * (naming the URL without credentials); it is never fatal to the exporter. */
-lw_status lw_exporter_scrape_engine(lw_exporter *e, size_t id, const lw_engine_spec *spec, double timeout_s, lw_err *err);
+LW_API lw_status lw_exporter_scrape_engine(lw_exporter *e, size_t id, const lw_engine_spec *spec, double timeout_s, lw_err *err);
 
 #ifdef __cplusplus
 }

@@ -117,7 +117,12 @@ static bool parse_value(const char *p, size_t n, double *out)
 static bool timestamp_ok(const char *p, size_t n)
 {
     size_t i = (n > 0 && p[0] == '-') ? 1 : 0;
-    return n > i && n - i <= 20 && strspn(p + i, "0123456789") >= n - i;
+    if (n == i || n - i > 20)
+        return false;
+    for (; i < n; i++) /* p is not NUL-terminated: no str* functions */
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+    return true;
 }
 
 /* One sample line p[0..n) (no newline, not blank, not a comment) into s. */

@@ -54,6 +54,11 @@ static void test_parse_page(void **state)
     assert_int_equal(p.n, 1);
     assert_rel(p.s[0].value, 7, 0);
     lw_prom_page_free(&p);
+    /* ... nor after a timestamp ending the buffer (found by fuzz_promtext) */
+    char stamped[] = {'z', ' ', '7', ' ', '1', '7'};
+    assert_int_equal(lw_prom_parse(stamped, sizeof stamped, &p, NULL), LW_OK);
+    assert_int_equal(p.n, 1);
+    lw_prom_page_free(&p);
 }
 
 static void expect_bad(const char *text, const char *msg)

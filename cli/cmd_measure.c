@@ -98,8 +98,6 @@ typedef struct opts {
     const char *label_keys[MAX_LABELS], *label_values[MAX_LABELS];
     char *label_buf[MAX_LABELS];
     size_t n_labels;
-    const char *source_url; /* --dcgm: the URL without credentials */
-    char source_note[400];  /* --dcgm: set when the exporter refreshes slower than --interval */
 } opts;
 
 static bool parse_gpus(const char *cmd, const char *v, lw_measure_config *cfg)
@@ -393,18 +391,17 @@ static void save_fallback(const char *json)
 /* Writes --output, --csv and --record (in that order), then prints the JSON (--json) or the
  * summary: a failure to write leaves stdout empty of results (docs/cli.md) and the measurement
  * JSON in a fallback file named on stderr. */
-static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_result *r, char **cmdv, int cmdc)
+static int write_outputs(const opts *o, const lw_measure *m, const lw_power_source *gpu, const lw_measure_result *r, char **cmdv, int cmdc)
 {
     const char *cmd = "measure";
     char host[256] = "";
     if (gethostname(host, sizeof host) != 0)
         host[0] = '\0';
     host[sizeof host - 1] = '\0';
-    lw_measure_meta meta = {(const char *const *)cmdv, (size_t)cmdc, o->label_keys, o->label_values, o->n_labels, host, o->replay,
-                            o->source_url, o->source_note[0] ? o->source_note : NULL};
+    lw_measure_meta meta = {(const char *const *)cmdv, (size_t)cmdc, o->label_keys, o->label_values, o->n_labels, host, o->replay};
     lw_err err;
     char *json = NULL, *csv = NULL;
-    if (lw_measure_json(r, &meta, &json, &err) != LW_OK)
+    if (lw_measure_json_source(r, &meta, gpu, &json, &err) != LW_OK)
         return cli_fail(cmd, &err);
     int rc = EXIT_OK;
     if (o->output && lw_file_write_atomic(o->output, json, strlen(json), &err) != LW_OK)
@@ -429,8 +426,9 @@ static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_re
                 n += (size_t)snprintf(title + n, sizeof title - n, " %s", cmdv[k]);
         }
         measure_print_summary(stdout, title, r);
-        if (o->source_note[0])
-            printf("note: %s\n", o->source_note);
+        char note[400];
+        if (gpu && lw_power_refresh_note(gpu, r->interval_s, note, sizeof note))
+            printf("note: %s\n", note);
     }
     fflush(stdout);
     free(json);
@@ -485,16 +483,7 @@ int cmd_measure(int argc, char **argv)
         rc = cli_fail(cmd, &err);
         goto done;
     }
-    if (o.dcgm) {
-        double refresh = lw_power_refresh_s(gpu);
-        o.source_url = lw_power_source_url(gpu);
-        if (refresh > 1.5 * o.cfg.interval_s)
-            snprintf(o.source_note, sizeof o.source_note,
-                     "dcgm-exporter brought a new value about every %.3g s, longer than the %.3g s interval: readings repeat, "
-                     "so power and energy are resolved to about %.3g s (lower its collect interval, dcgm-exporter -c MS, or raise --interval)",
-                     refresh, o.cfg.interval_s, refresh);
-    }
-    rc = write_outputs(&o, m, r, cmdv, cmdc);
+    rc = write_outputs(&o, m, gpu, r, cmdv, cmdc);
     if (!rc)
         rc = child.ran && child.exit_code != 0 ? child.exit_code : input_rc;
     if (!rc && o.fail_invalid && !r->valid)

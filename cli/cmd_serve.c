@@ -56,7 +56,7 @@ static const char *usage_text =
 #define MAX_ENGINES 16
 
 typedef struct engine {
-    lw_engine_spec spec;
+    lw_engine_spec *spec;
     size_t target;
     bool failing; /* logged the current outage already */
 } engine;
@@ -128,6 +128,13 @@ static void read_replay(server *sv)
     }
 }
 
+static void free_engines(server *sv)
+{
+    for (size_t k = 0; k < sv->neng; k++)
+        lw_engine_spec_free(sv->eng[k].spec);
+    sv->neng = 0;
+}
+
 /* Logs a target's failure once per outage, and its recovery (never with credentials: the
  * library's messages name the URL without them). */
 static void log_outage(bool *failing, bool failed, const char *what, const char *target, const char *msg)
@@ -145,10 +152,10 @@ static void scrape_engines(server *sv)
     for (size_t k = 0; k < sv->neng; k++) {
         engine *en = &sv->eng[k];
         lw_err err;
-        bool failed = lw_exporter_scrape_engine(sv->exp, en->target, &en->spec, sv->scrape_timeout_s, &err) != LW_OK;
+        bool failed = lw_exporter_scrape_engine(sv->exp, en->target, en->spec, sv->scrape_timeout_s, &err) != LW_OK;
         char target[LW_TARGET_NAME_MAX + 1];
-        lw_engine_spec_target(&en->spec, target, sizeof target);
-        log_outage(&en->failing, failed, lw_engine_kind_name(en->spec.kind), target, failed ? lw_err_message(&err) : "");
+        lw_engine_spec_target(en->spec, target, sizeof target);
+        log_outage(&en->failing, failed, lw_engine_kind_name(lw_engine_spec_kind(en->spec)), target, failed ? lw_err_message(&err) : "");
     }
 }
 
@@ -391,12 +398,6 @@ int cmd_serve(int argc, char **argv)
     memset(&sv, 0, sizeof sv);
     sv.speed = speed;
     sv.scrape_timeout_s = fmin(5.0, fmax(0.2, 0.8 * interval));
-    for (size_t k = 0; k < nengine; k++) {
-        lw_err eerr;
-        if (lw_engine_spec_parse(engine_args[k], &sv.eng[k].spec, &eerr) != LW_OK)
-            return cli_usage(cmd, "%s", lw_err_message(&eerr));
-    }
-    sv.neng = nengine;
     double pue = 1.0, grid = NAN;
     int rc;
     if ((pue_arg || region) && (rc = tariff_args(cmd, pue_arg, region, &pue, &grid)))
@@ -405,11 +406,21 @@ int cmd_serve(int argc, char **argv)
     char secret[256];
     if (token_file && (rc = read_secret(cmd, token_file, secret, sizeof secret)))
         return rc;
+    for (size_t k = 0; k < nengine; k++) {
+        lw_err eerr;
+        if (lw_engine_spec_parse(engine_args[k], &sv.eng[k].spec, &eerr) != LW_OK) {
+            free_engines(&sv);
+            return cli_usage(cmd, "%s", lw_err_message(&eerr));
+        }
+        sv.neng = k + 1;
+    }
     serve_http *http = NULL;
     char url[300] = "";
     serve_http_config hc = {listen_addr, token_file ? secret : NULL, (unsigned)ceil(timeout), (unsigned)max_conn};
-    if ((rc = serve_http_bind(&hc, &http, url, sizeof url)))
+    if ((rc = serve_http_bind(&hc, &http, url, sizeof url))) {
+        free_engines(&sv);
         return rc;
+    }
     double spacing = 0;
     rc = open_sources(cmd, &sv, replay, dcgm, nvml_lib, rapl && !replay, &spacing);
     lw_exporter_config cfg = lw_exporter_config_default();
@@ -432,18 +443,21 @@ int cmd_serve(int argc, char **argv)
     for (size_t k = 0; !rc && k < sv.neng; k++) {
         engine *en = &sv.eng[k];
         char target[LW_TARGET_NAME_MAX + 1];
-        lw_engine_spec_target(&en->spec, target, sizeof target);
-        if (lw_exporter_add_target(sv.exp, target, lw_engine_kind_name(en->spec.kind), en->spec.gpus, en->spec.ngpus, &en->target, &err) != LW_OK) {
+        lw_engine_spec_target(en->spec, target, sizeof target);
+        int gpus[64];
+        size_t ngpus = lw_engine_spec_gpus(en->spec, gpus, 64);
+        if (lw_exporter_add_target(sv.exp, target, lw_engine_kind_name(lw_engine_spec_kind(en->spec)), gpus, ngpus < 64 ? ngpus : 64, &en->target,
+                                   &err) != LW_OK) {
             rc = cli_fail(cmd, &err);
             break;
         }
         /* the baseline scrape: an engine that does not answer at start is a usage error */
-        lw_status st = lw_exporter_scrape_engine(sv.exp, en->target, &en->spec, sv.scrape_timeout_s, &err);
+        lw_status st = lw_exporter_scrape_engine(sv.exp, en->target, en->spec, sv.scrape_timeout_s, &err);
         if (st == LW_ERR_IO || st == LW_ERR_INVALID_ARGUMENT) {
-            cli_error(cmd, "--engine %s: %s", lw_engine_kind_name(en->spec.kind), lw_err_message(&err));
+            cli_error(cmd, "--engine %s: %s", lw_engine_kind_name(lw_engine_spec_kind(en->spec)), lw_err_message(&err));
             rc = scrape_exit(st);
         } else {
-            log_outage(&en->failing, st != LW_OK, lw_engine_kind_name(en->spec.kind), target, lw_err_message(&err));
+            log_outage(&en->failing, st != LW_OK, lw_engine_kind_name(lw_engine_spec_kind(en->spec)), target, lw_err_message(&err));
         }
     }
 
@@ -507,5 +521,6 @@ int cmd_serve(int argc, char **argv)
     lw_power_close(sv.gpu);
     lw_power_close(sv.rapl);
     free(sv.cur);
+    free_engines(&sv);
     return rc;
 }

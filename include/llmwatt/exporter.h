@@ -165,21 +165,21 @@ typedef enum lw_engine_kind {
     LW_ENGINE_PROMETHEUS = 3 /* a user-named counter, by model_name or model label */
 } lw_engine_kind;
 
-#define LW_ENGINE_MAX_GPUS 64
+/* One --engine KIND[:ARG]=URL[@GPU,GPU...] argument (opaque). ARG is the workload name for tgi
+ * (default "tgi"), the sample name for prometheus (required), and not allowed for vllm and
+ * sglang; GPU indices are 0..63. */
+typedef struct lw_engine_spec lw_engine_spec;
 
-/* One --engine KIND[:ARG]=URL[@GPU,GPU...] argument. ARG is the workload name for tgi (default
- * "tgi"), the sample name for prometheus (required), and not allowed for vllm and sglang. */
-typedef struct lw_engine_spec {
-    lw_engine_kind kind;
-    char arg[LW_WORKLOAD_NAME_MAX * 2 + 1];
-    char url[1024];
-    int gpus[LW_ENGINE_MAX_GPUS];
-    size_t ngpus;
-} lw_engine_spec;
+/* Parses an --engine argument into a new spec (free with lw_engine_spec_free);
+ * LW_ERR_INVALID_ARGUMENT with a one-line message (never repeating credentials of the URL). */
+LW_API lw_status lw_engine_spec_parse(const char *text, lw_engine_spec **out, lw_err *err);
+LW_API void lw_engine_spec_free(lw_engine_spec *spec);
 
-/* Parses an --engine argument; LW_ERR_INVALID_ARGUMENT with a one-line message (never
- * repeating credentials of the URL). */
-LW_API lw_status lw_engine_spec_parse(const char *text, lw_engine_spec *out, lw_err *err);
+LW_API lw_engine_kind lw_engine_spec_kind(const lw_engine_spec *spec);
+
+/* The GPU indices of the @ suffix: copies at most max of them into gpus and returns how many
+ * there are (0: not mapped). */
+LW_API size_t lw_engine_spec_gpus(const lw_engine_spec *spec, int *gpus, size_t max);
 
 /* "vllm", "sglang", "tgi" or "prometheus". */
 LW_API const char *lw_engine_kind_name(lw_engine_kind kind);

@@ -130,7 +130,13 @@ LW_API double lw_power_refresh_s(const lw_power_source *src);
  * URL without credentials) in out; false (out "") when it succeeded or for other sources. */
 LW_API bool lw_power_scrape_error(lw_power_source *src, char *out, size_t n);
 
-/* For a dcgm source: its URL without credentials; "" for other sources. */
+/* For a dcgm source sampled every interval_s: when the endpoint brought new values more slowly
+ * than that (lw_power_refresh_s() > 1.5 x interval_s), writes one sentence saying so and what to
+ * do into out and returns true; false otherwise (out untouched). */
+LW_API bool lw_power_refresh_note(const lw_power_source *src, double interval_s, char *out, size_t n);
+
+/* For a dcgm source: its URL without credentials (valid until lw_power_close); "" for other
+ * sources. */
 LW_API const char *lw_power_source_url(const lw_power_source *src);
 
 LW_API void lw_power_close(lw_power_source *src);

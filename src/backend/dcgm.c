@@ -265,6 +265,18 @@ double lw_power_refresh_s(const lw_power_source *src)
     return r;
 }
 
+bool lw_power_refresh_note(const lw_power_source *src, double interval_s, char *out, size_t n)
+{
+    double refresh = lw_power_refresh_s(src);
+    if (!(refresh > 1.5 * interval_s) || n == 0)
+        return false;
+    snprintf(out, n,
+             "dcgm-exporter brought a new value about every %.3g s, longer than the %.3g s interval: readings repeat, "
+             "so power and energy are resolved to about %.3g s (lower its collect interval, dcgm-exporter -c MS, or raise --interval)",
+             refresh, interval_s, refresh);
+    return true;
+}
+
 bool lw_power_scrape_error(lw_power_source *src, char *out, size_t n)
 {
     if (!src || src->kind != LW_SOURCE_DCGM || !src->impl)

@@ -13,6 +13,15 @@
 #define ENGINE_MAX_PAGE (16u * 1024u * 1024u)
 /* Most models one engine endpoint may serve. */
 #define MAX_MODELS 256
+#define MAX_GPUS 64
+
+struct lw_engine_spec {
+    lw_engine_kind kind;
+    char arg[LW_WORKLOAD_NAME_MAX * 2 + 1];
+    char url[1024];
+    int gpus[MAX_GPUS];
+    size_t ngpus;
+};
 
 const char *lw_engine_kind_name(lw_engine_kind kind)
 {
@@ -31,7 +40,7 @@ static bool parse_gpus(const char *s, lw_engine_spec *spec)
     spec->ngpus = 0;
     while (*s) {
         size_t n = strspn(s, "0123456789");
-        if (n == 0 || n > 2 || spec->ngpus == LW_ENGINE_MAX_GPUS)
+        if (n == 0 || n > 2 || spec->ngpus == MAX_GPUS)
             return false;
         int v = atoi(s);
         if (v > 63)
@@ -49,9 +58,42 @@ static bool parse_gpus(const char *s, lw_engine_spec *spec)
     return spec->ngpus > 0;
 }
 
-lw_status lw_engine_spec_parse(const char *text, lw_engine_spec *out, lw_err *err)
+void lw_engine_spec_free(lw_engine_spec *spec)
 {
-    memset(out, 0, sizeof *out);
+    free(spec);
+}
+
+lw_engine_kind lw_engine_spec_kind(const lw_engine_spec *spec)
+{
+    return spec->kind;
+}
+
+size_t lw_engine_spec_gpus(const lw_engine_spec *spec, int *gpus, size_t max)
+{
+    for (size_t i = 0; i < spec->ngpus && i < max; i++)
+        gpus[i] = spec->gpus[i];
+    return spec->ngpus;
+}
+
+static lw_status spec_parse(const char *text, lw_engine_spec *out, lw_err *err);
+
+lw_status lw_engine_spec_parse(const char *text, lw_engine_spec **out, lw_err *err)
+{
+    *out = NULL;
+    lw_engine_spec *s = calloc(1, sizeof *s);
+    if (!s)
+        return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory reading --engine");
+    lw_status st = spec_parse(text, s, err);
+    if (st != LW_OK) {
+        free(s);
+        return st;
+    }
+    *out = s;
+    return LW_OK;
+}
+
+static lw_status spec_parse(const char *text, lw_engine_spec *out, lw_err *err)
+{
     const char *eq = strchr(text, '=');
     if (!eq)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "--engine expects KIND=URL[@GPUS] (KIND vllm, sglang, tgi[:NAME] or prometheus:METRIC)");

@@ -252,33 +252,40 @@ static void test_http_get(void **state)
 static void test_engine_spec(void **state)
 {
     (void)state;
-    lw_engine_spec s;
+    lw_engine_spec *s;
     lw_err err;
-    assert_int_equal(lw_engine_spec_parse("vllm=http://u:p@node:8000/metrics@0,1", &s, &err), LW_OK);
-    assert_int_equal(s.kind, LW_ENGINE_VLLM);
-    assert_string_equal(s.url, "http://u:p@node:8000/metrics");
-    assert_int_equal(s.ngpus, 2);
-    assert_int_equal(s.gpus[0], 0);
-    assert_int_equal(s.gpus[1], 1);
+    int g[4];
     char t[256];
-    lw_engine_spec_target(&s, t, sizeof t);
+    assert_int_equal(lw_engine_spec_parse("vllm=http://u:p@node:8000/metrics@0,1", &s, &err), LW_OK);
+    assert_int_equal(lw_engine_spec_kind(s), LW_ENGINE_VLLM);
+    assert_int_equal(lw_engine_spec_gpus(s, g, 4), 2);
+    assert_int_equal(g[0], 0);
+    assert_int_equal(g[1], 1);
+    assert_int_equal(lw_engine_spec_gpus(s, g, 1), 2); /* the count, even when fewer are copied */
+    lw_engine_spec_target(s, t, sizeof t);
     assert_string_equal(t, "http://node:8000/metrics");
+    lw_engine_spec_free(s);
     assert_int_equal(lw_engine_spec_parse("tgi:mistral-7b=http://h:3000", &s, &err), LW_OK);
-    assert_int_equal(s.kind, LW_ENGINE_TGI);
-    assert_string_equal(s.arg, "mistral-7b");
-    assert_int_equal(s.ngpus, 0);
+    assert_int_equal(lw_engine_spec_kind(s), LW_ENGINE_TGI);
+    assert_int_equal(lw_engine_spec_gpus(s, g, 4), 0);
+    lw_engine_spec_target(s, t, sizeof t);
+    assert_string_equal(t, "http://h:3000/metrics");
+    lw_engine_spec_free(s);
     assert_int_equal(lw_engine_spec_parse("prometheus:trtllm:output_tokens_total=http://h:8002/metrics@3", &s, &err), LW_OK);
-    assert_string_equal(s.arg, "trtllm:output_tokens_total");
-    assert_int_equal(s.gpus[0], 3);
-    assert_int_equal(lw_engine_spec_parse("vllm", &s, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_int_equal(lw_engine_spec_kind(s), LW_ENGINE_PROMETHEUS);
+    assert_int_equal(lw_engine_spec_gpus(s, g, 4), 1);
+    assert_int_equal(g[0], 3);
+    lw_engine_spec_free(s);
+    const char *bad[] = {"vllm", "ollama=http://h", "vllm:x=http://h", "prometheus=http://h", "prometheus:9x=http://h",
+                         "vllm=http://h@0,0", "vllm=http://h@64", "tgi:bad name=http://h", "sglang=ftp://u:hunter2@h"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        s = (lw_engine_spec *)&err; /* must be reset to NULL */
+        assert_int_equal(lw_engine_spec_parse(bad[i], &s, &err), LW_ERR_INVALID_ARGUMENT);
+        assert_null(s);
+        assert_null(strstr(lw_err_message(&err), "hunter2"));
+    }
     assert_int_equal(lw_engine_spec_parse("ollama=http://h", &s, &err), LW_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(lw_err_message(&err), "'ollama' is unknown"));
-    assert_int_equal(lw_engine_spec_parse("vllm:x=http://h", &s, &err), LW_ERR_INVALID_ARGUMENT);
-    assert_int_equal(lw_engine_spec_parse("prometheus=http://h", &s, &err), LW_ERR_INVALID_ARGUMENT);
-    assert_int_equal(lw_engine_spec_parse("vllm=http://h@0,0", &s, &err), LW_ERR_INVALID_ARGUMENT);
-    assert_int_equal(lw_engine_spec_parse("vllm=http://h@64", &s, &err), LW_ERR_INVALID_ARGUMENT);
-    assert_int_equal(lw_engine_spec_parse("sglang=ftp://u:hunter2@h", &s, &err), LW_ERR_INVALID_ARGUMENT);
-    assert_null(strstr(lw_err_message(&err), "hunter2"));
 }
 
 /* ---- the exporter with engines ---- */
@@ -434,12 +441,14 @@ static void scrape_page(const char *spec_base, const char *body, const char *wl,
     start_server(&fs, reply, 1);
     char spec_text[256];
     snprintf(spec_text, sizeof spec_text, "%s=http://127.0.0.1:%d/metrics", spec_base, fs.port);
-    lw_engine_spec spec;
+    lw_engine_spec *spec;
     lw_err err;
     assert_int_equal(lw_engine_spec_parse(spec_text, &spec, &err), LW_OK);
+    lw_engine_kind kind = lw_engine_spec_kind(spec);
     size_t id;
-    assert_int_equal(lw_exporter_add_target(e, "t", lw_engine_kind_name(spec.kind), NULL, 0, &id, NULL), LW_OK);
-    lw_status st = lw_exporter_scrape_engine(e, id, &spec, 5, &err);
+    assert_int_equal(lw_exporter_add_target(e, "t", lw_engine_kind_name(kind), NULL, 0, &id, NULL), LW_OK);
+    lw_status st = lw_exporter_scrape_engine(e, id, spec, 5, &err);
+    lw_engine_spec_free(spec);
     stop_server(&fs);
     free(reply);
     if (st != LW_OK) {
@@ -454,7 +463,7 @@ static void scrape_page(const char *spec_base, const char *body, const char *wl,
     size_t len;
     assert_int_equal(lw_exporter_render(e, &text, &len, NULL), LW_OK);
     char line[256];
-    snprintf(line, sizeof line, "llmwatt_prompt_tokens_total{workload=\"%s\",engine=\"%s\"} %s\n", wl, lw_engine_kind_name(spec.kind),
+    snprintf(line, sizeof line, "llmwatt_prompt_tokens_total{workload=\"%s\",engine=\"%s\"} %s\n", wl, lw_engine_kind_name(kind),
              isnan(prompt) ? "0" : "4");
     assert_non_null(strstr(text, line));
     free(text);
@@ -504,10 +513,11 @@ static void test_scrape_engines(void **state)
         start_server(&fs, reply, 1);
         char spec_text[128];
         snprintf(spec_text, sizeof spec_text, "vllm=http://127.0.0.1:%d/metrics", fs.port);
-        lw_engine_spec spec;
+        lw_engine_spec *spec;
         lw_err err;
         assert_int_equal(lw_engine_spec_parse(spec_text, &spec, NULL), LW_OK);
-        assert_int_equal(lw_exporter_scrape_engine(e, id, &spec, 5, &err), LW_ERR_PARSE);
+        assert_int_equal(lw_exporter_scrape_engine(e, id, spec, 5, &err), LW_ERR_PARSE);
+        lw_engine_spec_free(spec);
         stop_server(&fs);
         free(reply);
         assert_non_null(strstr(lw_err_message(&err), msgs[k]));

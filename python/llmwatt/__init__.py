@@ -268,6 +268,8 @@ class Estimator:
         self._r = Struct("lw_estimate")
         _check(lib.lw_estimate_init(self._r.ptr, C["LW_ESTIMATE_VERSION"], err.ptr), err)
         self._err = err
+        band = ("low", "expected", "high")
+        self._low, self._mid, self._high = (self._r._field("energy_per_request_j." + k) for k in band)
         run = lib.lw_estimator_run
         e, w, r = self._e.ptr, self._w.ptr, self._r.ptr
         self._run = lambda: run(e, w, r, err.ptr)
@@ -286,8 +288,7 @@ class Estimator:
         """Energy per request (J, GPU only, before PUE) as a Band; no memory check, no record."""
         self._workload(input_tokens, output_tokens, batch, reasoning_tokens)
         _check(self._run(), self._err)
-        r = self._r
-        return Band(r["energy_per_request_j.low"], r["energy_per_request_j.expected"], r["energy_per_request_j.high"])
+        return Band(self._low.value, self._mid.value, self._high.value)
 
     def estimate(self, input_tokens: float, output_tokens: float, batch: int = 1, reasoning_tokens: float = 0,
                  labels: Optional[Mapping[str, str]] = None) -> Estimate:

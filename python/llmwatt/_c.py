@@ -4,7 +4,7 @@ reported at build time (_layout.py), so no struct layout is written by hand."""
 import ctypes
 import os
 from ctypes import POINTER, c_bool, c_char_p, c_double, c_int, c_size_t, c_uint, c_void_p
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 from ._layout import CONSTANTS as C
 from ._layout import FIELDS, SIZES
@@ -91,10 +91,14 @@ class Struct:
         self.name = name
         self.buf = ctypes.create_string_buffer(SIZES[name])
         self.ptr = ctypes.cast(self.buf, c_void_p)
+        self._views: Dict[str, Any] = {}
 
     def _field(self, field: str) -> Any:
-        off, _size, kind = FIELDS[(self.name, field)]
-        return _KINDS[kind].from_buffer(self.buf, off)
+        v = self._views.get(field)
+        if v is None:
+            off, _size, kind = FIELDS[(self.name, field)]
+            v = self._views[field] = _KINDS[kind].from_buffer(self.buf, off)
+        return v
 
     def __getitem__(self, field: str) -> Any:
         return self._field(field).value

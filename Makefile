@@ -126,3 +126,22 @@ uninstall:
 
 clean:
 	rm -rf build
+
+# ---- Fuzzing (issue 16, docs/limits.md): one libFuzzer harness per parser in tests/fuzz/fuzz_*.c.
+# `make fuzz` builds them with clang (-fsanitize=fuzzer,address,undefined, library included) in
+# build/fuzz and runs each for FUZZ_TIME seconds from its seed corpus (tests/fuzz/run.sh).
+FUZZ_TIME  ?= 30
+FUZZ_BUILD := build/fuzz
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_OPT   := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZ_LINK  := -fsanitize=fuzzer,address,undefined
+.PHONY: fuzz fuzz-build fuzz-bins
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME)
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT="$(FUZZ_OPT)" fuzz-bins
+fuzz-bins: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/%)
+$(BUILD)/fuzz_http: tests/fuzz/fuzz_http.c tests/fuzz/fuzz_util.h $(BUILD)/obj/cli/serve_http.o $(BUILD)/obj/cli/common.o $(BUILD)/libllmwatt.a
+	$(CC) $(CFLAGS) -Icli $(FUZZ_LINK) -o $@ $< $(BUILD)/obj/cli/serve_http.o $(BUILD)/obj/cli/common.o $(BUILD)/libllmwatt.a $(LIBS)
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(BUILD)/libllmwatt.a
+	$(CC) $(CFLAGS) $(FUZZ_LINK) -o $@ $< $(BUILD)/libllmwatt.a $(LIBS)

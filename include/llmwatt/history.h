@@ -81,7 +81,10 @@ typedef enum lw_history_mode {
 /* Opens a history database. Errors (nothing is written in any of them):
  * LW_ERR_NOT_FOUND: READ mode and the file does not exist;
  * LW_ERR_VERSION: schema newer than LW_HISTORY_SCHEMA_VERSION;
- * LW_ERR_DATABASE: not a SQLite file, corrupt, or a SQLite database that is not an llmwatt history. */
+ * LW_ERR_DATABASE: not a SQLite file, corrupt, or a SQLite database that is not an llmwatt history.
+ * WRITE mode runs SQLite's quick check on an existing file first and refuses one that fails it.
+ * A file that WRITE mode created is removed by lw_history_close when no run was recorded into it,
+ * so a first record that fails (a full disk) leaves no empty database. */
 LW_API lw_status lw_history_open(const char *path, lw_history_mode mode, lw_history **out, lw_err *err);
 LW_API void lw_history_close(lw_history *h);
 

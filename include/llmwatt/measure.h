@@ -91,7 +91,9 @@ typedef struct lw_child_status {
 } lw_child_status;
 
 /* fork + execvp(argv[0], argv). LW_ERR_CHILD with "cannot run 'X': reason" when exec fails
- * (reported back through a close-on-exec pipe, so the failure is not mistaken for exit 127). */
+ * (reported back through a close-on-exec pipe, so the failure is not mistaken for exit 127).
+ * The child gets SIGTERM when the calling thread ends (PR_SET_PDEATHSIG), so a caller killed
+ * with SIGKILL does not leave the workload running: call it from a thread that outlives the child. */
 LW_API lw_status lw_child_spawn(char *const argv[], pid_t *pid, lw_err *err);
 /* Waits for the child (retrying on EINTR) and fills exit_code/signal. */
 LW_API lw_status lw_child_wait(pid_t pid, lw_child_status *out, lw_err *err);

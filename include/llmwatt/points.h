@@ -32,10 +32,13 @@ typedef struct lw_point {
     char boundary[160];        /* energy_boundary, as written */
     char source[160];          /* source_title */
     size_t line;               /* line in the file */
+    char refused[128];         /* why the row's numbers cannot be used (out of range, not finite); "" when usable */
 } lw_point;
 
 /* Parses a points CSV held in memory. `where` names it in messages. On success *out is a heap
- * array of *n points (free with lw_points_free). LW_ERR_PARSE names the missing column or line. */
+ * array of *n points (free with lw_points_free). LW_ERR_PARSE names the missing column or line.
+ * A row whose numbers are out of range (docs/limits.md) is kept with `refused` set, and every
+ * consumer skips it with that reason. */
 LW_API lw_status lw_points_parse(const char *data, size_t len, const char *where, lw_point **out, size_t *n, lw_err *err);
 
 /* Reads and parses a points file. */

@@ -83,3 +83,15 @@ bench: all $(BENCH_BIN) $(FAKE_SO)
 
 clean:
 	rm -rf build
+
+# llmwatt ui (issue 14): the page in web/ is embedded in the binary, like the catalogues, as the
+# table ui_assets (cli/cmd_ui.c).
+WEB := $(sort $(wildcard web/*.html web/*.css web/*.js))
+CLI_OBJ += $(BUILD)/obj/gen/web_assets.o
+$(BUILD)/gen/web_assets.c: $(BUILD)/tools/embed $(WEB)
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed -s ui_asset ui_assets $@ $(WEB)
+$(BUILD)/obj/gen/web_assets.o: $(BUILD)/gen/web_assets.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -c $< -o $@
+$(BUILD)/llmwatt: $(BUILD)/obj/gen/web_assets.o

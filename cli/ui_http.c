@@ -205,21 +205,27 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     (void)version;
     (void)upload_data;
     ui_http *h = cls;
-    /* Everything is settled on the first call, from the headers: no request body is ever read. */
-    if (*con_cls) {
+    /* No request body is ever read: one that announces a body is refused on the first call
+     * (libmicrohttpd then closes the connection); a plain GET is answered on the second call,
+     * which keeps the connection alive. */
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    bool body = (cl && strcmp(cl, "0") != 0) || te;
+    if (!*con_cls && !body) {
+        *con_cls = h;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
         *upload_data_size = 0;
         return MHD_YES;
     }
-    *con_cls = h;
     if (!rate_ok(h, c))
         return reply_text(c, MHD_HTTP_TOO_MANY_REQUESTS, "llmwatt ui: more than %g requests per second from this address "
                                                          "(see 'llmwatt ui --rate')", h->rate);
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
         return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "llmwatt ui: read-only: %.16s is not allowed (GET and HEAD only)",
                           method);
-    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-    if ((cl && strcmp(cl, "0") != 0) || te)
+    if (body)
         return reply_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "llmwatt ui: a GET request takes no body");
     if (strncmp(url, "/api/", 5) == 0)
         return serve_api(h, c, url);

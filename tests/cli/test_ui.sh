@@ -208,7 +208,7 @@ else
         else
             timeout 90 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
                 --disable-background-networking --disable-component-update --disable-sync --user-data-dir="$prof" \
-                --hide-scrollbars --window-size=1280,1480 --virtual-time-budget=15000 --screenshot="$1" "$URL/?$3" \
+                --hide-scrollbars --window-size=1280,1500 --virtual-time-budget=15000 --screenshot="$1" "$URL/?$3" \
                 >/dev/null 2>"$TMP/chrome.err"
         fi
     }

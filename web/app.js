@@ -408,7 +408,14 @@ async function init() {
     clearTimeout(timer);
     run();
   });
-  form.addEventListener('input', schedule);
+  form.addEventListener('input', (e) => {
+    /* while a model name is being typed, wait for a known name (or Enter, or leaving the box) */
+    if (e.target.id === 'model') {
+      const lc = e.target.value.trim().toLowerCase();
+      if (!models.some((m) => m.name.toLowerCase() === lc || (m.hf_id || '').toLowerCase() === lc)) return;
+    }
+    schedule();
+  });
   form.addEventListener('change', schedule);
   await run();
 }

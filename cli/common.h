@@ -31,6 +31,8 @@ typedef struct cli_capture {
     const lw_catalogue *catalogue;
 } cli_capture;
 void cli_capture_set(const cli_capture *cap);
+/* Where a command prints its --json answer: stdout, or the capture's out. */
+FILE *cli_stdout(void);
 
 /* Exit code for a library status. */
 int cli_exit_code(lw_status st);

@@ -160,6 +160,12 @@ function showError(msg) {
   e.hidden = false;
 }
 
+/* A plan field as people read it: bytes in GB, other numbers to 4 digits. */
+function planValue(key, v) {
+  if (typeof v !== 'number') return String(v);
+  return /_bytes$/.test(key) ? fmt(v / 1e9, 4) + ' GB' : fmt(v, 4);
+}
+
 function renderEstimate(d, s) {
   const tok = d.energy_per_output_token_j;
   const req = d.energy_per_request_j;
@@ -209,10 +215,10 @@ function renderEstimate(d, s) {
     if (typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
         if (x === null || typeof x === 'object') continue;
-        add(key.replace(/_/g, ' ') + ': ' + k.replace(/_/g, ' '), typeof x === 'number' ? fmt(x, 4) : String(x));
+        add(key.replace(/_/g, ' ') + ': ' + k.replace(/_bytes$/, '').replace(/_/g, ' '), planValue(k, x));
       }
     } else {
-      add(key.replace(/_/g, ' '), typeof v === 'number' ? fmt(v, 4) : String(v));
+      add(key.replace(/_bytes$/, '').replace(/_/g, ' '), planValue(key, v));
     }
   }
   add('batch time', fmt(d.time_s) + ' s at ' + fmt(d.avg_power_w) + ' W');

@@ -269,7 +269,7 @@ int cmd_estimate(int argc, char **argv)
         if (eo.method != LW_METHOD_ROOFLINE)
             printf("band: the seed gives a point estimate (low = high = expected)\n");
         printf("sources: %s\n", sources);
-        if (eo.method == LW_METHOD_ROOFLINE)
+        if (eo.method == LW_METHOD_ROOFLINE && cal.text)
             cli_calibration_print(stdout, &cal);
         if (fit_warning[0])
             printf("warning: %s\n", fit_warning);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common.h"
 
@@ -26,7 +27,7 @@ int cli_calibration_open(const char *cmd, const char *path, cli_calibration *out
     if (lw_file_read(path, &out->text, &len, &err) != LW_OK) {
         cli_error(cmd, "%s %s: %s (give a file written by 'llmwatt calibrate runs.db --output FILE')", how, path,
                   lw_err_message(&err));
-        return cli_exit_code(err.status);
+        return access(path, F_OK) != 0 ? EXIT_NOT_FOUND : cli_exit_code(err.status);
     }
     lw_calibration cal;
     if (lw_calibration_parse(out->text, &cal, &err) != LW_OK) {
@@ -474,8 +475,7 @@ int cli_loop_calibrate(int argc, char **argv)
             printf("%-22s %4d %-16s %8.2fx %8.2fx\n", "", runs, "band (high/low)", exp(2 * 1.645 * b.sigma_log),
                    exp(2 * 1.645 * s->sigma_log));
         }
-        printf("\n%-28s %-30s %10s %10s %8s %10s %8s\n", "run", "configuration", "measured", "before", "err %", "after",
-               "err %");
+        printf("\n%-16s %-40s %9s %9s %7s %9s %7s\n", "run", "configuration", "measured", "before", "err %", "after", "err %");
         for (size_t i = 0; i < c.runs.n; i++) {
             const lw_calib_row *r = &c.rows[i];
             if (r->skip_reason[0])
@@ -484,10 +484,10 @@ int cli_loop_calibrate(int argc, char **argv)
             if (lw_validate_row(c.cat, r, LW_METHOD_ROOFLINE, &c.base, &vb, &err) != LW_OK ||
                 lw_validate_row(c.cat, r, LW_METHOD_ROOFLINE, &site, &va, &err) != LW_OK || !vb.ok || !va.ok)
                 continue;
-            char conf[256];
-            snprintf(conf, sizeof conf, "%.14s %s x%d b%g %g/%g", r->point.model, r->point.gpu, r->point.num_gpus,
-                     r->point.batch, r->point.input_tokens, r->point.output_tokens);
-            printf("%-28.28s %-30.30s %10.4g %10.4g %+8.1f %10.4g %+8.1f\n", c.runs.names[i], conf, r->point.j_per_output_token,
+            char conf[320];
+            snprintf(conf, sizeof conf, "%.120s %dx%.90s b%g %g/%g %s", r->point.model, r->point.num_gpus, r->point.gpu,
+                     r->point.batch, r->point.input_tokens, r->point.output_tokens, lw_precision_name(r->point.precision));
+            printf("%-16s %-40s %9.4g %9.4g %+7.1f %9.4g %+7.1f\n", c.runs.names[i], conf, r->point.j_per_output_token,
                    vb.predicted_j_per_token.expected, vb.error_pct, va.predicted_j_per_token.expected, va.error_pct);
         }
         print_left_out(&c);

@@ -165,4 +165,26 @@ expect_rc env-calibration-missing 3; expect_err env-calibration-missing-msg '^ll
 run measure --replay "$TMP/log0.csv" --tokens "$TOK" "${CFG[@]}" --calibration "$TMP/site.json" --json
 expect_json measure-site-inside "d['measured_vs_estimated']['inside_band']" True
 expect_json measure-site-named "d['measured_vs_estimated']['calibration'].endswith('site.json')" True
+# ---- drift: history and compare flag runs outside their estimate's band ------------------------
+run history "$DB"; expect_rc history-drift 0
+expect_out history-drift-columns 'J/tok +est J/tok +vs est$'
+expect_out history-drift-row "^ +1 .*VALID +1\.0[01][0-9]* +0\.50[0-9]* +\+100% !$"
+expect_out history-drift-summary '^! 6 measurements outside the band of their estimate \(drift, docs/loop.md\)$'
+run history "$DB" --json
+expect_json history-drift-json "d[0]['measured_vs_estimated']['difference_pct']" "$(python3 -c "import sys; m, e = float(sys.argv[1]), float(sys.argv[2]); print(100 * (m - e) / e)" "$MEAS" "$E")" 1e-9
+expect_json history-drift-json-outside "d[0]['measured_vs_estimated']['inside_band']" False
+run history "$DB" --calibration "$TMP/site.json"
+expect_out history-site-no-drift-row "^ +1 .*VALID +1\.0[01][0-9]* +0\.9[0-9]* +\+[0-9]+%$"
+expect_out history-site-named '^calibration: .*site.json'
+run compare --current "$DB:id=1"; expect_rc compare-drift 1
+expect_out compare-drift-line 'above the band: DRIFT'
+expect_out compare-drift-amount "^drift: the current run uses $(python3 -c "import json,sys; h=json.load(open(sys.argv[1]))['measured_vs_estimated']['estimated_j_per_token']['high']; print('%.1f' % (100 * (float(sys.argv[2]) / h - 1)))" <("$LLMWATT" measure --replay "$TMP/log0.csv" --tokens "$TOK" "${CFG[@]}" --json) "$MEAS")% more energy per token"
+run compare --current "$DB:id=1" --calibration "$TMP/site.json" --json; expect_rc compare-site-no-drift 0
+expect_json compare-site-drift-false "d['drift']" False
+expect_json compare-site-inside "d['current']['measured_vs_estimated']['inside_band']" True
+run compare --baseline "$DB:id=1" --current "$DB:id=2" --json; expect_rc compare-both-drift 1
+expect_json compare-both-ratio "d['ratio']" 1 1e-12
+expect_json compare-both-regression "d['regression']" False
+expect_json compare-both-drift "d['drift']" True
+run compare --current "$TMP/run1.json" --threshold 0.9; expect_rc compare-file-drift 1
 finish

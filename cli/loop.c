@@ -562,7 +562,7 @@ int cli_loop_validate(int argc, char **argv)
         rc = cli_print_json(top);
     } else if (rc == EXIT_OK) {
         cli_calibration_print(stdout, &c.cal);
-        printf("%-28s %-16s %-10s %4s %6s %9s %9s %18s %7s %s\n", "run", "model", "gpu", "gpus", "batch", "measured",
+        printf("%-16s %-16s %-10s %4s %6s %9s %9s %18s %7s %s\n", "run", "model", "gpu", "gpus", "batch", "measured",
                "predicted", "band (low..high)", "err %", "in");
         for (size_t i = 0; i < c.runs.n; i++) {
             const lw_validation_row *x = &vr[i];
@@ -571,7 +571,7 @@ int cli_loop_validate(int argc, char **argv)
             const lw_calib_row *r = &c.rows[i];
             char band[40];
             snprintf(band, sizeof band, "%.3g..%.3g", x->predicted_j_per_token.low, x->predicted_j_per_token.high);
-            printf("%-28.28s %-16.16s %-10.10s %4d %6g %9.4g %9.4g %18s %+7.1f %s\n", c.runs.names[i], r->point.model,
+            printf("%-16s %-16.16s %-10.10s %4d %6g %9.4g %9.4g %18s %+7.1f %s\n", c.runs.names[i], r->point.model,
                    r->point.gpu, r->point.num_gpus, r->point.batch, x->measured_j_per_token, x->predicted_j_per_token.expected,
                    band, x->error_pct, x->inside ? "yes" : "no");
         }

@@ -258,7 +258,7 @@ static int compare_runs(const char *base, const char *cur, const char *calibrati
     lw_err err;
     for (int k = 0; k < 2 && rc == EXIT_OK; k++) {
         resolved *r = k ? b : a;
-        memset(&r->loop, 0, sizeof r->loop);
+        lw_loop_result_init(&r->loop, LW_LOOP_RESULT_VERSION, NULL);
         r->loop.inside = -1;
         if (sides[k] && r->run.kind == LW_RUN_MEASUREMENT && lw_loop_check(cat, r->text, cal.text, &r->loop, &err) != LW_OK)
             rc = cli_fail(cmd, &err);

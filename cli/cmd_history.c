@@ -92,7 +92,7 @@ static int check_runs(lw_history *h, const lw_run *runs, size_t n, const cli_cal
     int rc = cli_catalogue(cmd, NULL, &cat);
     lw_err err;
     for (size_t k = 0; k < n && rc == EXIT_OK; k++) {
-        memset(&x[k], 0, sizeof x[k]);
+        lw_loop_result_init(&x[k], LW_LOOP_RESULT_VERSION, NULL);
         x[k].inside = -1;
         if (runs[k].kind != LW_RUN_MEASUREMENT)
             continue;

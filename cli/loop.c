@@ -88,7 +88,7 @@ int cli_loop_measurement(const char *cmd, const char *catfile, const char *calib
                          cli_calibration *cal)
 {
     memset(cal, 0, sizeof *cal);
-    memset(res, 0, sizeof *res);
+    lw_loop_result_init(res, LW_LOOP_RESULT_VERSION, NULL);
     lw_catalogue *cat;
     int rc = cli_catalogue(cmd, catfile, &cat);
     if (rc)

@@ -83,7 +83,7 @@ lw_status lw_calib_rows_from_runs(const lw_catalogue *cat, const char *const *js
 /* ln(J_pred / J_meas) of a row with coefficients co (NAN when it cannot be predicted). */
 static double log_error(const lw_catalogue *cat, const lw_calib_row *r, const lw_roofline_coeffs *co, double *pred)
 {
-    lw_estimate est;
+    lw_estimate est = LW_ESTIMATE_INIT;
     *pred = NAN;
     if (lw_calib_predict(cat, r, LW_METHOD_ROOFLINE, co, lw_calib_input(cat, r, 0), &est, NULL) != LW_OK)
         return NAN;

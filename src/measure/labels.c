@@ -181,88 +181,41 @@ static json_t *num(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
-static json_t *band_json(const lw_band *b)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "low", num(b->low));
-    json_object_set_new(o, "expected", num(b->expected));
-    json_object_set_new(o, "high", num(b->high));
-    return o;
-}
-
-static json_t *phase_json(const lw_phase_estimate *p, int batch)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "energy_j", json_real(p->energy_j));
-    json_object_set_new(o, "energy_per_request_j", json_real(p->energy_j / batch));
-    json_object_set_new(o, "time_s", json_real(p->time_s));
-    json_object_set_new(o, "avg_power_w", json_real(p->avg_power_w));
-    json_object_set_new(o, "flops", json_real(p->flops));
-    json_object_set_new(o, "bytes", json_real(p->bytes));
-    json_object_set_new(o, "bound", json_string(lw_bound_name(p->bound)));
-    json_object_set_new(o, "compute_time_s", json_real(p->compute_time_s));
-    json_object_set_new(o, "memory_time_s", json_real(p->memory_time_s));
-    json_object_set_new(o, "communication_time_s", json_real(p->communication_time_s));
-    return o;
-}
-
-/* The keys of `llmwatt estimate --json` (roofline) for one estimate. */
-static json_t *estimate_json(const lw_model_arch *m, const lw_gpu *g, int gpus, const lw_workload *w, const lw_estimate *r,
-                             const lw_estimator_info *info)
-{
-    const int B = w->batch;
-    json_t *o = json_object();
-    json_object_set_new(o, "method", json_string(lw_method_name(LW_METHOD_ROOFLINE)));
-    json_object_set_new(o, "model", json_string(m->name));
-    json_object_set_new(o, "gpu", json_string(g->id));
-    json_object_set_new(o, "gpus", json_integer(gpus));
-    json_object_set_new(o, "batch", json_integer(B));
-    json_object_set_new(o, "input_tokens", json_real(w->input_tokens));
-    json_object_set_new(o, "output_tokens", json_real(w->output_tokens));
-    json_object_set_new(o, "reasoning_tokens", json_real(w->reasoning_tokens));
-    json_object_set_new(o, "weight_precision", json_string(lw_precision_name(w->weight_precision)));
-    json_object_set_new(o, "kv_precision", json_string(lw_precision_name(w->kv_precision)));
-    json_object_set_new(o, "compute_precision", json_string(lw_precision_name(r->compute_precision)));
-    json_object_set_new(o, "prefill_j", json_real(r->prefill.energy_j / B));
-    json_object_set_new(o, "decode_j", json_real(r->decode.energy_j / B));
-    json_object_set_new(o, "energy_per_request_j", band_json(&r->energy_per_request_j));
-    json_object_set_new(o, "energy_per_output_token_j", band_json(&r->energy_per_output_token_j));
-    json_object_set_new(o, "energy_per_request_wh", json_real(r->energy_per_request_j.expected / 3600.0));
-    json_object_set_new(o, "batch_energy_j", json_real(r->energy_j));
-    json_object_set_new(o, "time_s", json_real(r->time_s));
-    json_object_set_new(o, "avg_power_w", json_real(r->avg_power_w));
-    json_object_set_new(o, "prefill", phase_json(&r->prefill, B));
-    json_object_set_new(o, "decode", phase_json(&r->decode, B));
-    json_t *c = json_object();
-    json_object_set_new(c, "family", json_string(info->coeffs.family));
-    json_object_set_new(c, "calibrated", json_boolean(info->calibrated));
-    json_object_set_new(c, "rows", json_integer(info->coeffs.rows));
-    json_object_set_new(c, "eta_compute", json_real(info->coeffs.eta_compute));
-    json_object_set_new(c, "eta_memory", json_real(info->coeffs.eta_memory));
-    json_object_set_new(c, "step_overhead_s", json_real(info->coeffs.step_overhead_s));
-    json_object_set_new(c, "idle_fraction", json_real(info->coeffs.idle_fraction));
-    json_object_set_new(c, "power_k_compute", json_real(info->coeffs.power_k_compute));
-    json_object_set_new(c, "power_k_memory", json_real(info->coeffs.power_k_memory));
-    json_object_set_new(c, "sigma_log", json_real(info->coeffs.sigma_log));
-    json_object_set_new(o, "coefficients", c);
-    json_object_set_new(o, "sources", json_string(info->coeff_source));
-    json_t *wa = json_array();
-    for (int k = 0; k < r->nwarnings; k++)
-        json_array_append_new(wa, json_string(r->warnings[k]));
-    json_object_set_new(o, "warnings", wa);
-    return o;
-}
-
 static double json_num(json_t *v)
 {
     return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
 /* Checks the parsed measurement root; *est_out (may be NULL) receives the estimate object. */
+static lw_status check_version(unsigned int version, lw_err *err)
+{
+    if (version == 0)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "lw_loop_result has version 0: start it from LW_LOOP_RESULT_INIT");
+    if (version > LW_LOOP_RESULT_VERSION)
+        return lw_fail(err, LW_ERR_VERSION, "lw_loop_result version %u is newer than this libllmwatt %s (knows %u): use the "
+                       "library the program was built with", version, lw_version(), LW_LOOP_RESULT_VERSION);
+    return LW_OK;
+}
+
+lw_status lw_loop_result_init(lw_loop_result *out, unsigned int version, lw_err *err)
+{
+    lw_status st = check_version(version, err);
+    if (st != LW_OK)
+        return st;
+    memset(out, 0, sizeof *out);
+    out->version = version;
+    return LW_OK;
+}
+
 static lw_status check_root(const lw_catalogue *cat, json_t *root, const char *calibration_json, lw_loop_result *out,
                             json_t **est_out, lw_err *err)
 {
+    lw_status vs = check_version(out->version, err);
+    if (vs != LW_OK)
+        return vs;
+    unsigned int version = out->version;
     memset(out, 0, sizeof *out);
+    out->version = version;
     out->expected = out->low = out->high = out->difference_pct = NAN;
     out->measured = json_num(json_object_get(root, "j_per_token"));
     out->inside = -1;
@@ -283,7 +236,7 @@ static lw_status check_root(const lw_catalogue *cat, json_t *root, const char *c
     o.strict_memory = false;
     o.calibration_json = calibration_json;
     lw_estimator *e;
-    lw_estimate r;
+    lw_estimate r = LW_ESTIMATE_INIT;
     lw_err e2;
     if (lw_estimator_new(cat, m, g, &o, &e, &e2) != LW_OK) {
         if (e2.status == LW_ERR_PARSE || e2.status == LW_ERR_NO_MEMORY) /* a broken calibration file is the caller's error */
@@ -291,11 +244,8 @@ static lw_status check_root(const lw_catalogue *cat, json_t *root, const char *c
         snprintf(out->reason, sizeof out->reason, "%s", lw_err_message(&e2));
         return LW_OK;
     }
-    lw_status st = lw_estimator_run(e, &w, &r, &e2);
-    lw_estimator_info info;
-    lw_estimator_describe(e, &info);
-    lw_estimator_free(e);
-    if (st != LW_OK) {
+    if (lw_estimator_run(e, &w, &r, &e2) != LW_OK) {
+        lw_estimator_free(e);
         snprintf(out->reason, sizeof out->reason, "%s", lw_err_message(&e2));
         return LW_OK;
     }
@@ -310,9 +260,15 @@ static lw_status check_root(const lw_catalogue *cat, json_t *root, const char *c
     snprintf(out->config, sizeof out->config, "%.100s on %d x %.40s, batch %d, %g in + %g out%s, %s", m->name, c.gpus, g->id,
              w.batch, w.input_tokens, w.output_tokens, w.reasoning_tokens > 0 ? " + reasoning" : "",
              lw_precision_name(w.weight_precision));
-    if (est_out)
-        *est_out = estimate_json(m, g, c.gpus, &w, &r, &info);
-    return LW_OK;
+    lw_status st = LW_OK;
+    if (est_out) { /* the keys of `llmwatt estimate --json`: the same renderer */
+        char *text = lw_estimate_to_json(e, &w, &r, NULL, &e2);
+        if (!text || !(*est_out = json_loads(text, 0, NULL)))
+            st = lw_fail(err, LW_ERR_NO_MEMORY, "out of memory rendering the estimate");
+        lw_free(text);
+    }
+    lw_estimator_free(e);
+    return st;
 }
 
 static lw_status load_measurement(const char *text, json_t **root, lw_err *err)

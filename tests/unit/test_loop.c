@@ -31,7 +31,7 @@ static const char *CFG8 = "{\"model\": \"llama-3.1-8b\", \"batch\": \"8\", \"inp
 static lw_estimate shipped_estimate(const lw_catalogue *cat, int batch)
 {
     lw_estimator *e;
-    lw_estimate r;
+    lw_estimate r = LW_ESTIMATE_INIT;
     lw_estimate_opts o = lw_estimate_opts_default();
     assert_int_equal(lw_estimator_new(cat, lw_test_model(cat, "llama-3.1-8b"), lw_test_gpu(cat, "h100"), &o, &e, NULL), LW_OK);
     lw_workload w = lw_workload_default();
@@ -73,7 +73,7 @@ static void check_against_estimate(void **state)
     double e = r.energy_per_output_token_j.expected;
     /* measured twice the estimate: +100%, outside the band (the shipped band is 3.2x wide) */
     char *m = measurement(CFG8, 2 * e, "true", NAN, NAN);
-    lw_loop_result x;
+    lw_loop_result x = LW_LOOP_RESULT_INIT;
     assert_int_equal(lw_loop_check(cat, m, NULL, &x, NULL), LW_OK);
     assert_true(x.estimated);
     assert_rel(x.expected, e, 1e-15);
@@ -108,8 +108,20 @@ static void check_against_estimate(void **state)
     assert_int_equal(lw_loop_check(cat, m, NULL, &x, NULL), LW_OK);
     assert_non_null(strstr(x.reason, "no model label"));
     free(m);
-    /* an estimate is not a measurement */
+    /* a result not started from LW_LOOP_RESULT_INIT is refused, one from a newer header too */
+    lw_loop_result z;
+    memset(&z, 0, sizeof z);
     lw_err err;
+    m = measurement(CFG8, 1.0, "true", NAN, NAN);
+    assert_int_equal(lw_loop_check(cat, m, NULL, &z, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "LW_LOOP_RESULT_INIT"));
+    z.version = LW_LOOP_RESULT_VERSION + 1;
+    assert_int_equal(lw_loop_check(cat, m, NULL, &z, &err), LW_ERR_VERSION);
+    assert_int_equal(lw_loop_result_init(&z, LW_LOOP_RESULT_VERSION, &err), LW_OK);
+    assert_int_equal(lw_loop_check(cat, m, NULL, &z, &err), LW_OK);
+    assert_int_equal(z.version, LW_LOOP_RESULT_VERSION);
+    free(m);
+    /* an estimate is not a measurement */
     assert_int_equal(lw_loop_check(cat, "{\"method\": \"roofline\"}", NULL, &x, &err), LW_ERR_PARSE);
     lw_catalogue_free(cat);
 }
@@ -120,7 +132,7 @@ static void annotate_adds_keys(void **state)
     lw_catalogue *cat = lw_test_catalogue();
     lw_estimate r = shipped_estimate(cat, 8);
     char *m = measurement(CFG8, 2 * r.energy_per_output_token_j.expected, "true", NAN, NAN), *out;
-    lw_loop_result x;
+    lw_loop_result x = LW_LOOP_RESULT_INIT;
     assert_int_equal(lw_loop_annotate(cat, m, NULL, NULL, &out, &x, NULL), LW_OK);
     assert_non_null(strstr(out, "\"estimate\": {"));
     assert_non_null(strstr(out, "\"measured_vs_estimated\": {"));
@@ -204,7 +216,7 @@ static void site_fit(void **state)
     w.batch = 8;
     w.input_tokens = 1000;
     w.output_tokens = 500;
-    lw_estimate after;
+    lw_estimate after = LW_ESTIMATE_INIT;
     assert_int_equal(lw_estimator_run(est, &w, &after, NULL), LW_OK);
     lw_estimator_free(est);
     assert_rel(after.energy_per_output_token_j.expected, 2 * e, 0.15);

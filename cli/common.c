@@ -434,3 +434,14 @@ const char *cli_si(double v, const char *unit, char *buf, size_t n)
     snprintf(buf, n, "%.3g %s", v, unit);
     return buf;
 }
+
+bool cli_is_sqlite(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    char head[16] = {0};
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return n == 16 && memcmp(head, "SQLite format 3", 16) == 0;
+}

@@ -129,4 +129,7 @@ int cli_record(const char *cmd, const char *db_path, const char *json_text, bool
 /* Rounded human-friendly number ("8.03e+09" -> "8.03 B" style is not used: SI with 3-4 significant digits). */
 const char *cli_si(double v, const char *unit, char *buf, size_t n);
 
+/* Whether path is a SQLite file (a history database) rather than a JSON or CSV file. */
+bool cli_is_sqlite(const char *path);
+
 #endif

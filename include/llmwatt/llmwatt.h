@@ -24,5 +24,6 @@
 #include "llmwatt/report.h"
 #include "llmwatt/trace.h"
 #include "llmwatt/exporter.h"
+#include "llmwatt/loop.h"
 
 #endif

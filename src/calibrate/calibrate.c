@@ -187,7 +187,7 @@ static double sq(double v) { return v * v; }
 static double row_log_error(const lw_catalogue *cat, const lw_calib_row *r, const lw_roofline_coeffs *c, double *thr_err,
                             double *pow_err)
 {
-    lw_estimate est;
+    lw_estimate est = LW_ESTIMATE_INIT;
     *thr_err = *pow_err = NAN;
     if (lw_calib_predict(cat, r, LW_METHOD_ROOFLINE, c, lw_calib_input(cat, r, 0), &est, NULL) != LW_OK)
         return NAN;

@@ -402,3 +402,19 @@ const char *cli_si(double v, const char *unit, char *buf, size_t n)
     snprintf(buf, n, "%.3g %s", v, unit);
     return buf;
 }
+
+const char *cli_plain(double v, int sig, char *buf, size_t n)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, n, "-");
+        return buf;
+    }
+    double a = fabs(v);
+    int mag = a > 0 ? (int)floor(log10(a)) : 0;
+    /* printing rounds: 9.99995 at 5 digits is 10.000, one more integer digit */
+    if (a > 0 && floor(log10(a * (1 + 0.5 * pow(10, 1 - sig)))) > mag)
+        mag++;
+    int dec = sig - 1 - mag;
+    snprintf(buf, n, "%.*f", dec < 0 ? 0 : dec > 15 ? 15 : dec, v);
+    return buf;
+}

@@ -114,4 +114,8 @@ int cli_record(const char *cmd, const char *db_path, const char *json_text, bool
 /* Rounded human-friendly number ("8.03e+09" -> "8.03 B" style is not used: SI with 3-4 significant digits). */
 const char *cli_si(double v, const char *unit, char *buf, size_t n);
 
+/* v with sig significant digits as a plain decimal, never an exponent: 10000, 0.0001234,
+ * 12.35; "-" when not finite. */
+const char *cli_plain(double v, int sig, char *buf, size_t n);
+
 #endif

@@ -144,5 +144,19 @@ run measure --replay "$R/backwards.csv";      expect_rc replay-backwards 4; expe
 run measure --replay "$R/negative_power.csv"; expect_rc replay-negative-power 4; expect_err replay-negative-power-msg "negative_power.csv: line 4: power.draw '-50.00 W' is out of range"
 if [ -s "$OUT" ]; then bad replay-negative-power-no-output "$(head -c 200 "$OUT")"; else ok replay-negative-power-no-output; fi
 run measure --replay "$R/util_over_100.csv";  expect_rc replay-util-range 4; expect_err replay-util-range-msg "util_over_100.csv: line 3: utilization.gpu '120 %' is out of range \(expected 0..100 %\)"
+# coverage (issue 11): GPU 1 stops at 60 s of 120 s; HW thermal slowdown from 60 s; late start; hole
+run measure --replay "$R/gpu1_stops.csv" --tokens 1000000 --fail-invalid; expect_rc cover-stops-rc 1
+expect_out cover-stops-line '^  ! GPU 1 \(NVIDIA H100 80GB HBM3\) ends early: no sample from 60.00 s to 120.00 s \(60.00 s\)$'
+expect_out cover-stops-aggregate 'not every device covers the whole window'
+expect_out cover-stops-criterion '^  coverage +1 +== 0 +FAIL$'
+expect_out cover-stops-plain '^tokens: 1000000 -> 8333 tokens/s, 0.04800 J/token, 20.83 tokens/J$'
+run measure --replay "$R/gpu1_stops.csv" --json
+expect_json cover-stops-json 'd["coverage"]["gaps"][0]["kind"] + str(d["coverage"]["gaps"][0]["index"]) + str(d["aggregate"]["windows_differ"])' early_end1True
+expect_json cover-stops-gpu-name 'd["gpus"][1]["name"]' 'NVIDIA H100 80GB HBM3'
+run measure --replay "$R/hw_slowdown.csv"; expect_out slowdown-reason '^  clock-event reasons seen: hw_thermal \(throttled 50% of samples\)$'
+expect_out slowdown-criterion '^  throttling +0.5041 +<= 0 +FAIL$'; expect_out slowdown-verdict '^verdict: INVALID$'
+run measure --replay "$R/late_start.csv"; expect_out late-start-line '^  ! GPU 1 \(.*\) starts late: no sample from 0.00 s to 30.00 s'
+run measure --replay "$R/hole.csv"; expect_out hole-line '^  ! GPU 0 \(.*\) has a hole: no sample from 39.00 s to 50.00 s \(11.00 s\)$'
+run measure --replay "$R/bad_reason.csv"; expect_rc bad-reason 4; expect_err bad-reason-msg "line 3: clock-event reason hw_slowdown 'yes' is not Active or Not Active"
 run measure --replay /nonexistent.csv;        expect_rc replay-missing-file 4; expect_err replay-missing-file-msg "cannot open '/nonexistent.csv'"
 finish

@@ -24,7 +24,10 @@ static const char *usage_text =
     "  --interval DUR          sampling period, 10ms..1h (default 100ms)\n"
     "  --warmup DUR            exclude the first DUR of the run from the energy (default 0)\n"
     "  --idle-baseline DUR     sample idle power for DUR before starting; reported, not subtracted\n"
-    "  --gpus LIST|all         GPU indices to measure, e.g. 0,1 (default all)\n"
+    "  --gpus N                measure N GPUs: the first N of the source (default all)\n"
+    "  --devices LIST          the GPUs to measure, by index or UUID like CUDA_VISIBLE_DEVICES:\n"
+    "                          0,2 or GPU-8932f937,GPU-1d2c (a unique UUID prefix is enough)\n"
+    "  --nvml-library PATH     NVML library to load (default $LLMWATT_NVML_LIBRARY or libnvidia-ml.so.1)\n"
     "  --no-cpu                do not read RAPL CPU energy\n"
     "  --tokens N              tokens produced in the measured window\n"
     "  --throughput-file F     read the token count from the workload's JSON after it exits\n"
@@ -88,31 +91,66 @@ static void restore_signals(const struct sigaction old[3])
 typedef struct opts {
     lw_measure_config cfg;
     double tokens, iterations;
-    const char *throughput_file, *tokens_key, *output, *csv, *replay, *catalogue, *record;
-    bool json, no_cpu, fail_invalid, gpus_given;
+    const char *throughput_file, *tokens_key, *output, *csv, *replay, *catalogue, *record, *devices, *nvml_lib;
+    int n_gpus; /* --gpus N, 0 when not given */
+    bool json, no_cpu, fail_invalid;
     const char *label_keys[MAX_LABELS], *label_values[MAX_LABELS];
     char *label_buf[MAX_LABELS];
     size_t n_labels;
 } opts;
 
-static bool parse_gpus(const char *cmd, const char *v, lw_measure_config *cfg)
+/* --gpus N is a count, as in every other command; a list is what --devices takes. */
+static bool parse_gpus(const char *cmd, const char *v, int *n)
 {
-    cfg->n_gpu_indices = 0;
-    if (strcmp(v, "all") == 0)
-        return true;
-    const char *p = v;
-    for (;;) {
-        char *end;
-        long x = strtol(p, &end, 10);
-        if (end == p || x < 0 || x > 4095 || (*end != ',' && *end != '\0') || cfg->n_gpu_indices == LW_MEASURE_MAX_GPUS) {
-            cli_usage(cmd, "--gpus expects 'all' or indices like 0,1, got '%s'", v);
-            return false;
-        }
-        cfg->gpu_indices[cfg->n_gpu_indices++] = (int)x;
-        if (*end == '\0')
-            return true;
-        p = end + 1;
+    if (strchr(v, ',') || strcmp(v, "all") == 0) {
+        cli_usage(cmd, "--gpus is a number of GPUs, got '%s'; choose GPUs with --devices %s", v, strcmp(v, "all") == 0 ? "LIST" : v);
+        return false;
     }
+    return cli_int(cmd, "gpus", v, 1, LW_MEASURE_MAX_GPUS, n);
+}
+
+/* Fills cfg->gpu_indices from --devices (indices or UUIDs) or --gpus N (the first N GPUs).
+ * Returns -1 on success, else the exit code after one error line. */
+static int select_devices(const opts *o, const lw_power_source *gpu, lw_measure_config *cfg)
+{
+    const char *cmd = "measure";
+    size_t have = lw_power_device_count(gpu);
+    cfg->n_gpu_indices = 0;
+    if (o->devices) {
+        char buf[1024];
+        if (strlen(o->devices) >= sizeof buf)
+            return cli_usage(cmd, "--devices list is too long");
+        strcpy(buf, o->devices);
+        char *save = NULL;
+        for (char *id = strtok_r(buf, ",", &save); id; id = strtok_r(NULL, ",", &save)) {
+            size_t k;
+            lw_device_info info;
+            lw_err err;
+            if (cfg->n_gpu_indices == LW_MEASURE_MAX_GPUS)
+                return cli_usage(cmd, "--devices lists more than %d GPUs", LW_MEASURE_MAX_GPUS);
+            if (lw_power_find_device(gpu, id, &k, &err) != LW_OK || lw_power_device_info(gpu, k, &info, &err) != LW_OK) {
+                cli_error(cmd, "--devices: %s", lw_err_message(&err));
+                return err.status == LW_ERR_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_USAGE;
+            }
+            cfg->gpu_indices[cfg->n_gpu_indices++] = info.index;
+        }
+        if (o->n_gpus && (size_t)o->n_gpus != cfg->n_gpu_indices)
+            return cli_usage(cmd, "--gpus %d but --devices names %zu GPU(s)", o->n_gpus, cfg->n_gpu_indices);
+        return -1;
+    }
+    if (o->n_gpus) {
+        if ((size_t)o->n_gpus > have) {
+            cli_error(cmd, "--gpus %d: the %s source has %zu GPU(s); give --gpus %zu or fewer", o->n_gpus,
+                      lw_power_kind_name(lw_power_kind(gpu)), have, have);
+            return EXIT_NOT_FOUND;
+        }
+        for (size_t k = 0; k < (size_t)o->n_gpus; k++) {
+            lw_device_info info;
+            lw_power_device_info(gpu, k, &info, NULL);
+            cfg->gpu_indices[cfg->n_gpu_indices++] = info.index;
+        }
+    }
+    return -1;
 }
 
 static bool parse_label(const char *cmd, const char *v, opts *o)
@@ -152,7 +190,7 @@ static bool parse_mask(const char *cmd, const char *v, uint64_t *out)
 static int parse(int argc, char **argv, opts *o, int *first_arg)
 {
     enum { O_HELP = 256, O_INTERVAL, O_WARMUP, O_IDLE, O_GPUS, O_NOCPU, O_TOKENS, O_TFILE, O_TKEY, O_ITER, O_LABEL, O_OUTPUT,
-           O_CSV, O_JSON, O_REPLAY, O_MINDUR, O_MINIT, O_MINUTIL, O_MAXCV, O_MASK, O_FAILINV, O_CAT, O_RECORD };
+           O_CSV, O_JSON, O_REPLAY, O_MINDUR, O_MINIT, O_MINUTIL, O_MAXCV, O_MASK, O_FAILINV, O_CAT, O_RECORD, O_DEVICES, O_NVML };
     static const cli_opt table[] = {
         {"help", false, O_HELP},          {"interval", true, O_INTERVAL},    {"warmup", true, O_WARMUP},
         {"idle-baseline", true, O_IDLE},  {"gpus", true, O_GPUS},            {"no-cpu", false, O_NOCPU},
@@ -161,7 +199,8 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         {"csv", true, O_CSV},             {"json", false, O_JSON},           {"replay", true, O_REPLAY},
         {"min-duration", true, O_MINDUR}, {"min-iterations", true, O_MINIT}, {"min-utilization", true, O_MINUTIL},
         {"max-power-cv", true, O_MAXCV},  {"throttle-mask", true, O_MASK},   {"fail-invalid", false, O_FAILINV},
-        {"catalogue", true, O_CAT},       {"record", true, O_RECORD},        {NULL, false, 0}};
+        {"catalogue", true, O_CAT},       {"record", true, O_RECORD},        {"devices", true, O_DEVICES},
+        {"nvml-library", true, O_NVML},   {NULL, false, 0}};
     const char *cmd = "measure", *v;
     /* the catalogue supplies the defaults, so it is found first */
     for (int k = 1; k < argc && strcmp(argv[k], "--") != 0; k++) {
@@ -192,7 +231,9 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
             break;
         case O_WARMUP: ok = cli_duration(cmd, "warmup", v, &o->cfg.warmup_s); break;
         case O_IDLE: ok = cli_duration(cmd, "idle-baseline", v, &o->cfg.idle_baseline_s); break;
-        case O_GPUS: ok = parse_gpus(cmd, v, &o->cfg); o->gpus_given = true; break;
+        case O_GPUS: ok = parse_gpus(cmd, v, &o->n_gpus); break;
+        case O_DEVICES: o->devices = v; break;
+        case O_NVML: o->nvml_lib = v; break;
         case O_NOCPU: o->no_cpu = true; break;
         case O_TOKENS: ok = cli_tokens(cmd, "tokens", v, &o->tokens); break;
         case O_TFILE: o->throughput_file = v; break;
@@ -230,6 +271,8 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         return cli_usage(cmd, "--tokens-key needs --throughput-file");
     if (o->replay && o->cfg.idle_baseline_s > 0)
         return cli_usage(cmd, "--idle-baseline needs a live run, not --replay");
+    if (o->replay && o->nvml_lib)
+        return cli_usage(cmd, "--replay and --nvml-library exclude each other");
     return -1;
 }
 
@@ -238,7 +281,7 @@ static int open_sources(const opts *o, lw_power_source **gpu, lw_power_source **
 {
     lw_err gerr, cerr;
     *gpu = *cpu = NULL;
-    lw_status gs = lw_power_open_nvml(NULL, gpu, &gerr);
+    lw_status gs = lw_power_open_nvml(o->nvml_lib, gpu, &gerr);
     lw_status cs = o->no_cpu ? LW_ERR_NO_DEVICE : lw_power_open_rapl(NULL, cpu, &cerr);
     if (o->no_cpu)
         lw_err_set(&cerr, LW_ERR_NO_DEVICE, "RAPL disabled by --no-cpu");
@@ -250,21 +293,21 @@ static int open_sources(const opts *o, lw_power_source **gpu, lw_power_source **
         cli_error("measure", "no power source: %s; %s. %s", lw_err_message(&gerr), lw_err_message(&cerr), lw_power_no_source_remedy());
         return EXIT_NO_DEVICE;
     }
-    if (gs != LW_OK && o->gpus_given) {
+    if (gs != LW_OK && (o->n_gpus || o->devices)) {
         lw_power_close(*cpu);
         *cpu = NULL;
-        cli_error("measure", "--gpus given but no GPU can be read: %s", lw_err_message(&gerr));
+        cli_error("measure", "%s given but no GPU can be read: %s", o->devices ? "--devices" : "--gpus", lw_err_message(&gerr));
         return EXIT_NO_DEVICE;
     }
     return -1;
 }
 
 /* Runs the workload under measurement. Returns -1 on success, else an exit code. */
-static int run_live(const opts *o, char **cmdv, lw_measure **mp, lw_power_source **gpu, lw_power_source **cpu, lw_child_status *child)
+static int run_live(opts *o, char **cmdv, lw_measure **mp, lw_power_source **gpu, lw_power_source **cpu, lw_child_status *child)
 {
     const char *cmd = "measure";
     int rc = open_sources(o, gpu, cpu);
-    if (rc >= 0)
+    if (rc >= 0 || (*gpu && (rc = select_devices(o, *gpu, &o->cfg)) >= 0))
         return rc;
     lw_err err;
     if (lw_measure_new(&o->cfg, *gpu, *cpu, mp, &err) != LW_OK)
@@ -358,7 +401,13 @@ int cmd_measure(int argc, char **argv)
     if (rc >= 0)
         goto done;
     if (o.replay) {
-        if (lw_power_open_replay(o.replay, &replay, &err) != LW_OK || lw_measure_from_replay(&o.cfg, replay, &m, &err) != LW_OK) {
+        if (lw_power_open_replay(o.replay, &replay, &err) != LW_OK) {
+            rc = cli_fail(cmd, &err);
+            goto done;
+        }
+        if ((rc = select_devices(&o, replay, &o.cfg)) >= 0)
+            goto done;
+        if (lw_measure_from_replay(&o.cfg, replay, &m, &err) != LW_OK) {
             rc = cli_fail(cmd, &err);
             goto done;
         }

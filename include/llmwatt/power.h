@@ -118,6 +118,12 @@ size_t lw_power_device_count(const lw_power_source *src);
 /* Info of device i (0 <= i < count). */
 lw_status lw_power_device_info(const lw_power_source *src, size_t i, lw_device_info *out, lw_err *err);
 
+/* Finds a device the way CUDA_VISIBLE_DEVICES names it: its index ("2", matched against
+ * lw_device_info.index) or its UUID ("GPU-8932f937-..."), or a prefix of the UUID that only one
+ * device has. *i is the position for lw_power_read. LW_ERR_NOT_FOUND naming the devices there
+ * are; LW_ERR_INVALID_ARGUMENT for an ambiguous prefix. */
+lw_status lw_power_find_device(const lw_power_source *src, const char *id, size_t *i, lw_err *err);
+
 /* Reads device i now (live sources only; LW_ERR_UNSUPPORTED for replay). A device that fails
  * returns LW_OK with out->ok false, so a sampler keeps going; LW_ERR_INVALID_ARGUMENT for an
  * index out of range. Thread-safe (see top of file). */

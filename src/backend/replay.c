@@ -3,7 +3,7 @@
  *              --format=csv[,noheader][,nounits] -lms 100
  * With a header the columns are found by name (units in brackets ignored), so any order and
  * extra columns work; without one they are taken in the order above. A header may also name
- * `name` (the GPU model), `clocks_throttle_reasons.active` / `clocks_event_reasons.active` (a hex
+ * `name` (the GPU model), `uuid` (for --devices GPU-...), `clocks_throttle_reasons.active` / `clocks_event_reasons.active` (a hex
  * mask of NVML clock-event bits, "0x0000000000000040") and the individual reason columns
  * (`clocks_throttle_reasons.hw_thermal_slowdown`, `clocks_event_reasons.sw_power_cap`, ...:
  * "Active" / "Not Active"), so throttling is checked as in a live run. Values may carry units
@@ -52,6 +52,7 @@ typedef struct replay_series {
     size_t n, cap;
     size_t last_line;
     char name[96]; /* the `name` column of the GPU's first row, "" without one */
+    char uuid[96]; /* the `uuid` column, likewise */
 } replay_series;
 
 typedef struct replay_state {
@@ -100,7 +101,7 @@ static int header_column(const char *field)
     return -1;
 }
 
-/* Extra header columns: -1 none, -2 the `name` column, else the reason_cols entry. */
+/* Extra header columns: -1 none, -2 the `name` column, -3 `uuid`, else the reason_cols entry. */
 static int extra_column(const char *field)
 {
     while (isspace((unsigned char)*field))
@@ -110,6 +111,8 @@ static int extra_column(const char *field)
         n--;
     if (n == 4 && strncasecmp(field, "name", 4) == 0)
         return -2;
+    if (n == 4 && strncasecmp(field, "uuid", 4) == 0)
+        return -3;
     static const char *const prefixes[] = {"clocks_throttle_reasons.", "clocks_event_reasons."};
     for (size_t p = 0; p < 2; p++) {
         size_t pl = strlen(prefixes[p]);
@@ -222,7 +225,7 @@ static lw_status parse_log(const char *path, const char *data, size_t len, repla
     int col[NCOL];
     for (int k = 0; k < NCOL; k++)
         col[k] = k;
-    int name_col = -1, reason_col[NREASON];
+    int name_col = -1, uuid_col = -1, reason_col[NREASON];
     for (size_t k = 0; k < NREASON; k++)
         reason_col[k] = -1;
     size_t width = 0;
@@ -244,6 +247,8 @@ static lw_status parse_log(const char *path, const char *data, size_t len, repla
                         col[h] = (int)f;
                     else if (x == -2 && name_col < 0)
                         name_col = (int)f;
+                    else if (x == -3 && uuid_col < 0)
+                        uuid_col = (int)f;
                     else if (x >= 0 && reason_col[x] < 0)
                         reason_col[x] = (int)f;
                 }
@@ -340,6 +345,10 @@ static lw_status parse_log(const char *path, const char *data, size_t len, repla
             const char *nm = lw_csv_field(c, (size_t)name_col);
             lw_strlcpy(rs->name, nm + strspn(nm, " \t"), sizeof rs->name);
         }
+        if (uuid_col >= 0 && !rs->uuid[0]) {
+            const char *u = lw_csv_field(c, (size_t)uuid_col);
+            lw_strlcpy(rs->uuid, u + strspn(u, " \t"), sizeof rs->uuid);
+        }
         if (push(rs, &s) != LW_OK) {
             ret = lw_fail(err, LW_ERR_NO_MEMORY, "out of memory reading '%s'", path);
             goto done;
@@ -392,6 +401,7 @@ lw_status lw_power_open_replay(const char *path, lw_power_source **out, lw_err *
         inf->index = (int)i;
         inf->kind = LW_DEVICE_GPU;
         snprintf(inf->name, sizeof inf->name, "%s", st->series[i].name[0] ? st->series[i].name : "(nvidia-smi log)");
+        lw_strlcpy(inf->uuid, st->series[i].uuid, sizeof inf->uuid);
         inf->has_power = true;
     }
     *out = src;

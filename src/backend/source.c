@@ -1,6 +1,7 @@
 /* Dispatch of the public power-source API to the backends. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "backend/source.h"
@@ -97,6 +98,36 @@ lw_status lw_power_device_info(const lw_power_source *src, size_t i, lw_device_i
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "device %zu does not exist (%zu devices)", i, src ? src->ndev : 0);
     *out = src->info[i];
     return LW_OK;
+}
+
+lw_status lw_power_find_device(const lw_power_source *src, const char *id, size_t *i, lw_err *err)
+{
+    size_t n = src ? src->ndev : 0, len = strlen(id), hit = n, hits = 0;
+    char *end;
+    long idx = strtol(id, &end, 10);
+    bool numeric = len > 0 && *end == '\0' && id[0] != '-' && id[0] != '+';
+    for (size_t k = 0; k < n; k++) {
+        const char *u = src->info[k].uuid;
+        if (numeric ? src->info[k].index == idx : len > 0 && strncmp(u, id, len) == 0) {
+            if (!numeric && strlen(u) == len) { /* a whole UUID beats prefixes of longer ones */
+                *i = k;
+                return LW_OK;
+            }
+            hit = k;
+            hits++;
+        }
+    }
+    if (hits == 1) {
+        *i = hit;
+        return LW_OK;
+    }
+    if (hits > 1)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "device '%s' is ambiguous: %zu UUIDs start with it", id, hits);
+    if (n == 0)
+        return lw_fail(err, LW_ERR_NOT_FOUND, "device '%s' does not exist: the source has no device", id);
+    return lw_fail(err, LW_ERR_NOT_FOUND, "device '%s' does not exist (%s has %zu device(s): indices %d..%d%s%s)", id,
+                   lw_power_kind_name(src->kind), n, src->info[0].index, src->info[n - 1].index, src->info[0].uuid[0] ? ", e.g. " : "",
+                   src->info[0].uuid);
 }
 
 lw_status lw_power_read(lw_power_source *src, size_t i, lw_power_sample *out, lw_err *err)

@@ -19,11 +19,27 @@ run measure;                                   expect_rc no-command 2; expect_er
 run measure sleep 1;                           expect_rc no-dashdash 2; expect_err no-dashdash-msg "unexpected argument 'sleep' \(put the command after --\)"
 run measure --replay "$R/two_gpus.csv" -- true; expect_rc replay-and-cmd 2; expect_err replay-and-cmd-msg 'either --replay LOG or a command'
 run measure --interval 1ms -- true;            expect_rc interval-too-short 2; expect_err interval-msg '--interval must be between 10ms and 1h'
-run measure --gpus 0,x -- true;                expect_rc bad-gpus 2; expect_err bad-gpus-msg "--gpus expects 'all' or indices"
+run measure --gpus 0,1 -- true;                expect_rc gpus-list 2; expect_err gpus-list-msg "--gpus is a number of GPUs, got '0,1'; choose GPUs with --devices 0,1"
+run measure --gpus x -- true;                  expect_rc bad-gpus 2
 run measure --label novalue -- true;           expect_rc bad-label 2; expect_err bad-label-msg '--label expects KEY=VALUE'
 run measure --tokens 5 --throughput-file x -- true; expect_rc tokens-twice 2; expect_err tokens-twice-msg 'either --tokens or --throughput-file'
 run measure --throttle-mask zz -- true;        expect_rc bad-mask 2; expect_err bad-mask-msg '--throttle-mask expects a bit mask'
-FAKE_NVML_GPUS=2 run measure --gpus 5 -- true; expect_rc gpu-not-found 3; expect_err gpu-not-found-msg 'GPU 5 does not exist'
+FAKE_NVML_GPUS=2 run measure --devices 5 -- true; expect_rc gpu-not-found 3
+expect_err gpu-not-found-msg "--devices: device '5' does not exist \(nvml has 2 device\(s\): indices 0..1, e.g. GPU-fake-0000\)"
+FAKE_NVML_GPUS=2 run measure --gpus 3 -- true; expect_rc gpus-too-many 3; expect_err gpus-too-many-msg '--gpus 3: the nvml source has 2 GPU\(s\); give --gpus 2 or fewer'
+# --gpus 1 is one GPU (the first), not "GPU index 1"; --devices picks by index or UUID (prefix)
+FAKE_NVML_GPUS=3 FAKE_NVML_POWER_W=100,200,300 run measure --interval 20ms --gpus 1 --json -- sleep 0.1
+expect_json gpus-count 'len(d["gpus"]) == 1 and d["gpus"][0]["index"] == 0' True
+FAKE_NVML_GPUS=3 run measure --interval 20ms --devices GPU-fake-0002,0 --json -- sleep 0.1
+expect_json devices-uuid '[g["index"] for g in d["gpus"]]' '[2, 0]'
+# --nvml-library names the library (here over a wrong environment variable)
+LLMWATT_NVML_LIBRARY=/nonexistent.so run measure --nvml-library "$FAKE" --interval 20ms --json -- sleep 0.1
+expect_json nvml-library-flag 'd["source"]' nvml
+run measure --nvml-library "$FAKE" --replay "$R/two_gpus.csv"; expect_rc nvml-library-replay 2
+run measure --replay "$R/three_gpus_uuid.csv" --devices GPU-1d2c --json; expect_rc devices-ambiguous 2
+expect_err devices-ambiguous-msg "device 'GPU-1d2c' is ambiguous: 2 UUIDs start with it"
+run measure --replay "$R/three_gpus_uuid.csv" --devices GPU-1d2c7,0 --json
+expect_json devices-replay-energy '[g["energy_j"] for g in d["gpus"]]' '[1000.0, 3000.0]'
 run measure --interval 10ms -- /nonexistent/workload; expect_rc cannot-run 127; expect_err cannot-run-msg "cannot run '/nonexistent/workload': No such file"
 
 # a run on the fake GPU: 250 W constant; the energy is 250 W x the measured window

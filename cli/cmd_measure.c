@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -46,6 +47,8 @@ static const char *usage_text =
     "  --throttle-mask MASK    validity: clock-event bits that count as throttling (default 0xe0:\n"
     "                          sw_thermal, hw_thermal, hw_power_brake)\n"
     "  --fail-invalid          exit 1 when the workload succeeded but the verdict is INVALID\n"
+    "  --kill-after DUR        after passing on SIGINT/SIGTERM/SIGHUP, kill the workload (SIGKILL)\n"
+    "                          if it is still running DUR later, whole seconds (default 10s)\n"
     "  --catalogue FILE        extra catalogue (constants measure.*)\n\n"
     "Exit: the workload's exit code (128+N if killed by signal N; 127 if it cannot be started),\n"
     "2 usage, 4 bad log or throughput file, 6 no power source. SIGINT/SIGTERM/SIGHUP are passed\n"
@@ -58,10 +61,21 @@ static const char *usage_text =
 /* Signal forwarding: the handler can only reach these. */
 static volatile sig_atomic_t child_pid;
 static volatile sig_atomic_t forwarded_signal;
+static volatile sig_atomic_t kill_after_s; /* --kill-after, whole seconds */
+static volatile sig_atomic_t child_killed; /* SIGKILL sent after the grace period */
 
 static void forward(int sig, siginfo_t *info, void *ctx)
 {
     (void)ctx;
+    if (sig == SIGALRM) { /* the workload outlived the grace period after a forwarded signal */
+        if (child_pid > 0) {
+            kill((pid_t)child_pid, SIGKILL);
+            child_killed = 1;
+        }
+        return;
+    }
+    if (!forwarded_signal)
+        alarm((unsigned)kill_after_s);
     forwarded_signal = sig;
     /* A terminal's ^C (si_code SI_KERNEL) already reached the whole foreground process group,
      * the workload included: sending it again would interrupt its clean-up. */
@@ -69,22 +83,24 @@ static void forward(int sig, siginfo_t *info, void *ctx)
         kill((pid_t)child_pid, sig);
 }
 
-static const int fwd_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static const int fwd_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGALRM};
+#define N_FWD 4
 
-static void install_forwarding(struct sigaction old[3])
+static void install_forwarding(struct sigaction old[N_FWD])
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = forward;
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < N_FWD; i++)
         sigaction(fwd_signals[i], &sa, &old[i]);
 }
 
-static void restore_signals(const struct sigaction old[3])
+static void restore_signals(const struct sigaction old[N_FWD])
 {
-    for (int i = 0; i < 3; i++)
+    alarm(0);
+    for (int i = 0; i < N_FWD; i++)
         sigaction(fwd_signals[i], &old[i], NULL);
 }
 
@@ -93,6 +109,7 @@ typedef struct opts {
     double tokens, iterations;
     const char *throughput_file, *tokens_key, *output, *csv, *replay, *catalogue, *record, *devices, *nvml_lib;
     int n_gpus; /* --gpus N, 0 when not given */
+    double kill_after_s; /* --kill-after */
     bool json, no_cpu, fail_invalid;
     const char *label_keys[MAX_LABELS], *label_values[MAX_LABELS];
     char *label_buf[MAX_LABELS];
@@ -190,7 +207,7 @@ static bool parse_mask(const char *cmd, const char *v, uint64_t *out)
 static int parse(int argc, char **argv, opts *o, int *first_arg)
 {
     enum { O_HELP = 256, O_INTERVAL, O_WARMUP, O_IDLE, O_GPUS, O_NOCPU, O_TOKENS, O_TFILE, O_TKEY, O_ITER, O_LABEL, O_OUTPUT,
-           O_CSV, O_JSON, O_REPLAY, O_MINDUR, O_MINIT, O_MINUTIL, O_MAXCV, O_MASK, O_FAILINV, O_CAT, O_RECORD, O_DEVICES, O_NVML };
+           O_CSV, O_JSON, O_REPLAY, O_MINDUR, O_MINIT, O_MINUTIL, O_MAXCV, O_MASK, O_FAILINV, O_CAT, O_RECORD, O_DEVICES, O_NVML, O_KILLAFTER };
     static const cli_opt table[] = {
         {"help", false, O_HELP},          {"interval", true, O_INTERVAL},    {"warmup", true, O_WARMUP},
         {"idle-baseline", true, O_IDLE},  {"gpus", true, O_GPUS},            {"no-cpu", false, O_NOCPU},
@@ -200,7 +217,7 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         {"min-duration", true, O_MINDUR}, {"min-iterations", true, O_MINIT}, {"min-utilization", true, O_MINUTIL},
         {"max-power-cv", true, O_MAXCV},  {"throttle-mask", true, O_MASK},   {"fail-invalid", false, O_FAILINV},
         {"catalogue", true, O_CAT},       {"record", true, O_RECORD},        {"devices", true, O_DEVICES},
-        {"nvml-library", true, O_NVML},   {NULL, false, 0}};
+        {"nvml-library", true, O_NVML},   {"kill-after", true, O_KILLAFTER}, {NULL, false, 0}};
     const char *cmd = "measure", *v;
     /* the catalogue supplies the defaults, so it is found first */
     for (int k = 1; k < argc && strcmp(argv[k], "--") != 0; k++) {
@@ -234,6 +251,11 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         case O_GPUS: ok = parse_gpus(cmd, v, &o->n_gpus); break;
         case O_DEVICES: o->devices = v; break;
         case O_NVML: o->nvml_lib = v; break;
+        case O_KILLAFTER:
+            ok = cli_duration(cmd, "kill-after", v, &o->kill_after_s);
+            if (ok && !(o->kill_after_s >= 1 && o->kill_after_s <= 3600))
+                return cli_usage(cmd, "--kill-after must be between 1s and 1h, got '%s'", v);
+            break;
         case O_NOCPU: o->no_cpu = true; break;
         case O_TOKENS: ok = cli_tokens(cmd, "tokens", v, &o->tokens); break;
         case O_TFILE: o->throughput_file = v; break;
@@ -314,9 +336,11 @@ static int run_live(opts *o, char **cmdv, lw_measure **mp, lw_power_source **gpu
         return cli_fail(cmd, &err);
     if (o->cfg.idle_baseline_s > 0 && lw_measure_idle(*mp, &err) != LW_OK)
         return cli_fail(cmd, &err);
-    struct sigaction old[3];
+    struct sigaction old[N_FWD];
     child_pid = 0;
     forwarded_signal = 0;
+    child_killed = 0;
+    kill_after_s = (sig_atomic_t)ceil(o->kill_after_s);
     install_forwarding(old);
     if (lw_measure_start(*mp, &err) != LW_OK) {
         restore_signals(old);
@@ -336,13 +360,28 @@ static int run_live(opts *o, char **cmdv, lw_measure **mp, lw_power_source **gpu
     lw_status ss = lw_measure_stop(*mp, ws == LW_OK ? &err : NULL);
     child->interrupted = forwarded_signal != 0;
     restore_signals(old);
+    if (child_killed)
+        fprintf(stderr, "llmwatt %s: the workload ignored %s for %d s and was killed (SIGKILL); the results cover the run until then\n",
+                cmd, forwarded_signal == SIGINT ? "SIGINT" : forwarded_signal == SIGTERM ? "SIGTERM" : "SIGHUP", (int)kill_after_s);
     if (ws != LW_OK || ss != LW_OK)
         return cli_fail(cmd, &err);
     return -1;
 }
 
+/* The measurement is never lost: when it could not be stored where asked, the JSON goes to
+ * $TMPDIR (else /tmp)/llmwatt-measure-UNIXTIME-PID.json. Writes the path into path (or "" when
+ * even that fails). */
+static void save_fallback(const char *json, char *path, size_t n)
+{
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, n, "%s/llmwatt-measure-%lld-%ld.json", dir && *dir ? dir : "/tmp", (long long)time(NULL), (long)getpid());
+    if (lw_file_write_atomic(path, json, strlen(json), NULL) != LW_OK)
+        path[0] = '\0';
+}
+
 /* Writes --output, --csv and --record (in that order), then prints the JSON (--json) or the
- * summary: a failure to write leaves stdout empty of results (docs/cli.md). */
+ * summary: a failure to write leaves stdout empty of results (docs/cli.md), and the JSON is
+ * then saved to a fallback file named on stderr unless --output holds it. */
 static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_result *r, char **cmdv, int cmdc)
 {
     const char *cmd = "measure";
@@ -356,14 +395,25 @@ static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_re
     if (lw_measure_json(r, &meta, &json, &err) != LW_OK)
         return cli_fail(cmd, &err);
     int rc = EXIT_OK;
-    if (o->output && lw_file_write_atomic(o->output, json, strlen(json), &err) != LW_OK)
-        rc = cli_fail(cmd, &err);
-    if (!rc && o->csv) {
+    char fallback[4096];
+    if (o->output && lw_file_write_atomic(o->output, json, strlen(json), &err) != LW_OK) {
+        save_fallback(json, fallback, sizeof fallback);
+        cli_error(cmd, "%s; %s%s%s", lw_err_message(&err), fallback[0] ? "the measurement was saved to '" : "no fallback file could be written either",
+                  fallback, fallback[0] ? "'" : "");
+        free(json);
+        return cli_exit_code(err.status);
+    }
+    if (o->csv) {
         if (lw_measure_csv(m, &csv, &err) != LW_OK || lw_file_write_atomic(o->csv, csv, strlen(csv), &err) != LW_OK)
             rc = cli_fail(cmd, &err);
     }
     if (!rc && o->record)
         rc = cli_record(cmd, o->record, json, true);
+    if (rc && !o->output) {
+        save_fallback(json, fallback, sizeof fallback);
+        if (fallback[0])
+            cli_error(cmd, "the measurement was saved to '%s'", fallback);
+    }
     if (!rc && o->json) {
         fputs(json, stdout);
     } else if (!rc) {
@@ -389,6 +439,7 @@ int cmd_measure(int argc, char **argv)
     opts o;
     memset(&o, 0, sizeof o);
     o.tokens = o.iterations = NAN;
+    o.kill_after_s = 10;
     int first = argc;
     int rc = parse(argc, argv, &o, &first);
     lw_power_source *gpu = NULL, *cpu = NULL, *replay = NULL;

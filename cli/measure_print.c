@@ -25,11 +25,19 @@ static void print_gpu(FILE *f, const lw_device_result *d)
     fprintf(f, "), avg %s W, peak %s W, util %s%%, power CV %s%%\n", fmt_num(d->avg_power_w, 1, a, sizeof a),
             fmt_num(d->peak_power_w, 1, b, sizeof b), fmt_num(100.0 * d->avg_utilization, 0, c, sizeof c),
             fmt_num(100.0 * d->power_cv, 2, e, sizeof e));
-    if (d->failed_samples)
+    if (d->failed_samples && isnan(d->back_at_s))
         fprintf(f, "  ! stopped answering %.2f s after the start (%zu failed samples); energy covers the samples before\n",
                 d->lost_at_s, d->failed_samples);
+    else if (d->failed_samples)
+        fprintf(f, "  ! did not answer from %.2f s to %.2f s after the start (%zu failed samples); the energy bridges the gap\n",
+                d->lost_at_s, d->back_at_s, d->failed_samples);
     if (d->counter_resets)
-        fprintf(f, "  ! energy counter reset %u time(s) (driver reload?); counted from zero after each\n", d->counter_resets);
+        fprintf(f, "  ! energy counter went backwards %u time(s) (driver reload or glitch); %s\n", d->counter_resets,
+                isfinite(d->energy_integrated_j) ? "those intervals are integrated from power" : "counted from zero after each");
+    if (d->counter_implausible)
+        fprintf(f, "  ! energy counter rose faster than %g x the %.0f W power limit %u time(s) (first at %.2f s); those intervals are "
+                   "integrated from power\n",
+                LW_MEASURE_IMPLAUSIBLE_LIMIT_FACTOR, d->info.power_limit_w, d->counter_implausible, d->implausible_at_s);
     if (d->throttle_known && d->throttle_seen) {
         fprintf(f, "  clock-event reasons seen:");
         for (uint64_t bit = 1; bit <= LW_THROTTLE_DISPLAY_CLOCK; bit <<= 1)

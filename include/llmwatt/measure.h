@@ -7,8 +7,11 @@
  * lw_measure_csv() write the results (docs/measurement-json.md, docs/measure.md).
  *
  * Energy of a device, over the window [start + warm-up, stop]:
- *   - counter: the sum of increments of its cumulative counter between consecutive samples; a
- *     decrease is a counter reset (driver reload) and the new value is counted from zero;
+ *   - counter: the sum of increments of its cumulative counter between consecutive samples; an
+ *     interval where the counter went backwards (driver reload, glitch) or rose faster than
+ *     LW_MEASURE_IMPLAUSIBLE_LIMIT_FACTOR x the power limit is integrated from power instead
+ *     (a reset counts from zero when there is no power reading), and the criterion
+ *     energy_counter fails;
  *   - integrated: trapezoidal integration of power over consecutive good samples;
  *   - energy_j is the counter value when the counter exists, else the integrated value; when
  *     both exist their relative disagreement (counter - integrated) / counter is reported.
@@ -33,6 +36,9 @@ extern "C" {
 /* Samples a device needs in the measured window for an energy (one interval needs two ends);
  * with fewer the window is empty: energies and per-token figures are NAN, the verdict INVALID. */
 #define LW_MEASURE_MIN_WINDOW_SAMPLES 2
+/* A counter increment whose mean power exceeds this many times the board's enforced power limit
+ * is implausible (a corrupt reading): that interval is integrated from power instead. */
+#define LW_MEASURE_IMPLAUSIBLE_LIMIT_FACTOR 2.0
 
 /* Validity thresholds (seed 004). Defaults come from the catalogue (data/constants/measure.json). */
 typedef struct lw_measure_thresholds {
@@ -110,7 +116,7 @@ lw_status lw_throughput_read(const char *path, const char *key, double *tokens, 
  * not count in the verdict; value is then NAN. */
 typedef struct lw_criterion {
     char name[32];   /* duration_s, iterations, avg_gpu_utilization, power_cv, throttling, gpus_present,
-                      * coverage, samples_in_window, child_exit */
+                      * energy_counter, coverage, samples_in_window, child_exit */
     double value;
     double threshold;
     bool applies;
@@ -161,7 +167,10 @@ typedef struct lw_device_result {
     size_t samples;             /* good samples in the window */
     size_t failed_samples;      /* samples where the device did not answer (whole run) */
     double lost_at_s;           /* seconds after start of the first failure, NAN if none */
-    unsigned counter_resets;
+    double back_at_s;           /* first good sample after that failure, NAN if it never answered again */
+    unsigned counter_resets;    /* times the energy counter went backwards (reset or glitch) */
+    unsigned counter_implausible; /* counter steps above LW_MEASURE_IMPLAUSIBLE_LIMIT_FACTOR x the power limit */
+    double implausible_at_s;    /* the first of them, NAN if none */
     double largest_gap_s;
 } lw_device_result;
 

@@ -70,7 +70,7 @@ typedef struct lw_device_info {
 /* One reading of one device. Any quantity the device does not report is NAN (or 0 with
  * throttle_known false). */
 typedef struct lw_power_sample {
-    int64_t t_ns;              /* CLOCK_MONOTONIC for live sources; log time for replay */
+    int64_t t_ns;              /* CLOCK_MONOTONIC when the live read completed; log time for replay */
     double power_w;            /* board power; for RAPL the mean since the previous read */
     double energy_j;           /* cumulative counter (NVML: since driver load; RAPL: unwrapped) */
     double utilization;        /* GPU busy fraction 0..1 */

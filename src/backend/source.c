@@ -138,7 +138,10 @@ lw_status lw_power_read(lw_power_source *src, size_t i, lw_power_sample *out, lw
         return lw_fail(err, LW_ERR_UNSUPPORTED, "a %s source cannot be read live; use its recorded series",
                        lw_power_kind_name(src->kind));
     *out = lw_power_sample_empty(lw_monotonic_ns());
-    return src->ops->read(src, i, out, err);
+    lw_status st = src->ops->read(src, i, out, err);
+    /* stamped when the reading completed: a call that stalled returns values of its end */
+    out->t_ns = lw_monotonic_ns();
+    return st;
 }
 
 lw_status lw_power_replay_series(const lw_power_source *src, size_t i, const lw_power_sample **samples, size_t *n, lw_err *err)

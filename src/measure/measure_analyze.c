@@ -29,13 +29,15 @@ static void device_energy(const lw_measure *m, size_t i, const window *w, lw_dev
     memset(d, 0, sizeof *d);
     d->info = m->info[i];
     d->peak_power_w = d->temperature_start_c = d->temperature_end_c = d->temperature_max_c = NAN;
-    d->lost_at_s = NAN;
+    d->lost_at_s = d->back_at_s = d->implausible_at_s = NAN;
     for (size_t k = 0; k < sr->n; k++) {
         const lw_power_sample *s = &sr->s[k];
         if (!s->ok) {
             d->failed_samples++;
             if (isnan(d->lost_at_s))
                 d->lost_at_s = (double)(s->t_ns - m->t0_ns) / 1e9;
+        } else if (!isnan(d->lost_at_s) && isnan(d->back_at_s)) {
+            d->back_at_s = (double)(s->t_ns - m->t0_ns) / 1e9;
         }
         if (!in_window(w, s))
             continue;
@@ -49,16 +51,26 @@ static void device_energy(const lw_measure *m, size_t i, const window *w, lw_dev
         last_ok = s->t_ns;
         d->samples++;
         if (prev) {
-            double dt = (double)(s->t_ns - prev->t_ns) / 1e9;
+            double dt = (double)(s->t_ns - prev->t_ns) / 1e9, trap = NAN;
             if (isfinite(s->power_w) && isfinite(prev->power_w)) {
-                integ += 0.5 * (s->power_w + prev->power_w) * dt;
+                trap = 0.5 * (s->power_w + prev->power_w) * dt;
+                integ += trap;
                 have_integ = true;
             }
             if (isfinite(s->energy_j) && isfinite(prev->energy_j)) {
                 double de = s->energy_j - prev->energy_j;
-                if (de < 0) { /* counter reset (driver reload): counting restarted from zero */
+                /* a counter that went backwards (driver reload, glitch) or jumped by more than
+                 * twice the board's power limit allows is not used for this interval: power
+                 * integration bridges it, else a reset is counted from zero */
+                if (de < 0) {
                     d->counter_resets++;
-                    de = s->energy_j;
+                    de = isfinite(trap) ? trap : s->energy_j;
+                } else if (isfinite(d->info.power_limit_w) && d->info.power_limit_w > 0 && dt > 0 &&
+                           de / dt > LW_MEASURE_IMPLAUSIBLE_LIMIT_FACTOR * d->info.power_limit_w) {
+                    d->counter_implausible++;
+                    if (isnan(d->implausible_at_s))
+                        d->implausible_at_s = (double)(s->t_ns - m->t0_ns) / 1e9;
+                    de = isfinite(trap) ? trap : 0;
                 }
                 counter += de;
                 have_counter = true;
@@ -194,7 +206,7 @@ static void verdict(const lw_measure *m, lw_measure_result *r)
 {
     const lw_measure_thresholds *th = &m->cfg.thresholds;
     double util = 0, cv = NAN, thr = NAN;
-    size_t nu = 0, lost = 0;
+    size_t nu = 0, lost = 0, counter_faults = 0;
     for (size_t i = 0; i < r->n_gpus; i++) {
         const lw_device_result *d = &r->gpus[i];
         if (isfinite(d->avg_utilization)) {
@@ -206,6 +218,7 @@ static void verdict(const lw_measure *m, lw_measure_result *r)
         if (isfinite(d->throttle_fraction) && !(d->throttle_fraction <= thr))
             thr = d->throttle_fraction;
         lost += d->failed_samples > 0;
+        counter_faults += d->counter_resets + d->counter_implausible;
     }
     util = nu ? util / (double)nu : NAN;
     r->n_criteria = 0;
@@ -215,6 +228,7 @@ static void verdict(const lw_measure *m, lw_measure_result *r)
     add_criterion(r, "power_cv", cv, th->max_power_cv, isfinite(cv), cv < th->max_power_cv);
     add_criterion(r, "throttling", thr, th->max_throttle_fraction, isfinite(thr), thr <= th->max_throttle_fraction);
     add_criterion(r, "gpus_present", (double)lost, 0, r->n_gpus > 0, lost == 0);
+    add_criterion(r, "energy_counter", (double)counter_faults, 0, r->n_gpus > 0, counter_faults == 0);
     add_criterion(r, "coverage", (double)r->n_coverage_gaps_total, 0, true, r->n_coverage_gaps_total == 0);
     /* an empty window (warm-up as long as the run, or one sample after it) measures nothing */
     add_criterion(r, "samples_in_window", (double)r->samples, LW_MEASURE_MIN_WINDOW_SAMPLES, true,

@@ -67,7 +67,9 @@ static json_t *gpu_json(const lw_device_result *d, bool has_idle)
     json_object_set_new(g, "samples", json_integer((json_int_t)d->samples));
     json_object_set_new(g, "failed_samples", json_integer((json_int_t)d->failed_samples));
     json_object_set_new(g, "lost_at_s", num(d->lost_at_s));
+    json_object_set_new(g, "back_at_s", num(d->back_at_s));
     json_object_set_new(g, "counter_resets", json_integer(d->counter_resets));
+    json_object_set_new(g, "counter_implausible", json_integer(d->counter_implausible));
     if (has_idle)
         json_object_set_new(g, "idle_power_w", num(d->idle_power_w));
     return g;

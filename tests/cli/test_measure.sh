@@ -7,6 +7,13 @@ mkdir -p "$TMP/empty-powercap"
 export LLMWATT_POWERCAP_ROOT="$TMP/empty-powercap"
 # jq-like check of a JSON file (not stdout): swap it into $OUT
 json_file() { cp "$1" "$OUT"; }
+# fallback files of measurements that could not be written where asked land here
+export TMPDIR="$TMP"
+# expect_err2 NAME REGEX1 REGEX2: stderr is two lines matching REGEX1 and REGEX2.
+expect_err2() {
+    if [ "$(wc -l <"$ERR")" -eq 2 ] && head -1 "$ERR" | grep -Eq -- "$2" && tail -1 "$ERR" | grep -Eq -- "$3"; then ok "$1"
+    else bad "$1" "stderr: $(head -c 400 "$ERR")"; fi
+}
 
 # no power source: one line naming both sources and what to do, exit 6
 LLMWATT_NVML_LIBRARY=/nonexistent/libnvidia-ml.so.1 run measure -- true
@@ -122,9 +129,53 @@ expect_empty_out() { if [ -s "$OUT" ]; then bad "$1" "stdout not empty: $(head -
 expect_empty_out output-unwritable-no-summary
 run measure --replay "$R/two_gpus.csv" --output /nonexistent-dir/m.json --json; expect_rc output-unwritable-json 4; expect_empty_out output-unwritable-no-json
 run measure --replay "$R/two_gpus.csv" --csv /nonexistent-dir/s.csv; expect_rc csv-unwritable 4
-expect_err csv-unwritable-msg "cannot write '/nonexistent-dir/s.csv'"; expect_empty_out csv-unwritable-no-summary
+expect_err2 csv-unwritable-msg "cannot write '/nonexistent-dir/s.csv'" "the measurement was saved to '$TMP/llmwatt-measure-[0-9]+-[0-9]+.json'$"
+expect_empty_out csv-unwritable-no-summary
 run measure --replay "$R/two_gpus.csv" --record /nonexistent-dir/h.db; expect_rc record-unwritable 4
-expect_err record-unwritable-msg "--record /nonexistent-dir/h.db"; expect_empty_out record-unwritable-no-summary
+expect_err2 record-unwritable-msg "--record /nonexistent-dir/h.db" "the measurement was saved to"; expect_empty_out record-unwritable-no-summary
+saved=$(sed -n "s/.*saved to '\(.*\)'$/\1/p" "$ERR")
+if [ -s "$saved" ]; then json_file "$saved"; expect_json record-unwritable-saved 'd["aggregate"]["energy_j"]' 1250 1e-12; else bad record-unwritable-saved "no $saved"; fi
+
+# faults (issue 11), each with the fake NVML: a clear line, INVALID where the numbers are affected,
+# and the measurement file always written
+# GPU 1 lost (GPU_IS_LOST) from 0.3 s to 0.8 s, then back: a hole in its coverage
+FAKE_NVML_GPUS=2 FAKE_NVML_FAIL_GPU=1 FAKE_NVML_FAIL_AT_S=0.3 FAKE_NVML_FAIL_UNTIL_S=0.8 run measure --interval 20ms --min-duration 0.1 --output "$TMP/lost.json" -- sleep 1.2
+expect_rc fault-lost-back-rc 0
+expect_out fault-lost-back-line '^  ! did not answer from 0\.[23][0-9] s to 0\.[78][0-9] s after the start \([0-9]+ failed samples\); the energy bridges the gap$'
+expect_out fault-lost-back-hole '^  ! GPU 1 \(Fake GPU 1\) has a hole: no sample from 0\.[23][0-9] s to 0\.[78][0-9] s'
+expect_out fault-lost-back-verdict '^verdict: INVALID$'
+json_file "$TMP/lost.json"
+expect_json fault-lost-back-json 'd["gpus"][1]["back_at_s"] > d["gpus"][1]["lost_at_s"] and d["coverage"]["gaps"][0]["kind"] == "hole"' True
+# the energy counter steps back 50 J at 0.3 s: that interval is integrated from power, so the
+# energy stays 250 W x the window (the counter alone would lose the interval or count 50 J less)
+FAKE_NVML_BACK_J=50 FAKE_NVML_BACK_AT_S=0.3 run measure --interval 20ms --min-duration 0.1 --json -- sleep 0.6
+expect_json fault-backwards-energy 'd["gpus"][0]["energy_j"] / d["duration_s"]' 250 5e-3
+expect_json fault-backwards-criterion '[c["pass"] for c in d["verdict"]["criteria"] if c["name"] == "energy_counter"][0]' False
+expect_json fault-backwards-count 'd["gpus"][0]["counter_resets"]' 1
+# a reading that stalls 1 s (50 intervals): a hole, and the energy still right (the reading is
+# stamped when it completes)
+FAKE_NVML_STALL_AT_S=0.3 FAKE_NVML_STALL_S=1 run measure --interval 20ms --min-duration 0.1 --json -- sleep 0.6
+expect_json fault-stall-energy 'd["gpus"][0]["energy_j"] / d["duration_s"]' 250 5e-3
+expect_json fault-stall-hole 'd["coverage"]["gaps"][0]["kind"] == "hole" and d["coverage"]["gaps"][0]["to_s"] - d["coverage"]["gaps"][0]["from_s"] > 0.9' True
+expect_json fault-stall-invalid 'd["verdict"]["valid"]' False
+# a workload that ignores SIGTERM: killed --kill-after later, exit 128+9, results written
+"$LLMWATT" measure --interval 20ms --kill-after 1s --output "$TMP/k.json" -- sh -c 'trap "" TERM; exec sleep 30' >"$OUT" 2>"$ERR" &
+pid=$!
+sleep 0.4
+kill -TERM "$pid"
+wait "$pid"; RC=$?
+expect_rc fault-ignores-term 137
+expect_err fault-ignores-term-msg '^llmwatt measure: the workload ignored SIGTERM for 1 s and was killed \(SIGKILL\); the results cover the run until then$'
+json_file "$TMP/k.json"
+expect_json fault-ignores-term-json 'd["child"]["signal"] == 9 and d["child"]["interrupted"] and not d["verdict"]["valid"]' True
+run measure --kill-after 0s -- true; expect_rc kill-after-range 2
+# the output directory disappears while the workload runs: the JSON goes to a fallback file
+mkdir "$TMP/gone"
+run measure --interval 20ms --output "$TMP/gone/m.json" -- rmdir "$TMP/gone"
+expect_rc fault-dir-gone 4
+expect_err fault-dir-gone-msg "cannot write '$TMP/gone/m.json'.*; the measurement was saved to '$TMP/llmwatt-measure-[0-9]+-[0-9]+.json'$"
+saved=$(sed -n "s/.*saved to '\(.*\)'$/\1/p" "$ERR")
+if [ -s "$saved" ]; then json_file "$saved"; expect_json fault-dir-gone-saved 'd["command"]' "['rmdir', '$TMP/gone']"; else bad fault-dir-gone-saved "no $saved"; fi
 
 # CPU only: a fake powercap tree and no NVML
 mkdir -p "$TMP/pc/intel-rapl:0"

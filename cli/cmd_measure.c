@@ -29,6 +29,8 @@ static const char *usage_text =
     "  --devices LIST          the GPUs to measure, by index or UUID like CUDA_VISIBLE_DEVICES:\n"
     "                          0,2 or GPU-8932f937,GPU-1d2c (a unique UUID prefix is enough)\n"
     "  --nvml-library PATH     NVML library to load (default $LLMWATT_NVML_LIBRARY or libnvidia-ml.so.1)\n"
+    "  --rocm-smi-library PATH measure AMD GPUs with this ROCm SMI library (default, when NVML finds no\n"
+    "                          GPU: $LLMWATT_ROCM_SMI_LIBRARY or librocm_smi64.so.1)\n"
     "  --no-cpu                do not read RAPL CPU energy\n"
     "  --tokens N              tokens produced in the measured window\n"
     "  --throughput-file F     read the token count from the workload's JSON after it exits\n"
@@ -53,7 +55,8 @@ static const char *usage_text =
     "Exit: the workload's exit code (128+N if killed by signal N; 127 if it cannot be started),\n"
     "2 usage, 4 bad log or throughput file, 6 no power source. SIGINT/SIGTERM/SIGHUP are passed\n"
     "on to the workload and the results are still written, marked as interrupted.\n"
-    "Environment: LLMWATT_NVML_LIBRARY (default libnvidia-ml.so.1), LLMWATT_POWERCAP_ROOT\n"
+    "Environment: LLMWATT_NVML_LIBRARY (default libnvidia-ml.so.1), LLMWATT_ROCM_SMI_LIBRARY (default\n"
+    "librocm_smi64.so.1), LLMWATT_POWERCAP_ROOT\n"
     "(default /sys/class/powercap).\n";
 
 #define MAX_LABELS 64
@@ -107,7 +110,7 @@ static void restore_signals(const struct sigaction old[N_FWD])
 typedef struct opts {
     lw_measure_config cfg;
     double tokens, iterations;
-    const char *throughput_file, *tokens_key, *output, *csv, *replay, *catalogue, *record, *devices, *nvml_lib;
+    const char *throughput_file, *tokens_key, *output, *csv, *replay, *catalogue, *record, *devices, *nvml_lib, *rocm_lib;
     int n_gpus; /* --gpus N, 0 when not given */
     double kill_after_s; /* --kill-after */
     bool json, no_cpu, fail_invalid;
@@ -207,7 +210,7 @@ static bool parse_mask(const char *cmd, const char *v, uint64_t *out)
 static int parse(int argc, char **argv, opts *o, int *first_arg)
 {
     enum { O_HELP = 256, O_INTERVAL, O_WARMUP, O_IDLE, O_GPUS, O_NOCPU, O_TOKENS, O_TFILE, O_TKEY, O_ITER, O_LABEL, O_OUTPUT,
-           O_CSV, O_JSON, O_REPLAY, O_MINDUR, O_MINIT, O_MINUTIL, O_MAXCV, O_MASK, O_FAILINV, O_CAT, O_RECORD, O_DEVICES, O_NVML, O_KILLAFTER };
+           O_CSV, O_JSON, O_REPLAY, O_MINDUR, O_MINIT, O_MINUTIL, O_MAXCV, O_MASK, O_FAILINV, O_CAT, O_RECORD, O_DEVICES, O_NVML, O_KILLAFTER, O_ROCM };
     static const cli_opt table[] = {
         {"help", false, O_HELP},          {"interval", true, O_INTERVAL},    {"warmup", true, O_WARMUP},
         {"idle-baseline", true, O_IDLE},  {"gpus", true, O_GPUS},            {"no-cpu", false, O_NOCPU},
@@ -217,7 +220,8 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         {"min-duration", true, O_MINDUR}, {"min-iterations", true, O_MINIT}, {"min-utilization", true, O_MINUTIL},
         {"max-power-cv", true, O_MAXCV},  {"throttle-mask", true, O_MASK},   {"fail-invalid", false, O_FAILINV},
         {"catalogue", true, O_CAT},       {"record", true, O_RECORD},        {"devices", true, O_DEVICES},
-        {"nvml-library", true, O_NVML},   {"kill-after", true, O_KILLAFTER}, {NULL, false, 0}};
+        {"nvml-library", true, O_NVML},   {"kill-after", true, O_KILLAFTER}, {"rocm-smi-library", true, O_ROCM},
+        {NULL, false, 0}};
     const char *cmd = "measure", *v;
     /* the catalogue supplies the defaults, so it is found first */
     for (int k = 1; k < argc && strcmp(argv[k], "--") != 0; k++) {
@@ -251,6 +255,7 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         case O_GPUS: ok = parse_gpus(cmd, v, &o->n_gpus); break;
         case O_DEVICES: o->devices = v; break;
         case O_NVML: o->nvml_lib = v; break;
+        case O_ROCM: o->rocm_lib = v; break;
         case O_KILLAFTER:
             ok = cli_duration(cmd, "kill-after", v, &o->kill_after_s);
             if (ok && !(o->kill_after_s >= 1 && o->kill_after_s <= 3600))
@@ -293,8 +298,10 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         return cli_usage(cmd, "--tokens-key needs --throughput-file");
     if (o->replay && o->cfg.idle_baseline_s > 0)
         return cli_usage(cmd, "--idle-baseline needs a live run, not --replay");
-    if (o->replay && o->nvml_lib)
-        return cli_usage(cmd, "--replay and --nvml-library exclude each other");
+    if (o->replay && (o->nvml_lib || o->rocm_lib))
+        return cli_usage(cmd, "--replay and --%s exclude each other", o->nvml_lib ? "nvml-library" : "rocm-smi-library");
+    if (o->nvml_lib && o->rocm_lib)
+        return cli_usage(cmd, "give either --nvml-library or --rocm-smi-library, not both");
     return -1;
 }
 
@@ -303,7 +310,19 @@ static int open_sources(const opts *o, lw_power_source **gpu, lw_power_source **
 {
     lw_err gerr, cerr;
     *gpu = *cpu = NULL;
-    lw_status gs = lw_power_open_nvml(o->nvml_lib, gpu, &gerr);
+    /* NVIDIA first; AMD (ROCm SMI) when there is no NVIDIA GPU, or only with --rocm-smi-library */
+    lw_status gs = o->rocm_lib ? lw_power_open_rocm_smi(o->rocm_lib, gpu, &gerr) : lw_power_open_nvml(o->nvml_lib, gpu, &gerr);
+    if (gs == LW_ERR_NO_DEVICE && !o->rocm_lib && !o->nvml_lib) {
+        lw_err rerr;
+        gs = lw_power_open_rocm_smi(NULL, gpu, &rerr);
+        if (gs == LW_ERR_NO_DEVICE) {
+            char nv[256];
+            snprintf(nv, sizeof nv, "%s", lw_err_message(&gerr));
+            lw_err_set(&gerr, LW_ERR_NO_DEVICE, "%s; %s", nv, lw_err_message(&rerr));
+        } else if (gs != LW_OK) {
+            gerr = rerr;
+        }
+    }
     lw_status cs = o->no_cpu ? LW_ERR_NO_DEVICE : lw_power_open_rapl(NULL, cpu, &cerr);
     if (o->no_cpu)
         lw_err_set(&cerr, LW_ERR_NO_DEVICE, "RAPL disabled by --no-cpu");

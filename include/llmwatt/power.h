@@ -29,7 +29,8 @@ typedef struct lw_power_source lw_power_source;
 typedef enum lw_source_kind {
     LW_SOURCE_NVML = 0,  /* NVIDIA GPUs through libnvidia-ml.so.1 (dlopen'ed) */
     LW_SOURCE_RAPL = 1,  /* CPU package and DRAM zones of /sys/class/powercap */
-    LW_SOURCE_REPLAY = 2 /* an nvidia-smi --query-gpu CSV log */
+    LW_SOURCE_REPLAY = 2, /* an nvidia-smi --query-gpu CSV log */
+    LW_SOURCE_ROCM_SMI = 4 /* AMD GPUs through librocm_smi64.so.1 (dlopen'ed) */
 } lw_source_kind;
 
 typedef enum lw_device_kind {
@@ -85,12 +86,21 @@ typedef struct lw_power_sample {
 /* Environment variables consulted when the path arguments below are NULL. */
 #define LW_NVML_LIBRARY_ENV "LLMWATT_NVML_LIBRARY"   /* default "libnvidia-ml.so.1" */
 #define LW_POWERCAP_ROOT_ENV "LLMWATT_POWERCAP_ROOT" /* default "/sys/class/powercap" */
+#define LW_ROCM_SMI_LIBRARY_ENV "LLMWATT_ROCM_SMI_LIBRARY" /* default "librocm_smi64.so.1" */
 
 /* Opens NVML: dlopen(library) (NULL: $LLMWATT_NVML_LIBRARY, else "libnvidia-ml.so.1"),
  * nvmlInit, enumerates every GPU. Optional symbols (energy counter, clocks, throttle reasons,
  * ...) may be missing: the corresponding fields read NAN. LW_ERR_NO_DEVICE when the library
  * cannot be loaded, nvmlInit fails or there is no GPU; the message says what was tried. */
 lw_status lw_power_open_nvml(const char *library, lw_power_source **out, lw_err *err);
+
+/* Opens ROCm SMI for AMD GPUs: dlopen(library) (NULL: $LLMWATT_ROCM_SMI_LIBRARY, else
+ * "librocm_smi64.so.1", tried only when /dev/kfd exists), rsmi_init, every device. Power (rsmi_dev_power_ave_get), the energy
+ * accumulator times its resolution (32-bit wrap-around unwrapped), busy percent, edge
+ * temperature, system clock (ROCm 5 libraries only) and the power cap; no throttle reasons
+ * (throttle_known stays false). UUIDs are "GPU-" and the 16 hex digits of the unique id.
+ * LW_ERR_NO_DEVICE when the library cannot be loaded, rsmi_init fails or there is no GPU. */
+lw_status lw_power_open_rocm_smi(const char *library, lw_power_source **out, lw_err *err);
 
 /* Opens the powercap RAPL zones under root (NULL: $LLMWATT_POWERCAP_ROOT, else
  * /sys/class/powercap): every package zone and every dram subzone; core/uncore (inside the
@@ -111,7 +121,7 @@ lw_status lw_power_open_replay(const char *path, lw_power_source **out, lw_err *
 void lw_power_close(lw_power_source *src);
 
 lw_source_kind lw_power_kind(const lw_power_source *src);
-/* "nvml", "rapl" or "replay". */
+/* "nvml", "rapl", "replay" or "rocm_smi". */
 const char *lw_power_kind_name(lw_source_kind kind);
 
 size_t lw_power_device_count(const lw_power_source *src);

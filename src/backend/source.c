@@ -73,7 +73,8 @@ lw_source_kind lw_power_kind(const lw_power_source *src)
 
 const char *lw_power_no_source_remedy(void)
 {
-    return "Install the NVIDIA driver (libnvidia-ml.so.1) or point " LW_NVML_LIBRARY_ENV " at it, give read access to "
+    return "Install the NVIDIA driver (libnvidia-ml.so.1) or point " LW_NVML_LIBRARY_ENV " at it, for AMD GPUs ROCm SMI "
+           "(librocm_smi64.so.1, or " LW_ROCM_SMI_LIBRARY_ENV "), give read access to "
            "/sys/class/powercap/intel-rapl:*/energy_uj (root), or analyse a log with --replay LOG.";
 }
 
@@ -83,6 +84,7 @@ const char *lw_power_kind_name(lw_source_kind kind)
     case LW_SOURCE_NVML: return "nvml";
     case LW_SOURCE_RAPL: return "rapl";
     case LW_SOURCE_REPLAY: return "replay";
+    case LW_SOURCE_ROCM_SMI: return "rocm_smi";
     }
     return "unknown";
 }

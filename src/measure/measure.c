@@ -141,7 +141,7 @@ static lw_status session_new(const lw_measure_config *cfg, const lw_power_source
 lw_status lw_measure_new(const lw_measure_config *cfg, lw_power_source *gpu, lw_power_source *cpu, lw_measure **out, lw_err *err)
 {
     if ((gpu && gpu->kind == LW_SOURCE_REPLAY) || (cpu && cpu->kind != LW_SOURCE_RAPL))
-        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "a live measurement needs an NVML GPU source and/or a RAPL CPU source");
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "a live measurement needs a live GPU source (NVML, ROCm SMI) and/or a RAPL CPU source");
     lw_status st = session_new(cfg, gpu, cpu, out, err);
     if (st == LW_OK) {
         (*out)->gpu = gpu;

@@ -4,7 +4,7 @@
 FAKE="$LW_BUILD/tests/libfake_nvml.so"
 R="$LW_TEST_DATA/replay"
 mkdir -p "$TMP/empty-powercap"
-export LLMWATT_POWERCAP_ROOT="$TMP/empty-powercap"
+export LLMWATT_POWERCAP_ROOT="$TMP/empty-powercap" LLMWATT_ROCM_SMI_LIBRARY=/nonexistent/librocm_smi64.so.1
 # jq-like check of a JSON file (not stdout): swap it into $OUT
 json_file() { cp "$1" "$OUT"; }
 # fallback files of measurements that could not be written where asked land here

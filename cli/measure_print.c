@@ -47,18 +47,10 @@ static void print_gpu(FILE *f, const lw_device_result *d)
     }
 }
 
-/* A criterion's value: 4 significant digits, no exponent, no trailing zeros ("121", "0.95"). */
-static const char *crit_num(double v, char *buf, size_t n)
+/* 4 significant digits, plain. */
+static const char *plain4(double v, char *buf, size_t n)
 {
-    cli_plain(v, 4, buf, n);
-    if (strchr(buf, '.')) {
-        size_t k = strlen(buf);
-        while (buf[k - 1] == '0')
-            buf[--k] = '\0';
-        if (buf[k - 1] == '.')
-            buf[k - 1] = '\0';
-    }
-    return buf;
+    return cli_plain(v, 4, buf, n);
 }
 
 /* One line per gap: which device, what, which seconds of the window. */
@@ -123,9 +115,9 @@ void measure_print_summary(FILE *f, const char *title, const lw_measure_result *
                          : strcmp(c->name, "throttling") == 0                                  ? "<="
                                                                                                : "==";
         if (c->applies)
-            fprintf(f, "  %-20s %10s  %-2s %-8s %s\n", c->name, crit_num(c->value, a, sizeof a), op,
-                    crit_num(c->threshold, b, sizeof b), c->pass ? "pass" : "FAIL");
+            fprintf(f, "  %-20s %10s  %-2s %-8s %s\n", c->name, plain4(c->value, a, sizeof a), op,
+                    plain4(c->threshold, b, sizeof b), c->pass ? "pass" : "FAIL");
         else
-            fprintf(f, "  %-20s %10s  %-2s %-8s not checked (no data)\n", c->name, "-", op, crit_num(c->threshold, b, sizeof b));
+            fprintf(f, "  %-20s %10s  %-2s %-8s not checked (no data)\n", c->name, "-", op, plain4(c->threshold, b, sizeof b));
     }
 }

@@ -216,7 +216,7 @@ run measure --replay "$R/gpu1_stops.csv" --tokens 1000000 --fail-invalid; expect
 expect_out cover-stops-line '^  ! GPU 1 \(NVIDIA H100 80GB HBM3\) ends early: no sample from 60.00 s to 120.00 s \(60.00 s\)$'
 expect_out cover-stops-aggregate 'not every device covers the whole window'
 expect_out cover-stops-criterion '^  coverage +1 +== 0 +FAIL$'
-expect_out cover-stops-plain '^tokens: 1000000 -> 8333 tokens/s, 0.04800 J/token, 20.83 tokens/J$'
+expect_out cover-stops-plain '^tokens: 1000000 -> 8333 tokens/s, 0.048 J/token, 20.83 tokens/J$'
 run measure --replay "$R/gpu1_stops.csv" --json
 expect_json cover-stops-json 'd["coverage"]["gaps"][0]["kind"] + str(d["coverage"]["gaps"][0]["index"]) + str(d["aggregate"]["windows_differ"])' early_end1True
 expect_json cover-stops-gpu-name 'd["gpus"][1]["name"]' 'NVIDIA H100 80GB HBM3'
@@ -225,5 +225,11 @@ expect_out slowdown-criterion '^  throttling +0.5041 +<= 0 +FAIL$'; expect_out s
 run measure --replay "$R/late_start.csv"; expect_out late-start-line '^  ! GPU 1 \(.*\) starts late: no sample from 0.00 s to 30.00 s'
 run measure --replay "$R/hole.csv"; expect_out hole-line '^  ! GPU 0 \(.*\) has a hole: no sample from 39.00 s to 50.00 s \(11.00 s\)$'
 run measure --replay "$R/bad_reason.csv"; expect_rc bad-reason 4; expect_err bad-reason-msg "line 3: clock-event reason hw_slowdown 'yes' is not Active or Not Active"
+# unlabelled runs read as something in compare and history: 2500 tokens over the 4 s log
+run measure --replay "$R/two_gpus.csv" --tokens 2500 --output "$TMP/u.json"
+run compare --allow-invalid --baseline "$TMP/u.json" --current "$TMP/u.json"
+expect_out unlabelled-compare "^baseline  $TMP/u.json: unlabelled measurement on 2 x \\(nvidia-smi log\\), 2500 tokens in 4 s, 2025-10-28T14:03:07Z, 2 tokens/J \\(INVALID measurement\\)$"
+run history record "$TMP/u.db" "$TMP/u.json"
+expect_out unlabelled-record "^recorded #1 measurement \\(unlabelled measurement on 2 x"
 run measure --replay /nonexistent.csv;        expect_rc replay-missing-file 4; expect_err replay-missing-file-msg "cannot open '/nonexistent.csv'"
 finish

@@ -6,11 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
 #include "common.h"
+#include "llmwatt/history.h"
 #include "llmwatt/measure.h"
 #include "llmwatt/power.h"
 #include "measure_print.h"
@@ -387,20 +388,81 @@ static int run_live(opts *o, char **cmdv, lw_measure **mp, lw_power_source **gpu
     return -1;
 }
 
-/* The measurement is never lost: when it could not be stored where asked, the JSON goes to
- * $TMPDIR (else /tmp)/llmwatt-measure-UNIXTIME-PID.json. Writes the path into path (or "" when
- * even that fails). */
-static void save_fallback(const char *json, char *path, size_t n)
+/* Checks, before the workload runs, that path can be written: not a directory, and its directory
+ * takes a new file (the atomic write's temporary file goes there). */
+static int check_writable(const char *opt, const char *path)
+{
+    const char *cmd = "measure";
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        cli_error(cmd, "--%s '%s' is a directory: give a file name (checked before running the workload)", opt, path);
+        return EXIT_INPUT;
+    }
+    const char *slash = strrchr(path, '/');
+    const char *dir = !slash ? "." : slash == path ? "" : path; /* "" + "/..." is the root */
+    int dir_len = !slash || slash == path ? (int)strlen(dir) : (int)(slash - path);
+    char probe[4096];
+    if (snprintf(probe, sizeof probe, "%.*s/.llmwatt-probe-XXXXXX", dir_len, dir) >= (int)sizeof probe) {
+        cli_error(cmd, "--%s '%s': path too long", opt, path);
+        return EXIT_INPUT;
+    }
+    int fd = mkstemp(probe);
+    if (fd < 0) {
+        cli_error(cmd, "cannot write --%s '%s': %s (checked before running the workload)", opt, path, strerror(errno));
+        return EXIT_INPUT;
+    }
+    close(fd);
+    unlink(probe);
+    return -1;
+}
+
+/* Every output is checked before the workload starts, so a typo does not cost a finished run. */
+static int check_outputs(const opts *o)
+{
+    int rc;
+    if (o->output && (rc = check_writable("output", o->output)) >= 0)
+        return rc;
+    if (o->csv && (rc = check_writable("csv", o->csv)) >= 0)
+        return rc;
+    if (o->record) {
+        lw_history *h;
+        lw_err err;
+        if (lw_history_open(o->record, LW_HISTORY_WRITE, &h, &err) != LW_OK) {
+            cli_error("measure", "--record %s: %s (checked before running the workload)", o->record, lw_err_message(&err));
+            return cli_exit_code(err.status);
+        }
+        lw_history_close(h);
+    }
+    return -1;
+}
+
+/* After a late write failure: keeps the measurement JSON in a new file under $TMPDIR (or /tmp)
+ * and names it on stderr, so the finished run is not lost. */
+static void save_fallback(const char *json)
 {
     const char *dir = getenv("TMPDIR");
-    snprintf(path, n, "%s/llmwatt-measure-%lld-%ld.json", dir && *dir ? dir : "/tmp", (long long)time(NULL), (long)getpid());
-    if (lw_file_write_atomic(path, json, strlen(json), NULL) != LW_OK)
-        path[0] = '\0';
+    char path[4096];
+    snprintf(path, sizeof path, "%s/llmwatt-measure-XXXXXX.json", dir && *dir ? dir : "/tmp");
+    int fd = mkstemps(path, 5);
+    size_t len = strlen(json), done = 0;
+    while (fd >= 0 && done < len) {
+        ssize_t w = write(fd, json + done, len - done);
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
+    if (fd >= 0 && close(fd) == 0 && done == len) {
+        cli_error("measure", "the measurement was kept in %s", path);
+        return;
+    }
+    if (fd >= 0)
+        unlink(path);
+    cli_error("measure", "the measurement could not be kept in %s either: %s", path, strerror(errno));
 }
 
 /* Writes --output, --csv and --record (in that order), then prints the JSON (--json) or the
- * summary: a failure to write leaves stdout empty of results (docs/cli.md), and the JSON is
- * then saved to a fallback file named on stderr unless --output holds it. */
+ * summary: a failure to write leaves stdout empty of results (docs/cli.md) and the measurement
+ * JSON in a fallback file named on stderr. */
 static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_result *r, char **cmdv, int cmdc)
 {
     const char *cmd = "measure";
@@ -414,25 +476,16 @@ static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_re
     if (lw_measure_json(r, &meta, &json, &err) != LW_OK)
         return cli_fail(cmd, &err);
     int rc = EXIT_OK;
-    char fallback[4096];
-    if (o->output && lw_file_write_atomic(o->output, json, strlen(json), &err) != LW_OK) {
-        save_fallback(json, fallback, sizeof fallback);
-        cli_error(cmd, "%s; %s%s%s", lw_err_message(&err), fallback[0] ? "the measurement was saved to '" : "no fallback file could be written either",
-                  fallback, fallback[0] ? "'" : "");
-        free(json);
-        return cli_exit_code(err.status);
-    }
-    if (o->csv) {
+    if (o->output && lw_file_write_atomic(o->output, json, strlen(json), &err) != LW_OK)
+        rc = cli_fail(cmd, &err);
+    if (!rc && o->csv) {
         if (lw_measure_csv(m, &csv, &err) != LW_OK || lw_file_write_atomic(o->csv, csv, strlen(csv), &err) != LW_OK)
             rc = cli_fail(cmd, &err);
     }
     if (!rc && o->record)
         rc = cli_record(cmd, o->record, json, true);
-    if (rc && !o->output) {
-        save_fallback(json, fallback, sizeof fallback);
-        if (fallback[0])
-            cli_error(cmd, "the measurement was saved to '%s'", fallback);
-    }
+    if (rc)
+        save_fallback(json);
     if (!rc && o->json) {
         fputs(json, stdout);
     } else if (!rc) {
@@ -468,7 +521,7 @@ int cmd_measure(int argc, char **argv)
     lw_err err;
     char **cmdv = argv + first;
     int cmdc = argc - first;
-    if (rc >= 0)
+    if (rc >= 0 || (rc = check_outputs(&o)) >= 0)
         goto done;
     if (o.replay) {
         if (lw_power_open_replay(o.replay, &replay, &err) != LW_OK) {

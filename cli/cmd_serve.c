@@ -38,8 +38,9 @@ static const char *usage_text =
     "  --devices LIST        serve only these GPUs, by index or UUID like CUDA_VISIBLE_DEVICES (0,2 or\n"
     "                        GPU-8932f937,...; a unique UUID prefix is enough); default all\n"
     "  --no-rapl             do not read CPU/DRAM energy from powercap\n"
-    "  --client-timeout DUR  close connections idle this long (default 10s)\n"
-    "  --max-connections N   concurrent connections (default 64)\n"
+    "  --client-timeout DUR  close connections idle this long, or whose request is still arriving\n"
+    "                        after it (default 10s)\n"
+    "  --max-connections N   concurrent connections (default 64; a quarter of them per client address)\n"
     "  --duration DUR        stop after this long (default: until SIGINT/SIGTERM)\n";
 
 /* Playback position of one replayed GPU. */

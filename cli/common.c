@@ -445,3 +445,47 @@ bool cli_is_sqlite(const char *path)
     fclose(f);
     return n == 16 && memcmp(head, "SQLite format 3", 16) == 0;
 }
+
+const char *cli_plain(double v, int sig, char *buf, size_t n)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, n, "-");
+        return buf;
+    }
+    double a = fabs(v);
+    int mag = a > 0 ? (int)floor(log10(a)) : 0;
+    /* printing rounds: 9.99995 at 5 digits is 10.000, one more integer digit */
+    if (a > 0 && floor(log10(a * (1 + 0.5 * pow(10, 1 - sig)))) > mag)
+        mag++;
+    int dec = sig - 1 - mag;
+    snprintf(buf, n, "%.*f", dec < 0 ? 0 : dec > 15 ? 15 : dec, v);
+    if (strchr(buf, '.')) { /* 0.04800 -> 0.048, 250.0 -> 250 */
+        size_t k = strlen(buf);
+        while (buf[k - 1] == '0')
+            buf[--k] = '\0';
+        if (buf[k - 1] == '.')
+            buf[k - 1] = '\0';
+    }
+    return buf;
+}
+
+/* What the run was: its labels, or for an unlabelled run what the record still says (GPUs,
+ * tokens, duration), never a row of dashes. */
+void cli_describe_run(const lw_run *r, char *buf, size_t n)
+{
+    size_t k = 0;
+    const char *parts[3] = {r->workload, r->model, r->precision};
+    for (int i = 0; i < 3; i++)
+        if (parts[i][0] && k < n)
+            k += (size_t)snprintf(buf + k, n - k, "%s%s", k ? " " : "", parts[i]);
+    if (r->batch > 0 && k < n)
+        k += (size_t)snprintf(buf + k, n - k, "%sbatch %d", k ? " " : "", r->batch);
+    if (k == 0 && k < n)
+        k += (size_t)snprintf(buf + k, n - k, "unlabelled %s", r->kind == LW_RUN_ESTIMATE ? "estimate" : "measurement");
+    if (r->gpus > 0 && k < n)
+        k += (size_t)snprintf(buf + k, n - k, " on %d x %s", r->gpus, r->gpu[0] ? r->gpu : "GPU");
+    if (isfinite(r->tokens) && isfinite(r->duration_s) && k < n) {
+        char a[32], b[32];
+        snprintf(buf + k, n - k, ", %s tokens in %s s", cli_plain(r->tokens, 6, a, sizeof a), cli_plain(r->duration_s, 4, b, sizeof b));
+    }
+}

@@ -132,4 +132,12 @@ const char *cli_si(double v, const char *unit, char *buf, size_t n);
 /* Whether path is a SQLite file (a history database) rather than a JSON or CSV file. */
 bool cli_is_sqlite(const char *path);
 
+/* v to sig significant digits as a plain decimal, never an exponent, without trailing zeros:
+ * 10000, 0.0001234, 12.35, 0.048; "-" when not finite. */
+const char *cli_plain(double v, int sig, char *buf, size_t n);
+
+/* One phrase for a recorded run: its labels ("chat llama-3.1-8b bf16 batch 8 on 1 x H100"), or
+ * "unlabelled measurement on 2 x NVIDIA H100 80GB HBM3, 30000 tokens in 10 s" without labels. */
+void cli_describe_run(const lw_run *r, char *buf, size_t n);
+
 #endif

@@ -9,7 +9,7 @@
 #include "llmwatt/report.h"
 
 static const char *usage_text =
-    "usage: llmwatt report (runs.db | RUN.json...) --output PATH [--format md|html]\n"
+    "usage: llmwatt report (runs.db | RUN.json...) --output PATH [--format md|html|pdf]\n"
     "                      [--price-kwh P] [--samples FILE.csv] [--workload W]\n"
     "                      [--since DATE] [--until DATE] [--catalogue FILE]\n\n"
     "Renders seed 004's 'Power Efficiency Baselines' document from a history database and/or\n"
@@ -17,10 +17,13 @@ static const char *usage_text =
     "average power, tokens/J, cost per 1M tokens), the three electricity scenarios, the\n"
     "break-even tables, FP8-vs-FP16 and batch-size findings, and plots (tokens/J over time,\n"
     "tokens/J vs batch size, power over a run from --samples). Markdown writes PNG plots beside\n"
-    "the document (PATH minus .md, plus -NAME.png); HTML embeds them in one file. The format\n"
-    "is PATH's extension (.md/.markdown or .html/.htm; any other is a usage error); --format,\n"
+    "the document (PATH minus .md, plus -NAME.png); HTML and PDF (A4, cairo) hold them in one file.\n"
+    "The format is PATH's extension (.md/.markdown, .html/.htm or .pdf; any other is a usage error); --format,\n"
     "when given, must agree with it. --price-kwh (default 0.10, seed scenario 1) prices the\n"
-    "Cost/1M columns and the break-even tables. Files are written atomically.\n";
+    "Cost/1M columns and the break-even tables. Runs more than --threshold (default 5%, as compare)\n"
+    "worse in tokens/J than the first run of their configuration are flagged as regressions in the\n"
+    "findings and marked in the plots; several GPU types get a comparison section. Files are\n"
+    "written atomically.\n";
 
 static const char *cmd = "report";
 
@@ -103,16 +106,18 @@ int cmd_report(int argc, char **argv)
     if (ninputs == 0)
         return cli_usage(cmd, "give a history database or measurement JSON files");
     if (!output)
-        return cli_usage(cmd, "missing --output PATH (report.md or report.html)");
+        return cli_usage(cmd, "missing --output PATH (report.md, report.html or report.pdf)");
     /* the extension names the format; --format, when given, must agree with it */
     lw_report_format fmt, given;
     if (format && !lw_report_format_parse(format, &given))
-        return cli_usage(cmd, "--format must be md or html, got '%s'", format);
+        return cli_usage(cmd, "--format must be md, html or pdf, got '%s'", format);
     if (!lw_report_format_from_path(output, &fmt))
-        return cli_usage(cmd, "--output '%s': unknown extension; the supported formats are md (.md) and html (.html)", output);
+        return cli_usage(cmd, "--output '%s': unknown extension; the supported formats are md (.md), html (.html) and pdf (.pdf)",
+                         output);
+    static const char *const names[] = {"Markdown", "HTML", "PDF"}, *const exts[] = {".md", ".html", ".pdf"};
     if (format && given != fmt)
         return cli_usage(cmd, "--format %s does not match --output '%s' (a %s file); give a %s path or leave out --format", format,
-                         output, fmt == LW_REPORT_HTML ? "HTML" : "Markdown", given == LW_REPORT_HTML ? ".html" : ".md");
+                         output, names[fmt], exts[given]);
     lw_err err;
     long long now = lw_time_now_ns();
     if (since && lw_time_parse(since, now, false, &f.since_ns, &err) != LW_OK)
@@ -175,7 +180,8 @@ int cmd_report(int argc, char **argv)
         if (lw_report_write(cat, rv.v, rv.n, &o, &err) != LW_OK)
             rc = cli_fail(cmd, &err);
         else
-            printf("wrote %s (%zu runs, %s)\n", output, rv.n, fmt == LW_REPORT_HTML ? "HTML, plots embedded" : "Markdown, plots beside it");
+            printf("wrote %s (%zu runs, %s)\n", output, rv.n,
+                   fmt == LW_REPORT_HTML ? "HTML, plots embedded" : fmt == LW_REPORT_PDF ? "PDF, plots embedded" : "Markdown, plots beside it");
     }
     free(rv.v);
     lw_catalogue_free(cat);

@@ -15,18 +15,18 @@
 #include "llmwatt/history.h"
 #include "llmwatt/status.h"
 
-typedef enum lw_report_format { LW_REPORT_MARKDOWN = 0, LW_REPORT_HTML = 1 } lw_report_format;
+typedef enum lw_report_format { LW_REPORT_MARKDOWN = 0, LW_REPORT_HTML = 1, LW_REPORT_PDF = 2 } lw_report_format;
 
-/* The format a report path's extension names: .md/.markdown -> Markdown, .html/.htm -> HTML
- * (case-insensitive). false for any other extension or none: the document would be written under
+/* The format a report path's extension names: .md/.markdown -> Markdown, .html/.htm -> HTML,
+ * .pdf -> PDF (case-insensitive). false for any other extension or none: the document would be written under
  * a name that claims another format (x.pdf holding Markdown). */
 bool lw_report_format_from_path(const char *path, lw_report_format *fmt);
-/* The format named by --format: "md"/"markdown" or "html"; false otherwise. */
+/* The format named by --format: "md"/"markdown", "html" or "pdf"; false otherwise. */
 bool lw_report_format_parse(const char *name, lw_report_format *fmt);
 
 typedef struct lw_report_opts {
     lw_report_format format;
-    const char *output_path;   /* Markdown: PNG plots are written beside it as STEM-NAME.png; HTML: one file */
+    const char *output_path;   /* Markdown: PNG plots are written beside it as STEM-NAME.png; HTML, PDF: one file */
     double price_usd_per_kwh;  /* price of the "Cost/1M Tokens" columns and the break-even tables */
     const char *samples_csv;   /* samples of one run for the power-over-a-run plot; NULL: skipped with a note */
     const char *source;        /* what the runs came from, printed in the header ("runs.db") */

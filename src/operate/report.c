@@ -763,6 +763,8 @@ bool lw_report_format_from_path(const char *path, lw_report_format *fmt)
         *fmt = LW_REPORT_MARKDOWN;
     else if (strcasecmp(dot, ".html") == 0 || strcasecmp(dot, ".htm") == 0)
         *fmt = LW_REPORT_HTML;
+    else if (strcasecmp(dot, ".pdf") == 0)
+        *fmt = LW_REPORT_PDF;
     else
         return false;
     return true;
@@ -774,6 +776,8 @@ bool lw_report_format_parse(const char *name, lw_report_format *fmt)
         *fmt = LW_REPORT_MARKDOWN;
     else if (strcmp(name, "html") == 0)
         *fmt = LW_REPORT_HTML;
+    else if (strcmp(name, "pdf") == 0)
+        *fmt = LW_REPORT_PDF;
     else
         return false;
     return true;

@@ -248,13 +248,15 @@ run report "$DB" --output "$TMP/rep/m.md" --samples "$TMP/nosuch.csv"; expect_rc
 run report "$TMP/empty.db" --output "$TMP/rep/e.md"; expect_rc report-empty 3; expect_err report-empty-msg "holds no history yet"
 run report "$DB" --workload nosuch --output "$TMP/rep/e.md"; expect_rc report-no-match 3; expect_err report-no-match-msg "no runs to report on"
 [ ! -e "$TMP/rep/e.md" ] && ok report-empty-no-output || bad report-empty-no-output "file written"
-run report "$DB" --output "$TMP/rep/x.pdf" --format pdf; expect_rc report-bad-format 2; expect_err report-bad-format-msg "--format must be md or html"
+run report "$DB" --output "$TMP/rep/x.odt" --format odt; expect_rc report-bad-format 2; expect_err report-bad-format-msg "--format must be md, html or pdf"
 # the extension names the format: an unknown one, or a --format that disagrees, is a usage error
-run report "$DB" --output "$TMP/rep/x.pdf"; expect_rc report-pdf 2
-expect_err report-pdf-msg "--output '.*x.pdf': unknown extension; the supported formats are md \(.md\) and html \(.html\)"
-[ ! -e "$TMP/rep/x.pdf" ] && ok report-pdf-no-file || bad report-pdf-no-file "x.pdf written"
+run report "$DB" --output "$TMP/rep/x.odt"; expect_rc report-odt 2
+expect_err report-odt-msg "--output '.*x.odt': unknown extension; the supported formats are md \(.md\), html \(.html\) and pdf \(.pdf\)"
+[ ! -e "$TMP/rep/x.odt" ] && ok report-odt-no-file || bad report-odt-no-file "x.odt written"
 run report "$DB" --output "$TMP/rep/noext"; expect_rc report-no-ext 2; expect_err report-no-ext-msg "unknown extension"
-run report "$DB" --output "$TMP/rep/x.pdf" --format md; expect_rc report-pdf-format-md 2; expect_err report-pdf-format-md-msg "unknown extension"
+run report "$DB" --output "$TMP/rep/x.pdf" --format md; expect_rc report-pdf-format-md 2
+expect_err report-pdf-format-md-msg "--format md does not match --output '.*x.pdf' \(a PDF file\); give a .md path"
+[ ! -e "$TMP/rep/x.pdf" ] && ok report-pdf-format-md-no-file || bad report-pdf-format-md-no-file "x.pdf written"
 run report "$DB" --output "$TMP/rep/y.md" --format html; expect_rc report-mismatch 2
 expect_err report-mismatch-msg "--format html does not match --output '.*y.md' \(a Markdown file\); give a .html path"
 [ ! -e "$TMP/rep/y.md" ] && ok report-mismatch-no-file || bad report-mismatch-no-file "y.md written"

@@ -238,6 +238,60 @@ assert "1 INVALID excluded" in md and "1 estimates not used" in md
 PY
 run report "$TMP"/runs/run0*.json --output "$TMP/rep/files.html"; expect_rc report-html 0
 if grep -q 'data:image/png;base64,' "$TMP/rep/files.html" && [ ! -e "$TMP/rep/files-tokens-per-j-vs-batch.png" ]; then ok report-html-embedded; else bad report-html-embedded "images not embedded"; fi
+# regression and a second GPU type: run20 repeats run00's configuration 24 days later at 0.8 x its tokens/J
+# (below seed 004's 0.9); run21 is the same configuration on an H100 at 500 W
+mkdir -p "$TMP/runs2" && cp "$TMP"/runs/run*.json "$TMP/runs2/"
+python3 - "$TMP/runs2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1] + "/run00.json"))
+d["start_time"], d["end_time"] = "2026-11-25T12:00:00Z", "2026-11-25T12:02:10Z"
+d["tokens_per_s"] *= 0.8; d["tokens"] *= 0.8; d["tokens_per_j"] *= 0.8; d["j_per_token"] /= 0.8
+json.dump(d, open(sys.argv[1] + "/run20.json", "w"))
+d = json.load(open(sys.argv[1] + "/run00.json"))
+d["start_time"], d["end_time"] = "2026-11-26T12:00:00Z", "2026-11-26T12:02:10Z"
+for g in d["gpus"]:
+    g["name"] = "NVIDIA H100 80GB HBM3"
+d["aggregate"]["avg_power_w"], d["aggregate"]["energy_j"] = 500.0, 500.0 * 120
+d["tokens_per_j"] = d["tokens"] / (500.0 * 120); d["j_per_token"] = 1 / d["tokens_per_j"]
+json.dump(d, open(sys.argv[1] + "/run21.json", "w"))
+PY
+run report "$TMP"/runs2/run*.json --output "$TMP/rep/reg.md" --region us; expect_rc report-reg-md 0
+if python3 - "$TMP/rep/reg.md" <<'PY'; then ok report-regression-tco; else bad report-regression-tco "content mismatch"; fi
+import sys
+md = open(sys.argv[1]).read()
+# flagged: 1.6 tokens/J = 0.800 x run00's 2.000
+assert "REGRESSION: 1 run(s) below 0.90 x" in md
+assert "REGRESSION run 0 (2026-11-25T12:00:00Z): gpt8b fp16 batch 8 on 1 GPU(s), 1.600 tokens/J = 0.800 x the 2.000" in md
+assert "REGRESSION (< 0.90 x first run)" not in md  # only in the plot legend
+# GPU comparison: the H100 run (500 W, 2.4 tokens/J) beside the B200s
+assert "## GPU Comparison" in md and "| NVIDIA H100 80GB HBM3 | gpt8b | FP16 b8 x1 | 1 | 2.400 | 500.0 |" in md
+# TCO row, gpt8b FP8 b32 on one B200 ($35,000): 700 W x 1.2 / 0.95 = 884.2 W at the wall
+hw = 35000.0
+fixed = hw * 1.1 / 26280 + hw * 0.10 / 8760 + 700 * 1.2 / 0.95 / 1000 * 184.06 * 12 / 8760
+tps = 700 * 6.03  # mean tokens/J 6.03 x 700 W
+energy = 700 * 1.2 / 0.95 / 1000 * 0.10 / (tps * 3600) * 1e6
+emb_kg = 261.0 + 2500 / 8
+emb_m = emb_kg * 1000 / 26280 / (tps * 3600) * 1e6
+op_m = 700 * 1.2 / 0.95 / 1000 * 384 / (tps * 3600) * 1e6
+row = "| gpt8b FP8 b32 x1 | NVIDIA B200 | $35000 [price.b200.purchase ($30000-40000, 2024)] | $%.3f | $%.4f | %.1f | %.3f g | %.3f g | %.3f g |" % (
+    fixed, energy + fixed / (tps * 3600) * 1e6, emb_kg, emb_m, op_m, op_m + emb_m)
+assert row in md, row
+PY
+run report "$TMP"/runs/run*.json --output "$TMP/rep/noreg.md"; expect_rc report-noreg 0
+grep -q "No regression: no valid run is below 0.90" "$TMP/rep/noreg.md" && ok report-no-regression || bad report-no-regression "missing"
+! grep -q "## GPU Comparison" "$TMP/rep/noreg.md" && ok report-one-gpu-no-comparison || bad report-one-gpu-no-comparison "section with one GPU type"
+run report "$TMP"/runs2/run*.json --output "$TMP/rep/reg2.md" --threshold 0.7; expect_rc report-threshold 0
+grep -q "No regression" "$TMP/rep/reg2.md" && ok report-threshold-0.7 || bad report-threshold-0.7 "0.8 flagged at 0.7"
+run report "$DB" --output "$TMP/rep/t.md" --threshold 1.5; expect_rc report-threshold-bad 2
+run report "$DB" --output "$TMP/rep/t.md" --region mars; expect_rc report-region-bad 3
+# PDF: opens (pdfinfo), holds the plots as images (pdfimages) and the flagged regression (pdftotext)
+run report "$TMP"/runs2/run*.json --output "$TMP/rep/regpdf.pdf" --region us; expect_rc report-pdf 0; expect_out report-pdf-msg 'wrote .*regpdf.pdf \(22 runs, PDF'
+if pdfinfo "$TMP/rep/regpdf.pdf" 2>/dev/null | grep -Eq '^Pages: +[1-9]'; then ok report-pdf-opens; else bad report-pdf-opens "pdfinfo: $(pdfinfo "$TMP/rep/regpdf.pdf" 2>&1 | head -c 200)"; fi
+n=$(pdfimages -list "$TMP/rep/regpdf.pdf" 2>/dev/null | awk 'NR > 2 && $3 == "image"' | wc -l)
+[ "$n" -ge 2 ] && ok report-pdf-plots || bad report-pdf-plots "$n images (pdfimages from poppler-utils)"
+txt=$(pdftotext "$TMP/rep/regpdf.pdf" - 2>/dev/null)
+case "$txt" in *"REGRESSION run 0"*"GPU Comparison"*"Total Cost of Ownership"*) ok report-pdf-text ;; *) bad report-pdf-text "text missing" ;; esac
+[ ! -e "$TMP/rep/regpdf-tokens-per-j-over-time.png" ] && ok report-pdf-one-file || bad report-pdf-one-file "PNG written beside the PDF"
 printf 't_s,gpu,power_w\n0,0,100\n0.1,0,abc\n' >"$TMP/bad.csv"
 run report "$DB" --output "$TMP/rep/s.md" --samples "$TMP/bad.csv"; expect_rc report-bad-samples 4; expect_err report-bad-samples-msg "bad.csv line 3: time, power or GPU index is not a number"
 [ ! -e "$TMP/rep/s.md" ] && ok report-bad-samples-no-output || bad report-bad-samples-no-output "partial report written"

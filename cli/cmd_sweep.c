@@ -184,7 +184,7 @@ int cmd_sweep(int argc, char **argv)
             e_gpus = ok.gpus;
         }
         lw_accounting a;
-        lw_estimate r;
+        lw_estimate r = LW_ESTIMATE_INIT;
         lw_status st = lw_account(m, &wk, &a, &err);
         if (st == LW_OK)
             st = lw_check_fit(&a, g, ok.gpus, lw_catalogue_value(cat, "memory.usable_fraction", 0.9), &err);

@@ -3,6 +3,8 @@
 #ifndef LLMWATT_H
 #define LLMWATT_H
 
+#include "llmwatt/export.h"
+#include "llmwatt/version.h"
 #include "llmwatt/status.h"
 #include "llmwatt/precision.h"
 #include "llmwatt/io.h"
@@ -18,6 +20,7 @@
 #include "llmwatt/power.h"
 #include "llmwatt/measure.h"
 #include "llmwatt/cost.h"
+#include "llmwatt/grid.h"
 #include "llmwatt/history.h"
 #include "llmwatt/report.h"
 #include "llmwatt/trace.h"

@@ -10,12 +10,16 @@ static const char *usage_text =
     "usage: llmwatt estimate --model NAME|--model-config PATH --gpu GPU --input N --output N\n"
     "                        [--gpus N] [--batch B] [--reasoning N] [--precision P] [--kv-precision P]\n"
     "                        [--method roofline|llm-bench|profile] [--attention quadratic|linear]\n"
+    "                        [--gpu-memory-utilization F] [--strict-memory]\n"
     "                        [--pue X] [--json] [--record runs.db] [--label KEY=VALUE]... [--catalogue FILE]\n\n"
     "GPU energy of one batch of B identical requests and one request's share of it (prefill,\n"
     "decode, total; J, Wh, J per output token; time; average power; compute- or memory-bound)\n"
     "with a low..high band. roofline (default) is calibrated to measurements; llm-bench and\n"
-    "profile reproduce seeds 003 and 001 exactly. --pue adds a facility figure. Exit 5 when the\n"
-    "model does not fit in the GPUs' memory. --record stores the estimate in a history database.\n";
+    "profile reproduce seeds 003 and 001 exactly. --pue adds a facility figure. --batch is the\n"
+    "engine's maximum: the roofline runs at the batch the KV cache holds (weights first, then a\n"
+    "running request's prompt + half its output in gpu_memory_utilization, default 0.9), as vLLM\n"
+    "and SGLang schedule it. Exit 5 only when the weights or one request do not fit (with\n"
+    "--strict-memory: when the batch at full context does not). --record stores the estimate.\n";
 
 static json_t *band_json(const lw_band *b)
 {
@@ -42,6 +46,18 @@ static json_t *phase_json(const lw_phase_estimate *p, int batch)
     return o;
 }
 
+static json_t *memory_json(const lw_memory_plan *p)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "usable_bytes", json_real(p->usable_bytes));
+    json_object_set_new(o, "weight_bytes", json_real(p->weight_bytes));
+    json_object_set_new(o, "kv_budget_bytes", json_real(p->kv_budget_bytes));
+    json_object_set_new(o, "kv_request_avg_bytes", json_real(p->kv_request_avg_bytes));
+    json_object_set_new(o, "kv_request_peak_bytes", json_real(p->kv_request_peak_bytes));
+    json_object_set_new(o, "max_concurrency", cli_json_number(p->max_concurrency));
+    return o;
+}
+
 static void print_row(const char *name, double ej, double out_tok, double t, double pw, const char *bound)
 {
     char per_tok[24] = "-"; /* undefined without output tokens */
@@ -52,10 +68,18 @@ static void print_row(const char *name, double ej, double out_tok, double t, dou
 
 int cmd_estimate(int argc, char **argv)
 {
-    enum { O_HELP = 256, O_JSON, O_METHOD, O_ATTN, O_PUE, O_RECORD, O_LABEL };
-    static const cli_opt opts[] = {{"help", false, O_HELP},    {"json", false, O_JSON},       CLI_REQUEST_OPTS,
-                                   {"method", true, O_METHOD}, {"attention", true, O_ATTN},  {"pue", true, O_PUE},
-                                   {"record", true, O_RECORD}, {"label", true, O_LABEL},     {NULL, false, 0}};
+    enum { O_HELP = 256, O_JSON, O_METHOD, O_ATTN, O_PUE, O_RECORD, O_LABEL, O_GMU, O_STRICT };
+    static const cli_opt opts[] = {{"help", false, O_HELP},
+                                   {"json", false, O_JSON},
+                                   CLI_REQUEST_OPTS,
+                                   {"method", true, O_METHOD},
+                                   {"attention", true, O_ATTN},
+                                   {"pue", true, O_PUE},
+                                   {"record", true, O_RECORD},
+                                   {"label", true, O_LABEL},
+                                   {"gpu-memory-utilization", true, O_GMU},
+                                   {"strict-memory", false, O_STRICT},
+                                   {NULL, false, 0}};
     const char *cmd = "estimate", *record = NULL, *v;
     const char *labels[16];
     int nlabels = 0;
@@ -81,6 +105,8 @@ int cmd_estimate(int argc, char **argv)
             labels[nlabels++] = v;
             break;
         case O_PUE: ok = cli_number(cmd, "pue", v, 1.0, 10.0, &eo.pue); have_pue = true; break;
+        case O_GMU: ok = cli_number(cmd, "gpu-memory-utilization", v, 0.05, 1.0, &eo.gpu_memory_utilization); break;
+        case O_STRICT: eo.strict_memory = true; break;
         case O_METHOD:
             if (lw_method_parse(v, &eo.method, &err) != LW_OK)
                 return cli_usage(cmd, "%s", lw_err_message(&err));
@@ -116,21 +142,26 @@ int cmd_estimate(int argc, char **argv)
     if (rc)
         return rc;
     lw_workload w = rq.w;
-    /* Memory fit: an error for the roofline (its physics assumes the model runs); a warning for
-     * the seed methods, which never checked it, so that their worked examples stay reproducible. */
-    lw_accounting a;
+    /* Memory: the roofline plans it (effective batch, or exit 5 when the weights or one request do
+     * not fit); the seed methods never checked it, so that their worked examples stay
+     * reproducible, and get a warning. */
     char fit_warning[640] = "";
-    if (lw_account(m, &w, &a, &err) != LW_OK) {
-        lw_catalogue_free(cat);
-        return cli_fail(cmd, &err);
-    }
-    if (lw_check_fit(&a, g, eo.gpus, lw_catalogue_value(cat, "memory.usable_fraction", 0.9), &err) != LW_OK) {
-        if (eo.method == LW_METHOD_ROOFLINE || err.status != LW_ERR_INFEASIBLE) {
+    if (eo.method != LW_METHOD_ROOFLINE) {
+        lw_accounting a;
+        if (lw_account(m, &w, &a, &err) != LW_OK) {
             lw_catalogue_free(cat);
             return cli_fail(cmd, &err);
         }
-        snprintf(fit_warning, sizeof fit_warning, "%s (the %s method ignores memory, as its seed does)", lw_err_message(&err),
-                 lw_method_name(eo.method));
+        double util = eo.gpu_memory_utilization > 0 ? eo.gpu_memory_utilization
+                                                    : lw_catalogue_value(cat, "memory.usable_fraction", 0.9);
+        if (lw_check_fit(&a, g, eo.gpus, util, &err) != LW_OK) {
+            if (err.status != LW_ERR_INFEASIBLE) {
+                lw_catalogue_free(cat);
+                return cli_fail(cmd, &err);
+            }
+            snprintf(fit_warning, sizeof fit_warning, "%s (the %s method ignores memory, as its seed does)",
+                     lw_err_message(&err), lw_method_name(eo.method));
+        }
     }
     lw_estimator *e;
     lw_estimate r;
@@ -155,6 +186,7 @@ int cmd_estimate(int argc, char **argv)
         json_object_set_new(o, "gpu", json_string(g->id));
         json_object_set_new(o, "gpus", json_integer(eo.gpus));
         json_object_set_new(o, "batch", json_integer(B));
+        json_object_set_new(o, "effective_batch", json_integer(r.effective_batch));
         if (nlabels) {
             json_t *lo = json_object();
             for (int k = 0; k < nlabels; k++) {
@@ -181,6 +213,8 @@ int cmd_estimate(int argc, char **argv)
         json_object_set_new(o, "batch_energy_j", json_real(r.energy_j));
         json_object_set_new(o, "time_s", json_real(r.time_s));
         json_object_set_new(o, "avg_power_w", json_real(r.avg_power_w));
+        if (eo.method == LW_METHOD_ROOFLINE)
+            json_object_set_new(o, "memory", memory_json(&r.memory));
         json_object_set_new(o, "prefill", phase_json(&r.prefill, B));
         json_object_set_new(o, "decode", phase_json(&r.decode, B));
         if (have_pue) {
@@ -225,8 +259,13 @@ int cmd_estimate(int argc, char **argv)
         printf("%s on %d x %s, batch %d, %g in + %g out", m->name, eo.gpus, g->id, B, w.input_tokens, w.output_tokens);
         if (w.reasoning_tokens > 0)
             printf(" + %g reasoning", w.reasoning_tokens);
-        printf(" tokens, %s weights, %s KV, method %s\n\n", lw_precision_name(w.weight_precision),
+        printf(" tokens, %s weights, %s KV, method %s\n", lw_precision_name(w.weight_precision),
                lw_precision_name(w.kv_precision), lw_method_name(eo.method));
+        if (eo.method == LW_METHOD_ROOFLINE && r.memory.usable_bytes > 0)
+            printf("memory: %.1f GB usable, weights %.1f GB, KV cache %.1f GB holds %.4g running requests; effective batch %d%s\n",
+                   r.memory.usable_bytes / 1e9, r.memory.weight_bytes / 1e9, r.memory.kv_budget_bytes / 1e9,
+                   r.memory.max_concurrency, r.effective_batch, r.effective_batch < B ? " (capped)" : "");
+        putchar('\n');
         printf("%-8s %12s %12s %12s %10s %10s  %s\n", "phase", "J/request", "Wh/request", "J/out tok", "time s", "power W",
                "bound");
         print_row("prefill", r.prefill.energy_j / B, w.output_tokens, r.prefill.time_s, r.prefill.avg_power_w,

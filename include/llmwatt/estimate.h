@@ -43,14 +43,20 @@ typedef struct lw_estimate_opts {
     double pue;                  /* facility multiplier for the separate facility figure (1: none) */
     lw_attention_mode attention; /* profile method only */
     /* Added fields (defaults from lw_estimate_opts_default): */
-    bool strict_memory;          /* run fails (LW_ERR_INFEASIBLE) when weights + peak KV do not fit;
-                                    otherwise a warning is added to the estimate */
+    bool strict_memory;          /* run fails (LW_ERR_INFEASIBLE) when the requested batch at its full
+                                    context does not fit (the old refusal); default false: the batch
+                                    is capped to what the KV cache holds (lw_memory_plan) */
     const lw_roofline_coeffs *coeffs; /* roofline override (calibrate, validate); NULL: shipped fit */
     const char *calibration_json;     /* roofline fit file contents (NUL-terminated) instead of the
                                          shipped data/calibration/roofline.json; NULL: shipped */
+    double gpu_memory_utilization;    /* share of each GPU's memory for weights + KV cache (vLLM's
+                                         --gpu-memory-utilization); 0: the catalogue's memory.usable_fraction (0.9) */
+    bool measured_batch;              /* the batch is a measured running concurrency (calibration rows):
+                                         never capped; a cache too small for it is a warning */
 } lw_estimate_opts;
 
-/* Defaults: roofline, 1 GPU, PUE 1, quadratic attention, strict memory, shipped calibration. */
+/* Defaults: roofline, 1 GPU, PUE 1, quadratic attention, batch capped to the KV cache
+ * (not strict), gpu_memory_utilization from the catalogue, shipped calibration. */
 lw_estimate_opts lw_estimate_opts_default(void);
 
 /* "roofline", "llm-bench", "profile". */
@@ -84,11 +90,14 @@ typedef struct lw_estimate {
     lw_band energy_per_request_j;       /* one request's share of the batch, GPU only, before PUE */
     lw_band energy_per_output_token_j;  /* per visible output token; NAN when there is none */
     double facility_energy_per_request_j; /* expected x PUE */
-    double time_s;                      /* prefill + decode time of the batch */
+    double time_s;                      /* prefill + decode time of the batch (all B requests: B/effective_batch
+                                           rounds of the effective batch when the cache caps it) */
     double avg_power_w;                 /* batch energy / time, all GPUs */
     double energy_j;                    /* batch energy, all GPUs, GPU only */
     double output_tokens;               /* visible output tokens per request */
     lw_precision compute_precision;     /* tensor-core precision the compute time was costed at */
+    int effective_batch;                /* concurrency the estimate ran at: min(batch, what the KV cache holds) */
+    lw_memory_plan memory;              /* roofline: weights, KV budget and per-request KV behind effective_batch */
     int nwarnings;
     char warnings[4][256];              /* e.g. "does not fit", "fp8 not supported natively" (kept last:
                                            a run clears the figures above, not these buffers) */

@@ -18,7 +18,6 @@ lw_estimate_opts lw_estimate_opts_default(void)
     o.gpus = 1;
     o.pue = 1.0;
     o.attention = LW_ATTENTION_QUADRATIC;
-    o.strict_memory = true;
     return o;
 }
 
@@ -55,6 +54,9 @@ lw_status lw_estimator_new(const lw_catalogue *cat, const lw_model_arch *m, cons
         return lw_fail(err, LW_ERR_INFEASIBLE, "--gpus must be >= 1 (got %d): the estimate needs at least one GPU", o.gpus);
     if (!(o.pue >= 1.0) || !isfinite(o.pue))
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "PUE must be a finite number >= 1 (got %g)", o.pue);
+    if (o.gpu_memory_utilization != 0 && !(o.gpu_memory_utilization > 0 && o.gpu_memory_utilization <= 1))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "--gpu-memory-utilization must be in (0, 1] (got %g)",
+                       o.gpu_memory_utilization);
     if ((unsigned)o.method > LW_METHOD_PROFILE)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "unknown method %d", (int)o.method);
     lw_status st = lw_model_validate(m, err);
@@ -74,7 +76,8 @@ lw_status lw_estimator_new(const lw_catalogue *cat, const lw_model_arch *m, cons
     }
     e->gpu = *g;
     e->gpus = o.gpus;
-    e->usable_fraction = lw_catalogue_value(cat, "memory.usable_fraction", 0.9);
+    e->usable_fraction =
+        o.gpu_memory_utilization > 0 ? o.gpu_memory_utilization : lw_catalogue_value(cat, "memory.usable_fraction", 0.9);
     switch (o.method) {
     case LW_METHOD_ROOFLINE: st = lw_roofline_prepare(e, cat, &o, err); break;
     case LW_METHOD_LLM_BENCH: st = lw_seed003_prepare(e, cat, err); break;
@@ -143,6 +146,7 @@ lw_status lw_estimator_run(const lw_estimator *e, const lw_workload *w, lw_estim
     out->method = e->method;
     if (w->batch < 1)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "batch must be >= 1 (got %d)", w->batch);
+    out->effective_batch = w->batch;
     switch (e->method) {
     case LW_METHOD_ROOFLINE: return lw_roofline_run(e, w, out, err);
     case LW_METHOD_LLM_BENCH: return lw_seed003_run(e, w, out, err);

@@ -177,12 +177,7 @@ lw_status lw_roofline_prepare(lw_estimator *e, const lw_catalogue *cat, const lw
     e->max_normal_z = lw_expected_max_normal(e->gpus);
     /* Attention is split by heads over the GPUs: a latent (MLA) cache is read whole by every GPU,
      * and KV heads are replicated when there are fewer of them than GPUs. */
-    if (m->kv_lora_rank > 0)
-        e->kv_replication = e->gpus;
-    else if (m->num_key_value_heads > 0)
-        e->kv_replication = e->gpus * ceil((double)m->num_key_value_heads / e->gpus) / m->num_key_value_heads;
-    else
-        e->kv_replication = 1.0;
+    e->kv_replication = lw_kv_replication(m, e->gpus);
     return LW_OK;
 }
 
@@ -250,19 +245,46 @@ lw_status lw_roofline_run(const lw_estimator *e, const lw_workload *w, lw_estima
                  context, e->model.name, e->model.max_context);
         lw_estimate_warn(out, msg);
     }
-    lw_accounting a;
-    lw_status st = lw_account_params(&e->model, &e->params, w, &a, err);
-    if (st != LW_OK)
-        return st;
+    lw_status st;
     lw_err fit;
-    if (lw_check_fit(&a, &e->gpu, e->gpus, e->usable_fraction, &fit) != LW_OK) {
-        if (e->opts.strict_memory) {
+    if (e->opts.strict_memory) { /* the old refusal: the requested batch at its full context */
+        lw_accounting full;
+        if ((st = lw_account_params(&e->model, &e->params, w, &full, err)) != LW_OK)
+            return st;
+        if (lw_check_fit(&full, &e->gpu, e->gpus, e->usable_fraction, &fit) != LW_OK) {
+            if (err)
+                *err = fit;
+            return fit.status;
+        }
+    }
+    if (lw_memory_plan_compute(&e->model, &e->params, &e->gpu, e->gpus, e->gpus, e->usable_fraction, w, &out->memory,
+                               &fit) != LW_OK) {
+        if (!e->opts.measured_batch) {
             if (err)
                 *err = fit;
             return fit.status;
         }
         lw_estimate_warn(out, lw_err_message(&fit));
+        out->memory.effective_batch = w->batch;
     }
+    lw_workload run = *w;
+    const lw_memory_plan *mp = &out->memory;
+    if (mp->effective_batch < w->batch) {
+        char msg[256];
+        snprintf(msg, sizeof msg,
+                 "%s: the KV cache holds %.4g requests (%.1f GB after weights, %.3g GB per running request at prompt + "
+                 "half its output); costed at effective batch %d of %d",
+                 e->opts.measured_batch ? "measured batch kept" : "batch capped as an engine schedules it",
+                 mp->max_concurrency, mp->kv_budget_bytes / 1e9, mp->kv_request_avg_bytes / 1e9, mp->effective_batch,
+                 w->batch);
+        lw_estimate_warn(out, msg);
+        if (!e->opts.measured_batch)
+            run.batch = mp->effective_batch;
+    }
+    out->effective_batch = run.batch;
+    lw_accounting a;
+    if ((st = lw_account_params(&e->model, &e->params, &run, &a, err)) != LW_OK)
+        return st;
     lw_precision p = (unsigned)w->weight_precision < LW_PREC_COUNT ? w->weight_precision : LW_PREC_BF16;
     if (e->prec_warning[p][0])
         lw_estimate_warn(out, e->prec_warning[p]);
@@ -270,6 +292,19 @@ lw_status lw_roofline_run(const lw_estimator *e, const lw_workload *w, lw_estima
     double wb = lw_precision_bytes(w->weight_precision);
     phase(e, &a, &a.prefill, e->peak[p], wb, &out->prefill);
     phase(e, &a, &a.decode, e->peak[p], wb, &out->decode);
+    if (run.batch < w->batch) { /* B requests take B / effective_batch rounds of the capped batch */
+        const double rounds = (double)w->batch / run.batch;
+        lw_phase_estimate *ph[2] = {&out->prefill, &out->decode};
+        for (int i = 0; i < 2; i++) {
+            ph[i]->energy_j *= rounds;
+            ph[i]->time_s *= rounds;
+            ph[i]->flops *= rounds;
+            ph[i]->bytes *= rounds;
+            ph[i]->compute_time_s *= rounds;
+            ph[i]->memory_time_s *= rounds;
+            ph[i]->communication_time_s *= rounds;
+        }
+    }
     lw_estimate_finish(e, w, e->band_factor, out);
     return LW_OK;
 }

@@ -106,4 +106,24 @@ expect_json no-output-null 'd["energy_per_output_token_j"]["expected"] is None' 
 run estimate --model deepseek-v3 --gpu h200 --gpus 8 --precision fp8 --batch 64 --input 2000 --output 500 --json
 expect_json comm-bound 'd["prefill"]["bound"]' communication
 expect_json comm-bound-times 'd["prefill"]["communication_time_s"] > max(d["prefill"]["compute_time_s"], d["prefill"]["memory_time_s"])' True
+# issue 10: configurations vLLM/SGLang ran are no longer refused. Llama-2-7B (no GQA) at batch 64
+# on an A100-40GB, 1024/1024: 22.52 GB of KV after 13.48 GB of weights holds 27.97 requests of
+# 1536 resident tokens x 524,288 B (test_accounting.c): effective batch 27
+run estimate --model llama-2-7b --gpu a100-40gb --batch 64 --input 1024 --output 1024 --json
+expect_rc kv-capped 0; expect_json kv-capped-batch 'd["effective_batch"]' 27
+expect_json kv-capped-warning 'any("effective batch 27 of 64" in x for x in d["warnings"])' True
+expect_json kv-capped-concurrency 'd["memory"]["max_concurrency"]' 27.9681 1e-4
+run estimate --model llama-2-7b --gpu a100-40gb --batch 64 --input 1024 --output 1024
+expect_out kv-capped-text 'effective batch 27 \(capped\)'
+run estimate --model llama-2-7b --gpu a100-40gb --batch 64 --input 1024 --output 1024 --strict-memory
+expect_rc kv-strict 5; expect_err kv-strict-msg 'does not fit: needs 82.2 GB'
+run estimate --model llama-2-7b --gpu a100-40gb --batch 64 --input 1024 --output 1024 --gpu-memory-utilization 0.5 --json
+expect_json kv-gmu 'd["effective_batch"]' 8
+run estimate --model llama-2-7b --gpu a100-40gb --input 10 --output 10 --gpu-memory-utilization 1.5
+expect_rc kv-gmu-range 2; expect_err kv-gmu-range-msg '--gpu-memory-utilization must be between 0.05 and 1'
+# Llama-3.1-405B fp8 at batch 256 on 8 x H100, 1000/367: 170 GB of KV holds 278 requests
+run estimate --model llama-3.1-405b --gpu h100 --gpus 8 --batch 256 --input 1000 --output 367 --precision fp8 --json
+expect_rc kv-405b 0; expect_json kv-405b-batch 'd["effective_batch"]' 256
+run estimate --model gemma-3-27b --gpu h100 --batch 32 --input 4000 --output 1000 --json
+expect_rc kv-gemma 0; expect_json kv-gemma-capped 'd["effective_batch"] < 32' True
 finish

@@ -160,6 +160,68 @@ static void test_bad_inputs(void **state)
     lw_catalogue_free(cat);
 }
 
+/* KV-limited concurrency: Llama-2-7B at batch 64 on an A100-40GB, 1024/1024 tokens, holds 27
+ * running requests (test_accounting.c). Each request costs what it costs in a batch of 27; the
+ * 64 requests take 64/27 rounds, so time and batch energy scale by 64/27. Strict mode refuses,
+ * measured_batch keeps 64 with a warning. */
+static void test_effective_batch(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_roofline_coeffs c = coeffs();
+    lw_estimate_opts o = lw_estimate_opts_default();
+    o.coeffs = &c;
+    const lw_model_arch *m = lw_test_model(cat, "llama-2-7b");
+    const lw_gpu *g = lw_test_gpu(cat, "a100-40gb");
+    lw_estimator *e;
+    lw_err err;
+    assert_int_equal(lw_estimator_new(cat, m, g, &o, &e, &err), LW_OK);
+    lw_workload w = lw_workload_default();
+    w.input_tokens = 1024;
+    w.output_tokens = 1024;
+    w.weight_precision = LW_PREC_FP16;
+    w.batch = 27;
+    lw_estimate r27, r64;
+    assert_int_equal(lw_estimator_run(e, &w, &r27, &err), LW_OK);
+    assert_int_equal(r27.effective_batch, 27);
+    w.batch = 64;
+    assert_int_equal(lw_estimator_run(e, &w, &r64, &err), LW_OK);
+    assert_int_equal(r64.effective_batch, 27);
+    assert_rel(r64.energy_per_request_j.expected, r27.energy_per_request_j.expected, 1e-12);
+    assert_rel(r64.energy_per_output_token_j.expected, r27.energy_per_output_token_j.expected, 1e-12);
+    assert_rel(r64.time_s, r27.time_s * 64.0 / 27.0, 1e-12);
+    assert_rel(r64.energy_j, r27.energy_j * 64.0 / 27.0, 1e-12);
+    bool warned = false;
+    for (int i = 0; i < r64.nwarnings; i++)
+        warned |= strstr(r64.warnings[i], "costed at effective batch 27 of 64") != NULL;
+    assert_true(warned);
+    lw_estimator_free(e);
+    /* strict: the old refusal (64 x 2048 tokens x 524,288 B = 68.7 GB of KV) */
+    o.strict_memory = true;
+    assert_int_equal(lw_estimator_new(cat, m, g, &o, &e, &err), LW_OK);
+    assert_int_equal(lw_estimator_run(e, &w, &r64, &err), LW_ERR_INFEASIBLE);
+    lw_estimator_free(e);
+    /* a measured batch (calibration rows) is kept, with the shortfall as a warning */
+    o.strict_memory = false;
+    o.measured_batch = true;
+    assert_int_equal(lw_estimator_new(cat, m, g, &o, &e, &err), LW_OK);
+    assert_int_equal(lw_estimator_run(e, &w, &r64, &err), LW_OK);
+    assert_int_equal(r64.effective_batch, 64);
+    lw_estimator_free(e);
+    /* gpu_memory_utilization out of range is refused at creation, naming the option */
+    o.gpu_memory_utilization = 1.5;
+    assert_int_equal(lw_estimator_new(cat, m, g, &o, &e, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "--gpu-memory-utilization must be in (0, 1]"));
+    /* 0.5 of 40 GB: 20e9 - 13,476,831,232 B = 6.52 GB holds 8.1 requests of 805,306,368 B */
+    o.gpu_memory_utilization = 0.5;
+    o.measured_batch = false;
+    assert_int_equal(lw_estimator_new(cat, m, g, &o, &e, &err), LW_OK);
+    assert_int_equal(lw_estimator_run(e, &w, &r64, &err), LW_OK);
+    assert_int_equal(r64.effective_batch, 8);
+    lw_estimator_free(e);
+    lw_catalogue_free(cat);
+}
+
 /* The shipped calibration: an H100 is calibrated, a GPU of another architecture uses the prior
  * with a wider band; every band contains its expected value. */
 static void test_shipped_calibration(void **state)
@@ -317,7 +379,7 @@ int main(void)
         cmocka_unit_test(test_bad_inputs),            cmocka_unit_test(test_shipped_calibration),
         cmocka_unit_test(test_sweep_parse),           cmocka_unit_test(test_expected_max_normal),
         cmocka_unit_test(test_busiest_share),         cmocka_unit_test(test_busiest_touched),
-        cmocka_unit_test(test_expert_parallel),
+        cmocka_unit_test(test_expert_parallel),       cmocka_unit_test(test_effective_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

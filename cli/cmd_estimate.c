@@ -90,6 +90,8 @@ int cmd_estimate(int argc, char **argv)
     int i = 1, id;
     while ((id = cli_getopt(cmd, argc, argv, opts, &i, &v)) > 0) {
         int handled = cli_request_opt(cmd, id, v, &rq);
+        if (id == CLI_O_REASON)
+            eo.explicit_reasoning = true;
         if (handled < 0)
             return EXIT_USAGE;
         bool ok = true;
@@ -199,7 +201,7 @@ int cmd_estimate(int argc, char **argv)
         }
         json_object_set_new(o, "input_tokens", json_real(w.input_tokens));
         json_object_set_new(o, "output_tokens", json_real(w.output_tokens));
-        json_object_set_new(o, "reasoning_tokens", json_real(w.reasoning_tokens));
+        json_object_set_new(o, "reasoning_tokens", json_real(r.reasoning_tokens));
         json_object_set_new(o, "weight_precision", json_string(lw_precision_name(w.weight_precision)));
         json_object_set_new(o, "kv_precision", json_string(lw_precision_name(w.kv_precision)));
         json_object_set_new(o, "compute_precision", json_string(lw_precision_name(r.compute_precision)));
@@ -257,8 +259,8 @@ int cmd_estimate(int argc, char **argv)
     } else {
         json_decref(o);
         printf("%s on %d x %s, batch %d, %g in + %g out", m->name, eo.gpus, g->id, B, w.input_tokens, w.output_tokens);
-        if (w.reasoning_tokens > 0)
-            printf(" + %g reasoning", w.reasoning_tokens);
+        if (r.reasoning_tokens > 0)
+            printf(" + %g reasoning", r.reasoning_tokens);
         printf(" tokens, %s weights, %s KV, method %s\n", lw_precision_name(w.weight_precision),
                lw_precision_name(w.kv_precision), lw_method_name(eo.method));
         if (eo.method == LW_METHOD_ROOFLINE && r.memory.usable_bytes > 0)
@@ -294,6 +296,10 @@ int cmd_estimate(int argc, char **argv)
             printf("model profile: %s\n", info.profile_note);
         if (eo.method != LW_METHOD_ROOFLINE)
             printf("band: the seed gives a point estimate (low = high = expected)\n");
+        if (eo.method == LW_METHOD_ROOFLINE && r.reasoning_tokens > w.reasoning_tokens)
+            printf("reasoning: %g hidden tokens per request decoded from %s's reasoning factor %g (seed 001); "
+                   "--reasoning N sets them\n",
+                   r.reasoning_tokens - w.reasoning_tokens, m->name, lw_model_reasoning_factor(m));
         printf("sources: %s\n", sources);
         if (fit_warning[0])
             printf("warning: %s\n", fit_warning);

@@ -53,11 +53,21 @@ typedef struct lw_estimate_opts {
                                          --gpu-memory-utilization); 0: the catalogue's memory.usable_fraction (0.9) */
     bool measured_batch;              /* the batch is a measured running concurrency (calibration rows):
                                          never capped; a cache too small for it is a warning */
+    bool explicit_reasoning;          /* the workload's reasoning_tokens are the caller's (--reasoning N, even 0);
+                                         false: a model whose record carries a reasoning factor f > 1 (o1, o3-mini)
+                                         decodes output x (f - 1) hidden reasoning tokens when the workload gives 0
+                                         (roofline; the profile method applies f itself, as its seed does) */
 } lw_estimate_opts;
 
 /* Defaults: roofline, 1 GPU, PUE 1, quadratic attention, batch capped to the KV cache
  * (not strict), gpu_memory_utilization from the catalogue, shipped calibration. */
 lw_estimate_opts lw_estimate_opts_default(void);
+
+/* A model's reasoning factor: decoded tokens per visible output token (seed 001's o1 3.0, o3-mini
+ * 2.0; 1 for a model whose record carries none). */
+double lw_model_reasoning_factor(const lw_model_arch *m);
+/* Hidden reasoning tokens the factor implies for `output_tokens` visible ones: output x (f - 1). */
+double lw_model_default_reasoning(const lw_model_arch *m, double output_tokens);
 
 /* "roofline", "llm-bench", "profile". */
 const char *lw_method_name(lw_method m);
@@ -96,6 +106,8 @@ typedef struct lw_estimate {
     double energy_j;                    /* batch energy, all GPUs, GPU only */
     double output_tokens;               /* visible output tokens per request */
     lw_precision compute_precision;     /* tensor-core precision the compute time was costed at */
+    double reasoning_tokens;            /* hidden reasoning tokens decoded per request (the workload's, or the
+                                           model's reasoning factor's) */
     int effective_batch;                /* concurrency the estimate ran at: min(batch, what the KV cache holds) */
     lw_memory_plan memory;              /* roofline: weights, KV budget and per-request KV behind effective_batch */
     int nwarnings;

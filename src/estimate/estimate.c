@@ -38,6 +38,16 @@ lw_status lw_method_parse(const char *name, lw_method *out, lw_err *err)
     return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "unknown method '%s' (use roofline, llm-bench or profile)", name);
 }
 
+double lw_model_reasoning_factor(const lw_model_arch *m)
+{
+    return m->has_seed_profile && m->seed_profile.reasoning_factor > 1 ? m->seed_profile.reasoning_factor : 1.0;
+}
+
+double lw_model_default_reasoning(const lw_model_arch *m, double output_tokens)
+{
+    return output_tokens * (lw_model_reasoning_factor(m) - 1.0);
+}
+
 void lw_estimate_warn(lw_estimate *out, const char *msg)
 {
     if (out->nwarnings >= 4)
@@ -147,8 +157,16 @@ lw_status lw_estimator_run(const lw_estimator *e, const lw_workload *w, lw_estim
     if (w->batch < 1)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "batch must be >= 1 (got %d)", w->batch);
     out->effective_batch = w->batch;
+    out->reasoning_tokens = w->reasoning_tokens;
     switch (e->method) {
-    case LW_METHOD_ROOFLINE: return lw_roofline_run(e, w, out, err);
+    case LW_METHOD_ROOFLINE: {
+        if (e->opts.explicit_reasoning || w->reasoning_tokens > 0 || !(lw_model_reasoning_factor(&e->model) > 1))
+            return lw_roofline_run(e, w, out, err);
+        lw_workload r = *w;
+        r.reasoning_tokens = lw_model_default_reasoning(&e->model, w->output_tokens);
+        out->reasoning_tokens = r.reasoning_tokens;
+        return lw_roofline_run(e, &r, out, err);
+    }
     case LW_METHOD_LLM_BENCH: return lw_seed003_run(e, w, out, err);
     case LW_METHOD_PROFILE: return lw_seed001_run(e, w, out, err);
     }

@@ -126,4 +126,11 @@ run estimate --model llama-3.1-405b --gpu h100 --gpus 8 --batch 256 --input 1000
 expect_rc kv-405b 0; expect_json kv-405b-batch 'd["effective_batch"]' 256
 run estimate --model gemma-3-27b --gpu h100 --batch 32 --input 4000 --output 1000 --json
 expect_rc kv-gemma 0; expect_json kv-gemma-capped 'd["effective_batch"] < 32' True
+# reasoning tokens by default for a record with a reasoning factor (o1: 3), --reasoning overrides
+run estimate --model o1 --gpu h100 --gpus 2 --input 1024 --output 256 --json
+expect_json o1-reasoning 'd["reasoning_tokens"]' 512
+run estimate --model o1 --gpu h100 --gpus 2 --input 1024 --output 256 --reasoning 100 --json
+expect_json o1-reasoning-override 'd["reasoning_tokens"]' 100
+run estimate --model o1 --gpu h100 --gpus 2 --input 1024 --output 256
+expect_out o1-reasoning-text "reasoning: 512 hidden tokens per request decoded from o1's reasoning factor 3"
 finish

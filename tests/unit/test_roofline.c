@@ -222,6 +222,42 @@ static void test_effective_batch(void **state)
     lw_catalogue_free(cat);
 }
 
+/* Reasoning by default: o1's record carries seed 001's reasoning factor 3, so 256 visible output
+ * tokens decode 256 x (3 - 1) = 512 hidden ones, exactly as an explicit 512; explicit 0 stays 0. */
+static void test_default_reasoning(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_roofline_coeffs c = coeffs();
+    lw_estimate_opts o = lw_estimate_opts_default();
+    o.coeffs = &c;
+    o.gpus = 2;
+    const lw_model_arch *m = lw_test_model(cat, "o1");
+    assert_rel(lw_model_reasoning_factor(m), 3.0, 0);
+    assert_rel(lw_model_reasoning_factor(lw_test_model(cat, "o3-mini")), 2.0, 0);
+    assert_rel(lw_model_reasoning_factor(lw_test_model(cat, "llama-3.1-8b")), 1.0, 0);
+    lw_estimator *e, *ex;
+    assert_int_equal(lw_estimator_new(cat, m, lw_test_gpu(cat, "h100"), &o, &e, NULL), LW_OK);
+    o.explicit_reasoning = true;
+    assert_int_equal(lw_estimator_new(cat, m, lw_test_gpu(cat, "h100"), &o, &ex, NULL), LW_OK);
+    lw_workload w = lw_workload_default();
+    w.input_tokens = 1024;
+    w.output_tokens = 256;
+    lw_estimate d, x0, x512;
+    assert_int_equal(lw_estimator_run(e, &w, &d, NULL), LW_OK);
+    assert_int_equal(lw_estimator_run(ex, &w, &x0, NULL), LW_OK);
+    w.reasoning_tokens = 512;
+    assert_int_equal(lw_estimator_run(ex, &w, &x512, NULL), LW_OK);
+    assert_rel(d.reasoning_tokens, 512.0, 0);
+    assert_rel(x0.reasoning_tokens, 0.0, 0);
+    assert_rel(d.energy_j, x512.energy_j, 1e-12);
+    assert_rel(d.decode.flops, x512.decode.flops, 1e-12);
+    assert_true(d.energy_j > 2.5 * x0.energy_j); /* 768 decode steps instead of 256 */
+    lw_estimator_free(e);
+    lw_estimator_free(ex);
+    lw_catalogue_free(cat);
+}
+
 /* The shipped calibration: an H100 is calibrated, a GPU of another architecture uses the prior
  * with a wider band; every band contains its expected value. */
 static void test_shipped_calibration(void **state)
@@ -380,6 +416,7 @@ int main(void)
         cmocka_unit_test(test_sweep_parse),           cmocka_unit_test(test_expected_max_normal),
         cmocka_unit_test(test_busiest_share),         cmocka_unit_test(test_busiest_touched),
         cmocka_unit_test(test_expert_parallel),       cmocka_unit_test(test_effective_batch),
+        cmocka_unit_test(test_default_reasoning),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

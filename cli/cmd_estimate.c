@@ -10,7 +10,8 @@ static const char *usage_text =
     "usage: llmwatt estimate --model NAME|--model-config PATH --gpu GPU --input N --output N\n"
     "                        [--gpus N] [--batch B] [--reasoning N] [--precision P] [--kv-precision P]\n"
     "                        [--method roofline|llm-bench|profile] [--attention quadratic|linear]\n"
-    "                        [--gpu-memory-utilization F] [--strict-memory]\n"
+    "                        [--gpu-memory-utilization F] [--strict-memory] [--tp N --pp M]\n"
+    "                        [--internode-gbps G]\n"
     "                        [--pue X] [--json] [--record runs.db] [--label KEY=VALUE]... [--catalogue FILE]\n\n"
     "GPU energy of one batch of B identical requests and one request's share of it (prefill,\n"
     "decode, total; J, Wh, J per output token; time; average power; compute- or memory-bound)\n"
@@ -19,7 +20,10 @@ static const char *usage_text =
     "engine's maximum: the roofline runs at the batch the KV cache holds (weights first, then a\n"
     "running request's prompt + half its output in gpu_memory_utilization, default 0.9), as vLLM\n"
     "and SGLang schedule it. Exit 5 only when the weights or one request do not fit (with\n"
-    "--strict-memory: when the batch at full context does not). --record stores the estimate.\n";
+    "--strict-memory: when the batch at full context does not). More GPUs than one node's\n"
+    "NVLink domain run tensor parallel within a node and pipeline parallel across nodes over\n"
+    "--internode-gbps (default 400 Gb/s per GPU), or the --tp x --pp split given.\n"
+    "--record stores the estimate.\n";
 
 static json_t *band_json(const lw_band *b)
 {
@@ -68,7 +72,7 @@ static void print_row(const char *name, double ej, double out_tok, double t, dou
 
 int cmd_estimate(int argc, char **argv)
 {
-    enum { O_HELP = 256, O_JSON, O_METHOD, O_ATTN, O_PUE, O_RECORD, O_LABEL, O_GMU, O_STRICT };
+    enum { O_HELP = 256, O_JSON, O_METHOD, O_ATTN, O_PUE, O_RECORD, O_LABEL, O_GMU, O_STRICT, O_TP, O_PP, O_IB };
     static const cli_opt opts[] = {{"help", false, O_HELP},
                                    {"json", false, O_JSON},
                                    CLI_REQUEST_OPTS,
@@ -79,6 +83,9 @@ int cmd_estimate(int argc, char **argv)
                                    {"label", true, O_LABEL},
                                    {"gpu-memory-utilization", true, O_GMU},
                                    {"strict-memory", false, O_STRICT},
+                                   {"tp", true, O_TP},
+                                   {"pp", true, O_PP},
+                                   {"internode-gbps", true, O_IB},
                                    {NULL, false, 0}};
     const char *cmd = "estimate", *record = NULL, *v;
     const char *labels[16];
@@ -109,6 +116,12 @@ int cmd_estimate(int argc, char **argv)
         case O_PUE: ok = cli_number(cmd, "pue", v, 1.0, 10.0, &eo.pue); have_pue = true; break;
         case O_GMU: ok = cli_number(cmd, "gpu-memory-utilization", v, 0.05, 1.0, &eo.gpu_memory_utilization); break;
         case O_STRICT: eo.strict_memory = true; break;
+        case O_TP: ok = cli_int(cmd, "tp", v, 1, 4096, &eo.tensor_parallel); break;
+        case O_PP: ok = cli_int(cmd, "pp", v, 1, 4096, &eo.pipeline_parallel); break;
+        case O_IB:
+            ok = cli_number(cmd, "internode-gbps", v, 1, 10000, &eo.internode_bw_bytes_per_s);
+            eo.internode_bw_bytes_per_s *= 1e9 / 8.0;
+            break;
         case O_METHOD:
             if (lw_method_parse(v, &eo.method, &err) != LW_OK)
                 return cli_usage(cmd, "%s", lw_err_message(&err));
@@ -133,6 +146,8 @@ int cmd_estimate(int argc, char **argv)
     if (!rq.have_in || !rq.have_out)
         return cli_usage(cmd, "missing --input and/or --output token counts");
     eo.gpus = rq.gpus;
+    if (rq.gpus == 1 && (eo.tensor_parallel || eo.pipeline_parallel)) /* --tp/--pp without --gpus */
+        eo.gpus = (eo.tensor_parallel ? eo.tensor_parallel : 1) * (eo.pipeline_parallel ? eo.pipeline_parallel : 1);
     if (have_attention && eo.method != LW_METHOD_PROFILE)
         return cli_usage(cmd, "--attention applies to --method profile only (the roofline counts causal attention exactly)");
     if (!rq.gpu)
@@ -143,6 +158,9 @@ int cmd_estimate(int argc, char **argv)
     int rc = cli_request_open(cmd, &rq, &cat, &m, &g);
     if (rc)
         return rc;
+    char prec_rule[256] = "given with --precision";
+    if (!rq.have_prec)
+        rq.w.weight_precision = lw_weight_precision_default(rq.model, rq.config, m, prec_rule, sizeof prec_rule);
     lw_workload w = rq.w;
     /* Memory: the roofline plans it (effective batch, or exit 5 when the weights or one request do
      * not fit); the seed methods never checked it, so that their worked examples stay
@@ -189,6 +207,14 @@ int cmd_estimate(int argc, char **argv)
         json_object_set_new(o, "gpus", json_integer(eo.gpus));
         json_object_set_new(o, "batch", json_integer(B));
         json_object_set_new(o, "effective_batch", json_integer(r.effective_batch));
+        json_t *pl = json_object();
+        json_object_set_new(pl, "tensor_parallel", json_integer(r.tensor_parallel));
+        json_object_set_new(pl, "pipeline_parallel", json_integer(r.pipeline_parallel));
+        json_object_set_new(pl, "node_gpus", json_integer(info.node_gpus));
+        json_object_set_new(pl, "micro_batches", json_integer(r.micro_batches));
+        json_object_set_new(pl, "pipeline_bubble", json_real(r.pipeline_bubble));
+        json_object_set_new(pl, "how", json_string(info.plan_note));
+        json_object_set_new(o, "parallel", pl);
         if (nlabels) {
             json_t *lo = json_object();
             for (int k = 0; k < nlabels; k++) {
@@ -203,6 +229,7 @@ int cmd_estimate(int argc, char **argv)
         json_object_set_new(o, "output_tokens", json_real(w.output_tokens));
         json_object_set_new(o, "reasoning_tokens", json_real(r.reasoning_tokens));
         json_object_set_new(o, "weight_precision", json_string(lw_precision_name(w.weight_precision)));
+        json_object_set_new(o, "precision_rule", json_string(prec_rule));
         json_object_set_new(o, "kv_precision", json_string(lw_precision_name(w.kv_precision)));
         json_object_set_new(o, "compute_precision", json_string(lw_precision_name(r.compute_precision)));
         if (eo.method == LW_METHOD_PROFILE)
@@ -263,6 +290,16 @@ int cmd_estimate(int argc, char **argv)
             printf(" + %g reasoning", r.reasoning_tokens);
         printf(" tokens, %s weights, %s KV, method %s\n", lw_precision_name(w.weight_precision),
                lw_precision_name(w.kv_precision), lw_method_name(eo.method));
+        if (!rq.have_prec)
+            printf("precision: %s\n", prec_rule);
+        if (eo.gpus > 1 && eo.method == LW_METHOD_ROOFLINE) {
+            printf("plan: tensor parallel %d x pipeline parallel %d (%s)", r.tensor_parallel, r.pipeline_parallel,
+                   info.plan_note);
+            if (r.pipeline_parallel > 1)
+                printf("; %d micro-batch%s in flight, decode bubble %.0f%%", r.micro_batches, r.micro_batches > 1 ? "es" : "",
+                       100 * r.pipeline_bubble);
+            putchar('\n');
+        }
         if (eo.method == LW_METHOD_ROOFLINE && r.memory.usable_bytes > 0)
             printf("memory: %.1f GB usable, weights %.1f GB, KV cache %.1f GB holds %.4g running requests; effective batch %d%s\n",
                    r.memory.usable_bytes / 1e9, r.memory.weight_bytes / 1e9, r.memory.kv_budget_bytes / 1e9,

@@ -53,6 +53,10 @@ typedef struct lw_estimate_opts {
                                          --gpu-memory-utilization); 0: the catalogue's memory.usable_fraction (0.9) */
     bool measured_batch;              /* the batch is a measured running concurrency (calibration rows):
                                          never capped; a cache too small for it is a warning */
+    int tensor_parallel;              /* --tp: GPUs per pipeline stage (0 with pipeline_parallel 0: the engines'
+                                         plan: tensor parallel within the GPU's node, pipeline across nodes) */
+    int pipeline_parallel;            /* --pp: pipeline stages; tensor_parallel x pipeline_parallel = gpus */
+    double internode_bw_bytes_per_s;  /* per GPU and direction between nodes; 0: estimate.roofline.internode_bw */
     bool explicit_reasoning;          /* the workload's reasoning_tokens are the caller's (--reasoning N, even 0);
                                          false: a model whose record carries a reasoning factor f > 1 (o1, o3-mini)
                                          decodes output x (f - 1) hidden reasoning tokens when the workload gives 0
@@ -68,6 +72,21 @@ lw_estimate_opts lw_estimate_opts_default(void);
 double lw_model_reasoning_factor(const lw_model_arch *m);
 /* Hidden reasoning tokens the factor implies for `output_tokens` visible ones: output x (f - 1). */
 double lw_model_default_reasoning(const lw_model_arch *m, double output_tokens);
+
+/* The weight precision a checkpoint's name implies: a whole word (between - _ . / or the ends) of
+ * nvfp4/fp4 -> fp4, mxfp4, fp8 (also -FP8-dynamic), int8/w8a8 -> int8, int4/w4a16/awq/gptq/4bit
+ * -> int4, the most specific first (-GPTQ-Int8 is int8). Sets *out and a one-line rule ("'fp8'
+ * in the model name") and returns true when one applies. */
+bool lw_precision_from_name(const char *name, lw_precision *out, char *rule, size_t rule_size);
+/* The same from a Hugging Face config.json's quantization_config (quant_method fp8/mxfp4/awq/
+ * gptq/compressed-tensors, bits or config_groups weights num_bits/type); false without one. */
+bool lw_precision_from_hf_config(const char *path, lw_precision *out, char *rule, size_t rule_size);
+
+/* Weight precision when the caller gives none: the config's quantization_config, else the name
+ * given (model_name, may be NULL), else the model's native precision; rule says which applied
+ * ("fp8 from 'fp8' in the model name"). */
+lw_precision lw_weight_precision_default(const char *model_name, const char *config_path, const lw_model_arch *m,
+                                         char *rule, size_t rule_size);
 
 /* "roofline", "llm-bench", "profile". */
 const char *lw_method_name(lw_method m);
@@ -108,6 +127,10 @@ typedef struct lw_estimate {
     lw_precision compute_precision;     /* tensor-core precision the compute time was costed at */
     double reasoning_tokens;            /* hidden reasoning tokens decoded per request (the workload's, or the
                                            model's reasoning factor's) */
+    int tensor_parallel;                /* the parallel plan: tensor parallel within each of */
+    int pipeline_parallel;              /* pipeline_parallel stages */
+    int micro_batches;                  /* decode micro-batches in flight (min(effective batch, stages)) */
+    double pipeline_bubble;             /* decode: share of a stage's time it waits, 1 - micro_batches/stages */
     int effective_batch;                /* concurrency the estimate ran at: min(batch, what the KV cache holds) */
     lw_memory_plan memory;              /* roofline: weights, KV budget and per-request KV behind effective_batch */
     int nwarnings;
@@ -134,6 +157,9 @@ typedef struct lw_estimator_info {
     char coeff_source[256];        /* roofline: fit file, date and rows, or "prior: ..." */
     char constants_source[512];    /* seed methods: where the constants come from */
     char profile_note[256];        /* profile: seed profile or derived from the architecture */
+    int tensor_parallel, pipeline_parallel; /* the parallel plan */
+    int node_gpus;                 /* GPUs per NVLink/xGMI domain of the GPU record (0: not given) */
+    char plan_note[200];           /* how the plan was chosen */
 } lw_estimator_info;
 
 void lw_estimator_describe(const lw_estimator *e, lw_estimator_info *out);

@@ -55,6 +55,48 @@ void lw_estimate_warn(lw_estimate *out, const char *msg)
     lw_strlcpy(out->warnings[out->nwarnings++], msg, sizeof out->warnings[0]);
 }
 
+/* The parallel plan: the caller's --tp/--pp, else tensor parallel within the GPU's node and
+ * pipeline parallel across nodes (the plan vLLM and SGLang document for multi-node serving). */
+static lw_status parallel_plan(lw_estimator *e, const lw_estimate_opts *o, lw_err *err)
+{
+    const int G = o->gpus, node = e->gpu.node_gpus;
+    int tp = o->tensor_parallel, pp = o->pipeline_parallel;
+    if (tp < 0 || pp < 0)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "--tp and --pp must be >= 1 (got %d and %d)", tp, pp);
+    if (tp || pp) {
+        if (!tp)
+            tp = G % pp == 0 ? G / pp : 0;
+        if (!pp)
+            pp = G % tp == 0 ? G / tp : 0;
+        if (tp * pp != G) {
+            char splits[160] = "";
+            size_t len = 0;
+            for (int d = 1; d <= G && len + 16 < sizeof splits; d++)
+                if (G % d == 0)
+                    len += (size_t)snprintf(splits + len, sizeof splits - len, "%s%dx%d", len ? ", " : "", d, G / d);
+            return lw_fail(err, LW_ERR_INVALID_ARGUMENT,
+                           "--tp %d x --pp %d does not make --gpus %d; use a split whose product is %d (--tp x --pp: %s)",
+                           o->tensor_parallel, o->pipeline_parallel, G, G, splits);
+        }
+        snprintf(e->plan_note, sizeof e->plan_note, "given with --tp %d --pp %d", tp, pp);
+    } else if (node > 0 && G > node) {
+        tp = node;
+        while (G % tp)
+            tp--;
+        pp = G / tp;
+        snprintf(e->plan_note, sizeof e->plan_note,
+                 "%d GPUs exceed %s's %d-GPU NVLink/xGMI domain: tensor parallel within a node, pipeline across nodes", G,
+                 e->gpu.id, node);
+    } else {
+        tp = G;
+        pp = 1;
+        snprintf(e->plan_note, sizeof e->plan_note, "tensor parallel over all %d GPU%s", G, G > 1 ? "s" : "");
+    }
+    e->tp = tp;
+    e->pp = pp;
+    return LW_OK;
+}
+
 lw_status lw_estimator_new(const lw_catalogue *cat, const lw_model_arch *m, const lw_gpu *g, const lw_estimate_opts *opts,
                            lw_estimator **out, lw_err *err)
 {
@@ -86,6 +128,10 @@ lw_status lw_estimator_new(const lw_catalogue *cat, const lw_model_arch *m, cons
     }
     e->gpu = *g;
     e->gpus = o.gpus;
+    if ((st = parallel_plan(e, &o, err)) != LW_OK) {
+        free(e);
+        return st;
+    }
     e->usable_fraction =
         o.gpu_memory_utilization > 0 ? o.gpu_memory_utilization : lw_catalogue_value(cat, "memory.usable_fraction", 0.9);
     switch (o.method) {
@@ -125,6 +171,10 @@ void lw_estimator_describe(const lw_estimator *e, lw_estimator_info *out)
     lw_strlcpy(out->coeff_source, e->coeff_source, sizeof out->coeff_source);
     lw_strlcpy(out->constants_source, e->constants_source, sizeof out->constants_source);
     lw_strlcpy(out->profile_note, e->profile_note, sizeof out->profile_note);
+    out->tensor_parallel = e->tp;
+    out->pipeline_parallel = e->pp;
+    out->node_gpus = e->gpu.node_gpus;
+    lw_strlcpy(out->plan_note, e->plan_note, sizeof out->plan_note);
 }
 
 void lw_estimate_finish(const lw_estimator *e, const lw_workload *w, double band_factor, lw_estimate *out)
@@ -157,6 +207,9 @@ lw_status lw_estimator_run(const lw_estimator *e, const lw_workload *w, lw_estim
     if (w->batch < 1)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "batch must be >= 1 (got %d)", w->batch);
     out->effective_batch = w->batch;
+    out->tensor_parallel = e->tp;
+    out->pipeline_parallel = e->pp;
+    out->micro_batches = 1;
     out->reasoning_tokens = w->reasoning_tokens;
     switch (e->method) {
     case LW_METHOD_ROOFLINE: {

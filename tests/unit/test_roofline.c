@@ -258,6 +258,76 @@ static void test_default_reasoning(void **state)
     lw_catalogue_free(cat);
 }
 
+/* Pipeline parallel, hand-worked: Llama-3.1-8B as 1 x 2 (tp 1, pp 2), one decode step from an
+ * empty prompt, test coefficients (eta_m 0.8, no step overhead). Batch 1 is one micro-batch in 2
+ * stages (bubble 50%): each GPU reads half the bytes, t = 2 x (bytes/2)/(BW 0.8) + 2 hand-offs of
+ * 10 us + 4096 x 2 B / 50e9 B/s. Batch 2 is two micro-batches (no bubble) that each re-read the
+ * weights: t = (2 WBYTES + 4 KV)/(2 BW 0.8) + the same 2 hand-offs (1 token each). */
+static void test_pipeline_parallel(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_roofline_coeffs c = coeffs();
+    lw_estimate_opts o = lw_estimate_opts_default();
+    o.coeffs = &c;
+    o.gpus = 2;
+    o.tensor_parallel = 1;
+    o.pipeline_parallel = 2;
+    lw_estimator *e;
+    lw_err err;
+    assert_int_equal(lw_estimator_new(cat, lw_test_model(cat, "llama-3.1-8b"), lw_test_gpu(cat, "h100"), &o, &e, &err), LW_OK);
+    lw_workload w = lw_workload_default();
+    w.output_tokens = 1;
+    lw_estimate r;
+    assert_int_equal(lw_estimator_run(e, &w, &r, &err), LW_OK);
+    double hop = 2 * (1e-5 + 4096 * 2.0 / 50e9);
+    double t1 = (WBYTES + 2 * KV) / (BW * 0.8) + hop;
+    assert_rel(r.decode.time_s, t1, 1e-9);
+    assert_int_equal(r.tensor_parallel, 1);
+    assert_int_equal(r.pipeline_parallel, 2);
+    assert_int_equal(r.micro_batches, 1);
+    assert_rel(r.pipeline_bubble, 0.5, 0);
+    /* power per GPU: memory busy (bytes/2)/(BW 0.8) of t1 */
+    double tc1 = (2 * MATMUL + 32 * 16384.0 + LMHEAD) / (2 * PEAK * 0.5), tm1 = (WBYTES + 2 * KV) / (2 * BW * 0.8);
+    double p1 = 0.15 * TDP + 0.85 * TDP * (tc1 / t1 + 0.6 * tm1 / t1);
+    assert_rel(r.decode.avg_power_w, 2 * p1, 1e-9);
+    w.batch = 2;
+    assert_int_equal(lw_estimator_run(e, &w, &r, &err), LW_OK);
+    assert_rel(r.decode.time_s, (2 * WBYTES + 4 * KV) / (2 * BW * 0.8) + hop, 1e-9);
+    assert_int_equal(r.micro_batches, 2);
+    assert_rel(r.pipeline_bubble, 0.0, 0);
+    lw_estimator_free(e);
+    /* the engines' plan: 16 H100 (8 per HGX node) are tp 8 x pp 2, 12 are tp 6 x pp 2 */
+    o.tensor_parallel = o.pipeline_parallel = 0;
+    o.gpus = 16;
+    lw_estimator_info info;
+    assert_int_equal(lw_estimator_new(cat, lw_test_model(cat, "llama-3.1-8b"), lw_test_gpu(cat, "h100"), &o, &e, &err), LW_OK);
+    lw_estimator_describe(e, &info);
+    assert_int_equal(info.tensor_parallel, 8);
+    assert_int_equal(info.pipeline_parallel, 2);
+    assert_int_equal(info.node_gpus, 8);
+    lw_estimator_free(e);
+    o.gpus = 12;
+    assert_int_equal(lw_estimator_new(cat, lw_test_model(cat, "llama-3.1-8b"), lw_test_gpu(cat, "h100"), &o, &e, &err), LW_OK);
+    lw_estimator_describe(e, &info);
+    assert_int_equal(info.tensor_parallel, 6);
+    assert_int_equal(info.pipeline_parallel, 2);
+    lw_estimator_free(e);
+    /* bad splits name the option and the valid ones */
+    o.gpus = 8;
+    o.tensor_parallel = 3;
+    assert_int_equal(lw_estimator_new(cat, lw_test_model(cat, "llama-3.1-8b"), lw_test_gpu(cat, "h100"), &o, &e, &err),
+                     LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "1x8, 2x4, 4x2, 8x1"));
+    o.gpus = 64;
+    o.tensor_parallel = 1;
+    o.pipeline_parallel = 64; /* Llama-3.1-8B has 32 layers */
+    assert_int_equal(lw_estimator_new(cat, lw_test_model(cat, "llama-3.1-8b"), lw_test_gpu(cat, "h100"), &o, &e, &err),
+                     LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "--pp 64 exceeds llama-3.1-8b's 32 layers"));
+    lw_catalogue_free(cat);
+}
+
 /* The shipped calibration: an H100 is calibrated, a GPU of another architecture uses the prior
  * with a wider band; every band contains its expected value. */
 static void test_shipped_calibration(void **state)
@@ -416,7 +486,7 @@ int main(void)
         cmocka_unit_test(test_sweep_parse),           cmocka_unit_test(test_expected_max_normal),
         cmocka_unit_test(test_busiest_share),         cmocka_unit_test(test_busiest_touched),
         cmocka_unit_test(test_expert_parallel),       cmocka_unit_test(test_effective_batch),
-        cmocka_unit_test(test_default_reasoning),
+        cmocka_unit_test(test_default_reasoning),     cmocka_unit_test(test_pipeline_parallel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

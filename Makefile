@@ -22,6 +22,8 @@ CFLAGS  := -std=c11 -D_GNU_SOURCE -fPIC $(OPT) $(WARN) -Iinclude -Isrc $(shell p
 LDFLAGS := $(if $(filter 1,$(SAN)),$(SANFLAGS))
 LIBS    := $(shell pkg-config --libs $(PKGS)) -lpthread -ldl -lm
 VERSION := $(shell cat VERSION)
+VERSION_MAJOR := $(firstword $(subst ., ,$(VERSION)))
+SONAME  := libllmwatt.so.$(VERSION_MAJOR)
 
 LIB_SRC := $(sort $(wildcard src/*/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
@@ -39,9 +41,14 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 .PHONY: all lib cli tests check bench clean
 all: $(BUILD)/libllmwatt.a $(BUILD)/libllmwatt.so $(BUILD)/llmwatt
 
-$(BUILD)/obj/%.o: %.c $(wildcard include/llmwatt/*.h) $(wildcard src/*/*.h) $(wildcard cli/*.h) VERSION
+$(BUILD)/obj/%.o: %.c $(wildcard include/llmwatt/*.h) include/llmwatt/version.h $(wildcard src/*/*.h) $(wildcard cli/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DLW_VERSION='"$(VERSION)"' -c $< -o $@
+	$(CC) $(CFLAGS) -c $< -o $@
+# ABI (docs/design.md): library objects export only what the public headers mark LW_API.
+$(BUILD)/obj/src/%.o: CFLAGS += -fvisibility=hidden
+# The VERSION file is the one version source: header macros, SONAME, llmwatt.pc.
+include/llmwatt/version.h: VERSION tools/gen_version_h.sh
+	tools/gen_version_h.sh VERSION $@
 
 # Catalogues are embedded at build time so the binary works from any directory.
 $(BUILD)/tools/embed: tools/embed.c
@@ -52,12 +59,12 @@ $(BUILD)/gen/embedded.c: $(BUILD)/tools/embed $(DATA)
 	$(BUILD)/tools/embed $@ $(DATA)
 $(BUILD)/obj/gen/embedded.o: $(BUILD)/gen/embedded.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -fPIC -O1 -c $< -o $@
+	$(CC) -std=c11 -fPIC -fvisibility=hidden -O1 -c $< -o $@
 
 $(BUILD)/libllmwatt.a: $(LIB_OBJ)
 	ar rcs $@ $^
 $(BUILD)/libllmwatt.so: $(LIB_OBJ)
-	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/llmwatt: $(CLI_OBJ) $(BUILD)/libllmwatt.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libllmwatt.a $(LIBS)
 
@@ -81,5 +88,60 @@ $(BUILD)/bench/bench_%: bench/bench_%.c $(BUILD)/libllmwatt.a
 bench: all $(BENCH_BIN) $(FAKE_SO)
 	bench/run.sh $(BUILD)
 
+# ---- Install (issue 12): make install / uninstall with PREFIX, DESTDIR, BINDIR, LIBDIR, INCLUDEDIR,
+# MANDIR. Debian layout: libllmwatt.so.MAJOR.MINOR.PATCH (SONAME libllmwatt.so.MAJOR) and its two
+# links, libllmwatt.a, include/llmwatt/*.h, pkgconfig/llmwatt.pc, man pages from --help (help2man).
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+REALNAME   := libllmwatt.so.$(VERSION)
+PUBLIC_H   := $(sort $(wildcard include/llmwatt/*.h))
+COMMANDS   := $(sort $(patsubst cli/cmd_%.c,%,$(wildcard cli/cmd_*.c)))
+MAN_PAGES  := $(BUILD)/man/llmwatt.1 $(COMMANDS:%=$(BUILD)/man/llmwatt-%.1)
+.PHONY: install uninstall man
+man: $(BUILD)/man/llmwatt.1
+$(BUILD)/man/llmwatt.1: $(BUILD)/llmwatt tools/gen_man.sh
+	tools/gen_man.sh $(BUILD)/llmwatt $(BUILD)/man $(VERSION) $(COMMANDS)
+install: all man
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(INCLUDEDIR)/llmwatt \
+	    $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BUILD)/llmwatt $(DESTDIR)$(BINDIR)/llmwatt
+	install -m 755 $(BUILD)/libllmwatt.so $(DESTDIR)$(LIBDIR)/$(REALNAME)
+	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libllmwatt.so
+	install -m 644 $(BUILD)/libllmwatt.a $(DESTDIR)$(LIBDIR)/libllmwatt.a
+	install -m 644 $(PUBLIC_H) $(DESTDIR)$(INCLUDEDIR)/llmwatt/
+	install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES_PRIVATE@|$(PKGS)|' tools/llmwatt.pc.in \
+	    >$(DESTDIR)$(PKGCONFIGDIR)/llmwatt.pc
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/llmwatt $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	    $(DESTDIR)$(LIBDIR)/libllmwatt.so $(DESTDIR)$(LIBDIR)/libllmwatt.a $(DESTDIR)$(PKGCONFIGDIR)/llmwatt.pc \
+	    $(PUBLIC_H:include/%=$(DESTDIR)$(INCLUDEDIR)/%) $(patsubst %,$(DESTDIR)$(MANDIR)/man1/%,$(notdir $(MAN_PAGES)))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/llmwatt
+
 clean:
 	rm -rf build
+
+# ---- Fuzzing (issue 16, docs/limits.md): one libFuzzer harness per parser in tests/fuzz/fuzz_*.c.
+# `make fuzz` builds them with clang (-fsanitize=fuzzer,address,undefined, library included) in
+# build/fuzz and runs each for FUZZ_TIME seconds from its seed corpus (tests/fuzz/run.sh).
+FUZZ_TIME  ?= 30
+FUZZ_BUILD := build/fuzz
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_OPT   := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZ_LINK  := -fsanitize=fuzzer,address,undefined
+.PHONY: fuzz fuzz-build fuzz-bins
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TIME)
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT="$(FUZZ_OPT)" fuzz-bins
+fuzz-bins: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/%)
+$(BUILD)/fuzz_http: tests/fuzz/fuzz_http.c tests/fuzz/fuzz_util.h $(BUILD)/obj/cli/serve_http.o $(BUILD)/obj/cli/common.o $(BUILD)/libllmwatt.a
+	$(CC) $(CFLAGS) -Icli $(FUZZ_LINK) -o $@ $< $(BUILD)/obj/cli/serve_http.o $(BUILD)/obj/cli/common.o $(BUILD)/libllmwatt.a $(LIBS)
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(BUILD)/libllmwatt.a
+	$(CC) $(CFLAGS) $(FUZZ_LINK) -o $@ $< $(BUILD)/libllmwatt.a $(LIBS)

@@ -36,7 +36,7 @@ int main(void)
         w.batch = 8;
         w.input_tokens = 1000;
         w.output_tokens = 500;
-        lw_estimate r;
+        lw_estimate r = LW_ESTIMATE_INIT;
         double sink = 0;
         long n = 0;
         double t0 = now_s(), t;

@@ -80,21 +80,24 @@ int cmd_calibrate(int argc, char **argv)
     const char *cmd = "calibrate", *out_path = NULL, *date = NULL, *catfile = NULL, *points = NULL, *v;
     bool json = false;
     int i = 1, id;
-    while ((id = cli_getopt(cmd, argc, argv, opts, &i, &v)) > 0) {
-        switch (id) {
-        case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
-        case O_OUT: out_path = v; break;
-        case O_DATE: date = v; break;
-        case O_JSON: json = true; break;
-        case O_CAT: catfile = v; break;
+    for (;;) { /* options before and after POINTS.csv */
+        while ((id = cli_getopt(cmd, argc, argv, opts, &i, &v)) > 0) {
+            switch (id) {
+            case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
+            case O_OUT: out_path = v; break;
+            case O_DATE: date = v; break;
+            case O_JSON: json = true; break;
+            case O_CAT: catfile = v; break;
+            }
         }
-    }
-    if (id < 0)
-        return EXIT_USAGE;
-    if (i < argc)
+        if (id < 0)
+            return EXIT_USAGE;
+        if (i >= argc)
+            break;
+        if (points)
+            return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
         points = argv[i++];
-    if (i < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
+    }
     char today[16];
     if (!date) {
         time_t t = time(NULL);
@@ -132,6 +135,8 @@ int cmd_calibrate(int argc, char **argv)
         if (!text) {
             cli_error(cmd, "out of memory");
             rc = EXIT_INTERNAL;
+        } else if (out_path && (rc = write_atomic(cmd, out_path, text)) != EXIT_OK) {
+            /* nothing on stdout when the output cannot be written */
         } else if (json) {
             puts(text);
         } else {
@@ -148,7 +153,7 @@ int cmd_calibrate(int argc, char **argv)
                 if (rows[k].skip_reason[0])
                     printf("skipped row %s: %s\n", rows[k].point.id, rows[k].skip_reason);
         }
-        if (text && out_path && (rc = write_atomic(cmd, out_path, text)) == EXIT_OK && !json)
+        if (text && out_path && rc == EXIT_OK && !json)
             printf("\nwrote %s\n", out_path);
         free(text);
     }

@@ -25,43 +25,6 @@ static const char *usage_text =
     "--internode-gbps (default 400 Gb/s per GPU), or the --tp x --pp split given.\n"
     "--record stores the estimate.\n";
 
-static json_t *band_json(const lw_band *b)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "low", cli_json_number(b->low));
-    json_object_set_new(o, "expected", cli_json_number(b->expected));
-    json_object_set_new(o, "high", cli_json_number(b->high));
-    return o;
-}
-
-static json_t *phase_json(const lw_phase_estimate *p, int batch)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "energy_j", json_real(p->energy_j));
-    json_object_set_new(o, "energy_per_request_j", json_real(p->energy_j / batch));
-    json_object_set_new(o, "time_s", json_real(p->time_s));
-    json_object_set_new(o, "avg_power_w", json_real(p->avg_power_w));
-    json_object_set_new(o, "flops", json_real(p->flops));
-    json_object_set_new(o, "bytes", json_real(p->bytes));
-    json_object_set_new(o, "bound", json_string(lw_bound_name(p->bound)));
-    json_object_set_new(o, "compute_time_s", json_real(p->compute_time_s));
-    json_object_set_new(o, "memory_time_s", json_real(p->memory_time_s));
-    json_object_set_new(o, "communication_time_s", json_real(p->communication_time_s));
-    return o;
-}
-
-static json_t *memory_json(const lw_memory_plan *p)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "usable_bytes", json_real(p->usable_bytes));
-    json_object_set_new(o, "weight_bytes", json_real(p->weight_bytes));
-    json_object_set_new(o, "kv_budget_bytes", json_real(p->kv_budget_bytes));
-    json_object_set_new(o, "kv_request_avg_bytes", json_real(p->kv_request_avg_bytes));
-    json_object_set_new(o, "kv_request_peak_bytes", json_real(p->kv_request_peak_bytes));
-    json_object_set_new(o, "max_concurrency", cli_json_number(p->max_concurrency));
-    return o;
-}
-
 static void print_row(const char *name, double ej, double out_tok, double t, double pw, const char *bound)
 {
     char per_tok[24] = "-"; /* undefined without output tokens */
@@ -184,7 +147,7 @@ int cmd_estimate(int argc, char **argv)
         }
     }
     lw_estimator *e;
-    lw_estimate r;
+    lw_estimate r = LW_ESTIMATE_INIT;
     if (lw_estimator_new(cat, m, g, &eo, &e, &err) != LW_OK) {
         lw_catalogue_free(cat);
         return cli_fail(cmd, &err);
@@ -192,99 +155,38 @@ int cmd_estimate(int argc, char **argv)
     lw_status st = lw_estimator_run(e, &w, &r, &err);
     lw_estimator_info info;
     lw_estimator_describe(e, &info);
-    lw_estimator_free(e);
     if (st != LW_OK) {
+        lw_estimator_free(e);
         lw_catalogue_free(cat);
         return cli_fail(cmd, &err);
     }
     const int B = w.batch;
     const char *sources = eo.method == LW_METHOD_ROOFLINE ? info.coeff_source : info.constants_source;
-    json_t *o = json || record ? json_object() : NULL;
-    if (o) {
-        json_object_set_new(o, "method", json_string(lw_method_name(eo.method)));
-        json_object_set_new(o, "model", json_string(m->name));
-        json_object_set_new(o, "gpu", json_string(g->id));
-        json_object_set_new(o, "gpus", json_integer(eo.gpus));
-        json_object_set_new(o, "batch", json_integer(B));
-        json_object_set_new(o, "effective_batch", json_integer(r.effective_batch));
-        json_t *pl = json_object();
-        json_object_set_new(pl, "tensor_parallel", json_integer(r.tensor_parallel));
-        json_object_set_new(pl, "pipeline_parallel", json_integer(r.pipeline_parallel));
-        json_object_set_new(pl, "node_gpus", json_integer(info.node_gpus));
-        json_object_set_new(pl, "micro_batches", json_integer(r.micro_batches));
-        json_object_set_new(pl, "pipeline_bubble", json_real(r.pipeline_bubble));
-        json_object_set_new(pl, "how", json_string(info.plan_note));
-        json_object_set_new(o, "parallel", pl);
-        if (nlabels) {
-            json_t *lo = json_object();
-            for (int k = 0; k < nlabels; k++) {
-                const char *eq = strchr(labels[k], '=');
-                char key[64];
-                snprintf(key, sizeof key, "%.*s", (int)(eq - labels[k]), labels[k]);
-                json_object_set_new(lo, key, json_string(eq + 1));
-            }
-            json_object_set_new(o, "labels", lo);
-        }
-        json_object_set_new(o, "input_tokens", json_real(w.input_tokens));
-        json_object_set_new(o, "output_tokens", json_real(w.output_tokens));
-        json_object_set_new(o, "reasoning_tokens", json_real(r.reasoning_tokens));
-        json_object_set_new(o, "weight_precision", json_string(lw_precision_name(w.weight_precision)));
-        json_object_set_new(o, "precision_rule", json_string(prec_rule));
-        json_object_set_new(o, "kv_precision", json_string(lw_precision_name(w.kv_precision)));
-        json_object_set_new(o, "compute_precision", json_string(lw_precision_name(r.compute_precision)));
-        if (eo.method == LW_METHOD_PROFILE)
-            json_object_set_new(o, "attention", json_string(eo.attention == LW_ATTENTION_QUADRATIC ? "quadratic" : "linear"));
-        json_object_set_new(o, "prefill_j", json_real(r.prefill.energy_j / B));
-        json_object_set_new(o, "decode_j", json_real(r.decode.energy_j / B));
-        json_object_set_new(o, "energy_per_request_j", band_json(&r.energy_per_request_j));
-        json_object_set_new(o, "energy_per_output_token_j", band_json(&r.energy_per_output_token_j));
-        json_object_set_new(o, "energy_per_request_wh", json_real(r.energy_per_request_j.expected / 3600.0));
-        json_object_set_new(o, "batch_energy_j", json_real(r.energy_j));
-        json_object_set_new(o, "time_s", json_real(r.time_s));
-        json_object_set_new(o, "avg_power_w", json_real(r.avg_power_w));
-        if (eo.method == LW_METHOD_ROOFLINE)
-            json_object_set_new(o, "memory", memory_json(&r.memory));
-        json_object_set_new(o, "prefill", phase_json(&r.prefill, B));
-        json_object_set_new(o, "decode", phase_json(&r.decode, B));
-        if (have_pue) {
-            json_object_set_new(o, "pue", json_real(eo.pue));
-            json_object_set_new(o, "facility_energy_per_request_j", json_real(r.facility_energy_per_request_j));
-        }
-        if (eo.method == LW_METHOD_ROOFLINE) {
-            json_t *c = json_object();
-            json_object_set_new(c, "family", json_string(info.coeffs.family));
-            json_object_set_new(c, "calibrated", json_boolean(info.calibrated));
-            json_object_set_new(c, "rows", json_integer(info.coeffs.rows));
-            json_object_set_new(c, "eta_compute", json_real(info.coeffs.eta_compute));
-            json_object_set_new(c, "eta_memory", json_real(info.coeffs.eta_memory));
-            json_object_set_new(c, "step_overhead_s", json_real(info.coeffs.step_overhead_s));
-            json_object_set_new(c, "idle_fraction", json_real(info.coeffs.idle_fraction));
-            json_object_set_new(c, "power_k_compute", json_real(info.coeffs.power_k_compute));
-            json_object_set_new(c, "power_k_memory", json_real(info.coeffs.power_k_memory));
-            json_object_set_new(c, "sigma_log", json_real(info.coeffs.sigma_log));
-            json_object_set_new(o, "coefficients", c);
-        }
-        if (eo.method == LW_METHOD_PROFILE)
-            json_object_set_new(o, "profile", json_string(info.profile_note));
-        json_object_set_new(o, "sources", json_string(sources));
-        json_t *wa = json_array();
-        if (fit_warning[0])
-            json_array_append_new(wa, json_string(fit_warning));
-        for (int k = 0; k < r.nwarnings; k++)
-            json_array_append_new(wa, json_string(r.warnings[k]));
-        json_object_set_new(o, "warnings", wa);
-    }
-    if (record) {
-        char *text = json_dumps(o, JSON_REAL_PRECISION(15) | JSON_PRESERVE_ORDER);
-        rc = text ? cli_record(cmd, record, text, false) : EXIT_INTERNAL;
-        free(text);
-    }
+    /* The record keeps the one-line JSON, --json prints it indented: the same renderer. */
+    const char *extra[1] = {fit_warning};
+    lw_estimate_json_opts jo = LW_ESTIMATE_JSON_OPTS_INIT;
+    jo.pue = have_pue;
+    jo.labels = labels;
+    jo.nlabels = (size_t)nlabels;
+    jo.warnings = extra;
+    jo.nwarnings = fit_warning[0] ? 1 : 0;
+    jo.precision_rule = prec_rule;
+    char *rec = NULL, *pretty = NULL;
+    if (record && !(rec = lw_estimate_to_json(e, &w, &r, &jo, &err)))
+        rc = cli_fail(cmd, &err);
+    jo.indent = 2;
+    if (!rc && json && !(pretty = lw_estimate_to_json(e, &w, &r, &jo, &err)))
+        rc = cli_fail(cmd, &err);
+    lw_estimator_free(e);
+    if (!rc && record)
+        rc = cli_record(cmd, record, rec, false);
+    lw_free(rec);
     if (rc) {
-        json_decref(o);
+        lw_free(pretty);
     } else if (json) {
-        rc = cli_print_json(o);
+        printf("%s\n", pretty);
+        lw_free(pretty);
     } else {
-        json_decref(o);
         printf("%s on %d x %s, batch %d, %g in + %g out", m->name, eo.gpus, g->id, B, w.input_tokens, w.output_tokens);
         if (r.reasoning_tokens > 0)
             printf(" + %g reasoning", r.reasoning_tokens);
@@ -340,8 +242,8 @@ int cmd_estimate(int argc, char **argv)
         printf("sources: %s\n", sources);
         if (fit_warning[0])
             printf("warning: %s\n", fit_warning);
-        for (int k = 0; k < r.nwarnings; k++)
-            printf("warning: %s\n", r.warnings[k]);
+        for (int k = 0; k < lw_estimate_warning_count(&r); k++)
+            printf("warning: %s\n", lw_estimate_warning(&r, k));
     }
     lw_catalogue_free(cat);
     return rc;

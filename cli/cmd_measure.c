@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
 #include "common.h"
+#include "llmwatt/history.h"
 #include "llmwatt/measure.h"
 #include "llmwatt/power.h"
 #include "measure_print.h"
@@ -298,8 +300,81 @@ static int run_live(const opts *o, char **cmdv, lw_measure **mp, lw_power_source
     return -1;
 }
 
+/* Checks, before the workload runs, that path can be written: not a directory, and its directory
+ * takes a new file (the atomic write's temporary file goes there). */
+static int check_writable(const char *opt, const char *path)
+{
+    const char *cmd = "measure";
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        cli_error(cmd, "--%s '%s' is a directory: give a file name (checked before running the workload)", opt, path);
+        return EXIT_INPUT;
+    }
+    const char *slash = strrchr(path, '/');
+    const char *dir = !slash ? "." : slash == path ? "" : path; /* "" + "/..." is the root */
+    int dir_len = !slash || slash == path ? (int)strlen(dir) : (int)(slash - path);
+    char probe[4096];
+    if (snprintf(probe, sizeof probe, "%.*s/.llmwatt-probe-XXXXXX", dir_len, dir) >= (int)sizeof probe) {
+        cli_error(cmd, "--%s '%s': path too long", opt, path);
+        return EXIT_INPUT;
+    }
+    int fd = mkstemp(probe);
+    if (fd < 0) {
+        cli_error(cmd, "cannot write --%s '%s': %s (checked before running the workload)", opt, path, strerror(errno));
+        return EXIT_INPUT;
+    }
+    close(fd);
+    unlink(probe);
+    return -1;
+}
+
+/* Every output is checked before the workload starts, so a typo does not cost a finished run. */
+static int check_outputs(const opts *o)
+{
+    int rc;
+    if (o->output && (rc = check_writable("output", o->output)) >= 0)
+        return rc;
+    if (o->csv && (rc = check_writable("csv", o->csv)) >= 0)
+        return rc;
+    if (o->record) {
+        lw_history *h;
+        lw_err err;
+        if (lw_history_open(o->record, LW_HISTORY_WRITE, &h, &err) != LW_OK) {
+            cli_error("measure", "--record %s: %s (checked before running the workload)", o->record, lw_err_message(&err));
+            return cli_exit_code(err.status);
+        }
+        lw_history_close(h);
+    }
+    return -1;
+}
+
+/* After a late write failure: keeps the measurement JSON in a new file under $TMPDIR (or /tmp)
+ * and names it on stderr, so the finished run is not lost. */
+static void save_fallback(const char *json)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/llmwatt-measure-XXXXXX.json", dir && *dir ? dir : "/tmp");
+    int fd = mkstemps(path, 5);
+    size_t len = strlen(json), done = 0;
+    while (fd >= 0 && done < len) {
+        ssize_t w = write(fd, json + done, len - done);
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
+    if (fd >= 0 && close(fd) == 0 && done == len) {
+        cli_error("measure", "the measurement was kept in %s", path);
+        return;
+    }
+    if (fd >= 0)
+        unlink(path);
+    cli_error("measure", "the measurement could not be kept in %s either: %s", path, strerror(errno));
+}
+
 /* Writes --output, --csv and --record (in that order), then prints the JSON (--json) or the
- * summary: a failure to write leaves stdout empty of results (docs/cli.md). */
+ * summary: a failure to write leaves stdout empty of results (docs/cli.md) and the measurement
+ * JSON in a fallback file named on stderr. */
 static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_result *r, char **cmdv, int cmdc)
 {
     const char *cmd = "measure";
@@ -321,6 +396,8 @@ static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_re
     }
     if (!rc && o->record)
         rc = cli_record(cmd, o->record, json, true);
+    if (rc)
+        save_fallback(json);
     if (!rc && o->json) {
         fputs(json, stdout);
     } else if (!rc) {
@@ -355,7 +432,7 @@ int cmd_measure(int argc, char **argv)
     lw_err err;
     char **cmdv = argv + first;
     int cmdc = argc - first;
-    if (rc >= 0)
+    if (rc >= 0 || (rc = check_outputs(&o)) >= 0)
         goto done;
     if (o.replay) {
         if (lw_power_open_replay(o.replay, &replay, &err) != LW_OK || lw_measure_from_replay(&o.cfg, replay, &m, &err) != LW_OK) {

@@ -35,8 +35,9 @@ static const char *usage_text =
     "                        it advances with wall-clock time x --replay-speed (default 1) and loops\n"
     "  --nvml-library PATH   NVML library to load (default $LLMWATT_NVML_LIBRARY or libnvidia-ml.so.1)\n"
     "  --no-rapl             do not read CPU/DRAM energy from powercap\n"
-    "  --client-timeout DUR  close connections idle this long (default 10s)\n"
-    "  --max-connections N   concurrent connections (default 64)\n"
+    "  --client-timeout DUR  close connections idle this long, or whose request is still arriving\n"
+    "                        after it (default 10s)\n"
+    "  --max-connections N   concurrent connections (default 64; a quarter of them per client address)\n"
     "  --duration DUR        stop after this long (default: until SIGINT/SIGTERM)\n";
 
 /* Playback position of one replayed GPU. */

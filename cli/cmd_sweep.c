@@ -212,7 +212,7 @@ int cmd_sweep(int argc, char **argv)
             e_gpus = ok.gpus;
             e_gpu = g;
         }
-        lw_estimate r;
+        lw_estimate r = LW_ESTIMATE_INIT;
         lw_status st = lw_estimator_run(e, &wk, &r, &err);
         if (st == LW_ERR_INFEASIBLE) {
             if (csv)

@@ -102,39 +102,42 @@ int cmd_validate(int argc, char **argv)
     bool json = false, methods[3] = {true, true, true};
     leave_mode lo = LO_NONE;
     int i = 1, id;
-    while ((id = cli_getopt(cmd, argc, argv, opts, &i, &v)) > 0) {
-        switch (id) {
-        case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
-        case O_JSON: json = true; break;
-        case O_CAT: catfile = v; break;
-        case O_METHOD:
-            if (strcmp(v, "all") != 0) {
-                lw_method m;
-                lw_err err;
-                if (lw_method_parse(v, &m, &err) != LW_OK)
-                    return cli_usage(cmd, "--method expects all, roofline, llm-bench or profile, got '%s'", v);
-                for (int k = 0; k < 3; k++)
-                    methods[k] = k == (int)m;
+    for (;;) { /* options before and after POINTS.csv */
+        while ((id = cli_getopt(cmd, argc, argv, opts, &i, &v)) > 0) {
+            switch (id) {
+            case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
+            case O_JSON: json = true; break;
+            case O_CAT: catfile = v; break;
+            case O_METHOD:
+                if (strcmp(v, "all") != 0) {
+                    lw_method m;
+                    lw_err err;
+                    if (lw_method_parse(v, &m, &err) != LW_OK)
+                        return cli_usage(cmd, "--method expects all, roofline, llm-bench or profile, got '%s'", v);
+                    for (int k = 0; k < 3; k++)
+                        methods[k] = k == (int)m;
+                }
+                break;
+            case O_LEAVE:
+                if (strcmp(v, "row") == 0)
+                    lo = LO_ROW;
+                else if (strcmp(v, "model") == 0)
+                    lo = LO_MODEL;
+                else if (strcmp(v, "gpu") == 0)
+                    lo = LO_GPU;
+                else
+                    return cli_usage(cmd, "--leave-out expects row, model or gpu, got '%s'", v);
+                break;
             }
-            break;
-        case O_LEAVE:
-            if (strcmp(v, "row") == 0)
-                lo = LO_ROW;
-            else if (strcmp(v, "model") == 0)
-                lo = LO_MODEL;
-            else if (strcmp(v, "gpu") == 0)
-                lo = LO_GPU;
-            else
-                return cli_usage(cmd, "--leave-out expects row, model or gpu, got '%s'", v);
-            break;
         }
-    }
-    if (id < 0)
-        return EXIT_USAGE;
-    if (i < argc)
+        if (id < 0)
+            return EXIT_USAGE;
+        if (i >= argc)
+            break;
+        if (points)
+            return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
         points = argv[i++];
-    if (i < argc)
-        return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
+    }
     if (lo != LO_NONE) {
         methods[1] = methods[2] = false;
         methods[0] = true;

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,10 +102,22 @@ int cli_getopt(const char *cmd, int argc, char **argv, const cli_opt *opts, int 
     return -1;
 }
 
+/* strtod for decimal numbers only: hexadecimal ("0x10"), "inf" and "nan" are not numbers here
+ * (end == s). */
+static double decimal_strtod(const char *s, char **end)
+{
+    double v = strtod(s, end);
+    if (strcspn(s, "xXiInN") < (size_t)(*end - s)) {
+        *end = (char *)(uintptr_t)s;
+        return NAN;
+    }
+    return v;
+}
+
 bool cli_number(const char *cmd, const char *opt, const char *val, double min, double max, double *out)
 {
     char *end;
-    double v = val ? strtod(val, &end) : NAN;
+    double v = val ? decimal_strtod(val, &end) : NAN;
     if (!val || end == val || *end != '\0' || !isfinite(v)) {
         cli_usage(cmd, "--%s expects a number, got '%s'", opt, val ? val : "");
         return false;
@@ -136,7 +149,7 @@ bool cli_int(const char *cmd, const char *opt, const char *val, long min, long m
 bool cli_tokens(const char *cmd, const char *opt, const char *val, double *out)
 {
     char *end;
-    double v = val ? strtod(val, &end) : NAN;
+    double v = val ? decimal_strtod(val, &end) : NAN;
     if (!val || end == val || *end != '\0' || !isfinite(v) || v < 0 || v > 1e12) {
         cli_usage(cmd, "--%s expects a whole number of tokens >= 0, got '%s'", opt, val ? val : "");
         return false;
@@ -154,7 +167,7 @@ bool cli_tokens(const char *cmd, const char *opt, const char *val, double *out)
 bool cli_duration(const char *cmd, const char *opt, const char *val, double *seconds)
 {
     char *end;
-    double v = val ? strtod(val, &end) : NAN;
+    double v = val ? decimal_strtod(val, &end) : NAN;
     double mult = 1.0;
     if (val && end != val) {
         if (strcmp(end, "ms") == 0)
@@ -172,6 +185,10 @@ bool cli_duration(const char *cmd, const char *opt, const char *val, double *sec
         cli_usage(cmd, "--%s expects a duration such as 100ms, 10s or 5m, got '%s'", opt, val ? val : "");
         return false;
     }
+    if (v * mult > 1e9) { /* durations stay inside the time window (docs/limits.md) */
+        cli_usage(cmd, "--%s must be at most 1e9 s (about 31 years), got '%s'", opt, val);
+        return false;
+    }
     *seconds = v * mult;
     return true;
 }
@@ -182,7 +199,7 @@ bool cli_triple(const char *cmd, const char *opt, const char *val, double min, d
     const char *p = val ? val : "";
     for (int i = 0; i < 3; i++) {
         char *end;
-        t[i] = strtod(p, &end);
+        t[i] = decimal_strtod(p, &end);
         if (end == p || !isfinite(t[i]) || (i < 2 && *end != ',') || (i == 2 && *end != '\0')) {
             cli_usage(cmd, "--%s expects LOW,EXPECTED,HIGH (three numbers), got '%s'", opt, val ? val : "");
             return false;

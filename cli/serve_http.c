@@ -1,8 +1,17 @@
 /* HTTP layer of `llmwatt serve` on libmicrohttpd: GET /metrics, POST /tokens, GET /healthz.
  * One internal polling thread serves every connection, so a slow client never blocks others;
- * idle connections are closed after the client timeout and bodies are capped. */
+ * idle connections are closed after the client timeout and bodies are capped.
+ *
+ * Against clients that trickle a request to hold connections (docs/limits.md): every connection
+ * is tracked from accept; a request (headers and body) must be complete within the client
+ * timeout however steadily its bytes arrive (a watchdog thread shuts the socket down); one
+ * address holds at most a quarter of the connections; and a new connection that finds the
+ * server (or its address) full takes the place of the oldest half-sent request, so a fresh
+ * scrape of /metrics is always let in. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <microhttpd.h>
@@ -18,12 +27,30 @@
 #include "common.h"
 #include "serve.h"
 
+/* One accepted connection. `done` while a complete request is being answered (or its response
+ * sent); otherwise the connection is waiting for a request to finish arriving, since `since_ns`. */
+typedef struct tracked {
+    bool used, done, evicted;
+    int fd;
+    unsigned char addr[16]; /* IPv4 (mapped) or IPv6 address of the client */
+    long long since_ns;
+} tracked;
+
+/* Connections beyond --max-connections that libmicrohttpd may hold while evicted ones close. */
+#define EVICT_HEADROOM 16
+
 struct serve_http {
     struct MHD_Daemon *daemon;
     lw_exporter *exp;
     const char *bearer;
-    unsigned client_timeout_s, max_connections;
+    unsigned client_timeout_s, max_connections, per_address;
     int fd;
+    pthread_mutex_t lock; /* guards conns and stop: the libmicrohttpd thread and the watchdog */
+    pthread_cond_t wake;
+    pthread_t watchdog;
+    bool watchdog_started, stop;
+    tracked *conns;
+    size_t nconns;
 };
 
 enum route { R_NONE, R_INDEX, R_METRICS, R_TOKENS, R_HEALTH };
@@ -162,6 +189,158 @@ static enum MHD_Result post_tokens(serve_http *h, struct MHD_Connection *c, cons
     return reply(c, MHD_HTTP_OK, "application/json", body);
 }
 
+static long long mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The connection's tracking slot (set when it was accepted), or NULL. */
+static tracked *slot_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* Marks the connection's request complete (answering) or, with done false, a new request
+ * starting to arrive now. */
+static void mark(serve_http *h, struct MHD_Connection *c, bool done)
+{
+    tracked *t = slot_of(c);
+    if (!t)
+        return;
+    pthread_mutex_lock(&h->lock);
+    t->done = done;
+    t->since_ns = mono_ns();
+    pthread_mutex_unlock(&h->lock);
+}
+
+/* Closes a tracked connection's socket for reading and writing; libmicrohttpd then sees the end
+ * of the stream and releases the connection (its CLOSED notification clears the slot before the
+ * descriptor is closed, so under the lock t->fd is still this connection's). */
+static void evict(tracked *t)
+{
+    if (!t->evicted)
+        shutdown(t->fd, SHUT_RDWR);
+    t->evicted = true;
+}
+
+static void address_of(struct MHD_Connection *c, unsigned char out[16])
+{
+    memset(out, 0, 16);
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET6) {
+        memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+    } else if (sa && sa->sa_family == AF_INET) {
+        out[10] = out[11] = 0xff; /* as an IPv4-mapped IPv6 address */
+        memcpy(out + 12, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+    }
+}
+
+/* The oldest connection still waiting for its request (of one address, or any with addr NULL). */
+static tracked *oldest_waiting(serve_http *h, const unsigned char *addr)
+{
+    tracked *best = NULL;
+    for (size_t i = 0; i < h->nconns; i++) {
+        tracked *t = &h->conns[i];
+        if (t->used && !t->evicted && !t->done && (!addr || memcmp(t->addr, addr, 16) == 0) &&
+            (!best || t->since_ns < best->since_ns))
+            best = t;
+    }
+    return best;
+}
+
+/* Accept: the new connection takes a slot; when its address already holds per_address live
+ * connections, or the server max_connections, the oldest half-sent request (of that address
+ * first) gives way; with none to give way, the new connection is the one refused. */
+static void connection_started(serve_http *h, struct MHD_Connection *c, void **socket_context)
+{
+    const union MHD_ConnectionInfo *fi = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    unsigned char addr[16];
+    address_of(c, addr);
+    pthread_mutex_lock(&h->lock);
+    size_t live = 0, same = 0;
+    tracked *free_slot = NULL;
+    for (size_t i = 0; i < h->nconns; i++) {
+        tracked *t = &h->conns[i];
+        if (!t->used) {
+            if (!free_slot)
+                free_slot = t;
+            continue;
+        }
+        if (t->evicted)
+            continue;
+        live++;
+        same += memcmp(t->addr, addr, 16) == 0;
+    }
+    tracked *victim = NULL;
+    bool refuse = !free_slot || !fi;
+    if (!refuse && same >= h->per_address)
+        refuse = !(victim = oldest_waiting(h, addr));
+    else if (!refuse && live >= h->max_connections)
+        refuse = !(victim = oldest_waiting(h, NULL));
+    if (victim)
+        evict(victim);
+    if (refuse) {
+        if (fi)
+            shutdown(fi->connect_fd, SHUT_RDWR);
+    } else {
+        memset(free_slot, 0, sizeof *free_slot);
+        free_slot->used = true;
+        free_slot->fd = fi->connect_fd;
+        memcpy(free_slot->addr, addr, 16);
+        free_slot->since_ns = mono_ns();
+        *socket_context = free_slot;
+    }
+    pthread_mutex_unlock(&h->lock);
+}
+
+static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode toe)
+{
+    serve_http *h = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = NULL;
+        connection_started(h, c, socket_context);
+        return;
+    }
+    tracked *t = *socket_context;
+    if (t) {
+        pthread_mutex_lock(&h->lock);
+        t->used = false;
+        pthread_mutex_unlock(&h->lock);
+        *socket_context = NULL;
+    }
+}
+
+/* Watchdog: every 100 ms, shuts down connections whose request has been arriving for longer
+ * than the client timeout, however steadily its bytes come. */
+static void *watchdog_main(void *arg)
+{
+    serve_http *h = arg;
+    long long deadline_ns = (long long)h->client_timeout_s * 1000000000LL;
+    pthread_mutex_lock(&h->lock);
+    while (!h->stop) {
+        long long now = mono_ns();
+        for (size_t i = 0; i < h->nconns; i++) {
+            tracked *t = &h->conns[i];
+            if (t->used && !t->done && now - t->since_ns > deadline_ns)
+                evict(t);
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 100000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&h->wake, &h->lock, &until);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method, const char *version,
                               const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
@@ -183,11 +362,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         /* Refuse what the headers already settle, before reading any body. */
         enum MHD_Result ret = MHD_YES;
         if (rq->route == R_TOKENS && post) {
-            if (!authorized(h, c, &ret))
+            if (!authorized(h, c, &ret)) {
+                mark(h, c, true);
                 return ret;
+            }
             const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
             if (cl && strtoull(cl, NULL, 10) > SERVE_BODY_MAX) {
                 lw_exporter_count_rejected(h->exp, LW_REJECT_BAD_REQUEST);
+                mark(h, c, true);
                 return error_reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "error: body longer than %d bytes", SERVE_BODY_MAX);
             }
         }
@@ -208,6 +390,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         *upload_data_size = 0;
         return MHD_YES;
     }
+    mark(h, c, true); /* the whole request is in: answering it is not subject to the deadline */
     switch (rq->route) {
     case R_NONE: return error_reply(c, MHD_HTTP_NOT_FOUND, "error: no such path (try /metrics, /tokens, /healthz)");
     case R_TOKENS:
@@ -227,11 +410,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
-    (void)c;
     (void)toe;
     free(*con_cls);
     *con_cls = NULL;
+    mark(cls, c, false); /* a kept-alive connection waits for its next request from now */
 }
 
 /* Splits "HOST:PORT", "[V6]:PORT" or ":PORT" into host (NULL: any) and port. */
@@ -327,6 +509,8 @@ int serve_http_bind(const serve_http_config *cfg, serve_http **out, char *url, s
         free(h);
         return EXIT_USAGE;
     }
+    pthread_mutex_init(&h->lock, NULL);
+    pthread_cond_init(&h->wake, NULL);
     *out = h;
     return EXIT_OK;
 }
@@ -334,10 +518,23 @@ int serve_http_bind(const serve_http_config *cfg, serve_http **out, char *url, s
 int serve_http_start(serve_http *h, lw_exporter *e)
 {
     h->exp = e;
+    h->per_address = h->max_connections >= 4 ? h->max_connections / 4 : 1;
+    h->nconns = (size_t)h->max_connections + EVICT_HEADROOM;
+    h->conns = calloc(h->nconns, sizeof *h->conns);
+    if (!h->conns) {
+        cli_error("serve", "out of memory");
+        return EXIT_INTERNAL;
+    }
+    if (pthread_create(&h->watchdog, NULL, watchdog_main, h) != 0) {
+        cli_error("serve", "cannot start the connection watchdog");
+        return EXIT_INTERNAL;
+    }
+    h->watchdog_started = true;
     h->daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, handle, h, MHD_OPTION_LISTEN_SOCKET, h->fd,
                                  MHD_OPTION_CONNECTION_TIMEOUT, h->client_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-                                 h->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-                                 MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
+                                 (unsigned)h->nconns, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+                                 MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_NOTIFY_CONNECTION,
+                                 notify_connection, h, MHD_OPTION_END);
     if (!h->daemon) {
         cli_error("serve", "cannot start the HTTP server");
         return EXIT_INTERNAL;
@@ -353,5 +550,15 @@ void serve_http_stop(serve_http *h)
         MHD_stop_daemon(h->daemon); /* also closes the listening socket */
     else
         close(h->fd);
+    if (h->watchdog_started) {
+        pthread_mutex_lock(&h->lock);
+        h->stop = true;
+        pthread_cond_signal(&h->wake);
+        pthread_mutex_unlock(&h->lock);
+        pthread_join(h->watchdog, NULL);
+    }
+    pthread_mutex_destroy(&h->lock);
+    pthread_cond_destroy(&h->wake);
+    free(h->conns);
     free(h);
 }

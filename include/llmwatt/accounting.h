@@ -13,12 +13,21 @@
 #ifndef LLMWATT_ACCOUNTING_H
 #define LLMWATT_ACCOUNTING_H
 
+#include "llmwatt/export.h"
 #include "llmwatt/gpu.h"
 #include "llmwatt/model.h"
 #include "llmwatt/precision.h"
 #include "llmwatt/status.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A workload. Versioned (docs/design.md, "ABI"): start from lw_workload_default() or
+ * LW_WORKLOAD_INIT, then set fields. */
+#define LW_WORKLOAD_VERSION 1
 typedef struct lw_workload {
+    unsigned int version;     /* LW_WORKLOAD_VERSION of the caller's headers */
     double input_tokens;      /* prompt tokens per request (>= 0) */
     double output_tokens;     /* visible generated tokens per request (>= 0) */
     double reasoning_tokens;  /* hidden reasoning tokens per request, decoded like output (>= 0) */
@@ -27,8 +36,25 @@ typedef struct lw_workload {
     lw_precision kv_precision;
 } lw_workload;
 
-/* Default workload: 1 request, 0 tokens, bf16 weights and KV. */
-lw_workload lw_workload_default(void);
+/* Default workload: 1 request, 0 tokens, bf16 weights and KV (inline: built into the caller). */
+static inline lw_workload lw_workload_default(void)
+{
+    lw_workload w;
+    w.version = LW_WORKLOAD_VERSION;
+    w.input_tokens = 0;
+    w.output_tokens = 0;
+    w.reasoning_tokens = 0;
+    w.batch = 1;
+    w.weight_precision = LW_PREC_BF16;
+    w.kv_precision = LW_PREC_BF16;
+    return w;
+}
+#ifdef __cplusplus
+#define LW_WORKLOAD_INIT (lw_workload_default())
+#else
+#define LW_WORKLOAD_INIT                                                                                 \
+    {.version = LW_WORKLOAD_VERSION, .batch = 1, .weight_precision = LW_PREC_BF16, .kv_precision = LW_PREC_BF16}
+#endif
 
 typedef struct lw_phase_counts {
     double tokens;            /* tokens processed by the phase, whole batch */
@@ -56,33 +82,33 @@ typedef struct lw_accounting {
 
 /* Accounts prefill and decode of one batch (all requests identical).
  * LW_ERR_INVALID_ARGUMENT on negative or non-finite tokens or batch < 1. */
-lw_status lw_account(const lw_model_arch *m, const lw_workload *w, lw_accounting *out, lw_err *err);
+LW_API lw_status lw_account(const lw_model_arch *m, const lw_workload *w, lw_accounting *out, lw_err *err);
 
 /* lw_account with the model's parameter counts already derived by lw_model_params: for loops
  * that account many workloads of one model (estimators, traces) without re-deriving them. */
-lw_status lw_account_params(const lw_model_arch *m, const lw_param_counts *params, const lw_workload *w,
-                            lw_accounting *out, lw_err *err);
+LW_API lw_status lw_account_params(const lw_model_arch *m, const lw_param_counts *params, const lw_workload *w,
+                                   lw_accounting *out, lw_err *err);
 
 /* Expected distinct experts touched when `tokens` tokens each pick k of E experts uniformly:
  * E·(1 − (1 − k/E)^tokens). 0 for a dense model. */
-double lw_experts_touched(int num_experts, int experts_per_token, double tokens);
+LW_API double lw_experts_touched(int num_experts, int experts_per_token, double tokens);
 
 /* Sum over decode positions i = 0..n-1 of min(c0 + i + 1, window) (window <= 0: no cap):
  * the context each new token attends to. Closed form. */
-double lw_context_sum(double c0, double n, double window);
+LW_API double lw_context_sum(double c0, double n, double window);
 
 /* Whether the configuration fits: memory_required_bytes vs gpus · memory_bytes · usable_fraction.
  * Returns LW_ERR_INFEASIBLE with a message giving both figures when it does not. */
-lw_status lw_check_fit(const lw_accounting *a, const lw_gpu *g, int gpus, double usable_fraction, lw_err *err);
+LW_API lw_status lw_check_fit(const lw_accounting *a, const lw_gpu *g, int gpus, double usable_fraction, lw_err *err);
 
 /* KV-cache bytes one request holds at `context` tokens, summed over all layers at
  * kv_bytes_per_elem; sliding-window layers hold at most their window. */
-double lw_kv_bytes_at(const lw_model_arch *m, double kv_bytes_per_elem, double context);
+LW_API double lw_kv_bytes_at(const lw_model_arch *m, double kv_bytes_per_elem, double context);
 
 /* Copies of each KV element held under tensor-parallel attention over tp GPUs, relative to an
  * even split (>= 1): tp for a latent (MLA) cache, which every GPU holds whole;
  * tp·ceil(kv_heads/tp)/kv_heads when there are fewer KV heads than GPUs; else 1. */
-double lw_kv_replication(const lw_model_arch *m, int tp);
+LW_API double lw_kv_replication(const lw_model_arch *m, int tp);
 
 /* How a serving engine (vLLM, SGLang) fills the GPUs' memory: weights first, then the KV cache
  * in what is left of gpus · memory · gpu_memory_utilization. A running request holds on average
@@ -102,7 +128,10 @@ typedef struct lw_memory_plan {
  * replication, lw_kv_replication). LW_ERR_INFEASIBLE, naming the remedy, only when the weights
  * alone or one request at its full context do not fit; a GPU without a published memory size
  * gives max_concurrency INFINITY and the requested batch. */
-lw_status lw_memory_plan_compute(const lw_model_arch *m, const lw_param_counts *p, const lw_gpu *g, int gpus, int tp,
+LW_API lw_status lw_memory_plan_compute(const lw_model_arch *m, const lw_param_counts *p, const lw_gpu *g, int gpus, int tp,
                                  double gpu_memory_utilization, const lw_workload *w, lw_memory_plan *out, lw_err *err);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -11,9 +11,14 @@
 #ifndef LLMWATT_COST_H
 #define LLMWATT_COST_H
 
+#include "llmwatt/export.h"
 #include <stddef.h>
 #include "llmwatt/catalogue.h"
 #include "llmwatt/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Inputs of the cost model. Every field is required; lw_cost_params_default fills the seed-004
  * defaults from the catalogue's cost.* constants. */
@@ -36,7 +41,7 @@ typedef struct lw_cost_params {
 /* Seed-004 defaults: overhead 0.20, PSU 0.95, PUE 1, utilisation 1, idle 0, hardware
  * $200,000 per 8 GPUs prorated to `gpus`, 3 years of 8760 h; power and throughput 0 (to be set).
  * Values come from the catalogue (cost.* constants) with the built-in seed figures as fallback. */
-lw_cost_params lw_cost_params_default(const lw_catalogue *cat, int gpus);
+LW_API lw_cost_params lw_cost_params_default(const lw_catalogue *cat, int gpus);
 
 /* Price-independent results. */
 typedef struct lw_cost_energy {
@@ -55,7 +60,7 @@ typedef struct lw_cost_energy {
 } lw_cost_energy;
 
 /* Validates p (each field's domain, named in the message) and computes the energy figures. */
-lw_status lw_cost_energy_compute(const lw_cost_params *p, lw_cost_energy *out, lw_err *err);
+LW_API lw_status lw_cost_energy_compute(const lw_cost_params *p, lw_cost_energy *out, lw_err *err);
 
 /* Cost at one electricity price. */
 typedef struct lw_cost_price {
@@ -66,7 +71,7 @@ typedef struct lw_cost_price {
 } lw_cost_price;
 
 /* LW_ERR_INVALID_ARGUMENT on a negative or non-finite price. */
-lw_status lw_cost_at_price(const lw_cost_energy *e, double price_usd_per_kwh, lw_cost_price *out, lw_err *err);
+LW_API lw_status lw_cost_at_price(const lw_cost_energy *e, double price_usd_per_kwh, lw_cost_price *out, lw_err *err);
 
 typedef enum lw_break_even_kind {
     LW_BREAK_EVEN_WITHIN_LIFE = 0, /* pays back before the hardware is written off */
@@ -85,8 +90,8 @@ typedef struct lw_break_even {
 } lw_break_even;
 
 /* Break-even of buying the hardware against paying api_usd_per_million per 1M tokens. */
-lw_status lw_cost_break_even(const lw_cost_energy *e, const lw_cost_price *price, const lw_cost_params *p,
-                             double api_usd_per_million, lw_break_even *out, lw_err *err);
+LW_API lw_status lw_cost_break_even(const lw_cost_energy *e, const lw_cost_price *price, const lw_cost_params *p,
+                                    double api_usd_per_million, lw_break_even *out, lw_err *err);
 
 /* A grid carbon intensity with its provenance (data/regions.csv). */
 typedef struct lw_region {
@@ -100,9 +105,9 @@ typedef struct lw_region {
 } lw_region;
 
 /* The built-in regions; *out is heap-allocated (free()). */
-lw_status lw_regions_load(lw_region **out, size_t *n, lw_err *err);
+LW_API lw_status lw_regions_load(lw_region **out, size_t *n, lw_err *err);
 /* Finds a region by id or alias, case-insensitively; LW_ERR_NOT_FOUND lists the ids. */
-lw_status lw_region_find(const char *name, lw_region *out, lw_err *err);
+LW_API lw_status lw_region_find(const char *name, lw_region *out, lw_err *err);
 
 /* An API price per 1M tokens with its provenance (data/api_prices.csv). */
 typedef struct lw_api_price {
@@ -117,9 +122,12 @@ typedef struct lw_api_price {
 } lw_api_price;
 
 /* The built-in API price table; *out is heap-allocated (free()). */
-lw_status lw_api_prices_load(lw_api_price **out, size_t *n, lw_err *err);
+LW_API lw_status lw_api_prices_load(lw_api_price **out, size_t *n, lw_err *err);
 
 /* Formats the break-even time in words ("4.2 months", "never", "2.1 years (after the 3-year life)"). */
-const char *lw_break_even_words(const lw_break_even *b, char *buf, size_t n);
+LW_API const char *lw_break_even_words(const lw_break_even *b, char *buf, size_t n);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -8,10 +8,15 @@
 #ifndef LLMWATT_ESTIMATE_H
 #define LLMWATT_ESTIMATE_H
 
+#include "llmwatt/export.h"
 #include <stdbool.h>
 #include "llmwatt/accounting.h"
 #include "llmwatt/catalogue.h"
 #include "llmwatt/points.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef enum lw_method { LW_METHOD_ROOFLINE = 0, LW_METHOD_LLM_BENCH = 1, LW_METHOD_PROFILE = 2 } lw_method;
 typedef enum lw_attention_mode { LW_ATTENTION_QUADRATIC = 0, LW_ATTENTION_LINEAR = 1 } lw_attention_mode;
@@ -37,12 +42,16 @@ typedef struct lw_roofline_coeffs {
     int rows;                /* calibration rows behind the fit (0: prior) */
 } lw_roofline_coeffs;
 
+/* Options of lw_estimator_new. Versioned (docs/design.md, "ABI"): start from
+ * LW_ESTIMATE_OPTS_INIT, lw_estimate_opts_default() or lw_estimate_opts_init(), then set fields;
+ * new fields are only appended and get their defaults from those initialisers. */
+#define LW_ESTIMATE_OPTS_VERSION 1
 typedef struct lw_estimate_opts {
+    unsigned int version;        /* LW_ESTIMATE_OPTS_VERSION of the headers the caller was built with */
     lw_method method;
     int gpus;                    /* tensor-parallel GPUs (>= 1) */
     double pue;                  /* facility multiplier for the separate facility figure (1: none) */
     lw_attention_mode attention; /* profile method only */
-    /* Added fields (defaults from lw_estimate_opts_default): */
     bool strict_memory;          /* run fails (LW_ERR_INFEASIBLE) when the requested batch at its full
                                     context does not fit (the old refusal); default false: the batch
                                     is capped to what the KV cache holds (lw_memory_plan) */
@@ -63,41 +72,73 @@ typedef struct lw_estimate_opts {
                                          (roofline; the profile method applies f itself, as its seed does) */
 } lw_estimate_opts;
 
-/* Defaults: roofline, 1 GPU, PUE 1, quadratic attention, batch capped to the KV cache
- * (not strict), gpu_memory_utilization from the catalogue, shipped calibration. */
-lw_estimate_opts lw_estimate_opts_default(void);
+/* Defaults: roofline, 1 GPU, PUE 1, quadratic attention, batch capped to the KV cache (not
+ * strict), gpu_memory_utilization from the catalogue, the engines' parallel plan, reasoning from
+ * the model's record, shipped calibration. */
+#ifdef __cplusplus
+#define LW_ESTIMATE_OPTS_INIT (lw_estimate_opts_default())
+#else
+#define LW_ESTIMATE_OPTS_INIT                                                                              \
+    {.version = LW_ESTIMATE_OPTS_VERSION, .method = LW_METHOD_ROOFLINE, .gpus = 1, .pue = 1.0,            \
+     .attention = LW_ATTENTION_QUADRATIC, .strict_memory = false, .coeffs = NULL, .calibration_json = NULL}
+#endif
+
+/* Sets the defaults, for an FFI that cannot expand macros: version is LW_ESTIMATE_OPTS_VERSION of
+ * the caller's headers (LW_ERR_VERSION when this library is older than them). */
+LW_API lw_status lw_estimate_opts_init(lw_estimate_opts *opts, unsigned int version, lw_err *err);
+
+/* The defaults, by value (inline: built into the caller with the caller's struct size). */
+static inline lw_estimate_opts lw_estimate_opts_default(void)
+{
+    lw_estimate_opts o;
+    o.version = LW_ESTIMATE_OPTS_VERSION;
+    o.method = LW_METHOD_ROOFLINE;
+    o.gpus = 1;
+    o.pue = 1.0;
+    o.attention = LW_ATTENTION_QUADRATIC;
+    o.strict_memory = false;
+    o.coeffs = NULL;
+    o.calibration_json = NULL;
+    o.gpu_memory_utilization = 0;
+    o.measured_batch = false;
+    o.tensor_parallel = 0;
+    o.pipeline_parallel = 0;
+    o.internode_bw_bytes_per_s = 0;
+    o.explicit_reasoning = false;
+    return o;
+}
 
 /* A model's reasoning factor: decoded tokens per visible output token (seed 001's o1 3.0, o3-mini
  * 2.0; 1 for a model whose record carries none). */
-double lw_model_reasoning_factor(const lw_model_arch *m);
+LW_API double lw_model_reasoning_factor(const lw_model_arch *m);
 /* Hidden reasoning tokens the factor implies for `output_tokens` visible ones: output x (f - 1). */
-double lw_model_default_reasoning(const lw_model_arch *m, double output_tokens);
+LW_API double lw_model_default_reasoning(const lw_model_arch *m, double output_tokens);
 
 /* The weight precision a checkpoint's name implies: a whole word (between - _ . / or the ends) of
  * nvfp4/fp4 -> fp4, mxfp4, fp8 (also -FP8-dynamic), int8/w8a8 -> int8, int4/w4a16/awq/gptq/4bit
  * -> int4, the most specific first (-GPTQ-Int8 is int8). Sets *out and a one-line rule ("'fp8'
  * in the model name") and returns true when one applies. */
-bool lw_precision_from_name(const char *name, lw_precision *out, char *rule, size_t rule_size);
+LW_API bool lw_precision_from_name(const char *name, lw_precision *out, char *rule, size_t rule_size);
 /* The same from a Hugging Face config.json's quantization_config (quant_method fp8/mxfp4/awq/
  * gptq/compressed-tensors, bits or config_groups weights num_bits/type); false without one. */
-bool lw_precision_from_hf_config(const char *path, lw_precision *out, char *rule, size_t rule_size);
+LW_API bool lw_precision_from_hf_config(const char *path, lw_precision *out, char *rule, size_t rule_size);
 
 /* Weight precision when the caller gives none: the config's quantization_config, else the name
  * given (model_name, may be NULL), else the model's native precision; rule says which applied
  * ("fp8 from 'fp8' in the model name"). */
-lw_precision lw_weight_precision_default(const char *model_name, const char *config_path, const lw_model_arch *m,
+LW_API lw_precision lw_weight_precision_default(const char *model_name, const char *config_path, const lw_model_arch *m,
                                          char *rule, size_t rule_size);
 
 /* "roofline", "llm-bench", "profile". */
-const char *lw_method_name(lw_method m);
+LW_API const char *lw_method_name(lw_method m);
 /* Parses a method name (case-insensitive). */
-lw_status lw_method_parse(const char *name, lw_method *out, lw_err *err);
+LW_API lw_status lw_method_parse(const char *name, lw_method *out, lw_err *err);
 
 /* What limits a phase: the largest of its compute, memory and communication times. */
 typedef enum lw_bound { LW_BOUND_MEMORY = 0, LW_BOUND_COMPUTE = 1, LW_BOUND_COMMUNICATION = 2 } lw_bound;
 
 /* "memory", "compute" or "communication". */
-const char *lw_bound_name(lw_bound b);
+LW_API const char *lw_bound_name(lw_bound b);
 
 typedef struct lw_phase_estimate {
     double energy_j;      /* whole batch, all GPUs */
@@ -112,7 +153,13 @@ typedef struct lw_phase_estimate {
     double communication_time_s; /* collectives, on the critical path (added, not overlapped) */
 } lw_phase_estimate;
 
+/* The result of lw_estimator_run. Versioned (docs/design.md, "ABI"): the caller owns the struct
+ * and declares it with LW_ESTIMATE_INIT (or lw_estimate_init()) so that the library writes only
+ * the fields the caller's headers know; a struct reused for many runs is initialised once.
+ * Warnings are read with lw_estimate_warning_count() / lw_estimate_warning(). */
+#define LW_ESTIMATE_VERSION 1
 typedef struct lw_estimate {
+    unsigned int version;               /* LW_ESTIMATE_VERSION, set by the caller; never written by a run */
     lw_method method;
     lw_phase_estimate prefill;
     lw_phase_estimate decode;
@@ -133,21 +180,45 @@ typedef struct lw_estimate {
     double pipeline_bubble;             /* decode: share of a stage's time it waits, 1 - micro_batches/stages */
     int effective_batch;                /* concurrency the estimate ran at: min(batch, what the KV cache holds) */
     lw_memory_plan memory;              /* roofline: weights, KV budget and per-request KV behind effective_batch */
-    int nwarnings;
-    char warnings[4][256];              /* e.g. "does not fit", "fp8 not supported natively" (kept last:
-                                           a run clears the figures above, not these buffers) */
+    int nwarnings_;                     /* private: read through lw_estimate_warning_count() */
+    char warnings_[4][256];             /* private: read through lw_estimate_warning() */
 } lw_estimate;
+
+#ifdef __cplusplus
+static inline lw_estimate lw_estimate_cxx_init_(void)
+{
+    lw_estimate e = lw_estimate();
+    e.version = LW_ESTIMATE_VERSION;
+    return e;
+}
+#define LW_ESTIMATE_INIT (lw_estimate_cxx_init_())
+#else
+#define LW_ESTIMATE_INIT {.version = LW_ESTIMATE_VERSION}
+#endif
+
+/* Zeroes *out and sets its version, for an FFI that cannot expand LW_ESTIMATE_INIT
+ * (LW_ERR_VERSION when this library is older than the caller's headers). */
+LW_API lw_status lw_estimate_init(lw_estimate *out, unsigned int version, lw_err *err);
+
+/* Warnings of the last run ("does not fit", "no fp8 tensor cores ..."), at most a few: the count,
+ * and warning i (0 <= i < count; NULL otherwise). The text is owned by `e`. */
+LW_API int lw_estimate_warning_count(const lw_estimate *e);
+LW_API const char *lw_estimate_warning(const lw_estimate *e, int i);
 
 typedef struct lw_estimator lw_estimator;
 
-/* Prepares an estimator. Fails on zero GPUs, a precision the method cannot cost, or a GPU
- * missing a figure the method needs (named in the message). */
-lw_status lw_estimator_new(const lw_catalogue *cat, const lw_model_arch *m, const lw_gpu *g,
-                           const lw_estimate_opts *opts, lw_estimator **out, lw_err *err);
-void lw_estimator_free(lw_estimator *e);
+/* Prepares an estimator (opts NULL: the defaults). Fails on an opts not started from an
+ * initialiser (version 0: LW_ERR_INVALID_ARGUMENT; newer than this library: LW_ERR_VERSION), zero
+ * GPUs, a precision the method cannot cost, or a GPU missing a figure the method needs (named in
+ * the message). */
+LW_API lw_status lw_estimator_new(const lw_catalogue *cat, const lw_model_arch *m, const lw_gpu *g,
+                                  const lw_estimate_opts *opts, lw_estimator **out, lw_err *err);
+LW_API void lw_estimator_free(lw_estimator *e);
 
-/* Estimates one workload. Thread-safe: an estimator may be shared by threads. */
-lw_status lw_estimator_run(const lw_estimator *e, const lw_workload *w, lw_estimate *out, lw_err *err);
+/* Estimates one workload into *out, which must carry a version (LW_ESTIMATE_INIT; same errors as
+ * for opts above).
+ * Thread-safe: an estimator may be shared by threads. No allocation. */
+LW_API lw_status lw_estimator_run(const lw_estimator *e, const lw_workload *w, lw_estimate *out, lw_err *err);
 
 /* What an estimator resolved at creation, for printing the sources of its constants. */
 typedef struct lw_estimator_info {
@@ -162,7 +233,43 @@ typedef struct lw_estimator_info {
     char plan_note[200];           /* how the plan was chosen */
 } lw_estimator_info;
 
-void lw_estimator_describe(const lw_estimator *e, lw_estimator_info *out);
+LW_API void lw_estimator_describe(const lw_estimator *e, lw_estimator_info *out);
+
+/* ---- Estimate JSON (llmwatt estimate --json) -------------------------------------------------
+ * The one renderer of the estimate JSON documented in docs/cli.md: the CLI, the Python package
+ * and the web UI call it, so the same estimate gives the same bytes everywhere. */
+
+#define LW_ESTIMATE_JSON_OPTS_VERSION 1
+typedef struct lw_estimate_json_opts {
+    unsigned int version;        /* LW_ESTIMATE_JSON_OPTS_VERSION */
+    int indent;                  /* 0: one line; n (1..31): pretty, n spaces (the CLI uses 2) */
+    bool pue;                    /* add "pue" and "facility_energy_per_request_j" (the CLI: --pue given) */
+    const char *const *labels;   /* "KEY=VALUE" pairs, rendered as the "labels" object (none: no key) */
+    size_t nlabels;
+    const char *const *warnings; /* caller's warnings, listed before the estimate's own */
+    size_t nwarnings;
+    const char *precision_rule;  /* how the weight precision was chosen ("precision_rule"; NULL: no key) */
+} lw_estimate_json_opts;
+
+#ifdef __cplusplus
+static inline lw_estimate_json_opts lw_estimate_json_opts_cxx_init_(void)
+{
+    lw_estimate_json_opts o = lw_estimate_json_opts();
+    o.version = LW_ESTIMATE_JSON_OPTS_VERSION;
+    return o;
+}
+#define LW_ESTIMATE_JSON_OPTS_INIT (lw_estimate_json_opts_cxx_init_())
+#else
+#define LW_ESTIMATE_JSON_OPTS_INIT {.version = LW_ESTIMATE_JSON_OPTS_VERSION}
+#endif
+
+/* Zeroes *opts and sets its version (for an FFI that cannot expand the macro). */
+LW_API lw_status lw_estimate_json_opts_init(lw_estimate_json_opts *opts, unsigned int version, lw_err *err);
+
+/* The estimate r of workload w by estimator e as JSON text (heap string: free with lw_free()).
+ * opts NULL: one line, no labels, no PUE. NULL on failure (a label without '=', out of memory). */
+LW_API char *lw_estimate_to_json(const lw_estimator *e, const lw_workload *w, const lw_estimate *r,
+                                        const lw_estimate_json_opts *opts, lw_err *err);
 
 /* ---- Calibration (llmwatt calibrate) -------------------------------------------------------
  * Fits the roofline coefficients per GPU architecture to measured points: for each row the
@@ -184,8 +291,8 @@ typedef struct lw_calib_row {
 /* Parses a points CSV (calibration_points.csv format) into calibration rows, resolving models
  * and GPUs in the catalogue (GPU names leniently: "NVIDIA GeForce RTX 3090 24GB" -> rtx-3090).
  * *out is a heap array of *n rows (free with free()). */
-lw_status lw_calib_rows_parse(const lw_catalogue *cat, const char *data, size_t len, const char *where,
-                              lw_calib_row **out, size_t *n, lw_err *err);
+LW_API lw_status lw_calib_rows_parse(const lw_catalogue *cat, const char *data, size_t len, const char *where,
+                                     lw_calib_row **out, size_t *n, lw_err *err);
 
 /* Fitted coefficients per family plus the prior. */
 typedef struct lw_calibration {
@@ -195,19 +302,19 @@ typedef struct lw_calibration {
 } lw_calibration;
 
 /* Fits the rows whose use[i] is true (use NULL: all usable rows). */
-lw_status lw_calibrate(const lw_catalogue *cat, const lw_calib_row *rows, size_t n, const bool *use,
-                       lw_calibration *out, lw_err *err);
+LW_API lw_status lw_calibrate(const lw_catalogue *cat, const lw_calib_row *rows, size_t n, const bool *use,
+                              lw_calibration *out, lw_err *err);
 
 /* Writes the calibration as roofline.json text (heap string, free()): the coefficients plus
  * provenance (date, points file, per-row residuals). */
-char *lw_calibration_to_json(const lw_catalogue *cat, const lw_calibration *c, const lw_calib_row *rows, size_t n,
-                             const char *points_name, const char *fit_date);
+LW_API char *lw_calibration_to_json(const lw_catalogue *cat, const lw_calibration *c, const lw_calib_row *rows, size_t n,
+                                    const char *points_name, const char *fit_date);
 
 /* Parses roofline.json text into a calibration. */
-lw_status lw_calibration_parse(const char *json_text, lw_calibration *out, lw_err *err);
+LW_API lw_status lw_calibration_parse(const char *json_text, lw_calibration *out, lw_err *err);
 
 /* Coefficients for a GPU: the family fit of its architecture, else the prior (*calibrated false). */
-lw_roofline_coeffs lw_calibration_for_gpu(const lw_calibration *c, const lw_gpu *g, bool *calibrated);
+LW_API lw_roofline_coeffs lw_calibration_for_gpu(const lw_calibration *c, const lw_gpu *g, bool *calibrated);
 
 /* ---- Validation (llmwatt validate) ---------------------------------------------------------- */
 
@@ -231,16 +338,19 @@ typedef struct lw_validation_summary {
 } lw_validation_summary;
 
 /* Predicts row i with the given method (roofline with the calibration `cal`, NULL: shipped). */
-lw_status lw_validate_row(const lw_catalogue *cat, const lw_calib_row *row, lw_method method,
-                          const lw_calibration *cal, lw_validation_row *out, lw_err *err);
+LW_API lw_status lw_validate_row(const lw_catalogue *cat, const lw_calib_row *row, lw_method method,
+                                 const lw_calibration *cal, lw_validation_row *out, lw_err *err);
 
 /* Summary over rows with ok set and (gpu_only_filter < 0: all; 1: GPU-only rows; 0: others). */
-lw_validation_summary lw_validation_summarise(const lw_validation_row *rows, size_t n, int gpu_only_filter);
+LW_API lw_validation_summary lw_validation_summarise(const lw_validation_row *rows, size_t n, int gpu_only_filter);
 
 /* ---- Sweeps (llmwatt sweep) ----------------------------------------------------------------- */
 
 /* Parses "1,2,4,8", "1..256*2" (geometric) or "100..1000+100" (arithmetic) into at most
  * max values. Fails with a message naming the spec on a bad or too long list. */
-lw_status lw_sweep_parse(const char *spec, double *values, size_t max, size_t *n, lw_err *err);
+LW_API lw_status lw_sweep_parse(const char *spec, double *values, size_t max, size_t *n, lw_err *err);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -30,6 +30,7 @@
 #ifndef LLMWATT_EXPORTER_H
 #define LLMWATT_EXPORTER_H
 
+#include "llmwatt/export.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,27 +56,27 @@ typedef struct lw_exporter_config {
 } lw_exporter_config;
 
 /* The defaults of `llmwatt serve`: tick 1 s, hold 10 s, max gap 5 s, 256 workloads. */
-lw_exporter_config lw_exporter_config_default(void);
+LW_API lw_exporter_config lw_exporter_config_default(void);
 
 /* Creates an exporter with no device and no workload. LW_ERR_INVALID_ARGUMENT for a
  * configuration value out of its domain (the message names it). */
-lw_status lw_exporter_new(const lw_exporter_config *cfg, lw_exporter **out, lw_err *err);
-void lw_exporter_free(lw_exporter *e);
+LW_API lw_status lw_exporter_new(const lw_exporter_config *cfg, lw_exporter **out, lw_err *err);
+LW_API void lw_exporter_free(lw_exporter *e);
 
 /* Registers a device (a GPU, CPU package or DRAM zone) described by info (copied) and returns
  * its slot (0, 1, ... in registration order). GPUs use the energy counter when
  * info->has_energy_counter, integrated power otherwise; RAPL zones always use their counter. */
-lw_status lw_exporter_add_device(lw_exporter *e, const lw_device_info *info, size_t *slot, lw_err *err);
+LW_API lw_status lw_exporter_add_device(lw_exporter *e, const lw_device_info *info, size_t *slot, lw_err *err);
 
 /* Feeds one reading of the device in slot. Readings of one device must come in time order
  * (s->t_ns non-decreasing; LW_ERR_INVALID_ARGUMENT otherwise). A reading with ok false marks
  * the device down (llmwatt_gpu_up 0, its gauges disappear, its counter stops) until a good one. */
-lw_status lw_exporter_observe(lw_exporter *e, size_t slot, const lw_power_sample *s, lw_err *err);
+LW_API lw_status lw_exporter_observe(lw_exporter *e, size_t slot, const lw_power_sample *s, lw_err *err);
 
 /* Records that workload reported tokens (a whole number, 0..LW_TOKENS_PER_REPORT_MAX).
  * LW_ERR_INVALID_ARGUMENT for a bad name or count; LW_ERR_INFEASIBLE when the workload is new
  * and max_workloads names are already kept. Either way the rejection is counted. */
-lw_status lw_exporter_report_tokens(lw_exporter *e, const char *workload, double tokens, lw_err *err);
+LW_API lw_status lw_exporter_report_tokens(lw_exporter *e, const char *workload, double tokens, lw_err *err);
 
 /* Why a token report was refused, for llmwatt_token_reports_rejected_total{reason}. */
 typedef enum lw_reject_reason {
@@ -86,14 +87,14 @@ typedef enum lw_reject_reason {
 #define LW_REJECT_REASONS 3
 
 /* Counts a rejection decided outside the exporter (by the HTTP layer). */
-void lw_exporter_count_rejected(lw_exporter *e, lw_reject_reason reason);
+LW_API void lw_exporter_count_rejected(lw_exporter *e, lw_reject_reason reason);
 
 /* Closes the current attribution interval and splits its GPU energy (see top of file). */
-void lw_exporter_tick(lw_exporter *e);
+LW_API void lw_exporter_tick(lw_exporter *e);
 
 /* Renders every metric in the Prometheus text exposition format into a heap buffer
  * (NUL-terminated, *len bytes without the NUL); the caller frees it with free(). */
-lw_status lw_exporter_render(lw_exporter *e, char **text, size_t *len, lw_err *err);
+LW_API lw_status lw_exporter_render(lw_exporter *e, char **text, size_t *len, lw_err *err);
 
 /* Totals for tests and the CLI's summary line, in joules: energy of every GPU counter,
  * energy attributed to workloads, and unattributed energy. */
@@ -104,11 +105,11 @@ typedef struct lw_exporter_totals {
     double tokens;
     size_t workloads;
 } lw_exporter_totals;
-void lw_exporter_get_totals(lw_exporter *e, lw_exporter_totals *out);
+LW_API void lw_exporter_get_totals(lw_exporter *e, lw_exporter_totals *out);
 
 /* Energy attributed to one workload and tokens it reported (NAN when unknown). */
-double lw_exporter_workload_energy_j(lw_exporter *e, const char *workload);
-double lw_exporter_workload_tokens(lw_exporter *e, const char *workload);
+LW_API double lw_exporter_workload_energy_j(lw_exporter *e, const char *workload);
+LW_API double lw_exporter_workload_tokens(lw_exporter *e, const char *workload);
 
 /* Parses the body of a token report (POST /tokens), either form-encoded
  * "workload=NAME&tokens=N" (percent-decoding, '+' is a space) or a JSON object
@@ -116,10 +117,10 @@ double lw_exporter_workload_tokens(lw_exporter *e, const char *workload);
  * keys, a missing key, a bad name (see LW_WORKLOAD_NAME_MAX) or a count that is not a whole
  * number in 0..LW_TOKENS_PER_REPORT_MAX give LW_ERR_PARSE or LW_ERR_INVALID_ARGUMENT with a
  * one-line message. workload must hold LW_WORKLOAD_NAME_MAX + 1 bytes. */
-lw_status lw_exporter_parse_report(const char *body, size_t len, char *workload, double *tokens, lw_err *err);
+LW_API lw_status lw_exporter_parse_report(const char *body, size_t len, char *workload, double *tokens, lw_err *err);
 
 /* True when name is a valid workload name. */
-bool lw_workload_name_valid(const char *name);
+LW_API bool lw_workload_name_valid(const char *name);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,10 @@
 
 #include "llmwatt/precision.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct lw_gpu {
     char id[48];            /* canonical short id: "h100-sxm" */
     char aliases[160];      /* comma separated: "h100,h100-80gb" */
@@ -28,4 +32,7 @@ typedef struct lw_gpu {
     char node_source[160];  /* where node_gpus comes from */
 } lw_gpu;
 
+#ifdef __cplusplus
+}
+#endif
 #endif

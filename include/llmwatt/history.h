@@ -9,9 +9,14 @@
 #ifndef LLMWATT_HISTORY_H
 #define LLMWATT_HISTORY_H
 
+#include "llmwatt/export.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include "llmwatt/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Schema version this build writes (and the newest it reads). */
 #define LW_HISTORY_SCHEMA_VERSION 1
@@ -48,23 +53,23 @@ typedef struct lw_run {
 /* Parses a measurement or an estimate JSON document into a run record. The kind is taken from
  * "schema" ("llmwatt.measurement/..."), else an estimate is recognised by "method" with
  * "energy_per_output_token_j". LW_ERR_PARSE names the missing or malformed key. */
-lw_status lw_run_parse(const char *json_text, lw_run *out, lw_err *err);
+LW_API lw_status lw_run_parse(const char *json_text, lw_run *out, lw_err *err);
 
 /* Reads and parses a run file. LW_ERR_NOT_FOUND if it does not exist, LW_ERR_IO if unreadable,
  * else as lw_run_parse with the path in the message. json_text (may be NULL) receives the file's
  * text (heap, free()). */
-lw_status lw_run_load(const char *path, lw_run *out, char **json_text, lw_err *err);
+LW_API lw_status lw_run_load(const char *path, lw_run *out, char **json_text, lw_err *err);
 
 /* Parses a time: "2026-11-21", "2026-11-21T14:00:00Z" (fractional seconds and +hh:mm offsets
  * accepted), "now", or relative to now_ns: "-7d", "-12h", "-30m", "-90s". A bare date means
  * its start (00:00 UTC), or with end_of_day its last nanosecond (for inclusive --until). */
-lw_status lw_time_parse(const char *s, long long now_ns, bool end_of_day, long long *out_ns, lw_err *err);
+LW_API lw_status lw_time_parse(const char *s, long long now_ns, bool end_of_day, long long *out_ns, lw_err *err);
 
 /* Formats UTC ns as "2026-11-21T14:00:00Z" into buf (>= 21 bytes); "-" for 0. */
-const char *lw_time_format(long long ns, char *buf, size_t n);
+LW_API const char *lw_time_format(long long ns, char *buf, size_t n);
 
 /* Current wall-clock time (UTC ns). */
-long long lw_time_now_ns(void);
+LW_API long long lw_time_now_ns(void);
 
 typedef struct lw_history lw_history;
 
@@ -76,23 +81,26 @@ typedef enum lw_history_mode {
 /* Opens a history database. Errors (nothing is written in any of them):
  * LW_ERR_NOT_FOUND: READ mode and the file does not exist;
  * LW_ERR_VERSION: schema newer than LW_HISTORY_SCHEMA_VERSION;
- * LW_ERR_DATABASE: not a SQLite file, corrupt, or a SQLite database that is not an llmwatt history. */
-lw_status lw_history_open(const char *path, lw_history_mode mode, lw_history **out, lw_err *err);
-void lw_history_close(lw_history *h);
+ * LW_ERR_DATABASE: not a SQLite file, corrupt, or a SQLite database that is not an llmwatt history.
+ * WRITE mode runs SQLite's quick check on an existing file first and refuses one that fails it.
+ * A file that WRITE mode created is removed by lw_history_close when no run was recorded into it,
+ * so a first record that fails (a full disk) leaves no empty database. */
+LW_API lw_status lw_history_open(const char *path, lw_history_mode mode, lw_history **out, lw_err *err);
+LW_API void lw_history_close(lw_history *h);
 
 /* Schema version of the open database (after migration). */
-int lw_history_version(const lw_history *h);
+LW_API int lw_history_version(const lw_history *h);
 
 /* Adds runs from JSON texts in one transaction: either all are recorded or none. Each text
  * is parsed with lw_run_parse; a run without a time gets now_ns. ids (may be NULL) receives
  * the new row ids. */
-lw_status lw_history_add_many(lw_history *h, const char *const *json_texts, size_t n, long long now_ns,
-                              long long *ids, lw_err *err);
+LW_API lw_status lw_history_add_many(lw_history *h, const char *const *json_texts, size_t n, long long now_ns,
+                                     long long *ids, lw_err *err);
 
 /* Adds one measurement JSON (LW_ERR_PARSE if the text is an estimate). */
-lw_status lw_history_add_measurement(lw_history *h, const char *json_text, long long *id, lw_err *err);
+LW_API lw_status lw_history_add_measurement(lw_history *h, const char *json_text, long long *id, lw_err *err);
 /* Adds one estimate JSON (LW_ERR_PARSE if the text is a measurement); time is now unless it has "time". */
-lw_status lw_history_add_estimate(lw_history *h, const char *json_text, long long *id, lw_err *err);
+LW_API lw_status lw_history_add_estimate(lw_history *h, const char *json_text, long long *id, lw_err *err);
 
 /* Query filter. Zero-initialise, then set what you need. */
 typedef struct lw_history_filter {
@@ -111,12 +119,15 @@ typedef struct lw_history_filter {
 } lw_history_filter;
 
 /* A filter matching everything, oldest first. */
-lw_history_filter lw_history_filter_all(void);
+LW_API lw_history_filter lw_history_filter_all(void);
 
 /* Runs matching f; *runs is heap-allocated (free()), *n may be 0. */
-lw_status lw_history_query(lw_history *h, const lw_history_filter *f, lw_run **runs, size_t *n, lw_err *err);
+LW_API lw_status lw_history_query(lw_history *h, const lw_history_filter *f, lw_run **runs, size_t *n, lw_err *err);
 
 /* The stored JSON of run id (heap string, free()). LW_ERR_NOT_FOUND if there is no such run. */
-lw_status lw_history_run_json(lw_history *h, long long id, char **json_text, lw_err *err);
+LW_API lw_status lw_history_run_json(lw_history *h, long long id, char **json_text, lw_err *err);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -3,6 +3,8 @@
 #ifndef LLMWATT_H
 #define LLMWATT_H
 
+#include "llmwatt/export.h"
+#include "llmwatt/version.h"
 #include "llmwatt/status.h"
 #include "llmwatt/precision.h"
 #include "llmwatt/io.h"

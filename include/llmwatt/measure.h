@@ -16,6 +16,7 @@
 #ifndef LLMWATT_MEASURE_H
 #define LLMWATT_MEASURE_H
 
+#include "llmwatt/export.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -54,32 +55,32 @@ typedef struct lw_measure_config {
 } lw_measure_config;
 
 /* Defaults: interval, warm-up and thresholds from the catalogue constants "measure.*". */
-lw_status lw_measure_config_default(const lw_catalogue *cat, lw_measure_config *out, lw_err *err);
+LW_API lw_status lw_measure_config_default(const lw_catalogue *cat, lw_measure_config *out, lw_err *err);
 
 typedef struct lw_measure lw_measure;
 
 /* A live session over gpu (NVML, may be NULL) and cpu (RAPL, may be NULL; not both NULL). The
  * sources are borrowed and must outlive the session. LW_ERR_INVALID_ARGUMENT for a bad interval
  * or warm-up, LW_ERR_NOT_FOUND for a GPU index the source does not have. */
-lw_status lw_measure_new(const lw_measure_config *cfg, lw_power_source *gpu, lw_power_source *cpu, lw_measure **out, lw_err *err);
+LW_API lw_status lw_measure_new(const lw_measure_config *cfg, lw_power_source *gpu, lw_power_source *cpu, lw_measure **out, lw_err *err);
 
 /* A session over the recorded series of a replay source (samples are copied). cfg->interval_s
  * is replaced by the log's own period (the median gap between rows of the first GPU); the warm-up
  * counts from the first row. */
-lw_status lw_measure_from_replay(const lw_measure_config *cfg, const lw_power_source *replay, lw_measure **out, lw_err *err);
+LW_API lw_status lw_measure_from_replay(const lw_measure_config *cfg, const lw_power_source *replay, lw_measure **out, lw_err *err);
 
-void lw_measure_free(lw_measure *m);
+LW_API void lw_measure_free(lw_measure *m);
 
 /* Samples idle power for cfg.idle_baseline_s (blocking) before lw_measure_start. */
-lw_status lw_measure_idle(lw_measure *m, lw_err *err);
+LW_API lw_status lw_measure_idle(lw_measure *m, lw_err *err);
 /* Starts the sampling thread; the run (and the warm-up) starts now. */
-lw_status lw_measure_start(lw_measure *m, lw_err *err);
+LW_API lw_status lw_measure_start(lw_measure *m, lw_err *err);
 /* Takes a last sample, stops and joins the sampling thread. Idempotent. */
-lw_status lw_measure_stop(lw_measure *m, lw_err *err);
+LW_API lw_status lw_measure_stop(lw_measure *m, lw_err *err);
 
 /* Number of GPU and CPU devices of the session, and their info. */
-size_t lw_measure_gpu_count(const lw_measure *m);
-size_t lw_measure_cpu_count(const lw_measure *m);
+LW_API size_t lw_measure_gpu_count(const lw_measure *m);
+LW_API size_t lw_measure_cpu_count(const lw_measure *m);
 
 /* How the workload ended. */
 typedef struct lw_child_status {
@@ -90,16 +91,18 @@ typedef struct lw_child_status {
 } lw_child_status;
 
 /* fork + execvp(argv[0], argv). LW_ERR_CHILD with "cannot run 'X': reason" when exec fails
- * (reported back through a close-on-exec pipe, so the failure is not mistaken for exit 127). */
-lw_status lw_child_spawn(char *const argv[], pid_t *pid, lw_err *err);
+ * (reported back through a close-on-exec pipe, so the failure is not mistaken for exit 127).
+ * The child gets SIGTERM when the calling thread ends (PR_SET_PDEATHSIG), so a caller killed
+ * with SIGKILL does not leave the workload running: call it from a thread that outlives the child. */
+LW_API lw_status lw_child_spawn(char *const argv[], pid_t *pid, lw_err *err);
 /* Waits for the child (retrying on EINTR) and fills exit_code/signal. */
-lw_status lw_child_wait(pid_t pid, lw_child_status *out, lw_err *err);
+LW_API lw_status lw_child_wait(pid_t pid, lw_child_status *out, lw_err *err);
 
 /* Reads the token count (and "iterations" when present at the top level) from a workload's
  * throughput JSON. key is a dot path ("results.total_tokens"); NULL tries "tokens", then
  * "total_tokens". *iterations is left unchanged when the file has no number >= 0 there, so a
  * caller's own value (or NAN for unknown) stays. */
-lw_status lw_throughput_read(const char *path, const char *key, double *tokens, double *iterations, lw_err *err);
+LW_API lw_status lw_throughput_read(const char *path, const char *key, double *tokens, double *iterations, lw_err *err);
 
 /* One validity criterion. applies false: it could not be checked (no data, not given) and does
  * not count in the verdict; value is then NAN. */
@@ -175,8 +178,8 @@ typedef struct lw_measure_result {
 
 /* Analyses the session (after lw_measure_stop, or a replay). tokens and iterations are NAN when
  * unknown; child may be NULL (replay). */
-lw_status lw_measure_analyze(const lw_measure *m, double tokens, double iterations, const lw_child_status *child,
-                             lw_measure_result *out, lw_err *err);
+LW_API lw_status lw_measure_analyze(const lw_measure *m, double tokens, double iterations, const lw_child_status *child,
+                                    lw_measure_result *out, lw_err *err);
 
 /* Run metadata for the JSON file. */
 typedef struct lw_measure_meta {
@@ -191,11 +194,11 @@ typedef struct lw_measure_meta {
 
 /* The measurement JSON (schema llmwatt.measurement/1, docs/measurement-json.md) as a malloc'ed,
  * NUL-terminated string. */
-lw_status lw_measure_json(const lw_measure_result *r, const lw_measure_meta *meta, char **out, lw_err *err);
+LW_API lw_status lw_measure_json(const lw_measure_result *r, const lw_measure_meta *meta, char **out, lw_err *err);
 
 /* The raw samples as CSV (malloc'ed): phase,t_s,source,device,name,ok,power_w,energy_j,
  * utilization,sm_clock_mhz,temperature_c,throttle_reasons,in_window. t_s is relative to start. */
-lw_status lw_measure_csv(const lw_measure *m, char **out, lw_err *err);
+LW_API lw_status lw_measure_csv(const lw_measure *m, char **out, lw_err *err);
 
 
 #ifdef __cplusplus

@@ -5,9 +5,14 @@
 #ifndef LLMWATT_MODEL_H
 #define LLMWATT_MODEL_H
 
+#include "llmwatt/export.h"
 #include <stdbool.h>
 #include "llmwatt/precision.h"
 #include "llmwatt/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define LW_NAME_MAX 128
 #define LW_SOURCE_MAX 512
@@ -90,19 +95,22 @@ typedef struct lw_param_counts {
 
 /* Derives parameter counts. Fails (LW_ERR_INVALID_ARGUMENT) on an inconsistent record:
  * zero layers, kv heads not dividing heads, experts_per_token > num_experts, ... */
-lw_status lw_model_params(const lw_model_arch *m, lw_param_counts *out, lw_err *err);
+LW_API lw_status lw_model_params(const lw_model_arch *m, lw_param_counts *out, lw_err *err);
 
 /* Checks an architecture record for consistency (same rules as lw_model_params). */
-lw_status lw_model_validate(const lw_model_arch *m, lw_err *err);
+LW_API lw_status lw_model_validate(const lw_model_arch *m, lw_err *err);
 
 /* Builds an architecture record from a Hugging Face config.json (llama, mistral, mixtral, qwen2,
  * qwen2_moe, qwen3, qwen3_moe, gemma2, gemma3, gemma3_text, deepseek_v3, gpt_oss, phi3, llama4).
  * An unsupported model_type gives LW_ERR_UNSUPPORTED; a missing required field LW_ERR_PARSE with
  * the field named. The record's name is taken from name_hint (NULL: "config:<model_type>"). */
-lw_status lw_model_from_hf_config(const char *path, const char *name_hint, lw_model_arch *out, lw_err *err);
+LW_API lw_status lw_model_from_hf_config(const char *path, const char *name_hint, lw_model_arch *out, lw_err *err);
 
 /* Bytes of one token's K and V cache summed over all layers at kv_bytes_per_elem
  * (GQA: 2·kv_heads·head_dim per layer; MLA: kv_lora_rank + qk_rope_head_dim per layer). */
-double lw_model_kv_bytes_per_token(const lw_model_arch *m, double kv_bytes_per_elem);
+LW_API double lw_model_kv_bytes_per_token(const lw_model_arch *m, double kv_bytes_per_elem);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -12,8 +12,13 @@
 #ifndef LLMWATT_PHYSICS_H
 #define LLMWATT_PHYSICS_H
 
+#include "llmwatt/export.h"
 #include <stdbool.h>
 #include "llmwatt/catalogue.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define LW_PHYSICS_MODELS 3
 
@@ -45,13 +50,16 @@ typedef struct lw_physics_result {
 /* Calibrated energy per MAC (bf16) at a process node: the seed 002 table value when the node is
  * listed, else log-log interpolation between the neighbouring listed nodes. A node outside the
  * table's range (or <= 0: not published) gives LW_ERR_UNSUPPORTED. */
-lw_status lw_physics_calibrated_pj(const lw_catalogue *cat, double node_nm, double *pj, bool *interpolated, lw_err *err);
+LW_API lw_status lw_physics_calibrated_pj(const lw_catalogue *cat, double node_nm, double *pj, bool *interpolated, lw_err *err);
 
 /* Evaluates the three models for a GPU at a precision (bf16/fp16, fp8, int8). flops_per_mac is
  * 1 (seed 002) or 2; mfu in (0, 1], or NAN for none. Fails (LW_ERR_UNSUPPORTED) on a GPU
  * without TDP, process node or a dense peak at the precision (bf16 on an fp16-only GPU such as
  * V100 or T4 included: it is not evaluated at the fp16 peak under the bf16 name). */
-lw_status lw_physics_evaluate(const lw_catalogue *cat, const lw_gpu *gpu, lw_precision precision, double flops_per_mac, double mfu,
-                              lw_physics_result *out, lw_err *err);
+LW_API lw_status lw_physics_evaluate(const lw_catalogue *cat, const lw_gpu *gpu, lw_precision precision, double flops_per_mac, double mfu,
+                                     lw_physics_result *out, lw_err *err);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

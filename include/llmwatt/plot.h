@@ -4,9 +4,14 @@
 #ifndef LLMWATT_PLOT_H
 #define LLMWATT_PLOT_H
 
+#include "llmwatt/export.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include "llmwatt/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef enum lw_plot_axis {
     LW_AXIS_LINEAR = 0,
@@ -40,10 +45,13 @@ typedef struct lw_plot {
 
 /* Renders to a PNG in memory (*png heap-allocated, free()). LW_ERR_INVALID_ARGUMENT when no
  * point is drawable (non-finite, or <= 0 on a log axis). */
-lw_status lw_plot_png(const lw_plot *p, int width, int height, unsigned char **png, size_t *len, lw_err *err);
+LW_API lw_status lw_plot_png(const lw_plot *p, int width, int height, unsigned char **png, size_t *len, lw_err *err);
 
 /* Writes the plot to path as SVG or PNG by its extension, atomically. LW_ERR_INVALID_ARGUMENT
  * for another extension, LW_ERR_IO when the file cannot be written. */
-lw_status lw_plot_write(const char *path, const lw_plot *p, int width, int height, lw_err *err);
+LW_API lw_status lw_plot_write(const char *path, const lw_plot *p, int width, int height, lw_err *err);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -5,10 +5,15 @@
 #ifndef LLMWATT_POINTS_H
 #define LLMWATT_POINTS_H
 
+#include "llmwatt/export.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include "llmwatt/precision.h"
 #include "llmwatt/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct lw_point {
     char id[32];               /* row_id */
@@ -27,19 +32,25 @@ typedef struct lw_point {
     char boundary[160];        /* energy_boundary, as written */
     char source[160];          /* source_title */
     size_t line;               /* line in the file */
+    char refused[128];         /* why the row's numbers cannot be used (out of range, not finite); "" when usable */
 } lw_point;
 
 /* Parses a points CSV held in memory. `where` names it in messages. On success *out is a heap
- * array of *n points (free with lw_points_free). LW_ERR_PARSE names the missing column or line. */
-lw_status lw_points_parse(const char *data, size_t len, const char *where, lw_point **out, size_t *n, lw_err *err);
+ * array of *n points (free with lw_points_free). LW_ERR_PARSE names the missing column or line.
+ * A row whose numbers are out of range (docs/limits.md) is kept with `refused` set, and every
+ * consumer skips it with that reason. */
+LW_API lw_status lw_points_parse(const char *data, size_t len, const char *where, lw_point **out, size_t *n, lw_err *err);
 
 /* Reads and parses a points file. */
-lw_status lw_points_load(const char *path, lw_point **out, size_t *n, lw_err *err);
+LW_API lw_status lw_points_load(const char *path, lw_point **out, size_t *n, lw_err *err);
 
 /* The shipped reference points (data/calibration/points.csv, a copy of the project's
  * calibration_points.csv with each row's published source). */
-lw_status lw_points_builtin(lw_point **out, size_t *n, lw_err *err);
+LW_API lw_status lw_points_builtin(lw_point **out, size_t *n, lw_err *err);
 
-void lw_points_free(lw_point *points);
+LW_API void lw_points_free(lw_point *points);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -15,6 +15,7 @@
 #ifndef LLMWATT_POWER_H
 #define LLMWATT_POWER_H
 
+#include "llmwatt/export.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,7 +54,7 @@ typedef enum lw_device_kind {
 #define LW_THROTTLE_DEFAULT_MASK (LW_THROTTLE_SW_THERMAL | LW_THROTTLE_HW_THERMAL | LW_THROTTLE_HW_POWER_BRAKE)
 
 /* Short name of one reason bit ("hw_thermal"), or NULL for an unknown bit. */
-const char *lw_throttle_name(uint64_t bit);
+LW_API const char *lw_throttle_name(uint64_t bit);
 
 /* Static description of one device. Strings are empty when the source does not know them. */
 typedef struct lw_device_info {
@@ -90,45 +91,45 @@ typedef struct lw_power_sample {
  * nvmlInit, enumerates every GPU. Optional symbols (energy counter, clocks, throttle reasons,
  * ...) may be missing: the corresponding fields read NAN. LW_ERR_NO_DEVICE when the library
  * cannot be loaded, nvmlInit fails or there is no GPU; the message says what was tried. */
-lw_status lw_power_open_nvml(const char *library, lw_power_source **out, lw_err *err);
+LW_API lw_status lw_power_open_nvml(const char *library, lw_power_source **out, lw_err *err);
 
 /* Opens the powercap RAPL zones under root (NULL: $LLMWATT_POWERCAP_ROOT, else
  * /sys/class/powercap): every package zone and every dram subzone; core/uncore (inside the
  * package) and psys (overlaps everything) are skipped, and intel-rapl-mmio copies are ignored.
  * LW_ERR_NO_DEVICE when no zone is readable (energy_uj is root-only since Linux 5.10). */
-lw_status lw_power_open_rapl(const char *root, lw_power_source **out, lw_err *err);
+LW_API lw_status lw_power_open_rapl(const char *root, lw_power_source **out, lw_err *err);
 
 /* What to do when neither NVML nor RAPL opens, as one sentence for a command's error line
  * ("Install the NVIDIA driver ..., or analyse a log with --replay LOG."), so every command that
  * needs a power source gives the same remedy. */
-const char *lw_power_no_source_remedy(void);
+LW_API const char *lw_power_no_source_remedy(void);
 
 /* Parses an nvidia-smi --query-gpu=timestamp,index,power.draw[,utilization.gpu,
  * temperature.gpu,clocks.sm] --format=csv[,noheader][,nounits] log. LW_ERR_PARSE with the line
  * number for a bad timestamp, a missing column or time going backwards for one GPU. */
-lw_status lw_power_open_replay(const char *path, lw_power_source **out, lw_err *err);
+LW_API lw_status lw_power_open_replay(const char *path, lw_power_source **out, lw_err *err);
 
-void lw_power_close(lw_power_source *src);
+LW_API void lw_power_close(lw_power_source *src);
 
-lw_source_kind lw_power_kind(const lw_power_source *src);
+LW_API lw_source_kind lw_power_kind(const lw_power_source *src);
 /* "nvml", "rapl" or "replay". */
-const char *lw_power_kind_name(lw_source_kind kind);
+LW_API const char *lw_power_kind_name(lw_source_kind kind);
 
-size_t lw_power_device_count(const lw_power_source *src);
+LW_API size_t lw_power_device_count(const lw_power_source *src);
 /* Info of device i (0 <= i < count). */
-lw_status lw_power_device_info(const lw_power_source *src, size_t i, lw_device_info *out, lw_err *err);
+LW_API lw_status lw_power_device_info(const lw_power_source *src, size_t i, lw_device_info *out, lw_err *err);
 
 /* Reads device i now (live sources only; LW_ERR_UNSUPPORTED for replay). A device that fails
  * returns LW_OK with out->ok false, so a sampler keeps going; LW_ERR_INVALID_ARGUMENT for an
  * index out of range. Thread-safe (see top of file). */
-lw_status lw_power_read(lw_power_source *src, size_t i, lw_power_sample *out, lw_err *err);
+LW_API lw_status lw_power_read(lw_power_source *src, size_t i, lw_power_sample *out, lw_err *err);
 
 /* The recorded samples of device i of a replay source, in time order (borrowed; valid until
  * lw_power_close). LW_ERR_UNSUPPORTED for live sources. */
-lw_status lw_power_replay_series(const lw_power_source *src, size_t i, const lw_power_sample **samples, size_t *n, lw_err *err);
+LW_API lw_status lw_power_replay_series(const lw_power_source *src, size_t i, const lw_power_sample **samples, size_t *n, lw_err *err);
 
 /* Wall-clock (Unix seconds) of the replay log's first row, for the report's start time. */
-double lw_power_replay_start_unix(const lw_power_source *src);
+LW_API double lw_power_replay_start_unix(const lw_power_source *src);
 
 #ifdef __cplusplus
 }

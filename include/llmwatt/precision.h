@@ -2,7 +2,12 @@
 #ifndef LLMWATT_PRECISION_H
 #define LLMWATT_PRECISION_H
 
+#include "llmwatt/export.h"
 #include "llmwatt/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef enum lw_precision {
     LW_PREC_FP32 = 0,
@@ -19,12 +24,15 @@ typedef enum lw_precision {
 
 /* Storage bytes per element, including block-scale overhead where the format has one
  * (MXFP4: 4-bit values + one 8-bit scale per 32 = 4.25 bits; INT4: group-128 fp16 scales = 4.125 bits). */
-double lw_precision_bytes(lw_precision p);
+LW_API double lw_precision_bytes(lw_precision p);
 
 /* Canonical lower-case name ("bf16", "fp8", "mxfp4"). */
-const char *lw_precision_name(lw_precision p);
+LW_API const char *lw_precision_name(lw_precision p);
 
 /* Parses a name (case-insensitive; accepts "bfloat16", "float16", "half", "e4m3"...). */
-lw_status lw_precision_parse(const char *name, lw_precision *out, lw_err *err);
+LW_API lw_status lw_precision_parse(const char *name, lw_precision *out, lw_err *err);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

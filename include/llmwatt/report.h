@@ -10,19 +10,24 @@
 #ifndef LLMWATT_REPORT_H
 #define LLMWATT_REPORT_H
 
+#include "llmwatt/export.h"
 #include <stddef.h>
 #include "llmwatt/catalogue.h"
 #include "llmwatt/history.h"
 #include "llmwatt/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef enum lw_report_format { LW_REPORT_MARKDOWN = 0, LW_REPORT_HTML = 1 } lw_report_format;
 
 /* The format a report path's extension names: .md/.markdown -> Markdown, .html/.htm -> HTML
  * (case-insensitive). false for any other extension or none: the document would be written under
  * a name that claims another format (x.pdf holding Markdown). */
-bool lw_report_format_from_path(const char *path, lw_report_format *fmt);
+LW_API bool lw_report_format_from_path(const char *path, lw_report_format *fmt);
 /* The format named by --format: "md"/"markdown" or "html"; false otherwise. */
-bool lw_report_format_parse(const char *name, lw_report_format *fmt);
+LW_API bool lw_report_format_parse(const char *name, lw_report_format *fmt);
 
 typedef struct lw_report_opts {
     lw_report_format format;
@@ -34,7 +39,7 @@ typedef struct lw_report_opts {
 } lw_report_opts;
 
 /* Defaults: Markdown, price = the catalogue's cost.price_kwh.us (seed scenario 1, $0.10/kWh). */
-lw_report_opts lw_report_opts_default(const lw_catalogue *cat);
+LW_API lw_report_opts lw_report_opts_default(const lw_catalogue *cat);
 
 /* One configuration, averaged over its valid runs. */
 typedef struct lw_report_row {
@@ -56,12 +61,15 @@ typedef struct lw_report_row {
 
 /* Groups runs into configuration rows (sorted by workload, precision, GPUs, batch, seq_len).
  * *rows is heap-allocated (free()); *n may be 0 when no valid measurement has tokens. */
-lw_status lw_report_rows(const lw_catalogue *cat, const lw_run *runs, size_t nruns, double price_usd_per_kwh,
-                         lw_report_row **rows, size_t *n, lw_err *err);
+LW_API lw_status lw_report_rows(const lw_catalogue *cat, const lw_run *runs, size_t nruns, double price_usd_per_kwh,
+                                lw_report_row **rows, size_t *n, lw_err *err);
 
 /* Renders the document (and, for Markdown, its PNG plots) atomically: every file is written to
  * a temporary name and renamed, the document last. LW_ERR_NOT_FOUND when runs is empty;
  * LW_ERR_PARSE/LW_ERR_NOT_FOUND for an unreadable samples CSV; LW_ERR_IO when a file cannot be written. */
-lw_status lw_report_write(const lw_catalogue *cat, const lw_run *runs, size_t nruns, const lw_report_opts *opts, lw_err *err);
+LW_API lw_status lw_report_write(const lw_catalogue *cat, const lw_run *runs, size_t nruns, const lw_report_opts *opts, lw_err *err);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -11,11 +11,16 @@
 #ifndef LLMWATT_SCALE_H
 #define LLMWATT_SCALE_H
 
+#include "llmwatt/export.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include "llmwatt/catalogue.h"
 #include "llmwatt/estimate.h"
 #include "llmwatt/points.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* How the GPU counts enter Formula 2 (R(G) = 1 + alpha·(G - 1)):
  * OVERHEAD (default): M = R(G_to)/R(G_from). Per-token energy on G tensor-parallel GPUs is
@@ -26,8 +31,8 @@
 typedef enum lw_multi_gpu_mode { LW_MULTI_GPU_OVERHEAD = 0, LW_MULTI_GPU_SEED = 1, LW_MULTI_GPU_NONE = 2 } lw_multi_gpu_mode;
 
 /* "overhead", "seed", "none". */
-const char *lw_multi_gpu_name(lw_multi_gpu_mode m);
-lw_status lw_multi_gpu_parse(const char *name, lw_multi_gpu_mode *out, lw_err *err);
+LW_API const char *lw_multi_gpu_name(lw_multi_gpu_mode m);
+LW_API lw_status lw_multi_gpu_parse(const char *name, lw_multi_gpu_mode *out, lw_err *err);
 
 /* One end of the extrapolation (the measured baseline, or the target). */
 typedef struct lw_scale_side {
@@ -53,7 +58,7 @@ typedef struct lw_scale_input {
 } lw_scale_input;
 
 /* Zeroed input: 1 GPU each side, overhead mode, no overrides. */
-lw_scale_input lw_scale_input_default(void);
+LW_API lw_scale_input lw_scale_input_default(void);
 
 #define LW_SCALE_NOTES 8
 
@@ -84,10 +89,10 @@ typedef struct lw_scale_result {
  * unknown family (neither a "scale.mu_arch.FAMILY" constant nor any catalogue model's family:
  * LW_ERR_NOT_FOUND), a GPU without memory bandwidth, or without both a typical inference power
  * and a TDP when no power is given (LW_ERR_UNSUPPORTED), a target GPU without a baseline GPU. */
-lw_status lw_scale_run(const lw_catalogue *cat, const lw_scale_input *in, lw_scale_result *out, lw_err *err);
+LW_API lw_status lw_scale_run(const lw_catalogue *cat, const lw_scale_input *in, lw_scale_result *out, lw_err *err);
 
 /* True when `family` is known: it has a "scale.mu_arch.FAMILY" constant or a catalogue model has it. */
-bool lw_scale_family_known(const lw_catalogue *cat, const char *family);
+LW_API bool lw_scale_family_known(const lw_catalogue *cat, const char *family);
 
 /* ---------- fit ---------- */
 
@@ -99,7 +104,7 @@ typedef struct lw_fit_opts {
     unsigned long seed;           /* bootstrap random seed (default 1) */
 } lw_fit_opts;
 
-lw_fit_opts lw_fit_opts_default(void);
+LW_API lw_fit_opts lw_fit_opts_default(void);
 
 /* A fitted coefficient: point estimate and the 5th..95th percentile over bootstrap resamples
  * (low = high = value when not resampled); `identified` is false when the data hold no pair
@@ -131,40 +136,43 @@ typedef struct lw_fit_result lw_fit_result;
  * matched batch. Points that are not GPU-only, lack a J/token or active parameters, or name a
  * model or GPU the catalogue cannot resolve are skipped (counted in lw_fit_skipped). Fails
  * with LW_ERR_INFEASIBLE when fewer than 2 usable pairs remain. */
-lw_status lw_fit_run(const lw_catalogue *cat, const lw_point *points, size_t n, const lw_fit_opts *opts,
-                     lw_fit_result **out, lw_err *err);
-void lw_fit_free(lw_fit_result *r);
+LW_API lw_status lw_fit_run(const lw_catalogue *cat, const lw_point *points, size_t n, const lw_fit_opts *opts,
+                            lw_fit_result **out, lw_err *err);
+LW_API void lw_fit_free(lw_fit_result *r);
 
-size_t lw_fit_points_used(const lw_fit_result *r);
-size_t lw_fit_skipped(const lw_fit_result *r, char *why, size_t why_len); /* first reason in why */
-const char *lw_fit_reference_family(const lw_fit_result *r);
-const char *lw_fit_reference_gpu(const lw_fit_result *r);
+LW_API size_t lw_fit_points_used(const lw_fit_result *r);
+LW_API size_t lw_fit_skipped(const lw_fit_result *r, char *why, size_t why_len); /* first reason in why */
+LW_API const char *lw_fit_reference_family(const lw_fit_result *r);
+LW_API const char *lw_fit_reference_gpu(const lw_fit_result *r);
 /* Coefficients: index 0 is k, then families, then GPUs (kind: 'k', 'f', 'g'). */
-size_t lw_fit_coef_count(const lw_fit_result *r);
-const lw_fit_coef *lw_fit_coef_at(const lw_fit_result *r, size_t i, char *kind);
+LW_API size_t lw_fit_coef_count(const lw_fit_result *r);
+LW_API const lw_fit_coef *lw_fit_coef_at(const lw_fit_result *r, size_t i, char *kind);
 /* In-sample accuracy of the fitted coefficients (band = 90% residual band), of the catalogue's
  * seed coefficients on the same pairs (seed bands, eta applied to every pair as seed 000 does),
  * and of the fit on held-out points (each point left out in turn, refitted, predicted from the
  * others in its batch regime; band = the refit's residual band). */
-lw_fit_accuracy lw_fit_accuracy_fitted(const lw_fit_result *r);
-lw_fit_accuracy lw_fit_accuracy_seed(const lw_fit_result *r);
-lw_fit_accuracy lw_fit_accuracy_heldout(const lw_fit_result *r);
+LW_API lw_fit_accuracy lw_fit_accuracy_fitted(const lw_fit_result *r);
+LW_API lw_fit_accuracy lw_fit_accuracy_seed(const lw_fit_result *r);
+LW_API lw_fit_accuracy lw_fit_accuracy_heldout(const lw_fit_result *r);
 /* Share of the variance of ln(E_j/E_i) over the fitted pairs the fit leaves unexplained. */
-double lw_fit_unexplained_variance(const lw_fit_result *r);
+LW_API double lw_fit_unexplained_variance(const lw_fit_result *r);
 
 /* The coefficient the data cannot separate from the others (two terms always appear together
  * in the pairs), or NULL; it is left at 1 and the others are conditional on that. */
-const char *lw_fit_confounded(const lw_fit_result *r);
+LW_API const char *lw_fit_confounded(const lw_fit_result *r);
 /* Bootstrap resamples dropped because they left two coefficients confounded. */
-int lw_fit_bootstrap_discarded(const lw_fit_result *r);
+LW_API int lw_fit_bootstrap_discarded(const lw_fit_result *r);
 
 /* Writes the coefficients as a catalogue constants file (atomic): "scale.k", "scale.mu_arch.F",
  * "scale.eta_util.FROM.TO" for every ordered pair of fitted GPUs, "scale.fit.residual_band",
  * plus a "fit" object with the diagnostics. */
-lw_status lw_fit_write(const lw_fit_result *r, const char *path, const char *points_name, lw_err *err);
+LW_API lw_status lw_fit_write(const lw_fit_result *r, const char *path, const char *points_name, lw_err *err);
 
 /* Loads a file written by lw_fit_write into the catalogue (its constants override the seed's).
  * Fails (LW_ERR_PARSE) on a file that is not a fit output. */
-lw_status lw_scale_load_coefficients(lw_catalogue *cat, const char *path, lw_err *err);
+LW_API lw_status lw_scale_load_coefficients(lw_catalogue *cat, const char *path, lw_err *err);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -7,6 +7,9 @@
 #ifndef LLMWATT_STATUS_H
 #define LLMWATT_STATUS_H
 
+#include "llmwatt/export.h"
+#include "llmwatt/version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -30,8 +33,8 @@ typedef enum lw_status {
 /* Detail of the last failure of one call: its status plus a one-line, human-readable message.
  * Callers allocate it (usually on the stack) and pass it to fallible calls; only `status` is
  * public. The message is read with lw_err_message() and written with lw_err_set(); the storage
- * behind it is private and its size is fixed for the life of SONAME 1 (a longer message is cut),
- * so the struct never grows. Not shared between threads: use one lw_err per call site. */
+ * behind it is private and its size is fixed for the life of the SONAME, libllmwatt.so.MAJOR
+ * (a longer message is cut), so the struct never grows. Not shared between threads: use one lw_err per call site. */
 typedef struct lw_err {
     lw_status status;
     char opaque_[508]; /* private: the message text, reached only through the functions below */
@@ -41,21 +44,28 @@ typedef struct lw_err {
  * for NULL or for a zeroed lw_err (`lw_err e = {0};`) that no call has failed into yet; read an
  * uninitialised one only after a call returned an error.
  * The pointer stays valid, and owned by `err`, until `err` is next written. */
-const char *lw_err_message(const lw_err *err);
+LW_API const char *lw_err_message(const lw_err *err);
 
 /* Records a failure: sets err->status and formats the message (printf-style, cut at the storage
  * size). Returns `status`, so a wrapper can `return lw_err_set(err, ...)`. NULL err is allowed. */
-lw_status lw_err_set(lw_err *err, lw_status status, const char *fmt, ...)
+LW_API lw_status lw_err_set(lw_err *err, lw_status status, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
+           __attribute__((format(printf, 3, 4)))
 #endif
-    ;
+           ;
+
+/* Frees memory the library returned to the caller (JSON text and other heap strings). Same as
+ * free() in the C library the caller shares with libllmwatt; bindings use this one. NULL is allowed. */
+LW_API void lw_free(void *p);
 
 /* Short, static description of a status code ("invalid argument"). Never NULL. */
-const char *lw_strerror(lw_status status);
+LW_API const char *lw_strerror(lw_status status);
 
-/* Library version string, e.g. "0.1.0". */
-const char *lw_version(void);
+/* Version of the library actually loaded, "MAJOR.MINOR.PATCH" (e.g. "0.1.0"), and the same as
+ * a number (MAJOR * 10000 + MINOR * 100 + PATCH). The headers a caller was compiled with say
+ * LW_VERSION_STRING / LW_VERSION_NUMBER (llmwatt/version.h); a binding checks both at load. */
+LW_API const char *lw_version(void);
+LW_API int lw_version_number(void);
 
 #ifdef __cplusplus
 }

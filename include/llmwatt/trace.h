@@ -13,11 +13,16 @@
 #ifndef LLMWATT_TRACE_H
 #define LLMWATT_TRACE_H
 
+#include "llmwatt/export.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "llmwatt/catalogue.h"
 #include "llmwatt/estimate.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef enum lw_trace_format { LW_TRACE_AUTO = 0, LW_TRACE_CSV = 1, LW_TRACE_JSONL = 2 } lw_trace_format;
 
@@ -80,7 +85,7 @@ typedef struct lw_trace_opts {
 /* Defaults: auto format, numeric timestamps in seconds, estimated batch (0) with the window and
  * cap from the catalogue constants trace.window_s and trace.max_batch, estimator defaults,
  * bf16 KV cache, skip bad rows, fail on unknown models, all CPUs, no per-request output. */
-lw_trace_opts lw_trace_opts_default(const lw_catalogue *cat);
+LW_API lw_trace_opts lw_trace_opts_default(const lw_catalogue *cat);
 
 typedef struct lw_trace_bad_row {
     uint64_t line;  /* 1-based physical line of the input */
@@ -135,12 +140,15 @@ typedef struct lw_trace_summary {
  * failure) returns its status with the line number in the message; out then holds what was
  * counted so far. Statuses: LW_ERR_IO (file), LW_ERR_PARSE (header or row), LW_ERR_NOT_FOUND
  * (model), LW_ERR_INVALID_ARGUMENT (options), LW_ERR_NO_MEMORY, or the estimator's. */
-lw_status lw_trace_run(const lw_catalogue *cat, const char *path, const lw_trace_opts *opts, lw_trace_summary *out,
-                       lw_err *err);
+LW_API lw_status lw_trace_run(const lw_catalogue *cat, const char *path, const lw_trace_opts *opts, lw_trace_summary *out,
+                              lw_err *err);
 
 /* Parses a timestamp: seconds as a decimal number (times unit_s), or a date-time
  * "YYYY-MM-DD[ T]HH:MM:SS[.fraction][Z|+HH:MM]" read as UTC. Writes nanoseconds since the epoch
  * (or since the trace's own origin for numbers). false on anything else. */
-bool lw_trace_parse_time(const char *s, size_t len, double unit_s, int64_t *ns);
+LW_API bool lw_trace_parse_time(const char *s, size_t len, double unit_s, int64_t *ns);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

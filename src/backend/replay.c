@@ -75,8 +75,9 @@ static int header_column(const char *field)
     return -1;
 }
 
-/* "2025/10/28 14:03:07.123" (or with '-' between the date parts) -> Unix ns. */
-static bool parse_time(const char *s, int64_t *ns)
+/* "2025/10/28 14:03:07.123" (or with '-' between the date parts) -> Unix ns. A well-formed time
+ * outside the window of years 1970-2200 sets *outside. */
+static bool parse_time(const char *s, int64_t *ns, bool *outside)
 {
     int y, mo, d, h, mi, used = 0;
     double sec;
@@ -88,7 +89,10 @@ static bool parse_time(const char *s, int64_t *ns)
     for (const char *p = s + used; *p; p++)
         if (!isspace((unsigned char)*p))
             return false;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || !(sec >= 0 && sec < 61) || y < 1970)
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || !(sec >= 0 && sec < 61))
+        return false;
+    *outside = y < LW_TIME_MIN_YEAR || y > LW_TIME_MAX_YEAR;
+    if (*outside)
         return false;
     struct tm tm = {0};
     tm.tm_year = y - 1900;
@@ -186,9 +190,11 @@ static lw_status parse_log(const char *path, const char *data, size_t len, repla
             goto done;
         }
         int64_t t;
-        if (!parse_time(lw_csv_field(c, (size_t)col[COL_TIME]), &t)) {
-            ret = lw_fail(err, LW_ERR_PARSE, "%s: line %zu: bad timestamp '%s' (expected YYYY/MM/DD HH:MM:SS.mmm)", path, line,
-                          lw_csv_field(c, (size_t)col[COL_TIME]));
+        bool outside = false;
+        if (!parse_time(lw_csv_field(c, (size_t)col[COL_TIME]), &t, &outside)) {
+            ret = lw_fail(err, LW_ERR_PARSE, "%s: line %zu: %s timestamp '%s' (expected YYYY/MM/DD HH:MM:SS.mmm%s)", path, line,
+                          outside ? "out-of-window" : "bad", lw_csv_field(c, (size_t)col[COL_TIME]),
+                          outside ? " in the years 1970-2200" : "");
             goto done;
         }
         double idx, v[NCOL];
@@ -258,7 +264,7 @@ lw_status lw_power_open_replay(const char *path, lw_power_source **out, lw_err *
     *out = NULL;
     char *data;
     size_t len;
-    lw_status ret = lw_file_read(path, &data, &len, err);
+    lw_status ret = lw_file_read_capped(path, LW_CAP_TABLE_BYTES, "a replay log", &data, &len, err);
     if (ret != LW_OK)
         return ret;
     replay_state *st = calloc(1, sizeof *st);

@@ -87,7 +87,9 @@ lw_status lw_calib_rows_parse(const lw_catalogue *cat, const char *data, size_t 
     for (size_t i = 0; i < np; i++) {
         lw_calib_row *r = &rows[i];
         lw_err e2;
-        if (lw_catalogue_find_model(cat, r->point.model, &r->model, &e2) != LW_OK) {
+        if (r->point.refused[0]) {
+            lw_strlcpy(r->skip_reason, r->point.refused, sizeof r->skip_reason);
+        } else if (lw_catalogue_find_model(cat, r->point.model, &r->model, &e2) != LW_OK) {
             r->model = NULL;
             snprintf(r->skip_reason, sizeof r->skip_reason, "model '%.100s' is not in the catalogue", r->point.model);
         } else if (!(r->gpu = find_gpu_lenient(cat, r->point.gpu))) {
@@ -185,7 +187,7 @@ static double sq(double v) { return v * v; }
 static double row_log_error(const lw_catalogue *cat, const lw_calib_row *r, const lw_roofline_coeffs *c, double *thr_err,
                             double *pow_err)
 {
-    lw_estimate est;
+    lw_estimate est = LW_ESTIMATE_INIT;
     *thr_err = *pow_err = NAN;
     if (lw_calib_predict(cat, r, LW_METHOD_ROOFLINE, c, lw_calib_input(cat, r, 0), &est, NULL) != LW_OK)
         return NAN;

@@ -62,7 +62,7 @@ char *lw_calibration_to_json(const lw_catalogue *cat, const lw_calibration *c, c
                 have |= strcmp(json_string_value(json_array_get(gpus, j)), r->gpu->id) == 0;
             if (!have)
                 json_array_append_new(gpus, json_string(r->gpu->id));
-            lw_estimate est;
+            lw_estimate est = LW_ESTIMATE_INIT;
             if (lw_calib_predict(cat, r, LW_METHOD_ROOFLINE, fc, lw_calib_input(cat, r, 0), &est, NULL) != LW_OK)
                 continue;
             double thr = lw_calib_workload(r, 0).batch * r->point.output_tokens / est.time_s;

@@ -33,7 +33,7 @@ lw_status lw_validate_row(const lw_catalogue *cat, const lw_calib_row *row, lw_m
     for (int which = -1; which <= 1; which++) {
         if (!out->input_assumed && which != 0)
             continue;
-        lw_estimate est;
+        lw_estimate est = LW_ESTIMATE_INIT;
         lw_err e2;
         lw_status st = lw_calib_predict(cat, row, method, cop, lw_calib_input(cat, row, which), &est, &e2);
         if (st != LW_OK) {

@@ -5,16 +5,6 @@
 
 #include "core/util.h"
 
-lw_workload lw_workload_default(void)
-{
-    lw_workload w;
-    memset(&w, 0, sizeof w);
-    w.batch = 1;
-    w.weight_precision = LW_PREC_BF16;
-    w.kv_precision = LW_PREC_BF16;
-    return w;
-}
-
 double lw_experts_touched(int num_experts, int experts_per_token, double tokens)
 {
     if (num_experts <= 0 || tokens <= 0)

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <jansson.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,10 +179,20 @@ static lw_status add_gpu(lw_catalogue *cat, const lw_gpu *g, lw_err *err)
     return LW_OK;
 }
 
-static double num_or_zero(const char *s)
+/* A GPU figure from the CSV: blank gives 0 (unknown) unless required; anything else must be a
+ * finite number above 0, so that a NaN, zero or negative figure is refused on load, not when used. */
+static bool gpu_figure(const char *s, bool required, double scale, double *out)
 {
+    *out = 0;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (!*s)
+        return !required;
     double v;
-    return lw_parse_number(s, &v) ? v : 0.0;
+    if (!lw_parse_number(s, &v) || !(v > 0) || !isfinite(v * scale))
+        return false;
+    *out = v * scale;
+    return true;
 }
 
 static lw_status load_gpus_csv(lw_catalogue *cat, const char *data, size_t len, const char *where, lw_err *err)
@@ -221,16 +232,37 @@ static lw_status load_gpus_csv(lw_catalogue *cat, const char *data, size_t len, 
         lw_strlcpy(g.name, F(NAME), sizeof g.name);
         lw_strlcpy(g.variant, F(VARIANT), sizeof g.variant);
         lw_strlcpy(g.architecture, F(ARCH), sizeof g.architecture);
-        g.process_node_nm = num_or_zero(F(NODE));
-        g.memory_bytes = num_or_zero(F(MEMGB)) * 1e9;
-        g.memory_bw_bytes_per_s = num_or_zero(F(BW)) * 1e9;
-        g.tdp_w = num_or_zero(F(TDP));
-        g.idle_w = num_or_zero(F(IDLE));
-        g.peak_flops[LW_PREC_FP32] = num_or_zero(F(FP32)) * 1e12;
-        g.peak_flops[LW_PREC_TF32] = num_or_zero(F(TF32)) * 1e12;
+        double year = 0;
+        const struct {
+            int col;
+            double *dst, scale;
+            bool required;
+        } figs[] = {{NODE, &g.process_node_nm, 1, false},
+                    {MEMGB, &g.memory_bytes, 1e9, true},
+                    {BW, &g.memory_bw_bytes_per_s, 1e9, true},
+                    {TDP, &g.tdp_w, 1, false},
+                    {IDLE, &g.idle_w, 1, false},
+                    {FP32, &g.peak_flops[LW_PREC_FP32], 1e12, false},
+                    {TF32, &g.peak_flops[LW_PREC_TF32], 1e12, false},
+                    {BF16, &g.peak_flops[LW_PREC_FP16], 1e12, false},
+                    {FP8, &g.peak_flops[LW_PREC_FP8], 1e12, false},
+                    {INT8, &g.peak_flops[LW_PREC_INT8], 1e12, false},
+                    {FP4, &g.peak_flops[LW_PREC_FP4], 1e12, false},
+                    {ICBW, &g.interconnect_bw_bytes_per_s, 1e9, false},
+                    {YEAR, &year, 1, false},
+                    {TPW, &g.typical_inference_power_w, 1, false}};
+        for (size_t k = 0; k < sizeof figs / sizeof figs[0] && st == LW_OK; k++)
+            if (!gpu_figure(F(figs[k].col), figs[k].required, figs[k].scale, figs[k].dst))
+                st = lw_fail(err, LW_ERR_PARSE, "%s: line %zu: GPU '%s': %s must be a finite number above 0%s (got '%.32s')",
+                             where, lw_csv_line(c), F(ID), cols[figs[k].col], figs[k].required ? "" : " or blank",
+                             F(figs[k].col));
+        if (st == LW_OK && year != 0 && (year < 1970 || year > 2200 || year != floor(year)))
+            st = lw_fail(err, LW_ERR_PARSE, "%s: line %zu: GPU '%s': release_year must be a year from 1970 to 2200 (got '%.32s')",
+                         where, lw_csv_line(c), F(ID), F(YEAR));
+        if (st != LW_OK)
+            break;
         /* fp16_bf16_tflops_dense is the FP16 tensor rate; bf16_supported says whether BF16 runs at it
          * (V100 and T4 have FP16 tensor cores only): "no" leaves the BF16 peak at 0 */
-        g.peak_flops[LW_PREC_FP16] = num_or_zero(F(BF16)) * 1e12;
         const char *bf16_ok = F(BF16OK);
         if (strcmp(bf16_ok, "yes") == 0)
             g.peak_flops[LW_PREC_BF16] = g.peak_flops[LW_PREC_FP16];
@@ -239,18 +271,19 @@ static lw_status load_gpus_csv(lw_catalogue *cat, const char *data, size_t len, 
                          "fp16_bf16_tflops_dense figure), not '%s'", where, F(ID), bf16_ok);
             break;
         }
-        g.peak_flops[LW_PREC_FP8] = num_or_zero(F(FP8)) * 1e12;
-        g.peak_flops[LW_PREC_INT8] = num_or_zero(F(INT8)) * 1e12;
-        g.peak_flops[LW_PREC_FP4] = num_or_zero(F(FP4)) * 1e12;
         g.peak_flops[LW_PREC_MXFP4] = g.peak_flops[LW_PREC_FP4];
-        g.interconnect_bw_bytes_per_s = num_or_zero(F(ICBW)) * 1e9;
-        g.release_year = (int)num_or_zero(F(YEAR));
-        g.typical_inference_power_w = num_or_zero(F(TPW));
+        g.release_year = (int)year;
         lw_strlcpy(g.typical_power_source, F(TPWSRC), sizeof g.typical_power_source);
         snprintf(g.source, sizeof g.source, "%s (cross-checks: %s)", F(URL), F(XCHK));
         lw_strlcpy(g.confidence, F(CONF), sizeof g.confidence);
-        if (node_col >= 0)
-            g.node_gpus = (int)num_or_zero(lw_csv_field(c, (size_t)node_col));
+        const char *ng = node_col >= 0 ? lw_csv_field(c, (size_t)node_col) : "";
+        double ngv = 0;
+        if (ng[0] && (!lw_parse_number(ng, &ngv) || !(ngv >= 1 && ngv <= 1024) || ngv != floor(ngv))) {
+            st = lw_fail(err, LW_ERR_PARSE, "%s: GPU '%s': node_gpus must be a whole number 1..1024 or blank, not '%s'",
+                         where, F(ID), ng);
+            break;
+        }
+        g.node_gpus = (int)ngv;
         if (node_src_col >= 0)
             lw_strlcpy(g.node_source, lw_csv_field(c, (size_t)node_src_col), sizeof g.node_source);
 #undef F
@@ -265,6 +298,14 @@ static lw_status load_gpus_csv(lw_catalogue *cat, const char *data, size_t len, 
         st = LW_ERR_PARSE;
     lw_csv_free(c);
     return st;
+}
+
+/* A GPU figure from JSON: absent gives 0 (unknown); present, it must be a number above 0. */
+static bool json_figure(const json_t *o, const char *key, double *out)
+{
+    const json_t *v = json_is_object(o) ? json_object_get(o, key) : NULL;
+    *out = v ? json_number_value(v) : 0;
+    return !v || (json_is_number(v) && isfinite(*out) && *out > 0);
 }
 
 static lw_status load_gpus_json(lw_catalogue *cat, json_t *arr, const char *where, lw_err *err)
@@ -284,16 +325,25 @@ static lw_status load_gpus_json(lw_catalogue *cat, json_t *arr, const char *wher
         get_str(o, "vendor", g.vendor, sizeof g.vendor);
         get_str(o, "name", g.name, sizeof g.name);
         get_str(o, "source", g.source, sizeof g.source);
-        g.process_node_nm = json_number_value(json_object_get(o, "process_node_nm"));
-        g.memory_bytes = json_number_value(json_object_get(o, "memory_bytes"));
-        g.memory_bw_bytes_per_s = json_number_value(json_object_get(o, "memory_bw_bytes_per_s"));
-        g.tdp_w = json_number_value(json_object_get(o, "tdp_w"));
-        g.idle_w = json_number_value(json_object_get(o, "idle_w"));
-        g.interconnect_bw_bytes_per_s = json_number_value(json_object_get(o, "interconnect_bw_bytes_per_s"));
-        g.typical_inference_power_w = json_number_value(json_object_get(o, "typical_inference_power_w"));
+        const struct {
+            const char *key;
+            double *dst;
+        } figs[] = {{"process_node_nm", &g.process_node_nm},
+                    {"memory_bytes", &g.memory_bytes},
+                    {"memory_bw_bytes_per_s", &g.memory_bw_bytes_per_s},
+                    {"tdp_w", &g.tdp_w},
+                    {"idle_w", &g.idle_w},
+                    {"interconnect_bw_bytes_per_s", &g.interconnect_bw_bytes_per_s},
+                    {"typical_inference_power_w", &g.typical_inference_power_w}};
+        for (size_t k = 0; k < sizeof figs / sizeof figs[0]; k++)
+            if (!json_figure(o, figs[k].key, figs[k].dst))
+                return lw_fail(err, LW_ERR_PARSE, "%s: GPU '%s': \"%s\" must be a number above 0 (or absent)", where, g.id,
+                               figs[k].key);
         json_t *pk = json_object_get(o, "peak_flops");
         for (int p = 0; p < LW_PREC_COUNT; p++)
-            g.peak_flops[p] = json_number_value(json_object_get(pk, lw_precision_name((lw_precision)p)));
+            if (!json_figure(pk, lw_precision_name((lw_precision)p), &g.peak_flops[p]))
+                return lw_fail(err, LW_ERR_PARSE, "%s: GPU '%s': \"peak_flops.%s\" must be a number above 0 (or absent)",
+                               where, g.id, lw_precision_name((lw_precision)p));
         if (g.memory_bw_bytes_per_s <= 0 || (g.peak_flops[LW_PREC_BF16] <= 0 && g.peak_flops[LW_PREC_FP16] <= 0))
             return lw_fail(err, LW_ERR_PARSE, "%s: GPU '%s' needs memory_bw_bytes_per_s and peak_flops.bf16 or .fp16 > 0",
                            where, g.id);
@@ -398,7 +448,7 @@ lw_status lw_catalogue_add_file(lw_catalogue *cat, const char *path, lw_err *err
 {
     char *data;
     size_t len;
-    lw_status st = lw_file_read(path, &data, &len, err);
+    lw_status st = lw_file_read_capped(path, LW_CAP_SMALL_BYTES, "a catalogue file", &data, &len, err);
     if (st != LW_OK)
         return st;
     size_t pl = strlen(path);

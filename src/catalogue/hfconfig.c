@@ -139,9 +139,30 @@ typedef struct {
     json_t *root;
     json_t *cfg;
     const hf_default *defaults;
-    char applied[256];
+    char applied[1024]; /* every defaulted key: at most ~20 keys of ~40 characters */
     lw_err *err;
 } hf_ctx;
+
+/* The source note with the defaulted keys: whole keys only; when they do not all fit in the
+ * record's source, the last ones give way to "and N more" (never a key cut in the middle). */
+static void source_with_defaults(const hf_ctx *c, lw_model_arch *m)
+{
+    char keys[sizeof c->applied], more[32] = "";
+    lw_strlcpy(keys, c->applied, sizeof keys);
+    for (int dropped = 0;; dropped++) {
+        if (dropped)
+            snprintf(more, sizeof more, " and %d more", dropped);
+        int n = snprintf(m->source, sizeof m->source,
+                         "imported from %s (Hugging Face config.json, model_type %s; transformers defaults for absent keys: %s%s)",
+                         c->path, c->type, keys, more);
+        char *last = strrchr(keys, ',');
+        if (n >= 0 && (size_t)n < sizeof m->source)
+            return;
+        if (!last)
+            return; /* a path too long for the record: cut as before */
+        *last = '\0';
+    }
+}
 
 /* A key of cfg, falling back to root; JSON null counts as absent. */
 static json_t *field(const hf_ctx *c, const char *key)
@@ -503,9 +524,7 @@ static lw_status parse_config(hf_ctx *c, const char *name_hint, lw_model_arch *m
     else
         snprintf(m->name, sizeof m->name, "config:%s", c->type);
     if (c->applied[0])
-        snprintf(m->source, sizeof m->source,
-                 "imported from %s (Hugging Face config.json, model_type %s; transformers defaults for absent keys: %s)",
-                 c->path, c->type, c->applied);
+        source_with_defaults(c, m);
     else
         snprintf(m->source, sizeof m->source, "imported from %s (Hugging Face config.json, model_type %s)", c->path,
                  c->type);
@@ -529,7 +548,7 @@ lw_status lw_model_from_hf_config(const char *path, const char *name_hint, lw_mo
         return lw_fail(err, LW_ERR_IO, "%s is a directory: give the config.json inside it", path);
     char *data;
     size_t len;
-    lw_status st = lw_file_read(path, &data, &len, err);
+    lw_status st = lw_file_read_capped(path, LW_CAP_SMALL_BYTES, "a config.json", &data, &len, err);
     if (st != LW_OK)
         return st;
     json_error_t je;

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,8 +23,12 @@ static double number_after(const char *s, const char *key)
     }
     for (; *p; p++) {
         if (isdigit((unsigned char)*p) || (*p == '.' && isdigit((unsigned char)p[1]))) {
+            if (p > s && p[-1] == '-')
+                p--; /* keep the sign: "-2" is refused, not read as 2 */
             char *end;
-            double v = strtod(p, &end);
+            double v = strtod(p, &end); /* out of range gives +-inf: refused by check() */
+            if (end != p && strcspn(p, "xXiInN") < (size_t)(end - p))
+                return INFINITY; /* hexadecimal: refused as well */
             return end != p ? v : NAN;
         }
         if (key && isalpha((unsigned char)*p))
@@ -32,10 +37,47 @@ static double number_after(const char *s, const char *key)
     return NAN;
 }
 
+/* A whole-field number; NAN if the field is not a number. A field strtod reads but lw_parse_number
+ * refuses (1e999, nan, inf, 0x10) gives inf so that check() refuses the row. */
 static double field_number(const char *s)
 {
     double v;
-    return lw_parse_number(s, &v) ? v : NAN;
+    if (lw_parse_number(s, &v))
+        return v;
+    while (isspace((unsigned char)*s))
+        s++;
+    char *end;
+    strtod(s, &end);
+    if (end == s)
+        return NAN;
+    while (isspace((unsigned char)*end))
+        end++;
+    return *end ? NAN : INFINITY;
+}
+
+/* Range of each number in a row (docs/limits.md); a row outside them is refused, not clamped. */
+#define LW_POINTS_MAX_GPUS 4096
+#define LW_POINTS_MAX_BATCH 1e6
+#define LW_POINTS_MAX_TOKENS 1e9
+#define LW_POINTS_MAX_J 1e9
+#define LW_POINTS_MAX_PARAMS_B 1e5
+
+static void refuse(lw_point *p, const char *col, const char *text, const char *range)
+{
+    if (!p->refused[0])
+        snprintf(p->refused, sizeof p->refused, "line %zu: %s must be %s (got '%.24s')", p->line, col, range, text);
+}
+
+/* A number read from a column: NAN when absent; refused (and set to NAN) when it is not finite,
+ * not above 0 (not below 0 with zero_ok), or above max. */
+static void check(lw_point *p, double *v, const char *col, const char *text, double max, bool zero_ok)
+{
+    if (isnan(*v) || (isfinite(*v) && (*v > 0 || (zero_ok && *v == 0)) && *v <= max))
+        return;
+    char range[64];
+    snprintf(range, sizeof range, "a finite number %s 0 and at most %.0f", zero_ok ? "of at least" : "above", max);
+    refuse(p, col, text, range);
+    *v = NAN;
 }
 
 lw_status lw_points_parse(const char *data, size_t len, const char *where, lw_point **out, size_t *n, lw_err *err)
@@ -87,7 +129,10 @@ lw_status lw_points_parse(const char *data, size_t len, const char *where, lw_po
         if (lw_precision_parse(prec, &p->precision, NULL) != LW_OK)
             p->precision = LW_PREC_BF16;
         double g = field_number(F(NGPU));
-        p->num_gpus = isfinite(g) && g >= 1 ? (int)g : 0;
+        bool g_ok = g >= 1 && g <= LW_POINTS_MAX_GPUS && g == floor(g);
+        if (!isnan(g) && !g_ok)
+            refuse(p, "num_gpus", F(NGPU), "an integer from 1 to 4096");
+        p->num_gpus = g_ok ? (int)g : 0;
         p->batch = number_after(F(BATCH), "avg running batch");
         if (isnan(p->batch))
             p->batch = number_after(F(BATCH), NULL);
@@ -101,13 +146,20 @@ lw_status lw_points_parse(const char *data, size_t len, const char *where, lw_po
         p->j_per_request = field_number(F(JREQ));
         p->total_params_b = field_number(F(TOTAL));
         p->active_params_b = field_number(F(ACTIVE));
+        check(p, &p->batch, "batch_size_or_concurrency", F(BATCH), LW_POINTS_MAX_BATCH, false);
+        check(p, &p->input_tokens, "input_tokens", F(IN), LW_POINTS_MAX_TOKENS, true);
+        check(p, &p->output_tokens, "output_tokens", F(OUTTOK), LW_POINTS_MAX_TOKENS, false);
+        check(p, &p->j_per_output_token, "norm_J_per_output_token", F(JTOK), LW_POINTS_MAX_J, false);
+        check(p, &p->j_per_request, "norm_J_per_request", F(JREQ), LW_POINTS_MAX_J, false);
+        check(p, &p->total_params_b, "total_params_B", F(TOTAL), LW_POINTS_MAX_PARAMS_B, false);
+        check(p, &p->active_params_b, "active_params_B", F(ACTIVE), LW_POINTS_MAX_PARAMS_B, false);
         p->gpu_only = strncasecmp(p->boundary, "GPU only", 8) == 0;
 #undef F
-        if (!p->model[0] || !p->gpu[0] || p->num_gpus < 1) {
+        if (!p->refused[0] && (!p->model[0] || !p->gpu[0] || p->num_gpus < 1)) {
             st = lw_fail(err, LW_ERR_PARSE, "%s: line %zu: needs model, gpu_model and num_gpus >= 1", where, p->line);
             break;
         }
-        if (isnan(p->j_per_output_token) && isnan(p->j_per_request)) {
+        if (!p->refused[0] && isnan(p->j_per_output_token) && isnan(p->j_per_request)) {
             st = lw_fail(err, LW_ERR_PARSE, "%s: line %zu: needs norm_J_per_output_token or norm_J_per_request", where,
                          p->line);
             break;
@@ -132,7 +184,7 @@ lw_status lw_points_load(const char *path, lw_point **out, size_t *n, lw_err *er
 {
     char *data;
     size_t len;
-    lw_status st = lw_file_read(path, &data, &len, err);
+    lw_status st = lw_file_read_capped(path, LW_CAP_TABLE_BYTES, "a points file", &data, &len, err);
     if (st != LW_OK)
         return st;
     st = lw_points_parse(data, len, path, out, n, err);

@@ -1,8 +1,7 @@
 #include "llmwatt/status.h"
 
-#ifndef LW_VERSION
-#define LW_VERSION "unknown"
-#endif
+#include <stdlib.h>
+
 
 const char *lw_strerror(lw_status status)
 {
@@ -26,5 +25,15 @@ const char *lw_strerror(lw_status status)
 
 const char *lw_version(void)
 {
-    return LW_VERSION;
+    return LW_VERSION_STRING;
+}
+
+int lw_version_number(void)
+{
+    return LW_VERSION_NUMBER;
+}
+
+void lw_free(void *p)
+{
+    free(p);
 }

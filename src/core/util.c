@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 lw_status lw_fail(lw_err *err, lw_status status, const char *fmt, ...)
@@ -94,8 +97,8 @@ bool lw_parse_number(const char *s, double *out)
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (end == s || errno == ERANGE)
-        return false;
+    if (end == s || errno == ERANGE || strcspn(s, "xXiInN") < (size_t)(end - s))
+        return false; /* decimal only: not hexadecimal ("0x10"), inf or nan */
     while (isspace((unsigned char)*end))
         end++;
     if (*end != '\0' || !isfinite(v))
@@ -104,44 +107,89 @@ bool lw_parse_number(const char *s, double *out)
     return true;
 }
 
-lw_status lw_file_read(const char *path, char **out, size_t *len, lw_err *err)
+static void cap_text(size_t cap, char *out, size_t n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    if (cap >= ((size_t)1 << 20) && cap % ((size_t)1 << 20) == 0)
+        snprintf(out, n, "%zu MiB", cap >> 20);
+    else if (cap >= 1024 && cap % 1024 == 0)
+        snprintf(out, n, "%zu KiB", cap >> 10);
+    else
+        snprintf(out, n, "%zu bytes", cap);
+}
+
+static lw_status too_big(lw_err *err, const char *path, const char *what, size_t cap)
+{
+    char c[32];
+    cap_text(cap, c, sizeof c);
+    return lw_fail(err, LW_ERR_IO, "'%s' is larger than the %s limit for %s: give a smaller file", path, c, what);
+}
+
+lw_status lw_file_read_capped(const char *path, size_t cap, const char *what, char **out, size_t *len, lw_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return lw_fail(err, LW_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    if (!buf) {
-        fclose(f);
-        return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory reading '%s'", path);
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || S_ISDIR(sb.st_mode)) {
+        close(fd);
+        return lw_fail(err, LW_ERR_IO, "cannot read '%s': it is a directory, give a file", path);
     }
-    for (;;) {
-        if (cap - n < 4096) {
-            char *nb = realloc(buf, cap * 2);
+    /* A regular file is sized up front; a pipe or device is read until end or until one byte past the cap. */
+    bool regular = S_ISREG(sb.st_mode);
+    if (regular && (uintmax_t)sb.st_size > (uintmax_t)cap) {
+        close(fd);
+        return too_big(err, path, what, cap);
+    }
+    size_t size = regular ? (size_t)sb.st_size + 1 : 65536;
+    if (size > cap + 1)
+        size = cap + 1;
+    char *buf = malloc(size + 1);
+    size_t n = 0;
+    lw_status st = LW_OK;
+    while (buf) {
+        if (n == size) {
+            if (size > cap)
+                break;
+            size_t grow = size > cap / 2 ? cap + 1 : size * 2;
+            char *nb = realloc(buf, grow + 1);
             if (!nb) {
                 free(buf);
-                fclose(f);
-                return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory reading '%s'", path);
+                buf = NULL;
+                break;
             }
             buf = nb;
-            cap *= 2;
+            size = grow;
         }
-        size_t r = fread(buf + n, 1, cap - n - 1, f);
-        n += r;
+        ssize_t r = read(fd, buf + n, size - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            st = lw_fail(err, LW_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+            break;
+        }
         if (r == 0)
             break;
+        n += (size_t)r;
     }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
+    close(fd);
+    if (!buf)
+        return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory reading '%s'", path);
+    if (st == LW_OK && n > cap)
+        st = too_big(err, path, what, cap);
+    if (st != LW_OK) {
         free(buf);
-        return lw_fail(err, LW_ERR_IO, "cannot read '%s' (is it a directory?)", path);
+        return st;
     }
     buf[n] = '\0';
     *out = buf;
     if (len)
         *len = n;
     return LW_OK;
+}
+
+lw_status lw_file_read(const char *path, char **out, size_t *len, lw_err *err)
+{
+    return lw_file_read_capped(path, LW_CAP_DEFAULT_BYTES, "an input file", out, len, err);
 }
 
 lw_status lw_file_write_atomic(const char *path, const char *data, size_t len, lw_err *err)

@@ -10,15 +10,44 @@
 
 #include "core/util.h"
 
-lw_estimate_opts lw_estimate_opts_default(void)
+/* A caller's struct version: 0 means the struct was not started from an initialiser. */
+static lw_status check_version(const char *what, const char *init, unsigned int version, unsigned int known, lw_err *err)
 {
-    lw_estimate_opts o;
-    memset(&o, 0, sizeof o);
-    o.method = LW_METHOD_ROOFLINE;
-    o.gpus = 1;
-    o.pue = 1.0;
-    o.attention = LW_ATTENTION_QUADRATIC;
-    return o;
+    if (version == 0)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "%s has version 0: start it from %s", what, init);
+    if (version > known)
+        return lw_fail(err, LW_ERR_VERSION, "%s version %u is newer than this libllmwatt %s (knows %u): use the library "
+                       "the program was built with", what, version, lw_version(), known);
+    return LW_OK;
+}
+
+lw_status lw_estimate_opts_init(lw_estimate_opts *opts, unsigned int version, lw_err *err)
+{
+    lw_status st = check_version("lw_estimate_opts", "LW_ESTIMATE_OPTS_INIT", version, LW_ESTIMATE_OPTS_VERSION, err);
+    if (st != LW_OK)
+        return st;
+    *opts = lw_estimate_opts_default();
+    return LW_OK;
+}
+
+lw_status lw_estimate_init(lw_estimate *out, unsigned int version, lw_err *err)
+{
+    lw_status st = check_version("lw_estimate", "LW_ESTIMATE_INIT", version, LW_ESTIMATE_VERSION, err);
+    if (st != LW_OK)
+        return st;
+    memset(out, 0, sizeof *out);
+    out->version = version;
+    return LW_OK;
+}
+
+int lw_estimate_warning_count(const lw_estimate *e)
+{
+    return e ? e->nwarnings_ : 0;
+}
+
+const char *lw_estimate_warning(const lw_estimate *e, int i)
+{
+    return e && i >= 0 && i < e->nwarnings_ ? e->warnings_[i] : NULL;
 }
 
 static const char *method_names[] = {"roofline", "llm-bench", "profile"};
@@ -50,9 +79,9 @@ double lw_model_default_reasoning(const lw_model_arch *m, double output_tokens)
 
 void lw_estimate_warn(lw_estimate *out, const char *msg)
 {
-    if (out->nwarnings >= 4)
+    if (out->nwarnings_ >= 4)
         return;
-    lw_strlcpy(out->warnings[out->nwarnings++], msg, sizeof out->warnings[0]);
+    lw_strlcpy(out->warnings_[out->nwarnings_++], msg, sizeof out->warnings_[0]);
 }
 
 /* The parallel plan: the caller's --tp/--pp, else tensor parallel within the GPU's node and
@@ -101,6 +130,12 @@ lw_status lw_estimator_new(const lw_catalogue *cat, const lw_model_arch *m, cons
                            lw_estimator **out, lw_err *err)
 {
     *out = NULL;
+    if (opts) {
+        lw_status vst = check_version("lw_estimate_opts", "LW_ESTIMATE_OPTS_INIT or lw_estimate_opts_default()",
+                                      opts->version, LW_ESTIMATE_OPTS_VERSION, err);
+        if (vst != LW_OK)
+            return vst;
+    }
     lw_estimate_opts o = opts ? *opts : lw_estimate_opts_default();
     if (o.gpus < 1)
         return lw_fail(err, LW_ERR_INFEASIBLE, "--gpus must be >= 1 (got %d): the estimate needs at least one GPU", o.gpus);
@@ -202,7 +237,10 @@ void lw_estimate_finish(const lw_estimator *e, const lw_workload *w, double band
 
 lw_status lw_estimator_run(const lw_estimator *e, const lw_workload *w, lw_estimate *out, lw_err *err)
 {
-    memset(out, 0, offsetof(lw_estimate, warnings)); /* hot path: the 1 KiB of warning text is not cleared */
+    if (out->version - 1u >= LW_ESTIMATE_VERSION) /* one compare: 0 and newer versions both fail */
+        return check_version("lw_estimate", "LW_ESTIMATE_INIT", out->version, LW_ESTIMATE_VERSION, err);
+    /* hot path: the version stays and the 1 KiB of warning text is not cleared */
+    memset((char *)out + offsetof(lw_estimate, method), 0, offsetof(lw_estimate, warnings_) - offsetof(lw_estimate, method));
     out->method = e->method;
     if (w->batch < 1)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "batch must be >= 1 (got %d)", w->batch);

@@ -77,6 +77,10 @@ static lw_status resolve(lw_fit_result *r, const lw_point *points, size_t n, lw_
         memset(q, 0, sizeof *q);
         const lw_model_arch *m = find_model(r->cat, p->model);
         q->gpu = find_gpu(r->cat, p->gpu);
+        if (p->refused[0]) {
+            skip(r, p, p->refused);
+            continue;
+        }
         if (!p->gpu_only) {
             skip(r, p, "energy boundary is not GPU only");
             continue;

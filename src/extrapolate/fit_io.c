@@ -115,7 +115,7 @@ lw_status lw_scale_load_coefficients(lw_catalogue *cat, const char *path, lw_err
 {
     char *data;
     size_t len;
-    lw_status st = lw_file_read(path, &data, &len, err);
+    lw_status st = lw_file_read_capped(path, LW_CAP_SMALL_BYTES, "a coefficients file", &data, &len, err);
     if (st != LW_OK)
         return st;
     json_error_t je;

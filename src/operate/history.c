@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/util.h"
 
@@ -61,6 +62,8 @@ lw_status lw_time_parse(const char *s, long long now_ns, bool end_of_day, long l
         double unit = *end == 'd' ? 86400.0 : *end == 'h' ? 3600.0 : *end == 'm' ? 60.0 : *end == 's' ? 1.0 : 0.0;
         if (end == s + 1 || unit == 0 || end[1] != '\0' || !isfinite(v) || v < 0 || v > 1e6)
             return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "bad relative time '%s' (%s)", s, hint);
+        if (v * unit > (double)now_ns / 1e9)
+            return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "relative time '%s' is before 1970 (times run from 1970 to 2200)", s);
         *out_ns = now_ns - (long long)(v * unit * 1e9);
         return LW_OK;
     }
@@ -91,9 +94,15 @@ lw_status lw_time_parse(const char *s, long long now_ns, bool end_of_day, long l
     }
     if (!ok || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "bad time '%s' (%s)", s, hint);
-    long long t = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off_s) * 1000000000LL + frac_ns;
-    if (date_only && end_of_day)
-        t += 86400LL * 1000000000LL - 1;
+    /* the year bound keeps the arithmetic in range; a UTC offset may still cross an end of the window */
+    long long t = -1;
+    if (y >= LW_TIME_MIN_YEAR && y <= LW_TIME_MAX_YEAR) {
+        t = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off_s) * 1000000000LL + frac_ns;
+        if (date_only && end_of_day)
+            t += 86400LL * 1000000000LL - 1;
+    }
+    if (t < 0 || t > LW_TIME_MAX_NS)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "time '%s' is outside the years 1970-2200", s);
     *out_ns = t;
     return LW_OK;
 }
@@ -126,11 +135,12 @@ static void copy_str(json_t *v, char *dst, size_t n)
         snprintf(dst, n, "%lld", (long long)json_integer_value(v));
 }
 
-/* An integer label given as a number or a string ("16"). */
+/* A count label (batch, gpus, seq_len) from 0 to 1e9 as a JSON integer or a numeric string; 0 (not
+ * recorded) for anything else, never a wrapped value. */
 static int int_label(json_t *v)
 {
     if (json_is_integer(v))
-        return (int)json_integer_value(v);
+        return json_integer_value(v) >= 0 && json_integer_value(v) < 1000000000 ? (int)json_integer_value(v) : 0;
     double d;
     if (json_is_string(v) && lw_parse_number(json_string_value(v), &d) && d >= 0 && d < 1e9)
         return (int)d;
@@ -279,7 +289,7 @@ lw_status lw_run_load(const char *path, lw_run *out, char **json_text, lw_err *e
     if (stat(path, &sb) != 0)
         return lw_fail(err, LW_ERR_NOT_FOUND, "'%s' does not exist", path);
     char *text;
-    lw_status st = lw_file_read(path, &text, NULL, err);
+    lw_status st = lw_file_read_capped(path, LW_CAP_SMALL_BYTES, "a measurement JSON file", &text, NULL, err);
     if (st != LW_OK)
         return st;
     lw_err e;
@@ -300,8 +310,20 @@ lw_status lw_run_load(const char *path, lw_run *out, char **json_text, lw_err *e
 struct lw_history {
     sqlite3 *db;
     int version;
+    bool created;  /* this open created the file: removed on close if nothing was recorded */
+    bool recorded; /* a transaction of runs was committed */
     char path[512];
 };
+
+/* Removes a database file this process created, with SQLite's journal beside it. */
+static void remove_created(const char *path)
+{
+    char journal[600];
+    snprintf(journal, sizeof journal, "%s-journal", path);
+    unlink(journal);
+    unlink(path);
+}
+
 
 /* Migration i brings schema version i to i + 1 (index 0 creates version 1 from nothing). */
 static const char *const migrations[LW_HISTORY_SCHEMA_VERSION] = {
@@ -378,6 +400,33 @@ static lw_status migrate(lw_history *h, int from, lw_err *err)
     return LW_OK;
 }
 
+/* Integrity before writing: SQLite's quick check (structure of every page, not the indexes'
+ * contents) must pass, or a record would be written into a database that reads as malformed. */
+static lw_status quick_check(lw_history *h, lw_err *err)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(h->db, "PRAGMA quick_check(1)", -1, &s, NULL) != SQLITE_OK)
+        return db_fail(h, err, "cannot check the database");
+    int rc = sqlite3_step(s);
+    const unsigned char *res = rc == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
+    lw_status st = LW_OK;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        st = db_fail(h, err, "cannot check the database");
+    else if (!res || strcmp((const char *)res, "ok") != 0) {
+        char first[128];
+        lw_strlcpy(first, res ? (const char *)res : "no result", sizeof first);
+        for (char *p = first; *p; p++)
+            if (*p == '\n')
+                *p = ' '; /* one line */
+        st = lw_fail(err, LW_ERR_DATABASE,
+                     "'%s' fails SQLite's quick check (%s); nothing was recorded and the file was left untouched "
+                     "(recover it with sqlite3 '.recover' or record into a new file)",
+                     h->path, first);
+    }
+    sqlite3_finalize(s);
+    return st;
+}
+
 static lw_status open_checked(lw_history *h, lw_history_mode mode, lw_err *err)
 {
     int tables = table_count(h, NULL);
@@ -424,7 +473,10 @@ lw_status lw_history_open(const char *path, lw_history_mode mode, lw_history **o
         return st;
     }
     sqlite3_busy_timeout(h->db, 5000);
-    lw_status st = open_checked(h, mode, err);
+    h->created = !exists;
+    lw_status st = exists && mode == LW_HISTORY_WRITE ? quick_check(h, err) : LW_OK;
+    if (st == LW_OK)
+        st = open_checked(h, mode, err);
     if (st != LW_OK) {
         lw_history_close(h);
         return st;
@@ -438,6 +490,8 @@ void lw_history_close(lw_history *h)
     if (!h)
         return;
     sqlite3_close(h->db);
+    if (h->created && !h->recorded)
+        remove_created(h->path); /* a first record that failed (a full disk) leaves no empty file */
     free(h);
 }
 
@@ -517,6 +571,8 @@ lw_status lw_history_add_many(lw_history *h, const char *const *texts, size_t n,
         st = db_fail(h, err, "cannot commit");
     if (st != LW_OK)
         sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+    else
+        h->recorded = true;
     free(runs);
     return st;
 }

@@ -284,7 +284,7 @@ lw_status lw_report_power_plot(const char *path, unsigned char **png, size_t *le
     char *text;
     size_t tlen;
     lw_err rerr;
-    lw_status st = lw_file_read(path, &text, &tlen, &rerr);
+    lw_status st = lw_file_read_capped(path, LW_CAP_TABLE_BYTES, "a power samples file", &text, &tlen, &rerr);
     if (st != LW_OK)
         return lw_fail(err, st == LW_ERR_IO ? LW_ERR_NOT_FOUND : st, "--samples: %s", lw_err_message(&rerr));
     lw_csv *c = lw_csv_new(text, tlen);

@@ -130,12 +130,13 @@ int lw_trace_model_index(worker *w, const lw_trace_rec *r, lw_status *st, char *
 
 void lw_trace_note_warning(worker *w, const lw_estimate *est)
 {
-    for (int i = 0; i < est->nwarnings; i++) {
+    for (int i = 0; i < lw_estimate_warning_count(est); i++) {
+        const char *msg = lw_estimate_warning(est, i);
         bool seen = false;
         for (int k = 0; k < w->nwarnings && !seen; k++)
-            seen = strcmp(w->warnings[k], est->warnings[i]) == 0;
+            seen = strcmp(w->warnings[k], msg) == 0;
         if (!seen && w->nwarnings < 4)
-            lw_strlcpy(w->warnings[w->nwarnings++], est->warnings[i], sizeof w->warnings[0]);
+            lw_strlcpy(w->warnings[w->nwarnings++], msg, sizeof w->warnings[0]);
     }
 }
 
@@ -178,6 +179,7 @@ const centry *lw_trace_row_energy(worker *w, int mi, const double tok[3], int ba
     wl.reasoning_tokens = tok[2];
     wl.batch = batch;
     lw_estimate est;
+    est.version = LW_ESTIMATE_VERSION; /* hot path: a run clears every figure, no need to zero 1 KiB */
     w->calls++;
     const lw_estimator *e = E->o->batch == 0 ? E->est_loose[m->est] : E->est[m->est];
     if (lw_estimator_run(e, &wl, &est, err) != LW_OK)
@@ -187,7 +189,7 @@ const centry *lw_trace_row_energy(worker *w, int mi, const double tok[3], int ba
     c->e[2] = est.energy_per_request_j.high;
     /* Estimated batch: the loose estimator's only row-specific warning is the memory check
      * it was told to skip; the configuration's warnings are taken from the window solve. */
-    c->warned = E->o->batch > 0 && est.nwarnings > 0;
+    c->warned = E->o->batch > 0 && lw_estimate_warning_count(&est) > 0;
     if (c->warned)
         lw_trace_note_warning(w, &est);
     if (E->o->per_request != LW_TRACE_OUT_NONE)

@@ -125,7 +125,7 @@ static bool parse_minute(const char *s, int64_t *secs)
         !digits(s + 14, 2, &mi))
         return false;
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (y < 1678 || y > 2261 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap) || h > 23 ||
+    if (y < LW_TIME_MIN_YEAR || y > LW_TIME_MAX_YEAR || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap) || h > 23 ||
         mi > 59)
         return false;
     *secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60;
@@ -187,7 +187,7 @@ static bool parse_datetime(const char *s, size_t n, int64_t *ns, lw_trace_tcache
     if (i != n)
         return false;
     *ns = (base + sec - offset_s) * 1000000000 + frac;
-    return true;
+    return *ns >= 0 && *ns <= LW_TIME_MAX_NS;
 }
 
 bool lw_trace_time_ns(const char *s, size_t n, int64_t unit_ns, int64_t *ns, lw_trace_tcache *tc)
@@ -228,12 +228,12 @@ bool lw_trace_time_ns(const char *s, size_t n, int64_t unit_ns, int64_t *ns, lw_
         char *end;
         double d = strtod(buf, &end);
         double x = d * (double)unit_ns;
-        if (end != buf + n || !isfinite(d) || d < 0 || x > 9.2e18)
+        if (end != buf + n || !isfinite(d) || d < 0 || x > (double)LW_TIME_MAX_NS)
             return false;
         *ns = (int64_t)llround(x);
         return true;
     }
-    if (i != n)
+    if (i != n || v > LW_TIME_MAX_NS) /* the time window: up to the end of 2200 */
         return false;
     *ns = v;
     return true;

@@ -376,7 +376,7 @@ static lw_status solve_windows(engine *E, lw_trace_summary *S, lw_err *err)
         lw_err e2;
         lw_status st = lw_trace_solve_batch(E->est[m->est], w, (double)wn->n / win_s, E->o->max_batch, &wn->batch,
                                             &wn->saturated, &e2);
-        lw_estimate est;
+        lw_estimate est = LW_ESTIMATE_INIT;
         w.batch = wn->batch;
         if (st == LW_OK)
             st = lw_estimator_run(E->est[m->est], &w, &est, &e2);

@@ -104,6 +104,7 @@ void lw_winmap_free(lw_winmap *m)
 static lw_status request_time(const lw_estimator *e, lw_workload w, int batch, double *t, lw_err *err)
 {
     lw_estimate est;
+    est.version = LW_ESTIMATE_VERSION; /* called in the batch search: a run clears every figure */
     w.batch = batch;
     lw_status st = lw_estimator_run(e, &w, &est, err);
     if (st != LW_OK)

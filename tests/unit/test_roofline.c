@@ -36,7 +36,7 @@ static lw_estimate run(lw_catalogue *cat, const lw_roofline_coeffs *c, const cha
     lw_estimator *e;
     lw_err err;
     assert_int_equal(lw_estimator_new(cat, lw_test_model(cat, "llama-3.1-8b"), lw_test_gpu(cat, gpu), &o, &e, &err), LW_OK);
-    lw_estimate r;
+    lw_estimate r = LW_ESTIMATE_INIT;
     assert_int_equal(lw_estimator_run(e, &w, &r, &err), LW_OK);
     lw_estimator_free(e);
     return r;
@@ -125,8 +125,8 @@ static void test_precision_fallback_warns(void **state)
     lw_estimate r = run(cat, &c, "a100", w, 1);
     assert_int_equal(r.compute_precision, LW_PREC_BF16);
     bool found = false;
-    for (int i = 0; i < r.nwarnings; i++)
-        found |= strstr(r.warnings[i], "no fp8 tensor cores") != NULL;
+    for (int i = 0; i < lw_estimate_warning_count(&r); i++)
+        found |= strstr(lw_estimate_warning(&r, i), "no fp8 tensor cores") != NULL;
     assert_true(found);
     /* the same on an H100 uses its fp8 peak, without a warning */
     lw_estimate h = run(cat, &c, "h100", w, 1);
@@ -150,7 +150,7 @@ static void test_bad_inputs(void **state)
     lw_workload w = lw_workload_default();
     w.input_tokens = 10;
     w.output_tokens = 10;
-    lw_estimate r;
+    lw_estimate r = LW_ESTIMATE_INIT;
     /* 70.6e9 params * 2 bytes = 141 GB > 80 GB * 0.9 */
     assert_int_equal(lw_estimator_run(e, &w, &r, &err), LW_ERR_INFEASIBLE);
     assert_non_null(strstr(lw_err_message(&err), "does not fit"));
@@ -181,7 +181,7 @@ static void test_effective_batch(void **state)
     w.output_tokens = 1024;
     w.weight_precision = LW_PREC_FP16;
     w.batch = 27;
-    lw_estimate r27, r64;
+    lw_estimate r27 = LW_ESTIMATE_INIT, r64 = LW_ESTIMATE_INIT;
     assert_int_equal(lw_estimator_run(e, &w, &r27, &err), LW_OK);
     assert_int_equal(r27.effective_batch, 27);
     w.batch = 64;
@@ -192,8 +192,8 @@ static void test_effective_batch(void **state)
     assert_rel(r64.time_s, r27.time_s * 64.0 / 27.0, 1e-12);
     assert_rel(r64.energy_j, r27.energy_j * 64.0 / 27.0, 1e-12);
     bool warned = false;
-    for (int i = 0; i < r64.nwarnings; i++)
-        warned |= strstr(r64.warnings[i], "costed at effective batch 27 of 64") != NULL;
+    for (int i = 0; i < lw_estimate_warning_count(&r64); i++)
+        warned |= strstr(lw_estimate_warning(&r64, i), "costed at effective batch 27 of 64") != NULL;
     assert_true(warned);
     lw_estimator_free(e);
     /* strict: the old refusal (64 x 2048 tokens x 524,288 B = 68.7 GB of KV) */
@@ -243,7 +243,7 @@ static void test_default_reasoning(void **state)
     lw_workload w = lw_workload_default();
     w.input_tokens = 1024;
     w.output_tokens = 256;
-    lw_estimate d, x0, x512;
+    lw_estimate d = LW_ESTIMATE_INIT, x0 = LW_ESTIMATE_INIT, x512 = LW_ESTIMATE_INIT;
     assert_int_equal(lw_estimator_run(e, &w, &d, NULL), LW_OK);
     assert_int_equal(lw_estimator_run(ex, &w, &x0, NULL), LW_OK);
     w.reasoning_tokens = 512;
@@ -278,7 +278,7 @@ static void test_pipeline_parallel(void **state)
     assert_int_equal(lw_estimator_new(cat, lw_test_model(cat, "llama-3.1-8b"), lw_test_gpu(cat, "h100"), &o, &e, &err), LW_OK);
     lw_workload w = lw_workload_default();
     w.output_tokens = 1;
-    lw_estimate r;
+    lw_estimate r = LW_ESTIMATE_INIT;
     assert_int_equal(lw_estimator_run(e, &w, &r, &err), LW_OK);
     double hop = 2 * (1e-5 + 4096 * 2.0 / 50e9);
     double t1 = (WBYTES + 2 * KV) / (BW * 0.8) + hop;
@@ -348,7 +348,7 @@ static void test_shipped_calibration(void **state)
         w.input_tokens = 500;
         w.output_tokens = 200;
         w.batch = 16;
-        lw_estimate r;
+        lw_estimate r = LW_ESTIMATE_INIT;
         assert_int_equal(lw_estimator_run(e, &w, &r, NULL), LW_OK);
         assert_true(r.energy_per_output_token_j.low < r.energy_per_output_token_j.expected &&
                     r.energy_per_output_token_j.expected < r.energy_per_output_token_j.high);
@@ -434,7 +434,7 @@ static void test_expert_parallel(void **state)
     lw_estimator *e;
     const lw_model_arch *m = lw_test_model(cat, "qwen3-235b-a22b");
     assert_int_equal(lw_estimator_new(cat, m, lw_test_gpu(cat, "h100"), &o, &e, NULL), LW_OK);
-    lw_estimate r;
+    lw_estimate r = LW_ESTIMATE_INIT;
     assert_int_equal(lw_estimator_run(e, &w, &r, NULL), LW_OK);
     lw_estimator_free(e);
     lw_accounting a;

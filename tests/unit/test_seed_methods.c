@@ -30,7 +30,7 @@ static lw_estimate run(lw_catalogue *cat, const char *model, const char *gpu, lw
     lw_workload w = lw_workload_default();
     w.input_tokens = in;
     w.output_tokens = out;
-    lw_estimate r;
+    lw_estimate r = LW_ESTIMATE_INIT;
     assert_int_equal(lw_estimator_run(e, &w, &r, &err), LW_OK);
     lw_estimator_free(e);
     return r;

@@ -53,7 +53,7 @@ static double estimate_j(fixture *f, double in, double out, double rsn, int batc
     w.reasoning_tokens = rsn;
     w.batch = batch;
     w.weight_precision = f->m->native_precision;
-    lw_estimate est;
+    lw_estimate est = LW_ESTIMATE_INIT;
     lw_err err;
     assert_int_equal(lw_estimator_run(f->e, &w, &est, &err), LW_OK);
     if (full)
@@ -319,7 +319,7 @@ static void test_memory_caps_estimated_batch(void **state)
     w.input_tokens = 30000;
     w.output_tokens = 2000;
     w.batch = b + 1;
-    lw_estimate est;
+    lw_estimate est = LW_ESTIMATE_INIT;
     assert_int_equal(lw_estimator_run(f->e, &w, &est, NULL), LW_ERR_INFEASIBLE);
     o = opts(f, b + 1);
     lw_err err;

@@ -4,11 +4,12 @@
 
 #include "commands.h"
 #include "common.h"
+#include "loop.h"
 
 static const char *usage_text =
     "usage: llmwatt sweep --model NAME|--model-config PATH --gpu GPU --input N --output N\n"
     "                     [--gpus N] [--batch B] [--precision P] [--gpu-memory-utilization F]\n"
-    "                     [other estimate flags] [--csv] [--plot FILE.svg|FILE.png]\n\n"
+    "                     [other estimate flags] [--csv] [--plot FILE.svg|FILE.png] [--calibration site.json]\n\n"
     "Varies exactly one of --batch, --input, --output, --gpus, --precision, --gpu, given as a list\n"
     "('--batch 1,2,4,8', '--precision bf16,fp8', '--gpu a100,h100,b200') or a range ('--batch\n"
     "1..256*2' geometric, '--input 1000..8000+1000' arithmetic), and tabulates the estimate (J per\n"
@@ -41,7 +42,7 @@ static double usd_per_million(const lw_catalogue *cat, const lw_estimate *r, con
 int cmd_sweep(int argc, char **argv)
 {
     enum { O_HELP = 256, O_CSV, O_PLOT, O_CAT, O_MODEL, O_CONFIG, O_IN, O_OUT, O_REASON, O_BATCH, O_PREC, O_KVPREC,
-           O_GPU, O_GPUS, O_METHOD, O_ATTN, O_PUE, O_GMU };
+           O_GPU, O_GPUS, O_METHOD, O_ATTN, O_PUE, O_GMU, O_CALIB };
     static const cli_opt opts[] = {
         {"help", false, O_HELP},     {"csv", false, O_CSV},          {"plot", true, O_PLOT},
         {"catalogue", true, O_CAT},  {"model", true, O_MODEL},       {"model-config", true, O_CONFIG},
@@ -49,8 +50,8 @@ int cmd_sweep(int argc, char **argv)
         {"batch", true, O_BATCH},    {"precision", true, O_PREC},    {"kv-precision", true, O_KVPREC},
         {"gpu", true, O_GPU},        {"gpus", true, O_GPUS},         {"method", true, O_METHOD},
         {"attention", true, O_ATTN}, {"pue", true, O_PUE},           {"gpu-memory-utilization", true, O_GMU},
-        {NULL, false, 0}};
-    const char *cmd = "sweep", *catfile = NULL, *model = NULL, *config = NULL, *plot = NULL, *v;
+        {"calibration", true, O_CALIB},          {NULL, false, 0}};
+    const char *cmd = "sweep", *calibration = NULL, *catfile = NULL, *model = NULL, *config = NULL, *plot = NULL, *v;
     const char *spec[V_COUNT] = {NULL};
     bool csv = false, have_prec = false;
     lw_estimate_opts eo = lw_estimate_opts_default();
@@ -63,6 +64,7 @@ int cmd_sweep(int argc, char **argv)
         case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
         case O_CSV: csv = true; break;
         case O_PLOT: plot = v; break;
+        case O_CALIB: calibration = v; break;
         case O_CAT: catfile = v; break;
         case O_MODEL: model = v; break;
         case O_CONFIG: config = v; break;
@@ -159,6 +161,12 @@ int cmd_sweep(int argc, char **argv)
             lw_catalogue_free(cat);
             return rc;
         }
+    cli_calibration cal;
+    if ((rc = cli_calibration_open(cmd, calibration, &cal))) {
+        lw_catalogue_free(cat);
+        return rc;
+    }
+    eo.calibration_json = cal.text;
     if (!have_prec)
         w.weight_precision = lw_weight_precision_default(model, config, m, NULL, 0);
     const double price = lw_catalogue_value(cat, "cost.price_kwh.us", 0.10);
@@ -167,19 +175,22 @@ int cmd_sweep(int argc, char **argv)
     size_t held_len = 0;
     FILE *out = plot ? open_memstream(&held, &held_len) : stdout;
     if (!out) {
+        cli_calibration_close(&cal);
         lw_catalogue_free(cat);
         cli_error(cmd, "out of memory");
         return EXIT_INTERNAL;
     }
     double xs[MAXV], ys[MAXV], lo[MAXV], hi[MAXV];
     const char *xl[MAXV];
-    size_t np = 0;
+    size_t np = 0, nfit = 0;
     if (csv)
         fprintf(out, "%s,j_per_request_low,j_per_request,j_per_request_high,j_per_output_token_low,j_per_output_token,"
                "j_per_output_token_high,time_s,avg_power_w,effective_batch,weights_gb,kv_cache_gb,usd_per_million_tokens,"
                "decode_bound,status\n",
                var_names[var]);
-    else
+    else if (cal.text && eo.method == LW_METHOD_ROOFLINE)
+        cli_calibration_print(out, &cal);
+    if (!csv)
         fprintf(out, "%s on %s, method %s, sweeping %s\n\n%12s %10s %20s %10s %20s %9s %8s %6s %13s %9s %s\n", m->name,
                var == V_GPU ? spec[V_GPU] : g->id, lw_method_name(eo.method), var_names[var], var_names[var], "J/request",
                "band", "J/out tok", "band", "time s", "power W", "eff.B", "weights+KV GB", "$/1M tok", "decode");
@@ -228,6 +239,7 @@ int cmd_sweep(int argc, char **argv)
         const lw_band *q = &r.energy_per_request_j, *t = &r.energy_per_output_token_j;
         double usd = usd_per_million(cat, &r, &wk, ok.gpus, price);
         double wgb = r.memory.weight_bytes / 1e9, kvgb = r.memory.kv_budget_bytes / 1e9;
+        nfit++;
         if (csv) {
             fprintf(out, "%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%d,%.4g,%.4g,%.4g,%s,ok\n", label, q->low, q->expected,
                    q->high, t->low, t->expected, t->high, r.time_s, r.avg_power_w, r.effective_batch, wgb, kvgb, usd,
@@ -254,6 +266,11 @@ int cmd_sweep(int argc, char **argv)
         }
     }
     lw_estimator_free(e);
+    if (rc == EXIT_OK && nfit == 0 && !plot) { /* the table says why for each; the exit code says "none" */
+        fflush(out);
+        cli_error(cmd, "no swept configuration fits in memory (%zu tried); add GPUs (--gpus) or lower the precision", n);
+        rc = EXIT_INFEASIBLE;
+    }
     if (rc == EXIT_OK && plot) {
         if (np == 0) {
             cli_error(cmd, "nothing to plot: no swept configuration fits in memory");
@@ -292,6 +309,7 @@ int cmd_sweep(int argc, char **argv)
             fwrite(held, 1, held_len, stdout);
         free(held);
     }
+    cli_calibration_close(&cal);
     lw_catalogue_free(cat);
     return rc;
 }

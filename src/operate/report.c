@@ -132,6 +132,7 @@ typedef struct ctx {
     size_t *baseline;   /* per run: index of its configuration's first usable run (SIZE_MAX: none) */
     bool *regressed;    /* per run: tokens/J below regression_ratio x its baseline's */
     size_t nregressed;
+    bool multi_gpu;     /* the usable runs hold several GPU types: plot series name the GPU */
 } ctx;
 
 static bool same_run_config(const lw_run *a, const lw_run *b)
@@ -155,6 +156,9 @@ static lw_status find_regressions(ctx *c, lw_err *err)
             if (usable(&c->runs[j]) && same_run_config(&c->runs[i], &c->runs[j]) &&
                 (c->baseline[i] == SIZE_MAX || c->runs[j].time_ns < c->runs[c->baseline[i]].time_ns))
                 c->baseline[i] = j;
+        for (size_t j = 0; j < i && !c->multi_gpu; j++)
+            if (usable(&c->runs[j]) && strcmp(c->runs[j].gpu, c->runs[i].gpu) != 0)
+                c->multi_gpu = true;
         size_t b = c->baseline[i];
         if (b != i && c->runs[i].tokens_per_j < c->o->regression_ratio * c->runs[b].tokens_per_j) {
             c->regressed[i] = true;
@@ -863,6 +867,13 @@ static void series_free(series_buf *sb)
     }
 }
 
+/* A GPU name for a legend, without the vendor ("NVIDIA H100 80GB HBM3" -> "H100 80GB HBM3"). */
+static const char *short_gpu(const char *name)
+{
+    const char *sp = strchr(name, ' ');
+    return (strncmp(name, "NVIDIA ", 7) == 0 || strncmp(name, "AMD ", 4) == 0) && sp ? sp + 1 : name;
+}
+
 static lw_status add_plot(ctx *c, const lw_plot *p, const char *name, const char *alt, lw_err *err)
 {
     unsigned char *png;
@@ -884,9 +895,10 @@ static lw_status plots(ctx *c, lw_err *err)
         const lw_run *r = &c->runs[i];
         if (r->kind != LW_RUN_MEASUREMENT || !isfinite(r->tokens_per_j) || !r->time_ns)
             continue;
-        char key[96];
+        char key[256];
         if (r->valid == 1)
-            snprintf(key, sizeof key, "%s %s b%d %dGPU", r->workload, r->precision, r->batch, r->gpus);
+            snprintf(key, sizeof key, "%s %s b%d %dGPU%s%s", r->workload, r->precision, r->batch, r->gpus, c->multi_gpu ? " " : "",
+                     c->multi_gpu ? short_gpu(r->gpu) : "");
         else
             snprintf(key, sizeof key, "INVALID (off-scale: on border)");
         lw_plot_series *s = series_for(&t, key, c->nruns);
@@ -919,8 +931,9 @@ static lw_status plots(ctx *c, lw_err *err)
         const lw_report_row *r = &c->rows[i];
         if (r->batch <= 0)
             continue;
-        char key[96];
-        snprintf(key, sizeof key, "%s %s %dGPU s%d", r->workload, r->precision, r->gpus, r->seq_len);
+        char key[256];
+        snprintf(key, sizeof key, "%s %s %dGPU s%d%s%s", r->workload, r->precision, r->gpus, r->seq_len, c->multi_gpu ? " " : "",
+                 c->multi_gpu ? short_gpu(r->gpu) : "");
         lw_plot_series *s = series_for(&b, key, c->nrows);
         if (s) {
             s->lines = true;

@@ -25,5 +25,6 @@
 #include "llmwatt/report.h"
 #include "llmwatt/trace.h"
 #include "llmwatt/exporter.h"
+#include "llmwatt/loop.h"
 
 #endif

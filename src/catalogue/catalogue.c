@@ -475,6 +475,37 @@ lw_status lw_catalogue_open(lw_catalogue **out, lw_err *err)
     return LW_OK;
 }
 
+/* Copies n elements of size elem into a new array of capacity max(n, 1); NULL on failure. */
+static void *dup_array(const void *src, size_t n, size_t elem)
+{
+    void *d = malloc((n ? n : 1) * elem);
+    if (d && n)
+        memcpy(d, src, n * elem);
+    return d;
+}
+
+lw_status lw_catalogue_copy(const lw_catalogue *src, lw_catalogue **out, lw_err *err)
+{
+    lw_catalogue *cat = calloc(1, sizeof *cat);
+    if (cat) {
+        cat->models = dup_array(src->models, src->nmodels, sizeof *cat->models);
+        cat->gpus = dup_array(src->gpus, src->ngpus, sizeof *cat->gpus);
+        cat->consts = dup_array(src->consts, src->nconsts, sizeof *cat->consts);
+    }
+    if (!cat || !cat->models || !cat->gpus || !cat->consts) {
+        lw_catalogue_free(cat);
+        return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory");
+    }
+    cat->nmodels = src->nmodels;
+    cat->cap_models = src->nmodels ? src->nmodels : 1;
+    cat->ngpus = src->ngpus;
+    cat->cap_gpus = src->ngpus ? src->ngpus : 1;
+    cat->nconsts = src->nconsts;
+    cat->cap_consts = src->nconsts ? src->nconsts : 1;
+    *out = cat;
+    return LW_OK;
+}
+
 void lw_catalogue_free(lw_catalogue *cat)
 {
     if (!cat)

@@ -186,7 +186,7 @@ run cost --measurement "$TMP/runs/run00.json" --region us --carbon-intensity "$T
 
 # ---------- history ----------
 DB="$TMP/runs.db"
-run history record "$DB" "$TMP"/runs/run*.json; expect_rc history-record 0; expect_out history-record-20 'recorded #20 measurement gpt8b'
+run history record "$DB" "$TMP"/runs/run*.json; expect_rc history-record 0; expect_out history-record-20 'recorded #20 measurement \(gpt8b llama-3.1-8b '
 run history record "$DB" "$TMP/est.json"; expect_rc history-record-estimate 0; expect_out history-record-est 'recorded #21 estimate'
 run history "$DB"; expect_rc history-list 0; expect_out history-list-count '^21 runs$'
 run history "$DB" --workload gpt40b --json; expect_rc history-workload 0; expect_json history-workload-n 'len(d)' 8

@@ -195,10 +195,10 @@ static json_t *side_json(const resolved *r)
 
 static void print_side(const char *name, const resolved *r)
 {
-    char t[32];
-    printf("%-9s %s: %s %s batch %d, %s, %.4g tokens/J%s\n", name, r->label, r->run.workload[0] ? r->run.workload : "-",
-           r->run.precision[0] ? r->run.precision : "-", r->run.batch, lw_time_format(r->run.time_ns, t, sizeof t),
-           r->run.tokens_per_j, r->run.valid == 0 ? " (INVALID measurement)" : "");
+    char t[32], d[320], tpj[32];
+    cli_describe_run(&r->run, d, sizeof d);
+    printf("%-9s %s: %s, %s, %s tokens/J%s\n", name, r->label, d, lw_time_format(r->run.time_ns, t, sizeof t),
+           cli_plain(r->run.tokens_per_j, 4, tpj, sizeof tpj), r->run.valid == 0 ? " (INVALID measurement)" : "");
 }
 
 /* A measured J/token above its estimate's band: the run costs more energy than the estimate allows. */

@@ -157,7 +157,7 @@ int cmd_estimate(int argc, char **argv)
     if (rc) {
         lw_free(pretty);
     } else if (json) {
-        printf("%s\n", pretty);
+        fprintf(cli_stdout(), "%s\n", pretty);
         lw_free(pretty);
     } else {
         printf("%s on %d x %s, batch %d, %g in + %g out", m->name, eo.gpus, g->id, B, w.input_tokens, w.output_tokens);

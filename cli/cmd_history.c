@@ -28,10 +28,7 @@ static const char *cmd = "history";
 /* v with `digits` significant digits, "-" when unknown. */
 static void fmt_num(char *buf, size_t n, int digits, double v)
 {
-    if (isfinite(v))
-        snprintf(buf, n, "%.*g", digits, v);
-    else
-        snprintf(buf, n, "-");
+    cli_plain(v, digits, buf, n);
 }
 
 static json_t *num_or_null(double v)
@@ -141,9 +138,11 @@ static int do_record(int argc, char **argv)
         rc = cli_fail(cmd, &err);
     if (rc == EXIT_OK)
         for (size_t k = 0; k < n; k++)
-            printf("recorded #%lld %s %s (%s %s batch %d) from %s\n", ids[k],
-                   runs[k].kind == LW_RUN_ESTIMATE ? "estimate" : "measurement", runs[k].workload[0] ? runs[k].workload : "-",
-                   runs[k].model[0] ? runs[k].model : "-", runs[k].precision[0] ? runs[k].precision : "-", runs[k].batch, argv[3 + k]);
+        {
+            char d[320];
+            cli_describe_run(&runs[k], d, sizeof d);
+            printf("recorded #%lld %s (%s) from %s\n", ids[k], runs[k].kind == LW_RUN_ESTIMATE ? "estimate" : "measurement", d, argv[3 + k]);
+        }
     lw_history_close(h);
 done:
     for (size_t k = 0; texts && k < n; k++)
@@ -277,19 +276,22 @@ int cmd_history(int argc, char **argv)
         size_t drift = 0;
         for (size_t k = 0; k < n; k++) {
             const lw_run *r = &runs[k];
-            char t[32], tps[24], pw[24], tpj[24], jpt[24], est[24], diff[24] = "-";
+            char t[32], tps[24], pw[24], tpj[24], jpt[24], est[24], diff[24] = "-", batch[16];
             fmt_num(tps, sizeof tps, 6, r->tokens_per_s);
             fmt_num(pw, sizeof pw, 5, r->avg_power_w);
             fmt_num(tpj, sizeof tpj, 4, r->tokens_per_j);
             fmt_num(jpt, sizeof jpt, 4, r->j_per_token);
             fmt_num(est, sizeof est, 4, x[k].estimated ? x[k].expected : NAN);
+            snprintf(batch, sizeof batch, r->batch > 0 ? "%d" : "-", r->batch);
             if (isfinite(x[k].difference_pct))
                 snprintf(diff, sizeof diff, "%+.0f%%%s", x[k].difference_pct, x[k].inside ? "" : " !");
             drift += x[k].inside == 0;
-            printf("%5lld  %-20s %-11s %-10s %-16s %-5s %5d %4d %10s %9s %9s  %-7s %9s %9s %8s\n", r->id,
+            bool bare = !r->workload[0] && !r->model[0];
+            printf("%5lld  %-20s %-11s %-10s %-16.16s %-5s %5s %4d %10s %9s %9s  %-7s %9s %9s %8s\n", r->id,
                    lw_time_format(r->time_ns, t, sizeof t), r->kind == LW_RUN_ESTIMATE ? "estimate" : "measurement",
-                   r->workload[0] ? r->workload : "-", r->model[0] ? r->model : "-", r->precision[0] ? r->precision : "-",
-                   r->batch, r->gpus, tps, pw, tpj, r->valid < 0 ? "n/a" : r->valid ? "VALID" : "INVALID", jpt, est, diff);
+                   r->workload[0] ? r->workload : bare ? "(no label)" : "-", r->model[0] ? r->model : bare && r->gpu[0] ? r->gpu : "-",
+                   r->precision[0] ? r->precision : "-", batch, r->gpus, tps, pw, tpj,
+                   r->valid < 0 ? "n/a" : r->valid ? "VALID" : "INVALID", jpt, est, diff);
         }
         printf("%zu run%s\n", n, n == 1 ? "" : "s");
         if (drift)

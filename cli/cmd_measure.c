@@ -27,7 +27,12 @@ static const char *usage_text =
     "  --interval DUR          sampling period, 10ms..1h (default 100ms)\n"
     "  --warmup DUR            exclude the first DUR of the run from the energy (default 0)\n"
     "  --idle-baseline DUR     sample idle power for DUR before starting; reported, not subtracted\n"
-    "  --gpus LIST|all         GPU indices to measure, e.g. 0,1 (default all)\n"
+    "  --gpus N                measure N GPUs: the first N of the source (default all)\n"
+    "  --devices LIST          the GPUs to measure, by index or UUID like CUDA_VISIBLE_DEVICES:\n"
+    "                          0,2 or GPU-8932f937,GPU-1d2c (a unique UUID prefix is enough)\n"
+    "  --nvml-library PATH     NVML library to load (default $LLMWATT_NVML_LIBRARY or libnvidia-ml.so.1)\n"
+    "  --rocm-smi-library PATH measure AMD GPUs with this ROCm SMI library (default, when NVML finds no\n"
+    "                          GPU: $LLMWATT_ROCM_SMI_LIBRARY or librocm_smi64.so.1)\n"
     "  --no-cpu                do not read RAPL CPU energy\n"
     "  --tokens N              tokens produced in the measured window\n"
     "  --throughput-file F     read the token count from the workload's JSON after it exits\n"
@@ -50,11 +55,14 @@ static const char *usage_text =
     "  --throttle-mask MASK    validity: clock-event bits that count as throttling (default 0xe0:\n"
     "                          sw_thermal, hw_thermal, hw_power_brake)\n"
     "  --fail-invalid          exit 1 when the workload succeeded but the verdict is INVALID\n"
+    "  --kill-after DUR        after passing on SIGINT/SIGTERM/SIGHUP, kill the workload (SIGKILL)\n"
+    "                          if it is still running DUR later, whole seconds (default 10s)\n"
     "  --catalogue FILE        extra catalogue (constants measure.*)\n\n"
     "Exit: the workload's exit code (128+N if killed by signal N; 127 if it cannot be started),\n"
     "2 usage, 4 bad log or throughput file, 6 no power source. SIGINT/SIGTERM/SIGHUP are passed\n"
     "on to the workload and the results are still written, marked as interrupted.\n"
-    "Environment: LLMWATT_NVML_LIBRARY (default libnvidia-ml.so.1), LLMWATT_POWERCAP_ROOT\n"
+    "Environment: LLMWATT_NVML_LIBRARY (default libnvidia-ml.so.1), LLMWATT_ROCM_SMI_LIBRARY (default\n"
+    "librocm_smi64.so.1), LLMWATT_POWERCAP_ROOT\n"
     "(default /sys/class/powercap).\n";
 
 #define MAX_LABELS 64
@@ -62,10 +70,21 @@ static const char *usage_text =
 /* Signal forwarding: the handler can only reach these. */
 static volatile sig_atomic_t child_pid;
 static volatile sig_atomic_t forwarded_signal;
+static volatile sig_atomic_t kill_after_s; /* --kill-after, whole seconds */
+static volatile sig_atomic_t child_killed; /* SIGKILL sent after the grace period */
 
 static void forward(int sig, siginfo_t *info, void *ctx)
 {
     (void)ctx;
+    if (sig == SIGALRM) { /* the workload outlived the grace period after a forwarded signal */
+        if (child_pid > 0) {
+            kill((pid_t)child_pid, SIGKILL);
+            child_killed = 1;
+        }
+        return;
+    }
+    if (!forwarded_signal)
+        alarm((unsigned)kill_after_s);
     forwarded_signal = sig;
     /* A terminal's ^C (si_code SI_KERNEL) already reached the whole foreground process group,
      * the workload included: sending it again would interrupt its clean-up. */
@@ -73,53 +92,91 @@ static void forward(int sig, siginfo_t *info, void *ctx)
         kill((pid_t)child_pid, sig);
 }
 
-static const int fwd_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static const int fwd_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGALRM};
+#define N_FWD 4
 
-static void install_forwarding(struct sigaction old[3])
+static void install_forwarding(struct sigaction old[N_FWD])
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = forward;
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < N_FWD; i++)
         sigaction(fwd_signals[i], &sa, &old[i]);
 }
 
-static void restore_signals(const struct sigaction old[3])
+static void restore_signals(const struct sigaction old[N_FWD])
 {
-    for (int i = 0; i < 3; i++)
+    alarm(0);
+    for (int i = 0; i < N_FWD; i++)
         sigaction(fwd_signals[i], &old[i], NULL);
 }
 
 typedef struct opts {
     lw_measure_config cfg;
     double tokens, iterations;
-    const char *throughput_file, *tokens_key, *output, *csv, *replay, *catalogue, *record, *calibration;
-    bool json, no_cpu, fail_invalid, gpus_given;
+    const char *throughput_file, *tokens_key, *output, *csv, *replay, *catalogue, *record, *calibration, *devices, *nvml_lib, *rocm_lib;
+    int n_gpus; /* --gpus N, 0 when not given */
+    double kill_after_s; /* --kill-after */
+    bool json, no_cpu, fail_invalid;
     const char *label_keys[MAX_LABELS], *label_values[MAX_LABELS];
     char *label_buf[MAX_LABELS];
     size_t n_labels;
 } opts;
 
-static bool parse_gpus(const char *cmd, const char *v, lw_measure_config *cfg)
+/* --gpus N is a count, as in every other command; a list is what --devices takes. */
+static bool parse_gpus(const char *cmd, const char *v, int *n)
 {
-    cfg->n_gpu_indices = 0;
-    if (strcmp(v, "all") == 0)
-        return true;
-    const char *p = v;
-    for (;;) {
-        char *end;
-        long x = strtol(p, &end, 10);
-        if (end == p || x < 0 || x > 4095 || (*end != ',' && *end != '\0') || cfg->n_gpu_indices == LW_MEASURE_MAX_GPUS) {
-            cli_usage(cmd, "--gpus expects 'all' or indices like 0,1, got '%s'", v);
-            return false;
-        }
-        cfg->gpu_indices[cfg->n_gpu_indices++] = (int)x;
-        if (*end == '\0')
-            return true;
-        p = end + 1;
+    if (strchr(v, ',') || strcmp(v, "all") == 0) {
+        cli_usage(cmd, "--gpus is a number of GPUs, got '%s'; choose GPUs with --devices %s", v, strcmp(v, "all") == 0 ? "LIST" : v);
+        return false;
     }
+    return cli_int(cmd, "gpus", v, 1, LW_MEASURE_MAX_GPUS, n);
+}
+
+/* Fills cfg->gpu_indices from --devices (indices or UUIDs) or --gpus N (the first N GPUs).
+ * Returns -1 on success, else the exit code after one error line. */
+static int select_devices(const opts *o, const lw_power_source *gpu, lw_measure_config *cfg)
+{
+    const char *cmd = "measure";
+    size_t have = lw_power_device_count(gpu);
+    cfg->n_gpu_indices = 0;
+    if (o->devices) {
+        char buf[1024];
+        if (strlen(o->devices) >= sizeof buf)
+            return cli_usage(cmd, "--devices list is too long");
+        strcpy(buf, o->devices);
+        char *save = NULL;
+        for (char *id = strtok_r(buf, ",", &save); id; id = strtok_r(NULL, ",", &save)) {
+            size_t k;
+            lw_device_info info;
+            lw_err err;
+            if (cfg->n_gpu_indices == LW_MEASURE_MAX_GPUS)
+                return cli_usage(cmd, "--devices lists more than %d GPUs", LW_MEASURE_MAX_GPUS);
+            if (lw_power_find_device(gpu, id, &k, &err) != LW_OK || lw_power_device_info(gpu, k, &info, &err) != LW_OK) {
+                cli_error(cmd, "--devices: %s", lw_err_message(&err));
+                return err.status == LW_ERR_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_USAGE;
+            }
+            cfg->gpu_indices[cfg->n_gpu_indices++] = info.index;
+        }
+        if (o->n_gpus && (size_t)o->n_gpus != cfg->n_gpu_indices)
+            return cli_usage(cmd, "--gpus %d but --devices names %zu GPU(s)", o->n_gpus, cfg->n_gpu_indices);
+        return -1;
+    }
+    if (o->n_gpus) {
+        if ((size_t)o->n_gpus > have) {
+            cli_error(cmd, "--gpus %d: the %s source has %zu GPU(s); give --gpus %zu or fewer", o->n_gpus,
+                      lw_power_kind_name(lw_power_kind(gpu)), have, have);
+            return EXIT_NOT_FOUND;
+        }
+        for (size_t k = 0; k < (size_t)o->n_gpus; k++) {
+            lw_device_info info;
+            lw_power_device_info(gpu, k, &info, NULL);
+            cfg->gpu_indices[cfg->n_gpu_indices++] = info.index;
+        }
+    }
+    return -1;
 }
 
 static bool parse_label(const char *cmd, const char *v, opts *o)
@@ -159,7 +216,7 @@ static bool parse_mask(const char *cmd, const char *v, uint64_t *out)
 static int parse(int argc, char **argv, opts *o, int *first_arg)
 {
     enum { O_HELP = 256, O_INTERVAL, O_WARMUP, O_IDLE, O_GPUS, O_NOCPU, O_TOKENS, O_TFILE, O_TKEY, O_ITER, O_LABEL, O_OUTPUT,
-           O_CSV, O_JSON, O_REPLAY, O_MINDUR, O_MINIT, O_MINUTIL, O_MAXCV, O_MASK, O_FAILINV, O_CAT, O_RECORD, O_CALIB };
+           O_CSV, O_JSON, O_REPLAY, O_MINDUR, O_MINIT, O_MINUTIL, O_MAXCV, O_MASK, O_FAILINV, O_CAT, O_RECORD, O_DEVICES, O_NVML, O_KILLAFTER, O_ROCM, O_CALIB };
     static const cli_opt table[] = {
         {"help", false, O_HELP},          {"interval", true, O_INTERVAL},    {"warmup", true, O_WARMUP},
         {"idle-baseline", true, O_IDLE},  {"gpus", true, O_GPUS},            {"no-cpu", false, O_NOCPU},
@@ -168,7 +225,9 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         {"csv", true, O_CSV},             {"json", false, O_JSON},           {"replay", true, O_REPLAY},
         {"min-duration", true, O_MINDUR}, {"min-iterations", true, O_MINIT}, {"min-utilization", true, O_MINUTIL},
         {"max-power-cv", true, O_MAXCV},  {"throttle-mask", true, O_MASK},   {"fail-invalid", false, O_FAILINV},
-        {"catalogue", true, O_CAT},       {"record", true, O_RECORD},        {"calibration", true, O_CALIB},
+        {"catalogue", true, O_CAT},       {"record", true, O_RECORD},        {"devices", true, O_DEVICES},
+        {"nvml-library", true, O_NVML},   {"kill-after", true, O_KILLAFTER}, {"rocm-smi-library", true, O_ROCM},
+        {"calibration", true, O_CALIB},
         {NULL, false, 0}};
     const char *cmd = "measure", *v;
     /* the catalogue supplies the defaults, so it is found first */
@@ -200,7 +259,15 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
             break;
         case O_WARMUP: ok = cli_duration(cmd, "warmup", v, &o->cfg.warmup_s); break;
         case O_IDLE: ok = cli_duration(cmd, "idle-baseline", v, &o->cfg.idle_baseline_s); break;
-        case O_GPUS: ok = parse_gpus(cmd, v, &o->cfg); o->gpus_given = true; break;
+        case O_GPUS: ok = parse_gpus(cmd, v, &o->n_gpus); break;
+        case O_DEVICES: o->devices = v; break;
+        case O_NVML: o->nvml_lib = v; break;
+        case O_ROCM: o->rocm_lib = v; break;
+        case O_KILLAFTER:
+            ok = cli_duration(cmd, "kill-after", v, &o->kill_after_s);
+            if (ok && !(o->kill_after_s >= 1 && o->kill_after_s <= 3600))
+                return cli_usage(cmd, "--kill-after must be between 1s and 1h, got '%s'", v);
+            break;
         case O_NOCPU: o->no_cpu = true; break;
         case O_TOKENS: ok = cli_tokens(cmd, "tokens", v, &o->tokens); break;
         case O_TFILE: o->throughput_file = v; break;
@@ -247,6 +314,10 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         if (rc)
             return rc;
     }
+    if (o->replay && (o->nvml_lib || o->rocm_lib))
+        return cli_usage(cmd, "--replay and --%s exclude each other", o->nvml_lib ? "nvml-library" : "rocm-smi-library");
+    if (o->nvml_lib && o->rocm_lib)
+        return cli_usage(cmd, "give either --nvml-library or --rocm-smi-library, not both");
     return -1;
 }
 
@@ -255,7 +326,19 @@ static int open_sources(const opts *o, lw_power_source **gpu, lw_power_source **
 {
     lw_err gerr, cerr;
     *gpu = *cpu = NULL;
-    lw_status gs = lw_power_open_nvml(NULL, gpu, &gerr);
+    /* NVIDIA first; AMD (ROCm SMI) when there is no NVIDIA GPU, or only with --rocm-smi-library */
+    lw_status gs = o->rocm_lib ? lw_power_open_rocm_smi(o->rocm_lib, gpu, &gerr) : lw_power_open_nvml(o->nvml_lib, gpu, &gerr);
+    if (gs == LW_ERR_NO_DEVICE && !o->rocm_lib && !o->nvml_lib) {
+        lw_err rerr;
+        gs = lw_power_open_rocm_smi(NULL, gpu, &rerr);
+        if (gs == LW_ERR_NO_DEVICE) {
+            char nv[256];
+            snprintf(nv, sizeof nv, "%s", lw_err_message(&gerr));
+            lw_err_set(&gerr, LW_ERR_NO_DEVICE, "%s; %s", nv, lw_err_message(&rerr));
+        } else if (gs != LW_OK) {
+            gerr = rerr;
+        }
+    }
     lw_status cs = o->no_cpu ? LW_ERR_NO_DEVICE : lw_power_open_rapl(NULL, cpu, &cerr);
     if (o->no_cpu)
         lw_err_set(&cerr, LW_ERR_NO_DEVICE, "RAPL disabled by --no-cpu");
@@ -267,30 +350,32 @@ static int open_sources(const opts *o, lw_power_source **gpu, lw_power_source **
         cli_error("measure", "no power source: %s; %s. %s", lw_err_message(&gerr), lw_err_message(&cerr), lw_power_no_source_remedy());
         return EXIT_NO_DEVICE;
     }
-    if (gs != LW_OK && o->gpus_given) {
+    if (gs != LW_OK && (o->n_gpus || o->devices)) {
         lw_power_close(*cpu);
         *cpu = NULL;
-        cli_error("measure", "--gpus given but no GPU can be read: %s", lw_err_message(&gerr));
+        cli_error("measure", "%s given but no GPU can be read: %s", o->devices ? "--devices" : "--gpus", lw_err_message(&gerr));
         return EXIT_NO_DEVICE;
     }
     return -1;
 }
 
 /* Runs the workload under measurement. Returns -1 on success, else an exit code. */
-static int run_live(const opts *o, char **cmdv, lw_measure **mp, lw_power_source **gpu, lw_power_source **cpu, lw_child_status *child)
+static int run_live(opts *o, char **cmdv, lw_measure **mp, lw_power_source **gpu, lw_power_source **cpu, lw_child_status *child)
 {
     const char *cmd = "measure";
     int rc = open_sources(o, gpu, cpu);
-    if (rc >= 0)
+    if (rc >= 0 || (*gpu && (rc = select_devices(o, *gpu, &o->cfg)) >= 0))
         return rc;
     lw_err err;
     if (lw_measure_new(&o->cfg, *gpu, *cpu, mp, &err) != LW_OK)
         return cli_fail(cmd, &err);
     if (o->cfg.idle_baseline_s > 0 && lw_measure_idle(*mp, &err) != LW_OK)
         return cli_fail(cmd, &err);
-    struct sigaction old[3];
+    struct sigaction old[N_FWD];
     child_pid = 0;
     forwarded_signal = 0;
+    child_killed = 0;
+    kill_after_s = (sig_atomic_t)ceil(o->kill_after_s);
     install_forwarding(old);
     if (lw_measure_start(*mp, &err) != LW_OK) {
         restore_signals(old);
@@ -310,6 +395,9 @@ static int run_live(const opts *o, char **cmdv, lw_measure **mp, lw_power_source
     lw_status ss = lw_measure_stop(*mp, ws == LW_OK ? &err : NULL);
     child->interrupted = forwarded_signal != 0;
     restore_signals(old);
+    if (child_killed)
+        fprintf(stderr, "llmwatt %s: the workload ignored %s for %d s and was killed (SIGKILL); the results cover the run until then\n",
+                cmd, forwarded_signal == SIGINT ? "SIGINT" : forwarded_signal == SIGTERM ? "SIGTERM" : "SIGHUP", (int)kill_after_s);
     if (ws != LW_OK || ss != LW_OK)
         return cli_fail(cmd, &err);
     return -1;
@@ -335,7 +423,7 @@ static int check_writable(const char *opt, const char *path)
     }
     int fd = mkstemp(probe);
     if (fd < 0) {
-        cli_error(cmd, "cannot write --%s '%s': %s (checked before running the workload)", opt, path, strerror(errno));
+        cli_error(cmd, "cannot write '%s': %s (--%s, checked before running the workload)", path, strerror(errno), opt);
         return EXIT_INPUT;
     }
     close(fd);
@@ -443,6 +531,7 @@ int cmd_measure(int argc, char **argv)
     opts o;
     memset(&o, 0, sizeof o);
     o.tokens = o.iterations = NAN;
+    o.kill_after_s = 10;
     int first = argc;
     int rc = parse(argc, argv, &o, &first);
     lw_power_source *gpu = NULL, *cpu = NULL, *replay = NULL;
@@ -455,7 +544,13 @@ int cmd_measure(int argc, char **argv)
     if (rc >= 0 || (rc = check_outputs(&o)) >= 0)
         goto done;
     if (o.replay) {
-        if (lw_power_open_replay(o.replay, &replay, &err) != LW_OK || lw_measure_from_replay(&o.cfg, replay, &m, &err) != LW_OK) {
+        if (lw_power_open_replay(o.replay, &replay, &err) != LW_OK) {
+            rc = cli_fail(cmd, &err);
+            goto done;
+        }
+        if ((rc = select_devices(&o, replay, &o.cfg)) >= 0)
+            goto done;
+        if (lw_measure_from_replay(&o.cfg, replay, &m, &err) != LW_OK) {
             rc = cli_fail(cmd, &err);
             goto done;
         }

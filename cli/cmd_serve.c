@@ -20,6 +20,7 @@
 static const char *usage_text =
     "usage: llmwatt serve [--listen HOST:PORT] [--interval DUR] [--hold DUR] [--max-workloads N]\n"
     "                     [--token-file FILE] [--replay LOG [--replay-speed X]] [--nvml-library PATH]\n"
+    "                     [--devices LIST]\n"
     "                     [--no-rapl] [--client-timeout DUR] [--max-connections N] [--duration DUR]\n\n"
     "Prometheus exporter. GET /metrics: per-GPU energy counter, power, utilisation, temperature,\n"
     "throttle state; RAPL CPU/DRAM energy; per-workload llmwatt_tokens_total and\n"
@@ -34,6 +35,8 @@ static const char *usage_text =
     "  --replay LOG          serve a recorded nvidia-smi --query-gpu CSV log instead of live GPUs;\n"
     "                        it advances with wall-clock time x --replay-speed (default 1) and loops\n"
     "  --nvml-library PATH   NVML library to load (default $LLMWATT_NVML_LIBRARY or libnvidia-ml.so.1)\n"
+    "  --devices LIST        serve only these GPUs, by index or UUID like CUDA_VISIBLE_DEVICES (0,2 or\n"
+    "                        GPU-8932f937,...; a unique UUID prefix is enough); default all\n"
     "  --no-rapl             do not read CPU/DRAM energy from powercap\n"
     "  --client-timeout DUR  close connections idle this long, or whose request is still arriving\n"
     "                        after it (default 10s)\n"
@@ -49,6 +52,7 @@ typedef struct cursor {
 
 typedef struct server {
     lw_power_source *gpu, *rapl;  /* either may be NULL */
+    size_t *pick, npick;          /* the GPU source's devices served (--devices), in order */
     size_t gpu_slot0, rapl_slot0; /* exporter slots of their first device */
     cursor *cur;                  /* replay: one per GPU */
     int64_t origin_ns, period_ns; /* replay: first log time, loop length */
@@ -64,12 +68,12 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static void read_live(server *sv, lw_power_source *src, size_t slot0)
+/* Reads n devices of src (positions pick[i], or i when pick is NULL) into slots slot0.. */
+static void read_live(server *sv, lw_power_source *src, const size_t *pick, size_t n, size_t slot0)
 {
-    size_t n = lw_power_device_count(src);
     for (size_t i = 0; i < n; i++) {
         lw_power_sample s;
-        if (lw_power_read(src, i, &s, NULL) != LW_OK) {
+        if (lw_power_read(src, pick ? pick[i] : i, &s, NULL) != LW_OK) {
             memset(&s, 0, sizeof s);
             s.t_ns = now_ns();
             s.power_w = s.energy_j = s.utilization = s.sm_clock_mhz = s.temperature_c = NAN;
@@ -84,8 +88,7 @@ static void read_replay(server *sv)
 {
     double elapsed = (double)(now_ns() - sv->start_ns) * sv->speed;
     int64_t rt = sv->origin_ns + (int64_t)elapsed;
-    size_t n = lw_power_device_count(sv->gpu);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < sv->npick; i++) {
         cursor *c = &sv->cur[i];
         for (;;) {
             lw_power_sample s = c->s[c->next];
@@ -106,19 +109,18 @@ static void sample(server *sv)
     if (sv->gpu && sv->cur)
         read_replay(sv);
     else if (sv->gpu)
-        read_live(sv, sv->gpu, sv->gpu_slot0);
+        read_live(sv, sv->gpu, sv->pick, sv->npick, sv->gpu_slot0);
     if (sv->rapl)
-        read_live(sv, sv->rapl, sv->rapl_slot0);
+        read_live(sv, sv->rapl, NULL, lw_power_device_count(sv->rapl), sv->rapl_slot0);
 }
 
-static int register_source(const char *cmd, server *sv, lw_power_source *src, size_t *slot0)
+static int register_source(const char *cmd, server *sv, lw_power_source *src, const size_t *pick, size_t n, size_t *slot0)
 {
-    size_t n = lw_power_device_count(src);
     for (size_t i = 0; i < n; i++) {
         lw_device_info info;
         lw_err err;
         size_t slot;
-        if (lw_power_device_info(src, i, &info, &err) != LW_OK || lw_exporter_add_device(sv->exp, &info, &slot, &err) != LW_OK)
+        if (lw_power_device_info(src, pick ? pick[i] : i, &info, &err) != LW_OK || lw_exporter_add_device(sv->exp, &info, &slot, &err) != LW_OK)
             return cli_fail(cmd, &err);
         if (i == 0)
             *slot0 = slot;
@@ -129,7 +131,7 @@ static int register_source(const char *cmd, server *sv, lw_power_source *src, si
 /* Sets up the replay cursors; returns the log's sample spacing in seconds. */
 static int setup_replay(const char *cmd, server *sv, double *spacing_s)
 {
-    size_t n = lw_power_device_count(sv->gpu);
+    size_t n = sv->npick;
     sv->cur = calloc(n, sizeof *sv->cur);
     if (!sv->cur) {
         cli_error(cmd, "out of memory");
@@ -139,7 +141,7 @@ static int setup_replay(const char *cmd, server *sv, double *spacing_s)
     size_t most = 0;
     for (size_t i = 0; i < n; i++) {
         lw_err err;
-        if (lw_power_replay_series(sv->gpu, i, &sv->cur[i].s, &sv->cur[i].n, &err) != LW_OK)
+        if (lw_power_replay_series(sv->gpu, sv->pick[i], &sv->cur[i].s, &sv->cur[i].n, &err) != LW_OK)
             return cli_fail(cmd, &err);
         first = sv->cur[i].s[0].t_ns < first ? sv->cur[i].s[0].t_ns : first;
         last = sv->cur[i].s[sv->cur[i].n - 1].t_ns > last ? sv->cur[i].s[sv->cur[i].n - 1].t_ns : last;
@@ -180,15 +182,53 @@ static int read_secret(const char *cmd, const char *path, char *out, size_t n)
     return EXIT_OK;
 }
 
+/* The GPUs served: --devices (indices or UUIDs), else all of them. */
+static int pick_devices(const char *cmd, server *sv, const char *devices)
+{
+    size_t n = lw_power_device_count(sv->gpu);
+    sv->pick = calloc(n ? n : 1, sizeof *sv->pick);
+    if (!sv->pick) {
+        cli_error(cmd, "out of memory");
+        return EXIT_INTERNAL;
+    }
+    if (!devices) {
+        for (sv->npick = 0; sv->npick < n; sv->npick++)
+            sv->pick[sv->npick] = sv->npick;
+        return EXIT_OK;
+    }
+    char buf[1024];
+    if (strlen(devices) >= sizeof buf)
+        return cli_usage(cmd, "--devices list is too long");
+    strcpy(buf, devices);
+    char *save = NULL;
+    for (char *id = strtok_r(buf, ",", &save); id; id = strtok_r(NULL, ",", &save)) {
+        size_t k;
+        lw_err err;
+        if (lw_power_find_device(sv->gpu, id, &k, &err) != LW_OK) {
+            cli_error(cmd, "--devices: %s", lw_err_message(&err));
+            return err.status == LW_ERR_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_USAGE;
+        }
+        for (size_t j = 0; j < sv->npick; j++)
+            if (sv->pick[j] == k)
+                return cli_usage(cmd, "--devices names device '%s' twice", id);
+        sv->pick[sv->npick++] = k;
+    }
+    return EXIT_OK;
+}
+
 /* Opens the replay log, or NVML and (when rapl) the powercap zones. */
-static int open_sources(const char *cmd, server *sv, const char *replay, const char *nvml_lib, bool rapl, double *spacing_s)
+static int open_sources(const char *cmd, server *sv, const char *replay, const char *nvml_lib, const char *devices, bool rapl,
+                        double *spacing_s)
 {
     lw_err err, gpu_err, rapl_err;
+    int rc;
     if (replay) {
         if (lw_power_open_replay(replay, &sv->gpu, &err) != LW_OK) {
             cli_fail(cmd, &err);
             return err.status == LW_ERR_IO ? EXIT_NOT_FOUND : EXIT_INPUT;
         }
+        if ((rc = pick_devices(cmd, sv, devices)))
+            return rc;
         return setup_replay(cmd, sv, spacing_s);
     }
     if (lw_power_open_nvml(nvml_lib, &sv->gpu, &gpu_err) != LW_OK)
@@ -200,21 +240,26 @@ static int open_sources(const char *cmd, server *sv, const char *replay, const c
         cli_error(cmd, "no power source: %s; %s. %s", lw_err_message(&gpu_err), lw_err_message(&rapl_err), lw_power_no_source_remedy());
         return EXIT_NO_DEVICE;
     }
+    if (!sv->gpu && devices) {
+        cli_error(cmd, "--devices given but no GPU can be read: %s", lw_err_message(&gpu_err));
+        return EXIT_NO_DEVICE;
+    }
     if (!sv->gpu)
         fprintf(stderr, "llmwatt %s: no GPU (%s); serving RAPL CPU/DRAM energy only\n", cmd, lw_err_message(&gpu_err));
-    return EXIT_OK;
+    return sv->gpu ? pick_devices(cmd, sv, devices) : EXIT_OK;
 }
 
 int cmd_serve(int argc, char **argv)
 {
-    enum { O_HELP = 256, O_LISTEN, O_INTERVAL, O_HOLD, O_MAXWL, O_TOKEN, O_REPLAY, O_SPEED, O_NVML, O_NORAPL, O_TIMEOUT, O_MAXCONN, O_DURATION };
+    enum { O_HELP = 256, O_LISTEN, O_INTERVAL, O_HOLD, O_MAXWL, O_TOKEN, O_REPLAY, O_SPEED, O_NVML, O_NORAPL, O_TIMEOUT, O_MAXCONN, O_DURATION,
+           O_DEVICES };
     static const cli_opt opts[] = {
         {"help", false, O_HELP},        {"listen", true, O_LISTEN},         {"interval", true, O_INTERVAL},
         {"hold", true, O_HOLD},         {"max-workloads", true, O_MAXWL},   {"token-file", true, O_TOKEN},
         {"replay", true, O_REPLAY},     {"replay-speed", true, O_SPEED},    {"nvml-library", true, O_NVML},
         {"no-rapl", false, O_NORAPL},   {"client-timeout", true, O_TIMEOUT}, {"max-connections", true, O_MAXCONN},
-        {"duration", true, O_DURATION}, {NULL, false, 0}};
-    const char *cmd = "serve", *listen_addr = "127.0.0.1:9400", *token_file = NULL, *replay = NULL, *nvml_lib = NULL, *v;
+        {"duration", true, O_DURATION}, {"devices", true, O_DEVICES},       {NULL, false, 0}};
+    const char *cmd = "serve", *listen_addr = "127.0.0.1:9400", *token_file = NULL, *replay = NULL, *nvml_lib = NULL, *devices = NULL, *v;
     double interval = 1.0, hold = 10.0, speed = 1.0, timeout = 10.0, duration = INFINITY;
     int max_wl = 256, max_conn = 64;
     bool rapl = true, have_speed = false;
@@ -231,6 +276,7 @@ int cmd_serve(int argc, char **argv)
         case O_REPLAY: replay = v; break;
         case O_SPEED: ok = cli_number(cmd, "replay-speed", v, 0.01, 1000, &speed); have_speed = true; break;
         case O_NVML: nvml_lib = v; break;
+        case O_DEVICES: devices = v; break;
         case O_NORAPL: rapl = false; break;
         case O_TIMEOUT: ok = cli_duration(cmd, "client-timeout", v, &timeout); break;
         case O_MAXCONN: ok = cli_int(cmd, "max-connections", v, 1, 10000, &max_conn); break;
@@ -265,7 +311,7 @@ int cmd_serve(int argc, char **argv)
     memset(&sv, 0, sizeof sv);
     sv.speed = speed;
     double spacing = 0;
-    rc = open_sources(cmd, &sv, replay, nvml_lib, rapl && !replay, &spacing);
+    rc = open_sources(cmd, &sv, replay, nvml_lib, devices, rapl && !replay, &spacing);
     lw_exporter_config cfg = lw_exporter_config_default();
     cfg.tick_s = interval;
     cfg.hold_s = hold;
@@ -276,9 +322,9 @@ int cmd_serve(int argc, char **argv)
     if (!rc && lw_exporter_new(&cfg, &sv.exp, &err) != LW_OK)
         rc = cli_fail(cmd, &err);
     if (!rc && sv.gpu)
-        rc = register_source(cmd, &sv, sv.gpu, &sv.gpu_slot0);
+        rc = register_source(cmd, &sv, sv.gpu, sv.pick, sv.npick, &sv.gpu_slot0);
     if (!rc && sv.rapl)
-        rc = register_source(cmd, &sv, sv.rapl, &sv.rapl_slot0);
+        rc = register_source(cmd, &sv, sv.rapl, NULL, lw_power_device_count(sv.rapl), &sv.rapl_slot0);
 
     /* Signals are blocked in every thread (libmicrohttpd's inherits the mask) and taken here. */
     sigset_t sigs;
@@ -295,7 +341,7 @@ int cmd_serve(int argc, char **argv)
         rc = serve_http_start(http, sv.exp);
     }
     if (!rc) {
-        size_t ngpu = sv.gpu ? lw_power_device_count(sv.gpu) : 0, nzone = sv.rapl ? lw_power_device_count(sv.rapl) : 0;
+        size_t ngpu = sv.gpu ? sv.npick : 0, nzone = sv.rapl ? lw_power_device_count(sv.rapl) : 0;
         printf("llmwatt serve: listening on %s (%s: %zu GPU%s, RAPL: %zu zone%s, interval %g s, token reports %s)\n", url,
                replay ? "replay" : "nvml", ngpu, ngpu == 1 ? "" : "s", nzone, nzone == 1 ? "" : "s", interval,
                token_file ? "need the bearer token" : "from loopback only");
@@ -336,6 +382,7 @@ int cmd_serve(int argc, char **argv)
     }
     serve_http_stop(http);
     lw_exporter_free(sv.exp);
+    free(sv.pick);
     lw_power_close(sv.gpu);
     lw_power_close(sv.rapl);
     free(sv.cur);

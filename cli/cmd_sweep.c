@@ -158,7 +158,7 @@ int cmd_sweep(int argc, char **argv)
     }
     double xs[MAXV], ys[MAXV], lo[MAXV], hi[MAXV];
     const char *xl[MAXV];
-    size_t np = 0;
+    size_t np = 0, nfit = 0;
     if (csv)
         fprintf(out, "%s,j_per_request_low,j_per_request,j_per_request_high,j_per_output_token_low,j_per_output_token,"
                "j_per_output_token_high,time_s,avg_power_w,decode_bound,status\n",
@@ -214,6 +214,7 @@ int cmd_sweep(int argc, char **argv)
             break;
         }
         const lw_band *q = &r.energy_per_request_j, *t = &r.energy_per_output_token_j;
+        nfit++;
         if (csv) {
             fprintf(out, "%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%s,ok\n", label, q->low, q->expected, q->high, t->low,
                    t->expected, t->high, r.time_s, r.avg_power_w, lw_bound_name(r.decode.bound));
@@ -234,6 +235,11 @@ int cmd_sweep(int argc, char **argv)
         }
     }
     lw_estimator_free(e);
+    if (rc == EXIT_OK && nfit == 0 && !plot) { /* the table says why for each; the exit code says "none" */
+        fflush(out);
+        cli_error(cmd, "no swept configuration fits in memory (%zu tried); add GPUs (--gpus) or lower the precision", n);
+        rc = EXIT_INFEASIBLE;
+    }
     if (rc == EXIT_OK && plot) {
         if (np == 0) {
             cli_error(cmd, "nothing to plot: no swept configuration fits in memory");

@@ -7,8 +7,11 @@
  * lw_measure_csv() write the results (docs/measurement-json.md, docs/measure.md).
  *
  * Energy of a device, over the window [start + warm-up, stop]:
- *   - counter: the sum of increments of its cumulative counter between consecutive samples; a
- *     decrease is a counter reset (driver reload) and the new value is counted from zero;
+ *   - counter: the sum of increments of its cumulative counter between consecutive samples; an
+ *     interval where the counter went backwards (driver reload, glitch) or rose faster than
+ *     LW_MEASURE_IMPLAUSIBLE_LIMIT_FACTOR x the power limit is integrated from power instead
+ *     (a reset counts from zero when there is no power reading), and the criterion
+ *     energy_counter fails;
  *   - integrated: trapezoidal integration of power over consecutive good samples;
  *   - energy_j is the counter value when the counter exists, else the integrated value; when
  *     both exist their relative disagreement (counter - integrated) / counter is reported.
@@ -34,6 +37,9 @@ extern "C" {
 /* Samples a device needs in the measured window for an energy (one interval needs two ends);
  * with fewer the window is empty: energies and per-token figures are NAN, the verdict INVALID. */
 #define LW_MEASURE_MIN_WINDOW_SAMPLES 2
+/* A counter increment whose mean power exceeds this many times the board's enforced power limit
+ * is implausible (a corrupt reading): that interval is integrated from power instead. */
+#define LW_MEASURE_IMPLAUSIBLE_LIMIT_FACTOR 2.0
 
 /* Validity thresholds (seed 004). Defaults come from the catalogue (data/constants/measure.json). */
 typedef struct lw_measure_thresholds {
@@ -43,6 +49,11 @@ typedef struct lw_measure_thresholds {
     double max_power_cv;          /* coefficient of variation of each GPU's power must be < this (0.05) */
     uint64_t throttle_mask;       /* LW_THROTTLE_* bits that count as throttling */
     double max_throttle_fraction; /* fraction of samples with a masked bit set must be <= this (0) */
+    /* coverage: every device's good samples must span the window. Tolerance of the edges and of
+     * holes: max(intervals x interval_s, min_tolerance_s) */
+    double coverage_edge_intervals; /* first/last good sample within this many intervals of the window's ends (2) */
+    double coverage_gap_intervals;  /* no gap between good samples longer than this many intervals (3) */
+    double coverage_min_tolerance_s; /* floor of both tolerances, for scheduling jitter (0.25 s) */
 } lw_measure_thresholds;
 
 typedef struct lw_measure_config {
@@ -108,14 +119,35 @@ LW_API lw_status lw_throughput_read(const char *path, const char *key, double *t
  * not count in the verdict; value is then NAN. */
 typedef struct lw_criterion {
     char name[32];   /* duration_s, iterations, avg_gpu_utilization, power_cv, throttling, gpus_present,
-                      * samples_in_window, child_exit */
+                      * energy_counter, coverage, samples_in_window, child_exit */
     double value;
     double threshold;
     bool applies;
     bool pass;
 } lw_criterion;
 
-#define LW_MEASURE_MAX_CRITERIA 8
+#define LW_MEASURE_MAX_CRITERIA 12
+
+/* Where a device's samples do not cover the window (criterion "coverage"). */
+typedef enum lw_coverage_kind {
+    LW_COVERAGE_LATE_START = 0, /* first good sample long after the window opens */
+    LW_COVERAGE_EARLY_END = 1,  /* last good sample long before the window closes */
+    LW_COVERAGE_HOLE = 2,       /* no good sample for longer than the gap tolerance */
+    LW_COVERAGE_NO_SAMPLES = 3  /* no good sample in the window at all */
+} lw_coverage_kind;
+
+typedef struct lw_coverage_gap {
+    bool gpu;             /* a GPU (else a CPU zone) */
+    int index;            /* lw_device_info.index of the device */
+    char name[96];        /* its name */
+    lw_coverage_kind kind;
+    double from_s, to_s;  /* the uncovered seconds, after the start of the run */
+} lw_coverage_gap;
+
+#define LW_MEASURE_MAX_COVERAGE_GAPS 16
+
+/* "late_start", "early_end", "hole", "no_samples". */
+LW_API const char *lw_coverage_kind_name(lw_coverage_kind kind);
 
 typedef struct lw_device_result {
     lw_device_info info;
@@ -138,7 +170,10 @@ typedef struct lw_device_result {
     size_t samples;             /* good samples in the window */
     size_t failed_samples;      /* samples where the device did not answer (whole run) */
     double lost_at_s;           /* seconds after start of the first failure, NAN if none */
-    unsigned counter_resets;
+    double back_at_s;           /* first good sample after that failure, NAN if it never answered again */
+    unsigned counter_resets;    /* times the energy counter went backwards (reset or glitch) */
+    unsigned counter_implausible; /* counter steps above LW_MEASURE_IMPLAUSIBLE_LIMIT_FACTOR x the power limit */
+    double implausible_at_s;    /* the first of them, NAN if none */
     double largest_gap_s;
 } lw_device_result;
 
@@ -169,6 +204,15 @@ typedef struct lw_measure_result {
     size_t samples, expected_samples;
     double largest_gap_s;
     unsigned counter_resets;
+    /* coverage: the window is [window_from_s, window_to_s] after the start of the run; the gaps
+     * found (the first LW_MEASURE_MAX_COVERAGE_GAPS of n_coverage_gaps_total) and the edge and
+     * gap tolerances used. windows_differ: a device in the aggregate (the GPUs, else the CPU
+     * zones) does not span the window, so the aggregate and every per-token figure add energies
+     * over windows of different lengths. */
+    double window_from_s, window_to_s, coverage_edge_s, coverage_gap_s;
+    size_t n_coverage_gaps, n_coverage_gaps_total;
+    lw_coverage_gap coverage_gaps[LW_MEASURE_MAX_COVERAGE_GAPS];
+    bool windows_differ;
     /* verdict */
     lw_child_status child;
     size_t n_criteria;

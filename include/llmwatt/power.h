@@ -30,7 +30,8 @@ typedef struct lw_power_source lw_power_source;
 typedef enum lw_source_kind {
     LW_SOURCE_NVML = 0,  /* NVIDIA GPUs through libnvidia-ml.so.1 (dlopen'ed) */
     LW_SOURCE_RAPL = 1,  /* CPU package and DRAM zones of /sys/class/powercap */
-    LW_SOURCE_REPLAY = 2 /* an nvidia-smi --query-gpu CSV log */
+    LW_SOURCE_REPLAY = 2, /* an nvidia-smi --query-gpu CSV log */
+    LW_SOURCE_ROCM_SMI = 4 /* AMD GPUs through librocm_smi64.so.1 (dlopen'ed) */
 } lw_source_kind;
 
 typedef enum lw_device_kind {
@@ -71,7 +72,7 @@ typedef struct lw_device_info {
 /* One reading of one device. Any quantity the device does not report is NAN (or 0 with
  * throttle_known false). */
 typedef struct lw_power_sample {
-    int64_t t_ns;              /* CLOCK_MONOTONIC for live sources; log time for replay */
+    int64_t t_ns;              /* CLOCK_MONOTONIC when the live read completed; log time for replay */
     double power_w;            /* board power; for RAPL the mean since the previous read */
     double energy_j;           /* cumulative counter (NVML: since driver load; RAPL: unwrapped) */
     double utilization;        /* GPU busy fraction 0..1 */
@@ -86,12 +87,21 @@ typedef struct lw_power_sample {
 /* Environment variables consulted when the path arguments below are NULL. */
 #define LW_NVML_LIBRARY_ENV "LLMWATT_NVML_LIBRARY"   /* default "libnvidia-ml.so.1" */
 #define LW_POWERCAP_ROOT_ENV "LLMWATT_POWERCAP_ROOT" /* default "/sys/class/powercap" */
+#define LW_ROCM_SMI_LIBRARY_ENV "LLMWATT_ROCM_SMI_LIBRARY" /* default "librocm_smi64.so.1" */
 
 /* Opens NVML: dlopen(library) (NULL: $LLMWATT_NVML_LIBRARY, else "libnvidia-ml.so.1"),
  * nvmlInit, enumerates every GPU. Optional symbols (energy counter, clocks, throttle reasons,
  * ...) may be missing: the corresponding fields read NAN. LW_ERR_NO_DEVICE when the library
  * cannot be loaded, nvmlInit fails or there is no GPU; the message says what was tried. */
 LW_API lw_status lw_power_open_nvml(const char *library, lw_power_source **out, lw_err *err);
+
+/* Opens ROCm SMI for AMD GPUs: dlopen(library) (NULL: $LLMWATT_ROCM_SMI_LIBRARY, else
+ * "librocm_smi64.so.1", tried only when /dev/kfd exists), rsmi_init, every device. Power (rsmi_dev_power_ave_get), the energy
+ * accumulator times its resolution (32-bit wrap-around unwrapped), busy percent, edge
+ * temperature, system clock (ROCm 5 libraries only) and the power cap; no throttle reasons
+ * (throttle_known stays false). UUIDs are "GPU-" and the 16 hex digits of the unique id.
+ * LW_ERR_NO_DEVICE when the library cannot be loaded, rsmi_init fails or there is no GPU. */
+LW_API lw_status lw_power_open_rocm_smi(const char *library, lw_power_source **out, lw_err *err);
 
 /* Opens the powercap RAPL zones under root (NULL: $LLMWATT_POWERCAP_ROOT, else
  * /sys/class/powercap): every package zone and every dram subzone; core/uncore (inside the
@@ -112,12 +122,18 @@ LW_API lw_status lw_power_open_replay(const char *path, lw_power_source **out, l
 LW_API void lw_power_close(lw_power_source *src);
 
 LW_API lw_source_kind lw_power_kind(const lw_power_source *src);
-/* "nvml", "rapl" or "replay". */
+/* "nvml", "rapl", "replay" or "rocm_smi". */
 LW_API const char *lw_power_kind_name(lw_source_kind kind);
 
 LW_API size_t lw_power_device_count(const lw_power_source *src);
 /* Info of device i (0 <= i < count). */
 LW_API lw_status lw_power_device_info(const lw_power_source *src, size_t i, lw_device_info *out, lw_err *err);
+
+/* Finds a device the way CUDA_VISIBLE_DEVICES names it: its index ("2", matched against
+ * lw_device_info.index) or its UUID ("GPU-8932f937-..."), or a prefix of the UUID that only one
+ * device has. *i is the position for lw_power_read. LW_ERR_NOT_FOUND naming the devices there
+ * are; LW_ERR_INVALID_ARGUMENT for an ambiguous prefix. */
+LW_API lw_status lw_power_find_device(const lw_power_source *src, const char *id, size_t *i, lw_err *err);
 
 /* Reads device i now (live sources only; LW_ERR_UNSUPPORTED for replay). A device that fails
  * returns LW_OK with out->ok false, so a sampler keeps going; LW_ERR_INVALID_ARGUMENT for an

@@ -2,11 +2,16 @@
  *   nvidia-smi --query-gpu=timestamp,index,power.draw,utilization.gpu,temperature.gpu,clocks.sm
  *              --format=csv[,noheader][,nounits] -lms 100
  * With a header the columns are found by name (units in brackets ignored), so any order and
- * extra columns work; without one they are taken in the order above. Values may carry units
+ * extra columns work; without one they are taken in the order above. A header may also name
+ * `name` (the GPU model), `uuid` (for --devices GPU-...), `clocks_throttle_reasons.active` / `clocks_event_reasons.active` (a hex
+ * mask of NVML clock-event bits, "0x0000000000000040") and the individual reason columns
+ * (`clocks_throttle_reasons.hw_thermal_slowdown`, `clocks_event_reasons.sw_power_cap`, ...:
+ * "Active" / "Not Active"), so throttling is checked as in a live run. Values may carry units
  * ("312.45 W", "98 %", "1980 MHz") and "[N/A]"/"[Not Supported]" read as unknown. Several GPUs
  * may be interleaved; time must not go backwards for any one GPU. Timestamps
  * ("2025/10/28 14:03:07.123") are taken as UTC since nvidia-smi does not print the zone. */
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +28,31 @@
 enum { COL_TIME, COL_INDEX, COL_POWER, COL_UTIL, COL_TEMP, COL_CLOCK, NCOL };
 static const char *const col_names[NCOL] = {"timestamp", "index", "power.draw", "utilization.gpu", "temperature.gpu", "clocks.sm"};
 
+/* Clock-event reason columns: the mask, then one column per bit. nvidia-smi writes them under
+ * "clocks_throttle_reasons." and, since driver 535, under "clocks_event_reasons." too. */
+static const struct {
+    const char *suffix;
+    uint64_t bit; /* 0: the whole mask ("active") */
+} reason_cols[] = {
+    {"active", 0},
+    {"gpu_idle", LW_THROTTLE_GPU_IDLE},
+    {"applications_clocks_setting", LW_THROTTLE_APP_CLOCKS},
+    {"sw_power_cap", LW_THROTTLE_SW_POWER_CAP},
+    {"hw_slowdown", LW_THROTTLE_HW_SLOWDOWN},
+    {"sync_boost", LW_THROTTLE_SYNC_BOOST},
+    {"sw_thermal_slowdown", LW_THROTTLE_SW_THERMAL},
+    {"hw_thermal_slowdown", LW_THROTTLE_HW_THERMAL},
+    {"hw_power_brake_slowdown", LW_THROTTLE_HW_POWER_BRAKE},
+    {"display_clock_setting", LW_THROTTLE_DISPLAY_CLOCK},
+};
+#define NREASON (sizeof reason_cols / sizeof reason_cols[0])
+
 typedef struct replay_series {
     lw_power_sample *s;
     size_t n, cap;
     size_t last_line;
+    char name[96]; /* the `name` column of the GPU's first row, "" without one */
+    char uuid[96]; /* the `uuid` column, likewise */
 } replay_series;
 
 typedef struct replay_state {
@@ -73,6 +99,61 @@ static int header_column(const char *field)
     if (n == 17 && strncasecmp(field, "clocks.current.sm", n) == 0)
         return COL_CLOCK;
     return -1;
+}
+
+/* Extra header columns: -1 none, -2 the `name` column, -3 `uuid`, else the reason_cols entry. */
+static int extra_column(const char *field)
+{
+    while (isspace((unsigned char)*field))
+        field++;
+    size_t n = strcspn(field, "[");
+    while (n && isspace((unsigned char)field[n - 1]))
+        n--;
+    if (n == 4 && strncasecmp(field, "name", 4) == 0)
+        return -2;
+    if (n == 4 && strncasecmp(field, "uuid", 4) == 0)
+        return -3;
+    static const char *const prefixes[] = {"clocks_throttle_reasons.", "clocks_event_reasons."};
+    for (size_t p = 0; p < 2; p++) {
+        size_t pl = strlen(prefixes[p]);
+        if (n <= pl || strncasecmp(field, prefixes[p], pl) != 0)
+            continue;
+        for (size_t r = 0; r < NREASON; r++)
+            if (strlen(reason_cols[r].suffix) == n - pl && strncasecmp(field + pl, reason_cols[r].suffix, n - pl) == 0)
+                return (int)r;
+    }
+    return -1;
+}
+
+/* A reason column's value: the mask "0x...40" (bit 0) or "Active"/"Not Active" (one bit).
+ * *known false for "[N/A]"/"[Not Supported]"; false for anything else. */
+static bool parse_reason(const char *s, uint64_t bit, uint64_t *mask, bool *known)
+{
+    char buf[64];
+    while (isspace((unsigned char)*s))
+        s++;
+    lw_strlcpy(buf, s, sizeof buf);
+    size_t n = strlen(buf);
+    while (n && isspace((unsigned char)buf[n - 1]))
+        buf[--n] = '\0';
+    *known = false;
+    if (n == 0 || buf[0] == '[' || strcasecmp(buf, "N/A") == 0)
+        return true;
+    *known = true;
+    if (bit) {
+        if (strcasecmp(buf, "Active") == 0)
+            *mask |= bit;
+        else if (strcasecmp(buf, "Not Active") != 0)
+            return false;
+        return true;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(buf, &end, 16);
+    if (end == buf || *end || errno || buf[0] == '-')
+        return false;
+    *mask |= (uint64_t)v;
+    return true;
 }
 
 /* "2025/10/28 14:03:07.123" (or with '-' between the date parts) -> Unix ns. A well-formed time
@@ -148,6 +229,9 @@ static lw_status parse_log(const char *path, const char *data, size_t len, repla
     int col[NCOL];
     for (int k = 0; k < NCOL; k++)
         col[k] = k;
+    int name_col = -1, uuid_col = -1, reason_col[NREASON];
+    for (size_t k = 0; k < NREASON; k++)
+        reason_col[k] = -1;
     size_t width = 0;
     bool first = true, any = false;
     lw_status ret = LW_OK;
@@ -162,9 +246,15 @@ static lw_status parse_log(const char *path, const char *data, size_t len, repla
                 for (int k = 0; k < NCOL; k++)
                     col[k] = -1;
                 for (size_t f = 0; f < lw_csv_count(c); f++) {
-                    int h = header_column(lw_csv_field(c, f));
+                    int h = header_column(lw_csv_field(c, f)), x = extra_column(lw_csv_field(c, f));
                     if (h >= 0 && col[h] < 0)
                         col[h] = (int)f;
+                    else if (x == -2 && name_col < 0)
+                        name_col = (int)f;
+                    else if (x == -3 && uuid_col < 0)
+                        uuid_col = (int)f;
+                    else if (x >= 0 && reason_col[x] < 0)
+                        reason_col[x] = (int)f;
                 }
                 for (int k = COL_TIME; k <= COL_POWER; k++)
                     if (col[k] < 0) {
@@ -226,6 +316,20 @@ static lw_status parse_log(const char *path, const char *data, size_t len, repla
                 goto done;
             }
         }
+        uint64_t reasons = 0;
+        bool reasons_known = false;
+        for (size_t k = 0; k < NREASON; k++) {
+            bool known;
+            if (reason_col[k] < 0)
+                continue;
+            const char *field = lw_csv_field(c, (size_t)reason_col[k]);
+            if (!parse_reason(field, reason_cols[k].bit, &reasons, &known)) {
+                ret = lw_fail(err, LW_ERR_PARSE, "%s: line %zu: clock-event reason %s '%s' is not %s", path, line, reason_cols[k].suffix,
+                              field + strspn(field, " \t"), reason_cols[k].bit ? "Active or Not Active" : "a hex mask such as 0x40");
+                goto done;
+            }
+            reasons_known |= known;
+        }
         replay_series *rs = &st->series[(int)idx];
         if (rs->n && t < rs->s[rs->n - 1].t_ns) {
             ret = lw_fail(err, LW_ERR_PARSE, "%s: line %zu: time goes backwards for GPU %d ('%s' is before line %zu)", path, line,
@@ -240,7 +344,17 @@ static lw_status parse_log(const char *path, const char *data, size_t len, repla
         s.utilization = v[COL_UTIL] / 100.0; /* percent -> fraction */
         s.temperature_c = v[COL_TEMP];
         s.sm_clock_mhz = v[COL_CLOCK];
+        s.throttle_reasons = reasons;
+        s.throttle_known = reasons_known;
         s.ok = isfinite(s.power_w);
+        if (name_col >= 0 && !rs->name[0]) {
+            const char *nm = lw_csv_field(c, (size_t)name_col);
+            lw_strlcpy(rs->name, nm + strspn(nm, " \t"), sizeof rs->name);
+        }
+        if (uuid_col >= 0 && !rs->uuid[0]) {
+            const char *u = lw_csv_field(c, (size_t)uuid_col);
+            lw_strlcpy(rs->uuid, u + strspn(u, " \t"), sizeof rs->uuid);
+        }
         if (push(rs, &s) != LW_OK) {
             ret = lw_fail(err, LW_ERR_NO_MEMORY, "out of memory reading '%s'", path);
             goto done;
@@ -292,7 +406,8 @@ lw_status lw_power_open_replay(const char *path, lw_power_source **out, lw_err *
         lw_device_info *inf = &src->info[k++];
         inf->index = (int)i;
         inf->kind = LW_DEVICE_GPU;
-        snprintf(inf->name, sizeof inf->name, "(nvidia-smi log)");
+        snprintf(inf->name, sizeof inf->name, "%s", st->series[i].name[0] ? st->series[i].name : "(nvidia-smi log)");
+        lw_strlcpy(inf->uuid, st->series[i].uuid, sizeof inf->uuid);
         inf->has_power = true;
     }
     *out = src;

@@ -1,6 +1,7 @@
 /* Dispatch of the public power-source API to the backends. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "backend/source.h"
@@ -72,7 +73,8 @@ lw_source_kind lw_power_kind(const lw_power_source *src)
 
 const char *lw_power_no_source_remedy(void)
 {
-    return "Install the NVIDIA driver (libnvidia-ml.so.1) or point " LW_NVML_LIBRARY_ENV " at it, give read access to "
+    return "Install the NVIDIA driver (libnvidia-ml.so.1) or point " LW_NVML_LIBRARY_ENV " at it, for AMD GPUs ROCm SMI "
+           "(librocm_smi64.so.1, or " LW_ROCM_SMI_LIBRARY_ENV "), give read access to "
            "/sys/class/powercap/intel-rapl:*/energy_uj (root), or analyse a log with --replay LOG.";
 }
 
@@ -82,6 +84,7 @@ const char *lw_power_kind_name(lw_source_kind kind)
     case LW_SOURCE_NVML: return "nvml";
     case LW_SOURCE_RAPL: return "rapl";
     case LW_SOURCE_REPLAY: return "replay";
+    case LW_SOURCE_ROCM_SMI: return "rocm_smi";
     }
     return "unknown";
 }
@@ -99,6 +102,36 @@ lw_status lw_power_device_info(const lw_power_source *src, size_t i, lw_device_i
     return LW_OK;
 }
 
+lw_status lw_power_find_device(const lw_power_source *src, const char *id, size_t *i, lw_err *err)
+{
+    size_t n = src ? src->ndev : 0, len = strlen(id), hit = n, hits = 0;
+    char *end;
+    long idx = strtol(id, &end, 10);
+    bool numeric = len > 0 && *end == '\0' && id[0] != '-' && id[0] != '+';
+    for (size_t k = 0; k < n; k++) {
+        const char *u = src->info[k].uuid;
+        if (numeric ? src->info[k].index == idx : len > 0 && strncmp(u, id, len) == 0) {
+            if (!numeric && strlen(u) == len) { /* a whole UUID beats prefixes of longer ones */
+                *i = k;
+                return LW_OK;
+            }
+            hit = k;
+            hits++;
+        }
+    }
+    if (hits == 1) {
+        *i = hit;
+        return LW_OK;
+    }
+    if (hits > 1)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "device '%s' is ambiguous: %zu UUIDs start with it", id, hits);
+    if (n == 0)
+        return lw_fail(err, LW_ERR_NOT_FOUND, "device '%s' does not exist: the source has no device", id);
+    return lw_fail(err, LW_ERR_NOT_FOUND, "device '%s' does not exist (%s has %zu device(s): indices %d..%d%s%s)", id,
+                   lw_power_kind_name(src->kind), n, src->info[0].index, src->info[n - 1].index, src->info[0].uuid[0] ? ", e.g. " : "",
+                   src->info[0].uuid);
+}
+
 lw_status lw_power_read(lw_power_source *src, size_t i, lw_power_sample *out, lw_err *err)
 {
     if (!src || i >= src->ndev)
@@ -107,7 +140,10 @@ lw_status lw_power_read(lw_power_source *src, size_t i, lw_power_sample *out, lw
         return lw_fail(err, LW_ERR_UNSUPPORTED, "a %s source cannot be read live; use its recorded series",
                        lw_power_kind_name(src->kind));
     *out = lw_power_sample_empty(lw_monotonic_ns());
-    return src->ops->read(src, i, out, err);
+    lw_status st = src->ops->read(src, i, out, err);
+    /* stamped when the reading completed: a call that stalled returns values of its end */
+    out->t_ns = lw_monotonic_ns();
+    return st;
 }
 
 lw_status lw_power_replay_series(const lw_power_source *src, size_t i, const lw_power_sample **samples, size_t *n, lw_err *err)

@@ -21,9 +21,10 @@ lw_status lw_measure_config_default(const lw_catalogue *cat, lw_measure_config *
     static const char *const keys[] = {"measure.interval_s",           "measure.warmup_s",
                                        "measure.valid.min_duration_s", "measure.valid.min_iterations",
                                        "measure.valid.min_avg_utilization", "measure.valid.max_power_cv",
-                                       "measure.valid.max_throttle_fraction"};
-    double v[7];
-    for (size_t i = 0; i < 7; i++) {
+                                       "measure.valid.max_throttle_fraction", "measure.valid.coverage_edge_intervals",
+                                       "measure.valid.coverage_gap_intervals", "measure.valid.coverage_min_tolerance_s"};
+    double v[10];
+    for (size_t i = 0; i < 10; i++) {
         const lw_constant *c;
         lw_status st = lw_catalogue_find_constant(cat, keys[i], &c, err);
         if (st != LW_OK)
@@ -39,6 +40,9 @@ lw_status lw_measure_config_default(const lw_catalogue *cat, lw_measure_config *
     out->thresholds.max_power_cv = v[5];
     out->thresholds.max_throttle_fraction = v[6];
     out->thresholds.throttle_mask = LW_THROTTLE_DEFAULT_MASK;
+    out->thresholds.coverage_edge_intervals = v[7];
+    out->thresholds.coverage_gap_intervals = v[8];
+    out->thresholds.coverage_min_tolerance_s = v[9];
     return LW_OK;
 }
 
@@ -138,7 +142,7 @@ static lw_status session_new(const lw_measure_config *cfg, const lw_power_source
 lw_status lw_measure_new(const lw_measure_config *cfg, lw_power_source *gpu, lw_power_source *cpu, lw_measure **out, lw_err *err)
 {
     if ((gpu && gpu->kind == LW_SOURCE_REPLAY) || (cpu && cpu->kind != LW_SOURCE_RAPL))
-        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "a live measurement needs an NVML GPU source and/or a RAPL CPU source");
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "a live measurement needs a live GPU source (NVML, ROCm SMI) and/or a RAPL CPU source");
     lw_status st = session_new(cfg, gpu, cpu, out, err);
     if (st == LW_OK) {
         (*out)->gpu = gpu;

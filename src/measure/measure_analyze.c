@@ -29,13 +29,15 @@ static void device_energy(const lw_measure *m, size_t i, const window *w, lw_dev
     memset(d, 0, sizeof *d);
     d->info = m->info[i];
     d->peak_power_w = d->temperature_start_c = d->temperature_end_c = d->temperature_max_c = NAN;
-    d->lost_at_s = NAN;
+    d->lost_at_s = d->back_at_s = d->implausible_at_s = NAN;
     for (size_t k = 0; k < sr->n; k++) {
         const lw_power_sample *s = &sr->s[k];
         if (!s->ok) {
             d->failed_samples++;
             if (isnan(d->lost_at_s))
                 d->lost_at_s = (double)(s->t_ns - m->t0_ns) / 1e9;
+        } else if (!isnan(d->lost_at_s) && isnan(d->back_at_s)) {
+            d->back_at_s = (double)(s->t_ns - m->t0_ns) / 1e9;
         }
         if (!in_window(w, s))
             continue;
@@ -49,16 +51,26 @@ static void device_energy(const lw_measure *m, size_t i, const window *w, lw_dev
         last_ok = s->t_ns;
         d->samples++;
         if (prev) {
-            double dt = (double)(s->t_ns - prev->t_ns) / 1e9;
+            double dt = (double)(s->t_ns - prev->t_ns) / 1e9, trap = NAN;
             if (isfinite(s->power_w) && isfinite(prev->power_w)) {
-                integ += 0.5 * (s->power_w + prev->power_w) * dt;
+                trap = 0.5 * (s->power_w + prev->power_w) * dt;
+                integ += trap;
                 have_integ = true;
             }
             if (isfinite(s->energy_j) && isfinite(prev->energy_j)) {
                 double de = s->energy_j - prev->energy_j;
-                if (de < 0) { /* counter reset (driver reload): counting restarted from zero */
+                /* a counter that went backwards (driver reload, glitch) or jumped by more than
+                 * twice the board's power limit allows is not used for this interval: power
+                 * integration bridges it, else a reset is counted from zero */
+                if (de < 0) {
                     d->counter_resets++;
-                    de = s->energy_j;
+                    de = isfinite(trap) ? trap : s->energy_j;
+                } else if (isfinite(d->info.power_limit_w) && d->info.power_limit_w > 0 && dt > 0 &&
+                           de / dt > LW_MEASURE_IMPLAUSIBLE_LIMIT_FACTOR * d->info.power_limit_w) {
+                    d->counter_implausible++;
+                    if (isnan(d->implausible_at_s))
+                        d->implausible_at_s = (double)(s->t_ns - m->t0_ns) / 1e9;
+                    de = isfinite(trap) ? trap : 0;
                 }
                 counter += de;
                 have_counter = true;
@@ -119,6 +131,67 @@ static void device_energy(const lw_measure *m, size_t i, const window *w, lw_dev
     d->idle_power_w = in ? isum / (double)in : NAN;
 }
 
+const char *lw_coverage_kind_name(lw_coverage_kind kind)
+{
+    switch (kind) {
+    case LW_COVERAGE_LATE_START: return "late_start";
+    case LW_COVERAGE_EARLY_END: return "early_end";
+    case LW_COVERAGE_HOLE: return "hole";
+    case LW_COVERAGE_NO_SAMPLES: return "no_samples";
+    }
+    return "unknown";
+}
+
+static void add_gap(const lw_measure *m, size_t i, lw_coverage_kind kind, int64_t from, int64_t to, lw_measure_result *r)
+{
+    r->n_coverage_gaps_total++;
+    if (r->n_coverage_gaps == LW_MEASURE_MAX_COVERAGE_GAPS)
+        return;
+    lw_coverage_gap *g = &r->coverage_gaps[r->n_coverage_gaps++];
+    g->gpu = i < m->n_gpu;
+    g->index = m->info[i].index;
+    lw_strlcpy(g->name, m->info[i].name, sizeof g->name);
+    g->kind = kind;
+    g->from_s = (double)(from - m->t0_ns) / 1e9;
+    g->to_s = (double)(to - m->t0_ns) / 1e9;
+}
+
+/* Coverage of device i over [from, to]: its good samples must start and end within the edge
+ * tolerance of the window's ends and never be further apart than the gap tolerance. Returns
+ * false when the device does not span the window (late start, early end, no sample). */
+static bool device_coverage(const lw_measure *m, size_t i, const window *w, int64_t from, lw_measure_result *r)
+{
+    int64_t edge = (int64_t)llround(r->coverage_edge_s * 1e9), gap = (int64_t)llround(r->coverage_gap_s * 1e9);
+    const lw_series *sr = &m->run[i];
+    int64_t first = 0, prev = 0;
+    bool any = false;
+    for (size_t k = 0; k < sr->n; k++) {
+        const lw_power_sample *s = &sr->s[k];
+        if (!s->ok || !in_window(w, s))
+            continue;
+        if (!any)
+            first = s->t_ns;
+        else if (s->t_ns - prev > gap)
+            add_gap(m, i, LW_COVERAGE_HOLE, prev, s->t_ns, r);
+        prev = s->t_ns;
+        any = true;
+    }
+    if (!any) {
+        add_gap(m, i, LW_COVERAGE_NO_SAMPLES, from, w->t_end, r);
+        return false;
+    }
+    bool spans = true;
+    if (first - from > edge) {
+        add_gap(m, i, LW_COVERAGE_LATE_START, from, first, r);
+        spans = false;
+    }
+    if (w->t_end - prev > edge) {
+        add_gap(m, i, LW_COVERAGE_EARLY_END, prev, w->t_end, r);
+        spans = false;
+    }
+    return spans;
+}
+
 static void add_criterion(lw_measure_result *r, const char *name, double value, double threshold, bool applies, bool pass)
 {
     lw_criterion *c = &r->criteria[r->n_criteria++];
@@ -133,7 +206,7 @@ static void verdict(const lw_measure *m, lw_measure_result *r)
 {
     const lw_measure_thresholds *th = &m->cfg.thresholds;
     double util = 0, cv = NAN, thr = NAN;
-    size_t nu = 0, lost = 0;
+    size_t nu = 0, lost = 0, counter_faults = 0;
     for (size_t i = 0; i < r->n_gpus; i++) {
         const lw_device_result *d = &r->gpus[i];
         if (isfinite(d->avg_utilization)) {
@@ -145,6 +218,7 @@ static void verdict(const lw_measure *m, lw_measure_result *r)
         if (isfinite(d->throttle_fraction) && !(d->throttle_fraction <= thr))
             thr = d->throttle_fraction;
         lost += d->failed_samples > 0;
+        counter_faults += d->counter_resets + d->counter_implausible;
     }
     util = nu ? util / (double)nu : NAN;
     r->n_criteria = 0;
@@ -154,6 +228,8 @@ static void verdict(const lw_measure *m, lw_measure_result *r)
     add_criterion(r, "power_cv", cv, th->max_power_cv, isfinite(cv), cv < th->max_power_cv);
     add_criterion(r, "throttling", thr, th->max_throttle_fraction, isfinite(thr), thr <= th->max_throttle_fraction);
     add_criterion(r, "gpus_present", (double)lost, 0, r->n_gpus > 0, lost == 0);
+    add_criterion(r, "energy_counter", (double)counter_faults, 0, r->n_gpus > 0, counter_faults == 0);
+    add_criterion(r, "coverage", (double)r->n_coverage_gaps_total, 0, true, r->n_coverage_gaps_total == 0);
     /* an empty window (warm-up as long as the run, or one sample after it) measures nothing */
     add_criterion(r, "samples_in_window", (double)r->samples, LW_MEASURE_MIN_WINDOW_SAMPLES, true,
                   r->samples >= LW_MEASURE_MIN_WINDOW_SAMPLES);
@@ -188,6 +264,20 @@ lw_status lw_measure_analyze(const lw_measure *m, double tokens, double iteratio
                 break;
             }
     out->duration_s = first < INT64_MAX ? (double)(w.t_end - first) / 1e9 : 0.0;
+    /* coverage, over the same window the duration spans; an empty window is reported by
+     * samples_in_window, not as a gap of every device */
+    if (first < INT64_MAX) {
+        const lw_measure_thresholds *th = &m->cfg.thresholds;
+        out->window_from_s = (double)(first - m->t0_ns) / 1e9;
+        out->window_to_s = (double)(w.t_end - m->t0_ns) / 1e9;
+        out->coverage_edge_s = fmax(th->coverage_edge_intervals * m->cfg.interval_s, th->coverage_min_tolerance_s);
+        out->coverage_gap_s = fmax(th->coverage_gap_intervals * m->cfg.interval_s, th->coverage_min_tolerance_s);
+        for (size_t i = 0; i < m->n_gpu + m->n_cpu; i++) {
+            bool spans = device_coverage(m, i, &w, first, out);
+            if (m->n_gpu == 0 || i < m->n_gpu)
+                out->windows_differ |= !spans;
+        }
+    }
     out->n_gpus = m->n_gpu;
     bool aligned = true, any_energy = false;
     out->cpu_package_energy_j = out->cpu_dram_energy_j = NAN;

@@ -67,7 +67,9 @@ static json_t *gpu_json(const lw_device_result *d, bool has_idle)
     json_object_set_new(g, "samples", json_integer((json_int_t)d->samples));
     json_object_set_new(g, "failed_samples", json_integer((json_int_t)d->failed_samples));
     json_object_set_new(g, "lost_at_s", num(d->lost_at_s));
+    json_object_set_new(g, "back_at_s", num(d->back_at_s));
     json_object_set_new(g, "counter_resets", json_integer(d->counter_resets));
+    json_object_set_new(g, "counter_implausible", json_integer(d->counter_implausible));
     if (has_idle)
         json_object_set_new(g, "idle_power_w", num(d->idle_power_w));
     return g;
@@ -112,6 +114,7 @@ static json_t *result_json(const lw_measure_result *r, const lw_measure_meta *me
     json_object_set_new(agg, "avg_power_w", num(r->avg_power_w));
     json_object_set_new(agg, "peak_power_w", num(r->peak_power_w));
     json_object_set_new(agg, "covers", json_string(r->n_gpus ? "gpus" : "cpu"));
+    json_object_set_new(agg, "windows_differ", json_boolean(r->windows_differ));
     json_object_set_new(o, "aggregate", agg);
     if (r->has_idle) {
         json_t *idle = json_object();
@@ -140,6 +143,25 @@ static json_t *result_json(const lw_measure_result *r, const lw_measure_meta *me
     json_object_set_new(smp, "largest_gap_s", json_real(r->largest_gap_s));
     json_object_set_new(smp, "counter_resets", json_integer(r->counter_resets));
     json_object_set_new(o, "sampling", smp);
+    json_t *cov = json_object(), *gaps = json_array();
+    json_object_set_new(cov, "window_from_s", json_real(r->window_from_s));
+    json_object_set_new(cov, "window_to_s", json_real(r->window_to_s));
+    json_object_set_new(cov, "edge_tolerance_s", json_real(r->coverage_edge_s));
+    json_object_set_new(cov, "gap_tolerance_s", json_real(r->coverage_gap_s));
+    for (size_t i = 0; i < r->n_coverage_gaps; i++) {
+        const lw_coverage_gap *g = &r->coverage_gaps[i];
+        json_t *go = json_object();
+        json_object_set_new(go, "device", json_string(g->gpu ? "gpu" : "cpu"));
+        json_object_set_new(go, "index", json_integer(g->index));
+        json_object_set_new(go, "name", json_string(g->name));
+        json_object_set_new(go, "kind", json_string(lw_coverage_kind_name(g->kind)));
+        json_object_set_new(go, "from_s", json_real(g->from_s));
+        json_object_set_new(go, "to_s", json_real(g->to_s));
+        json_array_append_new(gaps, go);
+    }
+    json_object_set_new(cov, "gaps", gaps);
+    json_object_set_new(cov, "gaps_total", json_integer((json_int_t)r->n_coverage_gaps_total));
+    json_object_set_new(o, "coverage", cov);
     json_t *v = json_object(), *crit = json_array();
     json_object_set_new(v, "valid", json_boolean(r->valid));
     for (size_t i = 0; i < r->n_criteria; i++) {

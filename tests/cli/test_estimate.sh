@@ -69,6 +69,10 @@ run calibrate --date 2026-13-01; expect_rc calibrate-bad-date 2
 # sweep
 run sweep --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --batch 1..16*2 --csv; expect_rc sweep-csv 0
 if [ "$(grep -c ',ok$' "$OUT")" -eq 5 ]; then ok sweep-rows; else bad sweep-rows "expected 5 rows: $(cat "$OUT")"; fi
+# 70.6 B parameters in bf16 are about 141 GB: no batch fits one 80 GB H100, so the sweep exits 5
+run sweep --model llama-3.1-70b --gpu h100 --gpus 1 --input 1000 --output 100 --batch 1,2
+expect_rc sweep-none-fits 5; expect_err sweep-none-fits-msg 'no swept configuration fits in memory \(2 tried\)'
+expect_out sweep-none-fits-table '^ +2  does not fit in 1 x h100-sxm$'
 run sweep --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --batch 1,8,64 --plot "$TMP/s.png"; expect_rc sweep-plot 0
 if [ "$(head -c 4 "$TMP/s.png" | od -An -c | tr -d ' ')" = "211PNG" ]; then ok sweep-png; else bad sweep-png "not a PNG"; fi
 run sweep --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --precision bf16,fp8 --plot "$TMP/p.svg"; expect_rc sweep-svg 0

@@ -4,9 +4,16 @@
 FAKE="$LW_BUILD/tests/libfake_nvml.so"
 R="$LW_TEST_DATA/replay"
 mkdir -p "$TMP/empty-powercap"
-export LLMWATT_POWERCAP_ROOT="$TMP/empty-powercap"
+export LLMWATT_POWERCAP_ROOT="$TMP/empty-powercap" LLMWATT_ROCM_SMI_LIBRARY=/nonexistent/librocm_smi64.so.1
 # jq-like check of a JSON file (not stdout): swap it into $OUT
 json_file() { cp "$1" "$OUT"; }
+# fallback files of measurements that could not be written where asked land here
+export TMPDIR="$TMP"
+# expect_err2 NAME REGEX1 REGEX2: stderr is two lines matching REGEX1 and REGEX2.
+expect_err2() {
+    if [ "$(wc -l <"$ERR")" -eq 2 ] && head -1 "$ERR" | grep -Eq -- "$2" && tail -1 "$ERR" | grep -Eq -- "$3"; then ok "$1"
+    else bad "$1" "stderr: $(head -c 400 "$ERR")"; fi
+}
 
 # no power source: one line naming both sources and what to do, exit 6
 LLMWATT_NVML_LIBRARY=/nonexistent/libnvidia-ml.so.1 run measure -- true
@@ -19,11 +26,27 @@ run measure;                                   expect_rc no-command 2; expect_er
 run measure sleep 1;                           expect_rc no-dashdash 2; expect_err no-dashdash-msg "unexpected argument 'sleep' \(put the command after --\)"
 run measure --replay "$R/two_gpus.csv" -- true; expect_rc replay-and-cmd 2; expect_err replay-and-cmd-msg 'either --replay LOG or a command'
 run measure --interval 1ms -- true;            expect_rc interval-too-short 2; expect_err interval-msg '--interval must be between 10ms and 1h'
-run measure --gpus 0,x -- true;                expect_rc bad-gpus 2; expect_err bad-gpus-msg "--gpus expects 'all' or indices"
+run measure --gpus 0,1 -- true;                expect_rc gpus-list 2; expect_err gpus-list-msg "--gpus is a number of GPUs, got '0,1'; choose GPUs with --devices 0,1"
+run measure --gpus x -- true;                  expect_rc bad-gpus 2
 run measure --label novalue -- true;           expect_rc bad-label 2; expect_err bad-label-msg '--label expects KEY=VALUE'
 run measure --tokens 5 --throughput-file x -- true; expect_rc tokens-twice 2; expect_err tokens-twice-msg 'either --tokens or --throughput-file'
 run measure --throttle-mask zz -- true;        expect_rc bad-mask 2; expect_err bad-mask-msg '--throttle-mask expects a bit mask'
-FAKE_NVML_GPUS=2 run measure --gpus 5 -- true; expect_rc gpu-not-found 3; expect_err gpu-not-found-msg 'GPU 5 does not exist'
+FAKE_NVML_GPUS=2 run measure --devices 5 -- true; expect_rc gpu-not-found 3
+expect_err gpu-not-found-msg "--devices: device '5' does not exist \(nvml has 2 device\(s\): indices 0..1, e.g. GPU-fake-0000\)"
+FAKE_NVML_GPUS=2 run measure --gpus 3 -- true; expect_rc gpus-too-many 3; expect_err gpus-too-many-msg '--gpus 3: the nvml source has 2 GPU\(s\); give --gpus 2 or fewer'
+# --gpus 1 is one GPU (the first), not "GPU index 1"; --devices picks by index or UUID (prefix)
+FAKE_NVML_GPUS=3 FAKE_NVML_POWER_W=100,200,300 run measure --interval 20ms --gpus 1 --json -- sleep 0.1
+expect_json gpus-count 'len(d["gpus"]) == 1 and d["gpus"][0]["index"] == 0' True
+FAKE_NVML_GPUS=3 run measure --interval 20ms --devices GPU-fake-0002,0 --json -- sleep 0.1
+expect_json devices-uuid '[g["index"] for g in d["gpus"]]' '[2, 0]'
+# --nvml-library names the library (here over a wrong environment variable)
+LLMWATT_NVML_LIBRARY=/nonexistent.so run measure --nvml-library "$FAKE" --interval 20ms --json -- sleep 0.1
+expect_json nvml-library-flag 'd["source"]' nvml
+run measure --nvml-library "$FAKE" --replay "$R/two_gpus.csv"; expect_rc nvml-library-replay 2
+run measure --replay "$R/three_gpus_uuid.csv" --devices GPU-1d2c --json; expect_rc devices-ambiguous 2
+expect_err devices-ambiguous-msg "device 'GPU-1d2c' is ambiguous: 2 UUIDs start with it"
+run measure --replay "$R/three_gpus_uuid.csv" --devices GPU-1d2c7,0 --json
+expect_json devices-replay-energy '[g["energy_j"] for g in d["gpus"]]' '[1000.0, 3000.0]'
 run measure --interval 10ms -- /nonexistent/workload; expect_rc cannot-run 127; expect_err cannot-run-msg "cannot run '/nonexistent/workload': No such file"
 
 # a run on the fake GPU: 250 W constant; the energy is 250 W x the measured window
@@ -100,15 +123,56 @@ expect_json tp-no-iterations 'd["iterations"]' None
 run measure --interval 20ms --throughput-file "$TMP/tp.json" --output "$TMP/t.json" -- sleep 0.1
 expect_rc tp-bad-key 4; expect_err tp-bad-key-msg "has no token count >= 0 at 'tokens'"
 if [ -s "$TMP/t.json" ]; then ok tp-bad-key-still-written; else bad tp-bad-key-still-written "no $TMP/t.json"; fi
-run measure --interval 20ms --output /nonexistent-dir/m.json -- true; expect_rc output-unwritable 4; expect_err output-unwritable-msg "cannot write '/nonexistent-dir/m.json'"
+run measure --interval 20ms --output /nonexistent-dir/m.json -- true; expect_rc output-unwritable 4; expect_err output-unwritable-msg "cannot write --output '/nonexistent-dir/m.json': No such file or directory \\(checked before running the workload\\)"
 # a file that cannot be written: exit 4 and nothing partial on stdout (outputs are written first)
 expect_empty_out() { if [ -s "$OUT" ]; then bad "$1" "stdout not empty: $(head -c 200 "$OUT")"; else ok "$1"; fi; }
 expect_empty_out output-unwritable-no-summary
 run measure --replay "$R/two_gpus.csv" --output /nonexistent-dir/m.json --json; expect_rc output-unwritable-json 4; expect_empty_out output-unwritable-no-json
 run measure --replay "$R/two_gpus.csv" --csv /nonexistent-dir/s.csv; expect_rc csv-unwritable 4
-expect_err csv-unwritable-msg "cannot write '/nonexistent-dir/s.csv'"; expect_empty_out csv-unwritable-no-summary
+expect_err csv-unwritable-msg "cannot write --csv '/nonexistent-dir/s.csv'"; expect_empty_out csv-unwritable-no-summary
 run measure --replay "$R/two_gpus.csv" --record /nonexistent-dir/h.db; expect_rc record-unwritable 4
 expect_err record-unwritable-msg "--record /nonexistent-dir/h.db"; expect_empty_out record-unwritable-no-summary
+
+# faults (issue 11), each with the fake NVML: a clear line, INVALID where the numbers are affected,
+# and the measurement file always written
+# GPU 1 lost (GPU_IS_LOST) from 0.3 s to 0.8 s, then back: a hole in its coverage
+FAKE_NVML_GPUS=2 FAKE_NVML_FAIL_GPU=1 FAKE_NVML_FAIL_AT_S=0.3 FAKE_NVML_FAIL_UNTIL_S=0.8 run measure --interval 20ms --min-duration 0.1 --output "$TMP/lost.json" -- sleep 1.2
+expect_rc fault-lost-back-rc 0
+expect_out fault-lost-back-line '^  ! did not answer from 0\.[23][0-9] s to 0\.[78][0-9] s after the start \([0-9]+ failed samples\); the energy bridges the gap$'
+expect_out fault-lost-back-hole '^  ! GPU 1 \(Fake GPU 1\) has a hole: no sample from 0\.[23][0-9] s to 0\.[78][0-9] s'
+expect_out fault-lost-back-verdict '^verdict: INVALID$'
+json_file "$TMP/lost.json"
+expect_json fault-lost-back-json 'd["gpus"][1]["back_at_s"] > d["gpus"][1]["lost_at_s"] and d["coverage"]["gaps"][0]["kind"] == "hole"' True
+# the energy counter steps back 50 J at 0.3 s: that interval is integrated from power, so the
+# energy stays 250 W x the window (the counter alone would lose the interval or count 50 J less)
+FAKE_NVML_BACK_J=50 FAKE_NVML_BACK_AT_S=0.3 run measure --interval 20ms --min-duration 0.1 --json -- sleep 0.6
+expect_json fault-backwards-energy 'd["gpus"][0]["energy_j"] / d["duration_s"]' 250 5e-3
+expect_json fault-backwards-criterion '[c["pass"] for c in d["verdict"]["criteria"] if c["name"] == "energy_counter"][0]' False
+expect_json fault-backwards-count 'd["gpus"][0]["counter_resets"]' 1
+# a reading that stalls 1 s (50 intervals): a hole, and the energy still right (the reading is
+# stamped when it completes)
+FAKE_NVML_STALL_AT_S=0.3 FAKE_NVML_STALL_S=1 run measure --interval 20ms --min-duration 0.1 --json -- sleep 0.6
+expect_json fault-stall-energy 'd["gpus"][0]["energy_j"] / d["duration_s"]' 250 5e-3
+expect_json fault-stall-hole 'd["coverage"]["gaps"][0]["kind"] == "hole" and d["coverage"]["gaps"][0]["to_s"] - d["coverage"]["gaps"][0]["from_s"] > 0.9' True
+expect_json fault-stall-invalid 'd["verdict"]["valid"]' False
+# a workload that ignores SIGTERM: killed --kill-after later, exit 128+9, results written
+"$LLMWATT" measure --interval 20ms --kill-after 1s --output "$TMP/k.json" -- sh -c 'trap "" TERM; exec sleep 30' >"$OUT" 2>"$ERR" &
+pid=$!
+sleep 0.4
+kill -TERM "$pid"
+wait "$pid"; RC=$?
+expect_rc fault-ignores-term 137
+expect_err fault-ignores-term-msg '^llmwatt measure: the workload ignored SIGTERM for 1 s and was killed \(SIGKILL\); the results cover the run until then$'
+json_file "$TMP/k.json"
+expect_json fault-ignores-term-json 'd["child"]["signal"] == 9 and d["child"]["interrupted"] and not d["verdict"]["valid"]' True
+run measure --kill-after 0s -- true; expect_rc kill-after-range 2
+# the output directory disappears while the workload runs: the JSON goes to a fallback file
+mkdir "$TMP/gone"
+run measure --interval 20ms --output "$TMP/gone/m.json" -- rmdir "$TMP/gone"
+expect_rc fault-dir-gone 4
+expect_err2 fault-dir-gone-msg "cannot write '$TMP/gone/m.json'" "the measurement was kept in $TMP/llmwatt-measure-[A-Za-z0-9]+.json$"
+saved=$(sed -n "s/.*kept in \(.*\)$/\1/p" "$ERR")
+if [ -s "$saved" ]; then json_file "$saved"; expect_json fault-dir-gone-saved 'd["command"]' "['rmdir', '$TMP/gone']"; else bad fault-dir-gone-saved "no $saved"; fi
 
 # CPU only: a fake powercap tree and no NVML
 mkdir -p "$TMP/pc/intel-rapl:0"
@@ -144,5 +208,25 @@ run measure --replay "$R/backwards.csv";      expect_rc replay-backwards 4; expe
 run measure --replay "$R/negative_power.csv"; expect_rc replay-negative-power 4; expect_err replay-negative-power-msg "negative_power.csv: line 4: power.draw '-50.00 W' is out of range"
 if [ -s "$OUT" ]; then bad replay-negative-power-no-output "$(head -c 200 "$OUT")"; else ok replay-negative-power-no-output; fi
 run measure --replay "$R/util_over_100.csv";  expect_rc replay-util-range 4; expect_err replay-util-range-msg "util_over_100.csv: line 3: utilization.gpu '120 %' is out of range \(expected 0..100 %\)"
+# coverage (issue 11): GPU 1 stops at 60 s of 120 s; HW thermal slowdown from 60 s; late start; hole
+run measure --replay "$R/gpu1_stops.csv" --tokens 1000000 --fail-invalid; expect_rc cover-stops-rc 1
+expect_out cover-stops-line '^  ! GPU 1 \(NVIDIA H100 80GB HBM3\) ends early: no sample from 60.00 s to 120.00 s \(60.00 s\)$'
+expect_out cover-stops-aggregate 'not every device covers the whole window'
+expect_out cover-stops-criterion '^  coverage +1 +== 0 +FAIL$'
+expect_out cover-stops-plain '^tokens: 1000000 -> 8333 tokens/s, 0.048 J/token, 20.83 tokens/J$'
+run measure --replay "$R/gpu1_stops.csv" --json
+expect_json cover-stops-json 'd["coverage"]["gaps"][0]["kind"] + str(d["coverage"]["gaps"][0]["index"]) + str(d["aggregate"]["windows_differ"])' early_end1True
+expect_json cover-stops-gpu-name 'd["gpus"][1]["name"]' 'NVIDIA H100 80GB HBM3'
+run measure --replay "$R/hw_slowdown.csv"; expect_out slowdown-reason '^  clock-event reasons seen: hw_thermal \(throttled 50% of samples\)$'
+expect_out slowdown-criterion '^  throttling +0.5041 +<= 0 +FAIL$'; expect_out slowdown-verdict '^verdict: INVALID$'
+run measure --replay "$R/late_start.csv"; expect_out late-start-line '^  ! GPU 1 \(.*\) starts late: no sample from 0.00 s to 30.00 s'
+run measure --replay "$R/hole.csv"; expect_out hole-line '^  ! GPU 0 \(.*\) has a hole: no sample from 39.00 s to 50.00 s \(11.00 s\)$'
+run measure --replay "$R/bad_reason.csv"; expect_rc bad-reason 4; expect_err bad-reason-msg "line 3: clock-event reason hw_slowdown 'yes' is not Active or Not Active"
+# unlabelled runs read as something in compare and history: 2500 tokens over the 4 s log
+run measure --replay "$R/two_gpus.csv" --tokens 2500 --output "$TMP/u.json"
+run compare --allow-invalid --baseline "$TMP/u.json" --current "$TMP/u.json"
+expect_out unlabelled-compare "^baseline  $TMP/u.json: unlabelled measurement on 2 x \\(nvidia-smi log\\), 2500 tokens in 4 s, 2025-10-28T14:03:07Z, 2 tokens/J \\(INVALID measurement\\)$"
+run history record "$TMP/u.db" "$TMP/u.json"
+expect_out unlabelled-record "^recorded #1 measurement \\(unlabelled measurement on 2 x"
 run measure --replay /nonexistent.csv;        expect_rc replay-missing-file 4; expect_err replay-missing-file-msg "cannot open '/nonexistent.csv'"
 finish

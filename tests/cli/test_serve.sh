@@ -304,6 +304,19 @@ unset LLMWATT_NVML_LIBRARY FAKE_NVML_GPUS FAKE_NVML_POWER_W
 run serve --listen 127.0.0.1:0 --replay "$DATA/two_gpus.csv" --duration 300ms; expect_rc duration-exit 0
 expect_out duration-summary '^llmwatt serve: stopped \(duration reached\)'
 
+# --devices: only the GPUs named (index or UUID), with --nvml-library naming the fake
+run serve --listen 127.0.0.1:0 --replay "$DATA/two_gpus.csv" --devices 5 --duration 300ms; expect_rc devices-missing 3
+expect_err devices-missing-msg "--devices: device '5' does not exist"
+if FAKE_NVML_GPUS=3 serve devices --nvml-library "$FAKE" --devices GPU-fake-0002,0 --interval 100ms; then
+    if grep -q '(nvml: 2 GPUs' "$TMP/devices.out"; then ok devices-count; else bad devices-count "$(cat "$TMP/devices.out")"; fi
+    scrape
+    if grep -q 'gpu="2"' "$TMP/metrics" && grep -q 'gpu="0"' "$TMP/metrics" && ! grep -q 'gpu="1"' "$TMP/metrics"; then
+        ok devices-metrics; else bad devices-metrics "$(grep -c gpu= "$TMP/metrics") gpu lines"; fi
+    stop TERM
+else
+    bad devices-start "$(cat "$TMP/devices.err")"
+fi
+
 # ---- the shipped Prometheus files ----
 if command -v promtool >/dev/null; then
     if promtool check rules "$ROOT/docs/prometheus/llmwatt-rules.yml" >"$TMP/pt" 2>&1; then ok promtool-check-rules; else bad promtool-check-rules "$(cat "$TMP/pt")"; fi

@@ -12,6 +12,9 @@
  *   FAKE_NVML_RESET_AT_S=t     the counter restarts from 0 at t (driver reload)
  *   FAKE_NVML_THROTTLE=MASK    clock-event reasons reported from FAKE_NVML_THROTTLE_AT_S (default 0 s)
  *   FAKE_NVML_FAIL_GPU=i       GPU i answers GPU_IS_LOST from FAKE_NVML_FAIL_AT_S on
+ *   FAKE_NVML_FAIL_UNTIL_S=t   ... until t, then answers again (default: never again)
+ *   FAKE_NVML_BACK_J=E         the counter steps back by E J at FAKE_NVML_BACK_AT_S (a glitch, not a reset)
+ *   FAKE_NVML_STALL_AT_S=t     the first power reading at or after t blocks for FAKE_NVML_STALL_S (default 1)
  * The counter starts at 1,000,000 J (energy since driver load) plus the script's energy.
  * Built with -DFAKE_NVML_OLD (fake_nvml_old.c) it mimics an old driver: only unversioned
  * symbols, "Throttle" instead of "ClocksEvent", and no nvmlDeviceGetTotalEnergyConsumption. */
@@ -39,8 +42,8 @@ struct fake_gpu {
 static struct {
     int ngpu;
     struct fake_gpu gpu[MAXG];
-    double swing_w, period_s, util, gain, reset_at, throttle_at, fail_at;
-    int no_energy, fail_gpu;
+    double swing_w, period_s, util, gain, reset_at, throttle_at, fail_at, fail_until, back_j, back_at, stall_at, stall_s;
+    int no_energy, fail_gpu, stalled;
     unsigned long long throttle;
     struct timespec t0;
     int inited;
@@ -76,7 +79,8 @@ static double energy_to(const struct fake_gpu *g, double t)
 
 static int lost(const struct fake_gpu *g)
 {
-    return (int)g->index == S.fail_gpu && now_s() >= S.fail_at;
+    double t = now_s();
+    return (int)g->index == S.fail_gpu && t >= S.fail_at && (S.fail_until < 0 || t < S.fail_until);
 }
 
 static nvmlReturn_t init(void)
@@ -108,6 +112,12 @@ static nvmlReturn_t init(void)
     S.throttle_at = env_num("FAKE_NVML_THROTTLE_AT_S", 0);
     S.fail_gpu = (int)env_num("FAKE_NVML_FAIL_GPU", -1);
     S.fail_at = env_num("FAKE_NVML_FAIL_AT_S", 0);
+    S.fail_until = env_num("FAKE_NVML_FAIL_UNTIL_S", -1);
+    S.back_j = env_num("FAKE_NVML_BACK_J", 0);
+    S.back_at = env_num("FAKE_NVML_BACK_AT_S", 0);
+    S.stall_at = env_num("FAKE_NVML_STALL_AT_S", -1);
+    S.stall_s = env_num("FAKE_NVML_STALL_S", 1);
+    S.stalled = 0;
     clock_gettime(CLOCK_MONOTONIC, &S.t0);
     S.inited = 1;
     return 0;
@@ -190,6 +200,11 @@ API nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t d, unsigned int *mw)
 {
     if (lost(d))
         return 15;
+    if (S.stall_at >= 0 && !S.stalled && now_s() >= S.stall_at) {
+        S.stalled = 1;
+        struct timespec ts = {(time_t)S.stall_s, (long)((S.stall_s - floor(S.stall_s)) * 1e9)};
+        nanosleep(&ts, NULL);
+    }
     *mw = (unsigned int)llround(power_at(d, now_s()) * 1000.0);
     return 0;
 }
@@ -206,6 +221,8 @@ API nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t d, unsigned lo
         e = S.gain * (energy_to(d, t) - energy_to(d, S.reset_at));
     else
         e = 1e6 + S.gain * energy_to(d, t);
+    if (S.back_j > 0 && t >= S.back_at)
+        e -= S.back_j;
     *mj = (unsigned long long)llround(e * 1000.0);
     return 0;
 }

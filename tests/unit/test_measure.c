@@ -14,7 +14,8 @@
 static const char *const fake_vars[] = {"FAKE_NVML_INIT_FAIL", "FAKE_NVML_GPUS", "FAKE_NVML_POWER_W", "FAKE_NVML_SWING_W",
                                         "FAKE_NVML_PERIOD_S", "FAKE_NVML_UTIL", "FAKE_NVML_NO_ENERGY", "FAKE_NVML_ENERGY_GAIN",
                                         "FAKE_NVML_RESET_AT_S", "FAKE_NVML_THROTTLE", "FAKE_NVML_THROTTLE_AT_S",
-                                        "FAKE_NVML_FAIL_GPU", "FAKE_NVML_FAIL_AT_S"};
+                                        "FAKE_NVML_FAIL_GPU", "FAKE_NVML_FAIL_AT_S", "FAKE_NVML_FAIL_UNTIL_S",
+                                        "FAKE_NVML_BACK_J", "FAKE_NVML_BACK_AT_S", "FAKE_NVML_STALL_AT_S", "FAKE_NVML_STALL_S"};
 
 static char fake_path[1024], fake_old_path[1024];
 
@@ -206,6 +207,72 @@ static void test_counter_reset(void **state)
     assert_true(r.gpus[0].energy_j >= full - 250.0 * 0.03);
 }
 
+static bool criterion_pass(const lw_measure_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_criteria; i++)
+        if (strcmp(r->criteria[i].name, name) == 0)
+            return r->criteria[i].pass;
+    fail_msg("no criterion %s", name);
+    return false;
+}
+
+/* A counter reading 10 x the true energy: 2500 W against a 700 W limit is more than twice the
+ * limit, so every interval is integrated from the 250 W power readings instead. */
+static void test_counter_implausible(void **state)
+{
+    (void)state;
+    setenv("FAKE_NVML_POWER_W", "250", 1);
+    setenv("FAKE_NVML_ENERGY_GAIN", "10", 1);
+    lw_measure_config cfg = config(0.01);
+    lw_measure_result r;
+    measure_fake(fake_path, &cfg, 0.2, &r);
+    assert_true(r.gpus[0].counter_implausible > 0);
+    assert_rel(r.gpus[0].energy_j, 250.0 * r.duration_s, 1e-3);
+    assert_false(criterion_pass(&r, "energy_counter"));
+    assert_false(r.valid);
+}
+
+/* The counter steps back 40 J at 0.1 s (a glitch, not a reset to 0): that interval is bridged
+ * by power, so the energy is 250 W x the window, not 40 J less or 1,000,000 J more. */
+static void test_counter_backwards(void **state)
+{
+    (void)state;
+    setenv("FAKE_NVML_POWER_W", "250", 1);
+    setenv("FAKE_NVML_BACK_J", "40", 1);
+    setenv("FAKE_NVML_BACK_AT_S", "0.1", 1);
+    lw_measure_config cfg = config(0.01);
+    lw_measure_result r;
+    measure_fake(fake_path, &cfg, 0.3, &r);
+    assert_int_equal(r.gpus[0].counter_resets, 1);
+    assert_rel(r.gpus[0].energy_j, 250.0 * r.duration_s, 1e-3);
+    assert_false(criterion_pass(&r, "energy_counter"));
+}
+
+/* GPU 1 lost from 0.1 s to 0.5 s of a 0.7 s run, then back: a hole of about 0.4 s (> the 0.25 s
+ * floor) in its coverage, gpus_present and coverage fail; GPU 0 is untouched. */
+static void test_lost_and_back(void **state)
+{
+    (void)state;
+    setenv("FAKE_NVML_GPUS", "2", 1);
+    setenv("FAKE_NVML_FAIL_GPU", "1", 1);
+    setenv("FAKE_NVML_FAIL_AT_S", "0.1", 1);
+    setenv("FAKE_NVML_FAIL_UNTIL_S", "0.5", 1);
+    lw_measure_config cfg = config(0.01);
+    lw_measure_result r;
+    measure_fake(fake_path, &cfg, 0.7, &r);
+    assert_true(r.gpus[1].failed_samples > 0);
+    assert_true(r.gpus[1].back_at_s > r.gpus[1].lost_at_s + 0.3);
+    assert_int_equal(r.n_coverage_gaps_total, 1);
+    const lw_coverage_gap *g = &r.coverage_gaps[0];
+    assert_true(g->gpu && g->index == 1 && g->kind == LW_COVERAGE_HOLE);
+    assert_true(g->to_s - g->from_s > 0.35 && g->to_s - g->from_s < 0.6);
+    assert_false(r.windows_differ);
+    assert_false(criterion_pass(&r, "coverage"));
+    assert_false(criterion_pass(&r, "gpus_present"));
+    /* the device's counter kept counting while it did not answer: 250 W over the whole window */
+    assert_rel(r.gpus[1].energy_j, 250.0 * r.duration_s, 0.01);
+}
+
 static void test_throttling_flagged(void **state)
 {
     (void)state;
@@ -359,6 +426,9 @@ int main(void)
         cmocka_unit_test_setup(test_missing_symbols, setup),
         cmocka_unit_test_setup(test_gpu_disappears, setup),
         cmocka_unit_test_setup(test_counter_reset, setup),
+        cmocka_unit_test_setup(test_counter_implausible, setup),
+        cmocka_unit_test_setup(test_counter_backwards, setup),
+        cmocka_unit_test_setup(test_lost_and_back, setup),
         cmocka_unit_test_setup(test_throttling_flagged, setup),
         cmocka_unit_test_setup(test_power_cv, setup),
         cmocka_unit_test_setup(test_warmup_and_idle, setup),

@@ -158,6 +158,89 @@ static void test_replay_empty_window(void **state)
     assert_true(r.tokens_per_j == 0.0);
 }
 
+/* The coverage gap of a run that has exactly one. */
+static void expect_one_gap(const lw_measure_result *r, int gpu, lw_coverage_kind kind, double from_s, double to_s)
+{
+    assert_int_equal(r->n_coverage_gaps_total, 1);
+    assert_int_equal(r->n_coverage_gaps, 1);
+    const lw_coverage_gap *g = &r->coverage_gaps[0];
+    assert_true(g->gpu);
+    assert_int_equal(g->index, gpu);
+    assert_int_equal(g->kind, kind);
+    assert_rel(g->from_s, from_s, 1e-12);
+    assert_rel(g->to_s, to_s, 1e-12);
+    const lw_criterion *c = criterion(r, "coverage");
+    assert_true(c->applies && !c->pass && c->value == 1.0);
+    assert_false(r->valid);
+}
+
+/* The "Done when" logs of issue 11: two GPUs at 300 W and 200 W, one row per GPU per second
+ * from 0 to 120 s, 95 % busy; every other criterion passes, so coverage alone decides. */
+static void test_replay_coverage(void **state)
+{
+    (void)state;
+    lw_measure_result r;
+    /* GPU 1 stops at 60 s: GPU 0 300 W x 120 s = 36000 J, GPU 1 200 W x 60 s = 12000 J; the sum
+     * (48000 J) adds a 120 s window to a 60 s one, which the result says */
+    analyse("gpu1_stops.csv", 0, 1e6, &r);
+    assert_rel(r.gpus[0].energy_j, 36000.0, 1e-12);
+    assert_rel(r.gpus[1].energy_j, 12000.0, 1e-12);
+    assert_rel(r.duration_s, 120.0, 1e-12);
+    assert_true(r.windows_differ);
+    expect_one_gap(&r, 1, LW_COVERAGE_EARLY_END, 60.0, 120.0);
+    assert_string_equal(r.gpus[1].info.name, "NVIDIA H100 80GB HBM3");
+    /* tolerances: 2 and 3 intervals of the log's 1 s period (above the 0.25 s floor) */
+    assert_rel(r.coverage_edge_s, 2.0, 1e-12);
+    assert_rel(r.coverage_gap_s, 3.0, 1e-12);
+    /* GPU 1 starts at 30 s: 200 W x 90 s = 18000 J */
+    analyse("late_start.csv", 0, NAN, &r);
+    assert_rel(r.gpus[1].energy_j, 18000.0, 1e-12);
+    assert_true(r.windows_differ);
+    expect_one_gap(&r, 1, LW_COVERAGE_LATE_START, 0.0, 30.0);
+    /* GPU 0 has no rows from 40 to 49 s: the trapezoid bridges 39 -> 50 s at a constant 300 W,
+     * so the energy is still 36000 J, but a hole of 11 s > 3 s fails; both GPUs span the window */
+    analyse("hole.csv", 0, NAN, &r);
+    assert_rel(r.gpus[0].energy_j, 36000.0, 1e-12);
+    assert_false(r.windows_differ);
+    expect_one_gap(&r, 0, LW_COVERAGE_HOLE, 39.0, 50.0);
+    /* with a 35 s warm-up the late start of GPU 1 (first row at 30 s) is outside the window */
+    analyse("late_start.csv", 35.0, NAN, &r);
+    assert_int_equal(r.n_coverage_gaps_total, 0);
+    assert_true(criterion(&r, "coverage")->pass);
+    assert_true(r.valid);
+    /* two_gpus.csv: GPU 1 starts and ends 0.5 s inside the 1 s period of the log: covered */
+    analyse("two_gpus.csv", 0, NAN, &r);
+    assert_int_equal(r.n_coverage_gaps_total, 0);
+    assert_false(r.windows_differ);
+}
+
+/* clocks_throttle_reasons.active = 0x40 (hw_thermal) on both GPUs from 60 s: rows 60..120 of
+ * 0..120 are throttled, 61/121 of the samples; the default mask 0xe0 includes hw_thermal */
+static void test_replay_throttle(void **state)
+{
+    (void)state;
+    lw_measure_result r;
+    analyse("hw_slowdown.csv", 0, NAN, &r);
+    assert_true(r.gpus[0].throttle_known);
+    assert_true(r.gpus[0].throttle_seen == LW_THROTTLE_HW_THERMAL);
+    assert_rel(r.gpus[0].throttle_fraction, 61.0 / 121.0, 1e-12);
+    const lw_criterion *c = criterion(&r, "throttling");
+    assert_true(c->applies && !c->pass);
+    assert_rel(c->value, 61.0 / 121.0, 1e-12);
+    assert_true(criterion(&r, "coverage")->pass);
+    assert_false(r.valid);
+    /* newer drivers' individual columns: GPU 1 power-capped all along (not in the mask: 0 %
+     * throttled, 100 % power-capped), GPU 0 hw_thermal_slowdown from 90 s: 31/121 */
+    analyse("event_reasons.csv", 0, NAN, &r);
+    assert_true(r.gpus[1].throttle_seen == LW_THROTTLE_SW_POWER_CAP);
+    assert_rel(r.gpus[1].throttle_fraction, 0.0, 0);
+    assert_rel(r.gpus[1].sw_power_cap_fraction, 1.0, 1e-12);
+    assert_true(r.gpus[0].throttle_seen == LW_THROTTLE_HW_THERMAL);
+    assert_rel(r.gpus[0].throttle_fraction, 31.0 / 121.0, 1e-12);
+    assert_string_equal(r.gpus[0].info.name, "NVIDIA A100-SXM4-80GB");
+    assert_false(r.valid);
+}
+
 static void expect_error(const char *name, const char *needle)
 {
     char path[1024];
@@ -184,6 +267,7 @@ static void test_replay_malformed(void **state)
     expect_error("util_negative.csv", "line 3: utilization.gpu '-1 %' is out of range");
     expect_error("negative_clock.csv", "line 5: clocks.sm '-1980 MHz' is out of range (expected a clock >= 0 MHz)");
     expect_error("infinite_power.csv", "line 3: power.draw 'inf W' is not a number");
+    expect_error("bad_reason.csv", "line 3: clock-event reason hw_slowdown 'yes' is not Active or Not Active");
     lw_power_source *src = NULL;
     lw_err err;
     assert_int_equal(lw_power_open_replay("/nonexistent.csv", &src, &err), LW_ERR_IO);
@@ -204,6 +288,8 @@ int main(void)
         cmocka_unit_test(test_replay_warmup),
         cmocka_unit_test(test_replay_empty_window),
         cmocka_unit_test(test_replay_malformed),
+        cmocka_unit_test(test_replay_coverage),
+        cmocka_unit_test(test_replay_throttle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

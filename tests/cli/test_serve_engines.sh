@@ -87,8 +87,9 @@ if fake dying dcgm 2 300; then
     expect_json dying-invalid 'd["verdict"]["valid"]' False
     expect_json dying-criterion '[c for c in d["verdict"]["criteria"] if c["name"] == "gpus_present"][0]["pass"]' False
     expect_json dying-failed-samples 'min(g["failed_samples"] for g in d["gpus"]) > 0' True
-    # 300 W per GPU over the ~1.5 s before the endpoint died (counter between good readings)
-    expect_json dying-energy-kept 'd["gpus"][0]["energy_j"]' 450 0.15
+    # 300 W per GPU until the endpoint died (lost_at_s: the first failed reading; the counter counts
+    # up to the last good one, up to two sampling intervals earlier)
+    expect_json dying-energy-kept 'abs(d["gpus"][0]["energy_j"] - 300 * d["gpus"][0]["lost_at_s"]) <= 0.05 * 300 * d["gpus"][0]["lost_at_s"] + 300 * 2 * d["sampling"]["largest_gap_s"]' True
 else
     bad dying-start "$(cat "$TMP/dying.log")"
 fi

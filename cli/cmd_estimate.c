@@ -11,13 +11,21 @@ static const char *usage_text =
     "usage: llmwatt estimate --model NAME|--model-config PATH --gpu GPU --input N --output N\n"
     "                        [--gpus N] [--batch B] [--reasoning N] [--precision P] [--kv-precision P]\n"
     "                        [--method roofline|llm-bench|profile] [--attention quadratic|linear]\n"
+    "                        [--gpu-memory-utilization F] [--strict-memory] [--tp N --pp M]\n"
+    "                        [--internode-gbps G]\n"
     "                        [--pue X] [--json] [--record runs.db] [--label KEY=VALUE]... [--catalogue FILE]\n"
     "                        [--calibration site.json]\n\n"
     "GPU energy of one batch of B identical requests and one request's share of it (prefill,\n"
     "decode, total; J, Wh, J per output token; time; average power; compute- or memory-bound)\n"
     "with a low..high band. roofline (default) is calibrated to measurements; llm-bench and\n"
-    "profile reproduce seeds 003 and 001 exactly. --pue adds a facility figure. Exit 5 when the\n"
-    "model does not fit in the GPUs' memory. --record stores the estimate in a history database.\n"
+    "profile reproduce seeds 003 and 001 exactly. --pue adds a facility figure. --batch is the\n"
+    "engine's maximum: the roofline runs at the batch the KV cache holds (weights first, then a\n"
+    "running request's prompt + half its output in gpu_memory_utilization, default 0.9), as vLLM\n"
+    "and SGLang schedule it. Exit 5 only when the weights or one request do not fit (with\n"
+    "--strict-memory: when the batch at full context does not). More GPUs than one node's\n"
+    "NVLink domain run tensor parallel within a node and pipeline parallel across nodes over\n"
+    "--internode-gbps (default 400 Gb/s per GPU), or the --tp x --pp split given.\n"
+    "--record stores the estimate in a history database.\n"
     "--calibration (or LLMWATT_CALIBRATION) uses a site calibration from 'llmwatt calibrate runs.db'.\n";
 
 static void print_row(const char *name, double ej, double out_tok, double t, double pw, const char *bound)
@@ -30,10 +38,21 @@ static void print_row(const char *name, double ej, double out_tok, double t, dou
 
 int cmd_estimate(int argc, char **argv)
 {
-    enum { O_HELP = 256, O_JSON, O_METHOD, O_ATTN, O_PUE, O_RECORD, O_LABEL, O_CALIB };
-    static const cli_opt opts[] = {{"help", false, O_HELP},    {"json", false, O_JSON},       CLI_REQUEST_OPTS,
-                                   {"method", true, O_METHOD}, {"attention", true, O_ATTN},  {"pue", true, O_PUE},
-                                   {"record", true, O_RECORD}, {"label", true, O_LABEL},     {"calibration", true, O_CALIB},
+    enum { O_HELP = 256, O_JSON, O_METHOD, O_ATTN, O_PUE, O_RECORD, O_LABEL, O_GMU, O_STRICT, O_TP, O_PP, O_IB, O_CALIB };
+    static const cli_opt opts[] = {{"help", false, O_HELP},
+                                   {"json", false, O_JSON},
+                                   CLI_REQUEST_OPTS,
+                                   {"method", true, O_METHOD},
+                                   {"attention", true, O_ATTN},
+                                   {"pue", true, O_PUE},
+                                   {"record", true, O_RECORD},
+                                   {"label", true, O_LABEL},
+                                   {"gpu-memory-utilization", true, O_GMU},
+                                   {"strict-memory", false, O_STRICT},
+                                   {"tp", true, O_TP},
+                                   {"pp", true, O_PP},
+                                   {"internode-gbps", true, O_IB},
+                                   {"calibration", true, O_CALIB},
                                    {NULL, false, 0}};
     const char *cmd = "estimate", *record = NULL, *calibration = NULL, *v;
     const char *labels[16];
@@ -45,6 +64,8 @@ int cmd_estimate(int argc, char **argv)
     int i = 1, id;
     while ((id = cli_getopt(cmd, argc, argv, opts, &i, &v)) > 0) {
         int handled = cli_request_opt(cmd, id, v, &rq);
+        if (id == CLI_O_REASON)
+            eo.explicit_reasoning = true;
         if (handled < 0)
             return EXIT_USAGE;
         bool ok = true;
@@ -61,6 +82,14 @@ int cmd_estimate(int argc, char **argv)
             labels[nlabels++] = v;
             break;
         case O_PUE: ok = cli_number(cmd, "pue", v, 1.0, 10.0, &eo.pue); have_pue = true; break;
+        case O_GMU: ok = cli_number(cmd, "gpu-memory-utilization", v, 0.05, 1.0, &eo.gpu_memory_utilization); break;
+        case O_STRICT: eo.strict_memory = true; break;
+        case O_TP: ok = cli_int(cmd, "tp", v, 1, 4096, &eo.tensor_parallel); break;
+        case O_PP: ok = cli_int(cmd, "pp", v, 1, 4096, &eo.pipeline_parallel); break;
+        case O_IB:
+            ok = cli_number(cmd, "internode-gbps", v, 1, 10000, &eo.internode_bw_bytes_per_s);
+            eo.internode_bw_bytes_per_s *= 1e9 / 8.0;
+            break;
         case O_METHOD:
             if (lw_method_parse(v, &eo.method, &err) != LW_OK)
                 return cli_usage(cmd, "%s", lw_err_message(&err));
@@ -85,6 +114,8 @@ int cmd_estimate(int argc, char **argv)
     if (!rq.have_in || !rq.have_out)
         return cli_usage(cmd, "missing --input and/or --output token counts");
     eo.gpus = rq.gpus;
+    if (rq.gpus == 1 && (eo.tensor_parallel || eo.pipeline_parallel)) /* --tp/--pp without --gpus */
+        eo.gpus = (eo.tensor_parallel ? eo.tensor_parallel : 1) * (eo.pipeline_parallel ? eo.pipeline_parallel : 1);
     if (have_attention && eo.method != LW_METHOD_PROFILE)
         return cli_usage(cmd, "--attention applies to --method profile only (the roofline counts causal attention exactly)");
     if (!rq.gpu)
@@ -95,22 +126,30 @@ int cmd_estimate(int argc, char **argv)
     int rc = cli_request_open(cmd, &rq, &cat, &m, &g);
     if (rc)
         return rc;
+    char prec_rule[256] = "given with --precision";
+    if (!rq.have_prec)
+        rq.w.weight_precision = lw_weight_precision_default(rq.model, rq.config, m, prec_rule, sizeof prec_rule);
     lw_workload w = rq.w;
-    /* Memory fit: an error for the roofline (its physics assumes the model runs); a warning for
-     * the seed methods, which never checked it, so that their worked examples stay reproducible. */
-    lw_accounting a;
+    /* Memory: the roofline plans it (effective batch, or exit 5 when the weights or one request do
+     * not fit); the seed methods never checked it, so that their worked examples stay
+     * reproducible, and get a warning. */
     char fit_warning[640] = "";
-    if (lw_account(m, &w, &a, &err) != LW_OK) {
-        lw_catalogue_free(cat);
-        return cli_fail(cmd, &err);
-    }
-    if (lw_check_fit(&a, g, eo.gpus, lw_catalogue_value(cat, "memory.usable_fraction", 0.9), &err) != LW_OK) {
-        if (eo.method == LW_METHOD_ROOFLINE || err.status != LW_ERR_INFEASIBLE) {
+    if (eo.method != LW_METHOD_ROOFLINE) {
+        lw_accounting a;
+        if (lw_account(m, &w, &a, &err) != LW_OK) {
             lw_catalogue_free(cat);
             return cli_fail(cmd, &err);
         }
-        snprintf(fit_warning, sizeof fit_warning, "%s (the %s method ignores memory, as its seed does)", lw_err_message(&err),
-                 lw_method_name(eo.method));
+        double util = eo.gpu_memory_utilization > 0 ? eo.gpu_memory_utilization
+                                                    : lw_catalogue_value(cat, "memory.usable_fraction", 0.9);
+        if (lw_check_fit(&a, g, eo.gpus, util, &err) != LW_OK) {
+            if (err.status != LW_ERR_INFEASIBLE) {
+                lw_catalogue_free(cat);
+                return cli_fail(cmd, &err);
+            }
+            snprintf(fit_warning, sizeof fit_warning, "%s (the %s method ignores memory, as its seed does)",
+                     lw_err_message(&err), lw_method_name(eo.method));
+        }
     }
     cli_calibration cal;
     if ((rc = cli_calibration_open(cmd, calibration, &cal))) {
@@ -144,6 +183,7 @@ int cmd_estimate(int argc, char **argv)
     jo.nlabels = (size_t)nlabels;
     jo.warnings = extra;
     jo.nwarnings = fit_warning[0] ? 1 : 0;
+    jo.precision_rule = prec_rule;
     char *rec = NULL, *pretty = NULL;
     if (record && !(rec = lw_estimate_to_json(e, &w, &r, &jo, &err)))
         rc = cli_fail(cmd, &err);
@@ -161,10 +201,25 @@ int cmd_estimate(int argc, char **argv)
         lw_free(pretty);
     } else {
         printf("%s on %d x %s, batch %d, %g in + %g out", m->name, eo.gpus, g->id, B, w.input_tokens, w.output_tokens);
-        if (w.reasoning_tokens > 0)
-            printf(" + %g reasoning", w.reasoning_tokens);
-        printf(" tokens, %s weights, %s KV, method %s\n\n", lw_precision_name(w.weight_precision),
+        if (r.reasoning_tokens > 0)
+            printf(" + %g reasoning", r.reasoning_tokens);
+        printf(" tokens, %s weights, %s KV, method %s\n", lw_precision_name(w.weight_precision),
                lw_precision_name(w.kv_precision), lw_method_name(eo.method));
+        if (!rq.have_prec)
+            printf("precision: %s\n", prec_rule);
+        if (eo.gpus > 1 && eo.method == LW_METHOD_ROOFLINE) {
+            printf("plan: tensor parallel %d x pipeline parallel %d (%s)", r.tensor_parallel, r.pipeline_parallel,
+                   info.plan_note);
+            if (r.pipeline_parallel > 1)
+                printf("; %d micro-batch%s in flight, decode bubble %.0f%%", r.micro_batches, r.micro_batches > 1 ? "es" : "",
+                       100 * r.pipeline_bubble);
+            putchar('\n');
+        }
+        if (eo.method == LW_METHOD_ROOFLINE && r.memory.usable_bytes > 0)
+            printf("memory: %.1f GB usable, weights %.1f GB, KV cache %.1f GB holds %.4g running requests; effective batch %d%s\n",
+                   r.memory.usable_bytes / 1e9, r.memory.weight_bytes / 1e9, r.memory.kv_budget_bytes / 1e9,
+                   r.memory.max_concurrency, r.effective_batch, r.effective_batch < B ? " (capped)" : "");
+        putchar('\n');
         printf("%-8s %12s %12s %12s %10s %10s  %s\n", "phase", "J/request", "Wh/request", "J/out tok", "time s", "power W",
                "bound");
         print_row("prefill", r.prefill.energy_j / B, w.output_tokens, r.prefill.time_s, r.prefill.avg_power_w,
@@ -193,6 +248,10 @@ int cmd_estimate(int argc, char **argv)
             printf("model profile: %s\n", info.profile_note);
         if (eo.method != LW_METHOD_ROOFLINE)
             printf("band: the seed gives a point estimate (low = high = expected)\n");
+        if (eo.method == LW_METHOD_ROOFLINE && r.reasoning_tokens > w.reasoning_tokens)
+            printf("reasoning: %g hidden tokens per request decoded from %s's reasoning factor %g (seed 001); "
+                   "--reasoning N sets them\n",
+                   r.reasoning_tokens - w.reasoning_tokens, m->name, lw_model_reasoning_factor(m));
         printf("sources: %s\n", sources);
         if (eo.method == LW_METHOD_ROOFLINE && cal.text)
             cli_calibration_print(stdout, &cal);

@@ -8,37 +8,53 @@
 
 static const char *usage_text =
     "usage: llmwatt sweep --model NAME|--model-config PATH --gpu GPU --input N --output N\n"
-    "                     [--gpus N] [--batch B] [--precision P] [other estimate flags]\n"
-    "                     [--csv] [--plot FILE.svg|FILE.png] [--calibration site.json]\n\n"
-    "Varies exactly one of --batch, --input, --output, --gpus, --precision, given as a list\n"
-    "('--batch 1,2,4,8', '--precision bf16,fp8') or a range ('--batch 1..256*2' geometric,\n"
-    "'--input 1000..8000+1000' arithmetic), and tabulates the estimate (J per request and per\n"
-    "output token with the low..high band, time, power, bound). --csv prints CSV; --plot draws\n"
-    "J per output token against the swept input with its band. Configurations that do not fit\n"
-    "in memory are reported as such and skipped.\n";
+    "                     [--gpus N] [--batch B] [--precision P] [--gpu-memory-utilization F]\n"
+    "                     [other estimate flags] [--csv] [--plot FILE.svg|FILE.png] [--calibration site.json]\n\n"
+    "Varies exactly one of --batch, --input, --output, --gpus, --precision, --gpu, given as a list\n"
+    "('--batch 1,2,4,8', '--precision bf16,fp8', '--gpu a100,h100,b200') or a range ('--batch\n"
+    "1..256*2' geometric, '--input 1000..8000+1000' arithmetic), and tabulates the estimate (J per\n"
+    "request and per output token with the low..high band, time, power, the batch the KV cache\n"
+    "holds, weights and KV cache in GB, $ per 1M output tokens at the cost defaults, bound).\n"
+    "--csv prints CSV; --plot draws J per output token against the swept input with its band.\n"
+    "Configurations whose weights or single request do not fit are reported as such and skipped.\n";
 
-enum { V_BATCH, V_INPUT, V_OUTPUT, V_GPUS, V_PREC, V_COUNT };
-static const char *var_names[V_COUNT] = {"batch", "input", "output", "gpus", "precision"};
+enum { V_BATCH, V_INPUT, V_OUTPUT, V_GPUS, V_PREC, V_GPU, V_COUNT };
+static const char *var_names[V_COUNT] = {"batch", "input", "output", "gpus", "precision", "gpu"};
 
 #define MAXV 256
+
+/* On-premises $ per 1M output tokens at the cost defaults (seed 004: system overhead, PSU,
+ * hardware $200,000 per 8 GPUs over 3 years, US electricity price): NAN without output tokens. */
+static double usd_per_million(const lw_catalogue *cat, const lw_estimate *r, const lw_workload *w, int gpus, double price)
+{
+    if (!(w->output_tokens > 0) || !(r->time_s > 0))
+        return NAN;
+    lw_cost_params cp = lw_cost_params_default(cat, gpus);
+    cp.gpu_power_w = r->avg_power_w;
+    cp.tokens_per_s = w->batch * w->output_tokens / r->time_s;
+    lw_cost_energy ce;
+    lw_cost_price pr;
+    if (lw_cost_energy_compute(&cp, &ce, NULL) != LW_OK || lw_cost_at_price(&ce, price, &pr, NULL) != LW_OK)
+        return NAN;
+    return pr.onprem_usd_per_million;
+}
 
 int cmd_sweep(int argc, char **argv)
 {
     enum { O_HELP = 256, O_CSV, O_PLOT, O_CAT, O_MODEL, O_CONFIG, O_IN, O_OUT, O_REASON, O_BATCH, O_PREC, O_KVPREC,
-           O_GPU, O_GPUS, O_METHOD, O_ATTN, O_PUE, O_CALIB };
+           O_GPU, O_GPUS, O_METHOD, O_ATTN, O_PUE, O_GMU, O_CALIB };
     static const cli_opt opts[] = {
         {"help", false, O_HELP},     {"csv", false, O_CSV},          {"plot", true, O_PLOT},
         {"catalogue", true, O_CAT},  {"model", true, O_MODEL},       {"model-config", true, O_CONFIG},
         {"input", true, O_IN},       {"output", true, O_OUT},        {"reasoning", true, O_REASON},
         {"batch", true, O_BATCH},    {"precision", true, O_PREC},    {"kv-precision", true, O_KVPREC},
         {"gpu", true, O_GPU},        {"gpus", true, O_GPUS},         {"method", true, O_METHOD},
-        {"attention", true, O_ATTN}, {"pue", true, O_PUE},           {"calibration", true, O_CALIB},
-        {NULL, false, 0}};
-    const char *cmd = "sweep", *calibration = NULL, *catfile = NULL, *model = NULL, *config = NULL, *gpu_name = NULL, *plot = NULL, *v;
+        {"attention", true, O_ATTN}, {"pue", true, O_PUE},           {"gpu-memory-utilization", true, O_GMU},
+        {"calibration", true, O_CALIB},          {NULL, false, 0}};
+    const char *cmd = "sweep", *calibration = NULL, *catfile = NULL, *model = NULL, *config = NULL, *plot = NULL, *v;
     const char *spec[V_COUNT] = {NULL};
     bool csv = false, have_prec = false;
     lw_estimate_opts eo = lw_estimate_opts_default();
-    eo.strict_memory = true;
     lw_workload w = lw_workload_default();
     lw_err err;
     int i = 1, id;
@@ -57,9 +73,10 @@ int cmd_sweep(int argc, char **argv)
         case O_BATCH: spec[V_BATCH] = v; break;
         case O_GPUS: spec[V_GPUS] = v; break;
         case O_PREC: spec[V_PREC] = v; have_prec = true; break;
-        case O_REASON: ok = cli_tokens(cmd, "reasoning", v, &w.reasoning_tokens); break;
+        case O_REASON: ok = cli_tokens(cmd, "reasoning", v, &w.reasoning_tokens); eo.explicit_reasoning = true; break;
+        case O_GMU: ok = cli_number(cmd, "gpu-memory-utilization", v, 0.05, 1.0, &eo.gpu_memory_utilization); break;
         case O_KVPREC: ok = cli_precision(cmd, "kv-precision", v, &w.kv_precision); break;
-        case O_GPU: gpu_name = v; break;
+        case O_GPU: spec[V_GPU] = v; break;
         case O_PUE: ok = cli_number(cmd, "pue", v, 1.0, 10.0, &eo.pue); break;
         case O_METHOD:
             if (lw_method_parse(v, &eo.method, &err) != LW_OK)
@@ -80,17 +97,17 @@ int cmd_sweep(int argc, char **argv)
         return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
     if (!spec[V_INPUT] || !spec[V_OUTPUT])
         return cli_usage(cmd, "missing --input and/or --output token counts");
-    if (!gpu_name)
+    if (!spec[V_GPU])
         return cli_usage(cmd, "missing --gpu (e.g. --gpu h100)");
     int var = -1;
     for (int k = 0; k < V_COUNT; k++)
-        if (spec[k] && (strchr(spec[k], ',') || strstr(spec[k], ".."))) {
+        if (spec[k] && (strchr(spec[k], ',') || (k != V_GPU && strstr(spec[k], "..")))) {
             if (var >= 0)
                 return cli_usage(cmd, "sweep one input at a time (--%s and --%s are both lists)", var_names[var], var_names[k]);
             var = k;
         }
     if (var < 0)
-        return cli_usage(cmd, "give one of --batch, --input, --output, --gpus, --precision as a list or range "
+        return cli_usage(cmd, "give one of --batch, --input, --output, --gpus, --precision, --gpu as a list or range "
                               "(e.g. --batch 1..256*2)");
     /* fixed values */
     if (var != V_INPUT && !cli_tokens(cmd, "input", spec[V_INPUT], &w.input_tokens))
@@ -109,22 +126,22 @@ int cmd_sweep(int argc, char **argv)
     const char *labels[MAXV];
     char pbuf[512];
     size_t n = 0;
-    if (var == V_PREC) {
-        if (strlen(spec[V_PREC]) >= sizeof pbuf)
-            return cli_usage(cmd, "--precision list too long");
-        strcpy(pbuf, spec[V_PREC]);
+    if (var == V_PREC || var == V_GPU) {
+        if (strlen(spec[var]) >= sizeof pbuf)
+            return cli_usage(cmd, "--%s list too long", var_names[var]);
+        strcpy(pbuf, spec[var]);
         char *save = NULL;
         for (char *t = strtok_r(pbuf, ",", &save); t && n < MAXV; t = strtok_r(NULL, ",", &save)) {
-            if (!cli_precision(cmd, "precision", t, &precs[n]))
+            if (var == V_PREC && !cli_precision(cmd, "precision", t, &precs[n]))
                 return EXIT_USAGE;
-            labels[n] = lw_precision_name(precs[n]);
+            labels[n] = var == V_PREC ? lw_precision_name(precs[n]) : t;
             vals[n] = (double)n;
             n++;
         }
     } else if (lw_sweep_parse(spec[var], vals, MAXV, &n, &err) != LW_OK) {
         return cli_usage(cmd, "--%s: %s", var_names[var], lw_err_message(&err));
     }
-    for (size_t k = 0; k < n && var != V_PREC; k++) {
+    for (size_t k = 0; k < n && var != V_PREC && var != V_GPU; k++) {
         bool integer = var == V_BATCH || var == V_GPUS;
         if (!(vals[k] >= (integer ? 1 : 0)) || (integer && vals[k] > 1e6))
             return cli_usage(cmd, "--%s values must be %s (got %g)", var_names[var], integer ? "integers >= 1" : ">= 0",
@@ -135,9 +152,15 @@ int cmd_sweep(int argc, char **argv)
     lw_catalogue *cat;
     const lw_model_arch *m;
     const lw_gpu *g;
-    int rc = cli_open_model_gpu(cmd, catfile, model, config, gpu_name, &cat, &m, &g);
+    const lw_gpu *gpus[MAXV];
+    int rc = cli_open_model_gpu(cmd, catfile, model, config, var == V_GPU ? labels[0] : spec[V_GPU], &cat, &m, &g);
     if (rc)
         return rc;
+    for (size_t k = 0; k < n && var == V_GPU; k++)
+        if ((rc = cli_gpu(cmd, cat, labels[k], &gpus[k])) != EXIT_OK) {
+            lw_catalogue_free(cat);
+            return rc;
+        }
     cli_calibration cal;
     if ((rc = cli_calibration_open(cmd, calibration, &cal))) {
         lw_catalogue_free(cat);
@@ -145,7 +168,8 @@ int cmd_sweep(int argc, char **argv)
     }
     eo.calibration_json = cal.text;
     if (!have_prec)
-        w.weight_precision = m->native_precision;
+        w.weight_precision = lw_weight_precision_default(model, config, m, NULL, 0);
+    const double price = lw_catalogue_value(cat, "cost.price_kwh.us", 0.10);
     /* With --plot the table is held back until the plot is written: a failure prints nothing partial. */
     char *held = NULL;
     size_t held_len = 0;
@@ -161,16 +185,18 @@ int cmd_sweep(int argc, char **argv)
     size_t np = 0, nfit = 0;
     if (csv)
         fprintf(out, "%s,j_per_request_low,j_per_request,j_per_request_high,j_per_output_token_low,j_per_output_token,"
-               "j_per_output_token_high,time_s,avg_power_w,decode_bound,status\n",
+               "j_per_output_token_high,time_s,avg_power_w,effective_batch,weights_gb,kv_cache_gb,usd_per_million_tokens,"
+               "decode_bound,status\n",
                var_names[var]);
     else if (cal.text && eo.method == LW_METHOD_ROOFLINE)
         cli_calibration_print(out, &cal);
     if (!csv)
-        fprintf(out, "%s on %s, method %s, sweeping %s\n\n%10s %12s %24s %12s %24s %10s %9s %s\n", m->name, g->id,
-               lw_method_name(eo.method), var_names[var], var_names[var], "J/request", "band", "J/out tok", "band",
-               "time s", "power W", "decode");
+        fprintf(out, "%s on %s, method %s, sweeping %s\n\n%12s %10s %20s %10s %20s %9s %8s %6s %13s %9s %s\n", m->name,
+               var == V_GPU ? spec[V_GPU] : g->id, lw_method_name(eo.method), var_names[var], var_names[var], "J/request",
+               "band", "J/out tok", "band", "time s", "power W", "eff.B", "weights+KV GB", "$/1M tok", "decode");
     lw_estimator *e = NULL;
     int e_gpus = 0;
+    const lw_gpu *e_gpu = NULL;
     for (size_t k = 0; k < n && rc == EXIT_OK; k++) {
         lw_workload wk = w;
         lw_estimate_opts ok = eo;
@@ -180,13 +206,14 @@ int cmd_sweep(int argc, char **argv)
         case V_OUTPUT: wk.output_tokens = vals[k]; break;
         case V_GPUS: ok.gpus = (int)vals[k]; break;
         case V_PREC: wk.weight_precision = precs[k]; break;
+        case V_GPU: g = gpus[k]; break;
         }
         char label[32];
-        if (var == V_PREC)
+        if (var == V_PREC || var == V_GPU)
             snprintf(label, sizeof label, "%s", labels[k]);
         else
             snprintf(label, sizeof label, "%g", vals[k]);
-        if (!e || e_gpus != ok.gpus) {
+        if (!e || e_gpus != ok.gpus || e_gpu != g) {
             lw_estimator_free(e);
             e = NULL;
             if (lw_estimator_new(cat, m, g, &ok, &e, &err) != LW_OK) {
@@ -194,19 +221,15 @@ int cmd_sweep(int argc, char **argv)
                 break;
             }
             e_gpus = ok.gpus;
+            e_gpu = g;
         }
-        lw_accounting a;
         lw_estimate r = LW_ESTIMATE_INIT;
-        lw_status st = lw_account(m, &wk, &a, &err);
-        if (st == LW_OK)
-            st = lw_check_fit(&a, g, ok.gpus, lw_catalogue_value(cat, "memory.usable_fraction", 0.9), &err);
-        if (st == LW_OK)
-            st = lw_estimator_run(e, &wk, &r, &err);
+        lw_status st = lw_estimator_run(e, &wk, &r, &err);
         if (st == LW_ERR_INFEASIBLE) {
             if (csv)
-                fprintf(out, "%s,,,,,,,,,,does not fit\n", label);
+                fprintf(out, "%s,,,,,,,,,,,,,,does not fit\n", label);
             else
-                fprintf(out, "%10s  does not fit in %d x %s\n", label, ok.gpus, g->id);
+                fprintf(out, "%12s  does not fit in %d x %s\n", label, ok.gpus, g->id);
             continue;
         }
         if (st != LW_OK) {
@@ -214,20 +237,28 @@ int cmd_sweep(int argc, char **argv)
             break;
         }
         const lw_band *q = &r.energy_per_request_j, *t = &r.energy_per_output_token_j;
+        double usd = usd_per_million(cat, &r, &wk, ok.gpus, price);
+        double wgb = r.memory.weight_bytes / 1e9, kvgb = r.memory.kv_budget_bytes / 1e9;
         nfit++;
         if (csv) {
-            fprintf(out, "%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%s,ok\n", label, q->low, q->expected, q->high, t->low,
-                   t->expected, t->high, r.time_s, r.avg_power_w, lw_bound_name(r.decode.bound));
+            fprintf(out, "%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%d,%.4g,%.4g,%.4g,%s,ok\n", label, q->low, q->expected,
+                   q->high, t->low, t->expected, t->high, r.time_s, r.avg_power_w, r.effective_batch, wgb, kvgb, usd,
+                   lw_bound_name(r.decode.bound));
         } else {
-            char b1[40], b2[40];
+            char b1[40], b2[40], mem[32] = "-", cost[24] = "-";
             snprintf(b1, sizeof b1, "%.4g..%.4g", q->low, q->high);
             snprintf(b2, sizeof b2, "%.4g..%.4g", t->low, t->high);
-            fprintf(out, "%10s %12.4g %24s %12.4g %24s %10.4g %9.1f %s\n", label, q->expected, b1, t->expected, b2, r.time_s,
-                   r.avg_power_w, lw_bound_name(r.decode.bound));
+            if (r.memory.usable_bytes > 0)
+                snprintf(mem, sizeof mem, "%.1f+%.1f", wgb, kvgb);
+            if (isfinite(usd))
+                snprintf(cost, sizeof cost, "%.3g", usd);
+            fprintf(out, "%12s %10.4g %20s %10.4g %20s %9.4g %8.1f %6d %13s %9s %s\n", label, q->expected, b1, t->expected,
+                   b2, r.time_s, r.avg_power_w, r.effective_batch, mem, cost, lw_bound_name(r.decode.bound));
         }
         if (t->expected > 0) {
-            xs[np] = var == V_PREC ? (double)np : vals[k];
-            xl[np] = var == V_PREC ? labels[k] : NULL;
+            bool cat_axis = var == V_PREC || var == V_GPU;
+            xs[np] = cat_axis ? (double)np : vals[k];
+            xl[np] = cat_axis ? labels[k] : NULL;
             ys[np] = t->expected;
             lo[np] = t->low;
             hi[np] = t->high;
@@ -255,13 +286,14 @@ int cmd_sweep(int argc, char **argv)
             se.lines = true;
             lw_plot pl;
             memset(&pl, 0, sizeof pl);
-            snprintf(pl.title, sizeof pl.title, "%.48s on %.24s: J per output token (%.12s, band low..high)", m->name, g->id,
-                     lw_method_name(eo.method));
+            snprintf(pl.title, sizeof pl.title, "%.48s on %.24s: J per output token (%.12s, band low..high)", m->name,
+                     var == V_GPU ? "each GPU" : g->id, lw_method_name(eo.method));
             snprintf(pl.xlabel, sizeof pl.xlabel, "%s%s", var_names[var],
                      var == V_INPUT || var == V_OUTPUT ? " tokens" : "");
             snprintf(pl.ylabel, sizeof pl.ylabel, "J per output token");
-            pl.xaxis = var == V_PREC ? LW_AXIS_CATEGORY : xs[0] > 0 && xs[np - 1] / xs[0] >= 16 ? LW_AXIS_LOG2 : LW_AXIS_LINEAR;
-            pl.xlabels = var == V_PREC ? xl : NULL;
+            bool cat_axis = var == V_PREC || var == V_GPU;
+            pl.xaxis = cat_axis ? LW_AXIS_CATEGORY : xs[0] > 0 && xs[np - 1] / xs[0] >= 16 ? LW_AXIS_LOG2 : LW_AXIS_LINEAR;
+            pl.xlabels = cat_axis ? xl : NULL;
             pl.ylog = true;
             pl.series = &se;
             pl.nseries = 1;

@@ -101,6 +101,36 @@ LW_API double lw_context_sum(double c0, double n, double window);
  * Returns LW_ERR_INFEASIBLE with a message giving both figures when it does not. */
 LW_API lw_status lw_check_fit(const lw_accounting *a, const lw_gpu *g, int gpus, double usable_fraction, lw_err *err);
 
+/* KV-cache bytes one request holds at `context` tokens, summed over all layers at
+ * kv_bytes_per_elem; sliding-window layers hold at most their window. */
+LW_API double lw_kv_bytes_at(const lw_model_arch *m, double kv_bytes_per_elem, double context);
+
+/* Copies of each KV element held under tensor-parallel attention over tp GPUs, relative to an
+ * even split (>= 1): tp for a latent (MLA) cache, which every GPU holds whole;
+ * tp·ceil(kv_heads/tp)/kv_heads when there are fewer KV heads than GPUs; else 1. */
+LW_API double lw_kv_replication(const lw_model_arch *m, int tp);
+
+/* How a serving engine (vLLM, SGLang) fills the GPUs' memory: weights first, then the KV cache
+ * in what is left of gpus · memory · gpu_memory_utilization. A running request holds on average
+ * its prompt plus half of its output and reasoning tokens; the scheduler admits as many as the
+ * cache holds, so the batch the GPUs really run is min(requested, that many). */
+typedef struct lw_memory_plan {
+    double usable_bytes;              /* gpus · memory_bytes · gpu_memory_utilization (0: not published) */
+    double weight_bytes;              /* resident weights, all GPUs */
+    double kv_budget_bytes;           /* usable − weights, all GPUs */
+    double kv_request_avg_bytes;      /* one running request on average (prompt + half of output and reasoning) */
+    double kv_request_peak_bytes;     /* one request at its full context */
+    double max_concurrency;           /* kv_budget / kv_request_avg: requests the cache holds (INFINITY: unknown) */
+    int effective_batch;              /* min(requested batch, floor(max_concurrency)), >= 1 */
+} lw_memory_plan;
+
+/* Fills the memory plan of workload w on gpus x g with tensor parallelism over tp GPUs (KV
+ * replication, lw_kv_replication). LW_ERR_INFEASIBLE, naming the remedy, only when the weights
+ * alone or one request at its full context do not fit; a GPU without a published memory size
+ * gives max_concurrency INFINITY and the requested batch. */
+LW_API lw_status lw_memory_plan_compute(const lw_model_arch *m, const lw_param_counts *p, const lw_gpu *g, int gpus, int tp,
+                                 double gpu_memory_utilization, const lw_workload *w, lw_memory_plan *out, lw_err *err);
+
 #ifdef __cplusplus
 }
 #endif

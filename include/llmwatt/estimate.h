@@ -52,20 +52,35 @@ typedef struct lw_estimate_opts {
     int gpus;                    /* tensor-parallel GPUs (>= 1) */
     double pue;                  /* facility multiplier for the separate facility figure (1: none) */
     lw_attention_mode attention; /* profile method only */
-    bool strict_memory;          /* run fails (LW_ERR_INFEASIBLE) when weights + peak KV do not fit;
-                                    otherwise a warning is added to the estimate */
+    bool strict_memory;          /* run fails (LW_ERR_INFEASIBLE) when the requested batch at its full
+                                    context does not fit (the old refusal); default false: the batch
+                                    is capped to what the KV cache holds (lw_memory_plan) */
     const lw_roofline_coeffs *coeffs; /* roofline override (calibrate, validate); NULL: shipped fit */
     const char *calibration_json;     /* roofline fit file contents (NUL-terminated) instead of the
                                          shipped data/calibration/roofline.json; NULL: shipped */
+    double gpu_memory_utilization;    /* share of each GPU's memory for weights + KV cache (vLLM's
+                                         --gpu-memory-utilization); 0: the catalogue's memory.usable_fraction (0.9) */
+    bool measured_batch;              /* the batch is a measured running concurrency (calibration rows):
+                                         never capped; a cache too small for it is a warning */
+    int tensor_parallel;              /* --tp: GPUs per pipeline stage (0 with pipeline_parallel 0: the engines'
+                                         plan: tensor parallel within the GPU's node, pipeline across nodes) */
+    int pipeline_parallel;            /* --pp: pipeline stages; tensor_parallel x pipeline_parallel = gpus */
+    double internode_bw_bytes_per_s;  /* per GPU and direction between nodes; 0: estimate.roofline.internode_bw */
+    bool explicit_reasoning;          /* the workload's reasoning_tokens are the caller's (--reasoning N, even 0);
+                                         false: a model whose record carries a reasoning factor f > 1 (o1, o3-mini)
+                                         decodes output x (f - 1) hidden reasoning tokens when the workload gives 0
+                                         (roofline; the profile method applies f itself, as its seed does) */
 } lw_estimate_opts;
 
-/* Defaults: roofline, 1 GPU, PUE 1, quadratic attention, strict memory, shipped calibration. */
+/* Defaults: roofline, 1 GPU, PUE 1, quadratic attention, batch capped to the KV cache (not
+ * strict), gpu_memory_utilization from the catalogue, the engines' parallel plan, reasoning from
+ * the model's record, shipped calibration. */
 #ifdef __cplusplus
 #define LW_ESTIMATE_OPTS_INIT (lw_estimate_opts_default())
 #else
 #define LW_ESTIMATE_OPTS_INIT                                                                              \
     {.version = LW_ESTIMATE_OPTS_VERSION, .method = LW_METHOD_ROOFLINE, .gpus = 1, .pue = 1.0,            \
-     .attention = LW_ATTENTION_QUADRATIC, .strict_memory = true, .coeffs = NULL, .calibration_json = NULL}
+     .attention = LW_ATTENTION_QUADRATIC, .strict_memory = false, .coeffs = NULL, .calibration_json = NULL}
 #endif
 
 /* Sets the defaults, for an FFI that cannot expand macros: version is LW_ESTIMATE_OPTS_VERSION of
@@ -81,11 +96,38 @@ static inline lw_estimate_opts lw_estimate_opts_default(void)
     o.gpus = 1;
     o.pue = 1.0;
     o.attention = LW_ATTENTION_QUADRATIC;
-    o.strict_memory = true;
+    o.strict_memory = false;
     o.coeffs = NULL;
     o.calibration_json = NULL;
+    o.gpu_memory_utilization = 0;
+    o.measured_batch = false;
+    o.tensor_parallel = 0;
+    o.pipeline_parallel = 0;
+    o.internode_bw_bytes_per_s = 0;
+    o.explicit_reasoning = false;
     return o;
 }
+
+/* A model's reasoning factor: decoded tokens per visible output token (seed 001's o1 3.0, o3-mini
+ * 2.0; 1 for a model whose record carries none). */
+LW_API double lw_model_reasoning_factor(const lw_model_arch *m);
+/* Hidden reasoning tokens the factor implies for `output_tokens` visible ones: output x (f - 1). */
+LW_API double lw_model_default_reasoning(const lw_model_arch *m, double output_tokens);
+
+/* The weight precision a checkpoint's name implies: a whole word (between - _ . / or the ends) of
+ * nvfp4/fp4 -> fp4, mxfp4, fp8 (also -FP8-dynamic), int8/w8a8 -> int8, int4/w4a16/awq/gptq/4bit
+ * -> int4, the most specific first (-GPTQ-Int8 is int8). Sets *out and a one-line rule ("'fp8'
+ * in the model name") and returns true when one applies. */
+LW_API bool lw_precision_from_name(const char *name, lw_precision *out, char *rule, size_t rule_size);
+/* The same from a Hugging Face config.json's quantization_config (quant_method fp8/mxfp4/awq/
+ * gptq/compressed-tensors, bits or config_groups weights num_bits/type); false without one. */
+LW_API bool lw_precision_from_hf_config(const char *path, lw_precision *out, char *rule, size_t rule_size);
+
+/* Weight precision when the caller gives none: the config's quantization_config, else the name
+ * given (model_name, may be NULL), else the model's native precision; rule says which applied
+ * ("fp8 from 'fp8' in the model name"). */
+LW_API lw_precision lw_weight_precision_default(const char *model_name, const char *config_path, const lw_model_arch *m,
+                                         char *rule, size_t rule_size);
 
 /* "roofline", "llm-bench", "profile". */
 LW_API const char *lw_method_name(lw_method m);
@@ -124,11 +166,20 @@ typedef struct lw_estimate {
     lw_band energy_per_request_j;       /* one request's share of the batch, GPU only, before PUE */
     lw_band energy_per_output_token_j;  /* per visible output token; NAN when there is none */
     double facility_energy_per_request_j; /* expected x PUE */
-    double time_s;                      /* prefill + decode time of the batch */
+    double time_s;                      /* prefill + decode time of the batch (all B requests: B/effective_batch
+                                           rounds of the effective batch when the cache caps it) */
     double avg_power_w;                 /* batch energy / time, all GPUs */
     double energy_j;                    /* batch energy, all GPUs, GPU only */
     double output_tokens;               /* visible output tokens per request */
     lw_precision compute_precision;     /* tensor-core precision the compute time was costed at */
+    double reasoning_tokens;            /* hidden reasoning tokens decoded per request (the workload's, or the
+                                           model's reasoning factor's) */
+    int tensor_parallel;                /* the parallel plan: tensor parallel within each of */
+    int pipeline_parallel;              /* pipeline_parallel stages */
+    int micro_batches;                  /* decode micro-batches in flight (min(effective batch, stages)) */
+    double pipeline_bubble;             /* decode: share of a stage's time it waits, 1 - micro_batches/stages */
+    int effective_batch;                /* concurrency the estimate ran at: min(batch, what the KV cache holds) */
+    lw_memory_plan memory;              /* roofline: weights, KV budget and per-request KV behind effective_batch */
     int nwarnings_;                     /* private: read through lw_estimate_warning_count() */
     char warnings_[4][256];             /* private: read through lw_estimate_warning() */
 } lw_estimate;
@@ -177,6 +228,9 @@ typedef struct lw_estimator_info {
     char coeff_source[256];        /* roofline: fit file, date and rows, or "prior: ..." */
     char constants_source[512];    /* seed methods: where the constants come from */
     char profile_note[256];        /* profile: seed profile or derived from the architecture */
+    int tensor_parallel, pipeline_parallel; /* the parallel plan */
+    int node_gpus;                 /* GPUs per NVLink/xGMI domain of the GPU record (0: not given) */
+    char plan_note[200];           /* how the plan was chosen */
 } lw_estimator_info;
 
 LW_API void lw_estimator_describe(const lw_estimator *e, lw_estimator_info *out);
@@ -194,6 +248,7 @@ typedef struct lw_estimate_json_opts {
     size_t nlabels;
     const char *const *warnings; /* caller's warnings, listed before the estimate's own */
     size_t nwarnings;
+    const char *precision_rule;  /* how the weight precision was chosen ("precision_rule"; NULL: no key) */
 } lw_estimate_json_opts;
 
 #ifdef __cplusplus

@@ -28,6 +28,8 @@ typedef struct lw_gpu {
     int release_year;
     char source[512];       /* datasheet URL and cross-checks, from hardware.csv */
     char confidence[16];    /* high / medium / low, from hardware.csv */
+    int node_gpus;          /* GPUs in one node's NVLink/xGMI domain (HGX 8, NVL72 72, PCIe 1-2; 0: not given) */
+    char node_source[160];  /* where node_gpus comes from */
 } lw_gpu;
 
 #ifdef __cplusplus

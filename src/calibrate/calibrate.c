@@ -133,7 +133,7 @@ lw_status lw_calib_predict(const lw_catalogue *cat, const lw_calib_row *r, lw_me
     lw_estimate_opts o = lw_estimate_opts_default();
     o.method = method;
     o.gpus = r->point.num_gpus;
-    o.strict_memory = false;
+    o.measured_batch = true; /* the row's batch is what the engine ran */
     o.coeffs = co;
     lw_estimator *e;
     lw_status st = lw_estimator_new(cat, r->model, r->gpu, &o, &e, err);

@@ -145,3 +145,59 @@ lw_status lw_check_fit(const lw_accounting *a, const lw_gpu *g, int gpus, double
     }
     return LW_OK;
 }
+
+double lw_kv_bytes_at(const lw_model_arch *m, double kv_bytes_per_elem, double context)
+{
+    double elems = m->kv_lora_rank > 0 ? m->kv_lora_rank + m->qk_rope_head_dim : 2.0 * m->num_key_value_heads * m->head_dim;
+    double lsw = m->sliding_window > 0 ? m->sliding_window_layers : 0, lfull = m->layers - lsw;
+    double capped = m->sliding_window > 0 && m->sliding_window < context ? m->sliding_window : context;
+    return elems * kv_bytes_per_elem * (lfull * context + lsw * capped);
+}
+
+double lw_kv_replication(const lw_model_arch *m, int tp)
+{
+    if (tp <= 1)
+        return 1.0;
+    if (m->kv_lora_rank > 0)
+        return tp;
+    if (m->num_key_value_heads > 0)
+        return tp * ceil((double)m->num_key_value_heads / tp) / m->num_key_value_heads;
+    return 1.0;
+}
+
+lw_status lw_memory_plan_compute(const lw_model_arch *m, const lw_param_counts *p, const lw_gpu *g, int gpus, int tp,
+                                 double gpu_memory_utilization, const lw_workload *w, lw_memory_plan *out, lw_err *err)
+{
+    memset(out, 0, sizeof *out);
+    const double kb = lw_precision_bytes(w->kv_precision), rep = lw_kv_replication(m, tp);
+    const double D = w->output_tokens + w->reasoning_tokens, full = w->input_tokens + D;
+    out->weight_bytes = p->total * lw_precision_bytes(w->weight_precision);
+    out->kv_request_avg_bytes = rep * lw_kv_bytes_at(m, kb, w->input_tokens + 0.5 * D);
+    out->kv_request_peak_bytes = rep * lw_kv_bytes_at(m, kb, full);
+    out->effective_batch = w->batch;
+    out->max_concurrency = INFINITY;
+    if (g->memory_bytes <= 0)
+        return LW_OK; /* memory size not published: cannot judge */
+    const double per_gpu = g->memory_bytes * gpu_memory_utilization;
+    out->usable_bytes = per_gpu * gpus;
+    out->kv_budget_bytes = out->usable_bytes - out->weight_bytes;
+    if (out->kv_budget_bytes <= 0)
+        return lw_fail(err, LW_ERR_INFEASIBLE,
+                       "does not fit: the weights alone need %.1f GB but %d x %s gives %.1f GB at gpu_memory_utilization "
+                       "%.2g; use --gpus %.0f or more or a lower --precision",
+                       out->weight_bytes / 1e9, gpus, g->id, out->usable_bytes / 1e9, gpu_memory_utilization,
+                       ceil((out->weight_bytes + out->kv_request_peak_bytes) / per_gpu));
+    if (out->kv_request_peak_bytes > out->kv_budget_bytes)
+        return lw_fail(err, LW_ERR_INFEASIBLE,
+                       "does not fit: one request at its full context (%.0f tokens) needs %.1f GB of KV cache but %d x %s "
+                       "leaves %.1f GB after %.1f GB of weights; use --gpus %.0f or more, a lower --kv-precision or "
+                       "--precision, or fewer tokens",
+                       full, out->kv_request_peak_bytes / 1e9, gpus, g->id, out->kv_budget_bytes / 1e9,
+                       out->weight_bytes / 1e9, ceil((out->weight_bytes + out->kv_request_peak_bytes) / per_gpu));
+    if (out->kv_request_avg_bytes <= 0)
+        return LW_OK; /* no context held: any batch fits */
+    out->max_concurrency = out->kv_budget_bytes / out->kv_request_avg_bytes;
+    if (out->max_concurrency < w->batch)
+        out->effective_batch = out->max_concurrency < 1 ? 1 : (int)floor(out->max_concurrency);
+    return LW_OK;
+}

@@ -219,6 +219,8 @@ static lw_status load_gpus_csv(lw_catalogue *cat, const char *data, size_t len, 
             return lw_fail(err, LW_ERR_PARSE, "%s: missing column '%s'", where, cols[k]);
         }
     }
+    /* optional columns (user catalogues may omit them) */
+    const int node_col = lw_csv_find(c, "node_gpus"), node_src_col = lw_csv_find(c, "node_gpus_source");
     int r;
     while ((r = lw_csv_next(c, err)) == 1) {
         lw_gpu g;
@@ -274,6 +276,16 @@ static lw_status load_gpus_csv(lw_catalogue *cat, const char *data, size_t len, 
         lw_strlcpy(g.typical_power_source, F(TPWSRC), sizeof g.typical_power_source);
         snprintf(g.source, sizeof g.source, "%s (cross-checks: %s)", F(URL), F(XCHK));
         lw_strlcpy(g.confidence, F(CONF), sizeof g.confidence);
+        const char *ng = node_col >= 0 ? lw_csv_field(c, (size_t)node_col) : "";
+        double ngv = 0;
+        if (ng[0] && (!lw_parse_number(ng, &ngv) || !(ngv >= 1 && ngv <= 1024) || ngv != floor(ngv))) {
+            st = lw_fail(err, LW_ERR_PARSE, "%s: GPU '%s': node_gpus must be a whole number 1..1024 or blank, not '%s'",
+                         where, F(ID), ng);
+            break;
+        }
+        g.node_gpus = (int)ngv;
+        if (node_src_col >= 0)
+            lw_strlcpy(g.node_source, lw_csv_field(c, (size_t)node_src_col), sizeof g.node_source);
 #undef F
         if (!g.id[0]) {
             st = lw_fail(err, LW_ERR_PARSE, "%s: line %zu: empty id", where, lw_csv_line(c));
@@ -554,7 +566,9 @@ static void norm_model_name(const char *in, char *out, size_t cap)
     lw_strlcpy(out, slash ? slash + 1 : in, cap);
     for (char *p = out; *p; p++)
         *p = (char)tolower((unsigned char)*p);
-    static const char *suffixes[] = {"-instruct", "-it", "-chat", "-hf", "-fp8", "-base", "-thinking"};
+    static const char *suffixes[] = {"-instruct", "-it",   "-chat",   "-hf",    "-fp8",  "-base",  "-thinking", "-dynamic",
+                                     "-awq",      "-gptq", "-int4",   "-int8",  "-w4a16", "-w8a8", "-mxfp4",    "-nvfp4",
+                                     "-fp4",      "-bnb-4bit"};
     size_t n = strlen(out);
     for (bool changed = true; changed;) {
         changed = false;

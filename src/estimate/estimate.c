@@ -26,6 +26,8 @@ lw_status lw_estimate_opts_init(lw_estimate_opts *opts, unsigned int version, lw
     lw_status st = check_version("lw_estimate_opts", "LW_ESTIMATE_OPTS_INIT", version, LW_ESTIMATE_OPTS_VERSION, err);
     if (st != LW_OK)
         return st;
+    /* Version 1 is the whole struct. A later version fills only the fields of the caller's
+     * version: an older caller's struct is shorter than this library's. */
     *opts = lw_estimate_opts_default();
     return LW_OK;
 }
@@ -35,7 +37,7 @@ lw_status lw_estimate_init(lw_estimate *out, unsigned int version, lw_err *err)
     lw_status st = check_version("lw_estimate", "LW_ESTIMATE_INIT", version, LW_ESTIMATE_VERSION, err);
     if (st != LW_OK)
         return st;
-    memset(out, 0, sizeof *out);
+    memset(out, 0, sizeof *out); /* version 1 is the whole struct (a later one: only the caller's part) */
     out->version = version;
     return LW_OK;
 }
@@ -67,11 +69,63 @@ lw_status lw_method_parse(const char *name, lw_method *out, lw_err *err)
     return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "unknown method '%s' (use roofline, llm-bench or profile)", name);
 }
 
+double lw_model_reasoning_factor(const lw_model_arch *m)
+{
+    return m->has_seed_profile && m->seed_profile.reasoning_factor > 1 ? m->seed_profile.reasoning_factor : 1.0;
+}
+
+double lw_model_default_reasoning(const lw_model_arch *m, double output_tokens)
+{
+    return output_tokens * (lw_model_reasoning_factor(m) - 1.0);
+}
+
 void lw_estimate_warn(lw_estimate *out, const char *msg)
 {
     if (out->nwarnings_ >= 4)
         return;
     lw_strlcpy(out->warnings_[out->nwarnings_++], msg, sizeof out->warnings_[0]);
+}
+
+/* The parallel plan: the caller's --tp/--pp, else tensor parallel within the GPU's node and
+ * pipeline parallel across nodes (the plan vLLM and SGLang document for multi-node serving). */
+static lw_status parallel_plan(lw_estimator *e, const lw_estimate_opts *o, lw_err *err)
+{
+    const int G = o->gpus, node = e->gpu.node_gpus;
+    int tp = o->tensor_parallel, pp = o->pipeline_parallel;
+    if (tp < 0 || pp < 0)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "--tp and --pp must be >= 1 (got %d and %d)", tp, pp);
+    if (tp || pp) {
+        if (!tp)
+            tp = G % pp == 0 ? G / pp : 0;
+        if (!pp)
+            pp = G % tp == 0 ? G / tp : 0;
+        if (tp * pp != G) {
+            char splits[160] = "";
+            size_t len = 0;
+            for (int d = 1; d <= G && len + 16 < sizeof splits; d++)
+                if (G % d == 0)
+                    len += (size_t)snprintf(splits + len, sizeof splits - len, "%s%dx%d", len ? ", " : "", d, G / d);
+            return lw_fail(err, LW_ERR_INVALID_ARGUMENT,
+                           "--tp %d x --pp %d does not make --gpus %d; use a split whose product is %d (--tp x --pp: %s)",
+                           o->tensor_parallel, o->pipeline_parallel, G, G, splits);
+        }
+        snprintf(e->plan_note, sizeof e->plan_note, "given with --tp %d --pp %d", tp, pp);
+    } else if (node > 0 && G > node) {
+        tp = node;
+        while (G % tp)
+            tp--;
+        pp = G / tp;
+        snprintf(e->plan_note, sizeof e->plan_note,
+                 "%d GPUs exceed %s's %d-GPU NVLink/xGMI domain: tensor parallel within a node, pipeline across nodes", G,
+                 e->gpu.id, node);
+    } else {
+        tp = G;
+        pp = 1;
+        snprintf(e->plan_note, sizeof e->plan_note, "tensor parallel over all %d GPU%s", G, G > 1 ? "s" : "");
+    }
+    e->tp = tp;
+    e->pp = pp;
+    return LW_OK;
 }
 
 lw_status lw_estimator_new(const lw_catalogue *cat, const lw_model_arch *m, const lw_gpu *g, const lw_estimate_opts *opts,
@@ -89,6 +143,9 @@ lw_status lw_estimator_new(const lw_catalogue *cat, const lw_model_arch *m, cons
         return lw_fail(err, LW_ERR_INFEASIBLE, "--gpus must be >= 1 (got %d): the estimate needs at least one GPU", o.gpus);
     if (!(o.pue >= 1.0) || !isfinite(o.pue))
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "PUE must be a finite number >= 1 (got %g)", o.pue);
+    if (o.gpu_memory_utilization != 0 && !(o.gpu_memory_utilization > 0 && o.gpu_memory_utilization <= 1))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "--gpu-memory-utilization must be in (0, 1] (got %g)",
+                       o.gpu_memory_utilization);
     if ((unsigned)o.method > LW_METHOD_PROFILE)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "unknown method %d", (int)o.method);
     lw_status st = lw_model_validate(m, err);
@@ -108,7 +165,12 @@ lw_status lw_estimator_new(const lw_catalogue *cat, const lw_model_arch *m, cons
     }
     e->gpu = *g;
     e->gpus = o.gpus;
-    e->usable_fraction = lw_catalogue_value(cat, "memory.usable_fraction", 0.9);
+    if ((st = parallel_plan(e, &o, err)) != LW_OK) {
+        free(e);
+        return st;
+    }
+    e->usable_fraction =
+        o.gpu_memory_utilization > 0 ? o.gpu_memory_utilization : lw_catalogue_value(cat, "memory.usable_fraction", 0.9);
     switch (o.method) {
     case LW_METHOD_ROOFLINE: st = lw_roofline_prepare(e, cat, &o, err); break;
     case LW_METHOD_LLM_BENCH: st = lw_seed003_prepare(e, cat, err); break;
@@ -146,6 +208,10 @@ void lw_estimator_describe(const lw_estimator *e, lw_estimator_info *out)
     lw_strlcpy(out->coeff_source, e->coeff_source, sizeof out->coeff_source);
     lw_strlcpy(out->constants_source, e->constants_source, sizeof out->constants_source);
     lw_strlcpy(out->profile_note, e->profile_note, sizeof out->profile_note);
+    out->tensor_parallel = e->tp;
+    out->pipeline_parallel = e->pp;
+    out->node_gpus = e->gpu.node_gpus;
+    lw_strlcpy(out->plan_note, e->plan_note, sizeof out->plan_note);
 }
 
 void lw_estimate_finish(const lw_estimator *e, const lw_workload *w, double band_factor, lw_estimate *out)
@@ -180,8 +246,20 @@ lw_status lw_estimator_run(const lw_estimator *e, const lw_workload *w, lw_estim
     out->method = e->method;
     if (w->batch < 1)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "batch must be >= 1 (got %d)", w->batch);
+    out->effective_batch = w->batch;
+    out->tensor_parallel = e->tp;
+    out->pipeline_parallel = e->pp;
+    out->micro_batches = 1;
+    out->reasoning_tokens = w->reasoning_tokens;
     switch (e->method) {
-    case LW_METHOD_ROOFLINE: return lw_roofline_run(e, w, out, err);
+    case LW_METHOD_ROOFLINE: {
+        if (e->opts.explicit_reasoning || w->reasoning_tokens > 0 || !(lw_model_reasoning_factor(&e->model) > 1))
+            return lw_roofline_run(e, w, out, err);
+        lw_workload r = *w;
+        r.reasoning_tokens = lw_model_default_reasoning(&e->model, w->output_tokens);
+        out->reasoning_tokens = r.reasoning_tokens;
+        return lw_roofline_run(e, &r, out, err);
+    }
     case LW_METHOD_LLM_BENCH: return lw_seed003_run(e, w, out, err);
     case LW_METHOD_PROFILE: return lw_seed001_run(e, w, out, err);
     }

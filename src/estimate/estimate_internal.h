@@ -22,6 +22,8 @@ struct lw_estimator {
     lw_param_counts params; /* derived once: runs account with lw_account_params */
     lw_gpu gpu;
     int gpus;
+    int tp, pp;                        /* parallel plan: tp GPUs per stage, pp stages (tp x pp = gpus) */
+    char plan_note[200];               /* how the plan was chosen */
     double usable_fraction;
     /* roofline */
     lw_roofline_coeffs co;
@@ -33,6 +35,8 @@ struct lw_estimator {
     double allreduce_latency_s, activation_bytes, link_bw_dir, band_factor;
     bool expert_parallel;              /* MoE on gpus > 1: routed experts split E/G per GPU */
     double alltoall_latency_s;         /* per dispatch or combine collective */
+    double tp_link_bw_dir;             /* bandwidth of the tensor-parallel group's links, per direction */
+    double internode_bw_dir, internode_latency_s; /* pipeline-stage transfers between nodes */
     double max_normal_z;               /* expected maximum of `gpus` independent N(0,1) draws */
     double kv_replication;             /* KV bytes each GPU reads / (total / gpus), >= 1 */
     /* seeds */

@@ -51,6 +51,30 @@ static json_t *phase_json(const lw_phase_estimate *p, int batch)
     return o;
 }
 
+static json_t *memory_json(const lw_memory_plan *p)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "usable_bytes", json_real(p->usable_bytes));
+    json_object_set_new(o, "weight_bytes", json_real(p->weight_bytes));
+    json_object_set_new(o, "kv_budget_bytes", json_real(p->kv_budget_bytes));
+    json_object_set_new(o, "kv_request_avg_bytes", json_real(p->kv_request_avg_bytes));
+    json_object_set_new(o, "kv_request_peak_bytes", json_real(p->kv_request_peak_bytes));
+    json_object_set_new(o, "max_concurrency", number(p->max_concurrency));
+    return o;
+}
+
+static json_t *parallel_json(const lw_estimator *e, const lw_estimate *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "tensor_parallel", json_integer(r->tensor_parallel));
+    json_object_set_new(o, "pipeline_parallel", json_integer(r->pipeline_parallel));
+    json_object_set_new(o, "node_gpus", json_integer(e->gpu.node_gpus));
+    json_object_set_new(o, "micro_batches", json_integer(r->micro_batches));
+    json_object_set_new(o, "pipeline_bubble", json_real(r->pipeline_bubble));
+    json_object_set_new(o, "how", json_string(e->plan_note));
+    return o;
+}
+
 static json_t *coeffs_json(const lw_estimator *e)
 {
     json_t *c = json_object();
@@ -124,12 +148,16 @@ char *lw_estimate_to_json(const lw_estimator *e, const lw_workload *w, const lw_
     json_object_set_new(o, "gpu", json_string(e->gpu.id));
     json_object_set_new(o, "gpus", json_integer(e->gpus));
     json_object_set_new(o, "batch", json_integer(B));
+    json_object_set_new(o, "effective_batch", json_integer(r->effective_batch));
+    json_object_set_new(o, "parallel", parallel_json(e, r));
     if (labels)
         json_object_set_new(o, "labels", labels);
     json_object_set_new(o, "input_tokens", json_real(w->input_tokens));
     json_object_set_new(o, "output_tokens", json_real(w->output_tokens));
-    json_object_set_new(o, "reasoning_tokens", json_real(w->reasoning_tokens));
+    json_object_set_new(o, "reasoning_tokens", json_real(r->reasoning_tokens));
     json_object_set_new(o, "weight_precision", json_string(lw_precision_name(w->weight_precision)));
+    if (x->precision_rule)
+        json_object_set_new(o, "precision_rule", json_string(x->precision_rule));
     json_object_set_new(o, "kv_precision", json_string(lw_precision_name(w->kv_precision)));
     json_object_set_new(o, "compute_precision", json_string(lw_precision_name(r->compute_precision)));
     if (method == LW_METHOD_PROFILE)
@@ -143,6 +171,8 @@ char *lw_estimate_to_json(const lw_estimator *e, const lw_workload *w, const lw_
     json_object_set_new(o, "batch_energy_j", json_real(r->energy_j));
     json_object_set_new(o, "time_s", json_real(r->time_s));
     json_object_set_new(o, "avg_power_w", json_real(r->avg_power_w));
+    if (method == LW_METHOD_ROOFLINE)
+        json_object_set_new(o, "memory", memory_json(&r->memory));
     json_object_set_new(o, "prefill", phase_json(&r->prefill, B));
     json_object_set_new(o, "decode", phase_json(&r->decode, B));
     if (x->pue) {

@@ -130,7 +130,12 @@ lw_status lw_roofline_prepare(lw_estimator *e, const lw_catalogue *cat, const lw
     if ((st = need(cat, "estimate.roofline.allreduce_latency_s", &e->allreduce_latency_s, err)) != LW_OK ||
         (st = need(cat, "estimate.roofline.alltoall_latency_s", &e->alltoall_latency_s, err)) != LW_OK ||
         (st = need(cat, "estimate.roofline.activation_bytes", &e->activation_bytes, err)) != LW_OK ||
-        (st = need(cat, "estimate.roofline.band_z", &z, err)) != LW_OK)
+        (st = need(cat, "estimate.roofline.band_z", &z, err)) != LW_OK ||
+        (st = need(cat, "estimate.roofline.internode_latency_s", &e->internode_latency_s, err)) != LW_OK)
+        return st;
+    if (o->internode_bw_bytes_per_s > 0)
+        e->internode_bw_dir = o->internode_bw_bytes_per_s;
+    else if ((st = need(cat, "estimate.roofline.internode_bw_bytes_per_s", &e->internode_bw_dir, err)) != LW_OK)
         return st;
     if (o->coeffs) {
         e->co = *o->coeffs;
@@ -164,72 +169,80 @@ lw_status lw_roofline_prepare(lw_estimator *e, const lw_catalogue *cat, const lw
     for (int p = 0; p < LW_PREC_COUNT; p++)
         resolve_peak(e, (lw_precision)p);
     e->link_bw_dir = g->interconnect_bw_bytes_per_s / 2.0; /* published as bidirectional aggregate */
-    if (e->gpus > 1 && heads_uneven(&e->model, e->gpus) && e->nwarnings < 3)
+    /* a tensor-parallel group larger than the node talks over the inter-node network */
+    e->tp_link_bw_dir = g->node_gpus > 0 && e->tp > g->node_gpus ? e->internode_bw_dir : e->link_bw_dir;
+    if (e->tp > 1 && heads_uneven(&e->model, e->tp) && e->nwarnings < 3)
         snprintf(e->warnings[e->nwarnings++], sizeof e->warnings[0],
                  "%d attention heads do not split evenly over %d GPUs (tensor parallelism needs a divisor); "
                  "costed as an even split",
-                 e->model.num_attention_heads, e->gpus);
-    if (e->gpus > 1 && e->link_bw_dir <= 0 && e->nwarnings < 3)
+                 e->model.num_attention_heads, e->tp);
+    if (e->pp > e->model.layers)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "--pp %d exceeds %s's %d layers (each stage needs a layer)", e->pp,
+                       e->model.name, e->model.layers);
+    if (e->tp > 1 && e->tp_link_bw_dir <= 0 && e->nwarnings < 3)
         snprintf(e->warnings[e->nwarnings++], sizeof e->warnings[0],
                  "%s publishes no interconnect bandwidth: all-reduce time counts latency only", g->id);
     e->band_factor = exp(z * e->co.sigma_log);
     const lw_model_arch *m = &e->model;
-    e->expert_parallel = e->gpus > 1 && m->num_experts > 0;
-    e->max_normal_z = lw_expected_max_normal(e->gpus);
+    e->expert_parallel = e->tp > 1 && m->num_experts > 0; /* experts split over each stage's tp GPUs */
+    e->max_normal_z = lw_expected_max_normal(e->tp);
     /* Attention is split by heads over the GPUs: a latent (MLA) cache is read whole by every GPU,
      * and KV heads are replicated when there are fewer of them than GPUs. */
-    if (m->kv_lora_rank > 0)
-        e->kv_replication = e->gpus;
-    else if (m->num_key_value_heads > 0)
-        e->kv_replication = e->gpus * ceil((double)m->num_key_value_heads / e->gpus) / m->num_key_value_heads;
-    else
-        e->kv_replication = 1.0;
+    e->kv_replication = lw_kv_replication(m, e->tp);
     return LW_OK;
 }
 
-/* Time and energy of one phase; fills ph. wb: bytes per weight element. */
+/* Time and energy of one phase; fills ph. wb: bytes per weight element; batch: sequences.
+ * Pipeline stages (pp > 1) run mb = min(batch, pp) micro-batches: each re-reads its stage's
+ * weights, a prefill pass takes mb + pp - 1 micro-slots and a decode step pp (the bubble). */
 static void phase(const lw_estimator *e, const lw_accounting *a, const lw_phase_counts *c, double peak, double wb,
-                  lw_phase_estimate *ph)
+                  double batch, bool prefill, lw_phase_estimate *ph)
 {
     const lw_roofline_coeffs *k = &e->co;
     const lw_model_arch *m = &e->model;
-    const double g = e->gpus;
+    const double g = e->gpus, tp = e->tp, pp = e->pp;
     ph->flops = c->flops_total;
     ph->bytes = c->bytes_total;
     if (c->steps <= 0)
         return;
-    const double tok = c->tokens / c->steps; /* tokens per forward pass */
+    const double mb = pp > 1 ? fmin(batch, pp) : 1.0;
+    const double slots = pp > 1 ? (prefill ? mb + pp - 1.0 : pp) : 1.0; /* micro-slots per step */
+    const double tok = c->tokens / c->steps / mb;                       /* tokens per micro-batch forward */
     const double bw = e->gpu.memory_bw_bytes_per_s * k->eta_memory, fl = peak * k->eta_compute;
-    /* mean GPU: FLOPs and bytes split evenly, KV replicated where heads do not split */
+    /* mean GPU: FLOPs and bytes split evenly, KV replicated where heads do not split, weights
+     * re-read by every micro-batch */
     double kv_extra = (e->kv_replication - 1.0) * (c->bytes_kv_read + c->bytes_kv_write);
     double t_c = c->flops_total / (g * fl);
-    double t_m = (c->bytes_total + kv_extra) / (g * bw);
-    /* busiest GPU under expert parallelism: its expected share of routed tokens and touched experts */
+    double t_m = (c->bytes_total + (mb - 1.0) * c->bytes_weights + kv_extra) / (g * bw);
+    /* busiest GPU under expert parallelism (over a stage's tp GPUs): its expected share of routed
+     * tokens and touched experts */
     double t_c_max = t_c, t_m_max = t_m;
-    double n_ar = 2.0 * m->layers, n_a2a = 0;
+    double n_ar = 2.0 * m->layers / pp, n_a2a = 0; /* collectives per micro-slot (a stage's layers) */
     if (e->expert_parallel) {
-        const double pairs = tok * m->experts_per_token, L_moe = a->params.moe_layers;
-        double f_tok = lw_busiest_share_factor(pairs, e->gpus, e->max_normal_z);
+        const double pairs = tok * mb * m->experts_per_token, L_moe = a->params.moe_layers;
+        double f_tok = lw_busiest_share_factor(pairs, e->tp, e->max_normal_z);
         double flops_routed = c->steps * L_moe * pairs * 2.0 * a->params.expert;
         t_c_max += flops_routed / g * (f_tok - 1.0) / fl;
-        double busiest = lw_busiest_touched(c->experts_touched, m->num_experts, e->gpus, e->max_normal_z);
-        t_m_max += c->steps * L_moe * (busiest - c->experts_touched / g) * a->params.expert * wb / bw;
-        n_ar -= L_moe; /* the FFN all-reduce of a MoE layer is replaced by dispatch + combine */
-        n_a2a = 2.0 * L_moe;
+        double busiest = lw_busiest_touched(c->experts_touched, m->num_experts, e->tp, e->max_normal_z);
+        t_m_max += c->steps * L_moe / pp * (busiest - c->experts_touched / tp) * a->params.expert * wb / bw;
+        n_ar -= L_moe / pp; /* the FFN all-reduce of a MoE layer is replaced by dispatch + combine */
+        n_a2a = 2.0 * L_moe / pp;
     }
     double t_comm = 0;
-    if (e->gpus > 1) {
-        /* all-reduce (ring): 2(g-1)/g of the message; all-to-all: each GPU sends its tok/g tokens'
-         * k expert copies, (g-1)/g of them to other GPUs */
-        double msg = tok * m->hidden_size * e->activation_bytes;
-        double ar = e->allreduce_latency_s + (e->link_bw_dir > 0 ? 2.0 * (g - 1) / g * msg / e->link_bw_dir : 0);
-        double a2a = e->alltoall_latency_s +
-                     (e->link_bw_dir > 0 ? msg / g * m->experts_per_token * (g - 1) / g / e->link_bw_dir : 0);
-        t_comm = c->steps * (n_ar * ar + n_a2a * a2a);
+    const double msg = tok * m->hidden_size * e->activation_bytes;
+    if (e->tp > 1) {
+        /* all-reduce (ring): 2(tp-1)/tp of the message; all-to-all: each GPU sends its tok/tp tokens'
+         * k expert copies, (tp-1)/tp of them to other GPUs */
+        double lb = e->tp_link_bw_dir;
+        double ar = e->allreduce_latency_s + (lb > 0 ? 2.0 * (tp - 1) / tp * msg / lb : 0);
+        double a2a = e->alltoall_latency_s + (lb > 0 ? msg / tp * m->experts_per_token * (tp - 1) / tp / lb : 0);
+        t_comm = c->steps * slots * (n_ar * ar + n_a2a * a2a);
     }
-    double t = fmax(t_c_max, t_m_max) + t_comm + c->steps * k->step_overhead_s;
+    if (pp > 1) /* each micro-slot hands a stage's activations to the next node, each GPU its 1/tp slice */
+        t_comm += c->steps * slots * (e->internode_latency_s + msg / tp / e->internode_bw_dir);
+    double t = slots / mb * fmax(t_c_max, t_m_max) + t_comm + c->steps * k->step_overhead_s;
     double idle = e->gpu.idle_w > 0 ? e->gpu.idle_w : k->idle_fraction * e->gpu.tdp_w;
-    /* power of the mean GPU: the others wait for the busiest */
+    /* power of the mean GPU: the others wait for the busiest, and stages wait in the bubble */
     double f = fmin(1.0, k->power_k_compute * t_c / t + k->power_k_memory * t_m / t);
     double p_gpu = fmin(e->gpu.tdp_w, idle + (e->gpu.tdp_w - idle) * f);
     ph->time_s = t;
@@ -251,26 +264,70 @@ lw_status lw_roofline_run(const lw_estimator *e, const lw_workload *w, lw_estima
                  context, e->model.name, e->model.max_context);
         lw_estimate_warn(out, msg);
     }
-    lw_accounting a;
-    lw_status st = lw_account_params(&e->model, &e->params, w, &a, err);
-    if (st != LW_OK)
-        return st;
+    lw_status st;
     lw_err fit;
-    if (lw_check_fit(&a, &e->gpu, e->gpus, e->usable_fraction, &fit) != LW_OK) {
-        if (e->opts.strict_memory) {
+    if (e->opts.strict_memory) { /* the old refusal: the requested batch at its full context */
+        lw_accounting full;
+        if ((st = lw_account_params(&e->model, &e->params, w, &full, err)) != LW_OK)
+            return st;
+        if (lw_check_fit(&full, &e->gpu, e->gpus, e->usable_fraction, &fit) != LW_OK) {
+            if (err)
+                *err = fit;
+            return fit.status;
+        }
+    }
+    if (lw_memory_plan_compute(&e->model, &e->params, &e->gpu, e->gpus, e->tp, e->usable_fraction, w, &out->memory,
+                               &fit) != LW_OK) {
+        if (!e->opts.measured_batch) {
             if (err)
                 *err = fit;
             return fit.status;
         }
         lw_estimate_warn(out, lw_err_message(&fit));
+        out->memory.effective_batch = w->batch;
     }
+    lw_workload run = *w;
+    const lw_memory_plan *mp = &out->memory;
+    if (mp->effective_batch < w->batch) {
+        char msg[256];
+        snprintf(msg, sizeof msg,
+                 "%s: the KV cache holds %.4g requests (%.1f GB after weights, %.3g GB per running request at prompt + "
+                 "half its output); costed at effective batch %d of %d",
+                 e->opts.measured_batch ? "measured batch kept" : "batch capped as an engine schedules it",
+                 mp->max_concurrency, mp->kv_budget_bytes / 1e9, mp->kv_request_avg_bytes / 1e9, mp->effective_batch,
+                 w->batch);
+        lw_estimate_warn(out, msg);
+        if (!e->opts.measured_batch)
+            run.batch = mp->effective_batch;
+    }
+    out->effective_batch = run.batch;
+    lw_accounting a;
+    if ((st = lw_account_params(&e->model, &e->params, &run, &a, err)) != LW_OK)
+        return st;
     lw_precision p = (unsigned)w->weight_precision < LW_PREC_COUNT ? w->weight_precision : LW_PREC_BF16;
     if (e->prec_warning[p][0])
         lw_estimate_warn(out, e->prec_warning[p]);
     out->compute_precision = e->peak_prec[p];
     double wb = lw_precision_bytes(w->weight_precision);
-    phase(e, &a, &a.prefill, e->peak[p], wb, &out->prefill);
-    phase(e, &a, &a.decode, e->peak[p], wb, &out->decode);
+    phase(e, &a, &a.prefill, e->peak[p], wb, run.batch, true, &out->prefill);
+    phase(e, &a, &a.decode, e->peak[p], wb, run.batch, false, &out->decode);
+    if (e->pp > 1) {
+        out->micro_batches = run.batch < e->pp ? run.batch : e->pp;
+        out->pipeline_bubble = 1.0 - (double)out->micro_batches / e->pp;
+    }
+    if (run.batch < w->batch) { /* B requests take B / effective_batch rounds of the capped batch */
+        const double rounds = (double)w->batch / run.batch;
+        lw_phase_estimate *ph[2] = {&out->prefill, &out->decode};
+        for (int i = 0; i < 2; i++) {
+            ph[i]->energy_j *= rounds;
+            ph[i]->time_s *= rounds;
+            ph[i]->flops *= rounds;
+            ph[i]->bytes *= rounds;
+            ph[i]->compute_time_s *= rounds;
+            ph[i]->memory_time_s *= rounds;
+            ph[i]->communication_time_s *= rounds;
+        }
+    }
     lw_estimate_finish(e, w, e->band_factor, out);
     return LW_OK;
 }

@@ -169,6 +169,7 @@ lw_status lw_seed001_run(const lw_estimator *e, const lw_workload *w, lw_estimat
     const double n_in = w->input_tokens;
     /* decode tokens: output x reasoning_factor (seed), plus any explicit hidden reasoning tokens */
     const double T = w->output_tokens * m->reasoning_factor + w->reasoning_tokens;
+    out->reasoning_tokens = T - w->output_tokens;
     const double attn_unit = m->flops_per_tkn_factor_attn * m->num_attn_heads * m->attn_head_dim * m->num_layers;
     double pf_dense = n_in * m->flops_per_tkn_factor * m->num_active_params;
     double pf_attn = (e->opts.attention == LW_ATTENTION_QUADRATIC ? n_in * n_in : n_in) * attn_unit;

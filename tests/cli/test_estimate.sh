@@ -110,4 +110,59 @@ expect_json no-output-null 'd["energy_per_output_token_j"]["expected"] is None' 
 run estimate --model deepseek-v3 --gpu h200 --gpus 8 --precision fp8 --batch 64 --input 2000 --output 500 --json
 expect_json comm-bound 'd["prefill"]["bound"]' communication
 expect_json comm-bound-times 'd["prefill"]["communication_time_s"] > max(d["prefill"]["compute_time_s"], d["prefill"]["memory_time_s"])' True
+# issue 10: configurations vLLM/SGLang ran are no longer refused. Llama-2-7B (no GQA) at batch 64
+# on an A100-40GB, 1024/1024: 22.52 GB of KV after 13.48 GB of weights holds 27.97 requests of
+# 1536 resident tokens x 524,288 B (test_accounting.c): effective batch 27
+run estimate --model llama-2-7b --gpu a100-40gb --batch 64 --input 1024 --output 1024 --json
+expect_rc kv-capped 0; expect_json kv-capped-batch 'd["effective_batch"]' 27
+expect_json kv-capped-warning 'any("effective batch 27 of 64" in x for x in d["warnings"])' True
+expect_json kv-capped-concurrency 'd["memory"]["max_concurrency"]' 27.9681 1e-4
+run estimate --model llama-2-7b --gpu a100-40gb --batch 64 --input 1024 --output 1024
+expect_out kv-capped-text 'effective batch 27 \(capped\)'
+run estimate --model llama-2-7b --gpu a100-40gb --batch 64 --input 1024 --output 1024 --strict-memory
+expect_rc kv-strict 5; expect_err kv-strict-msg 'does not fit: needs 82.2 GB'
+run estimate --model llama-2-7b --gpu a100-40gb --batch 64 --input 1024 --output 1024 --gpu-memory-utilization 0.5 --json
+expect_json kv-gmu 'd["effective_batch"]' 8
+run estimate --model llama-2-7b --gpu a100-40gb --input 10 --output 10 --gpu-memory-utilization 1.5
+expect_rc kv-gmu-range 2; expect_err kv-gmu-range-msg '--gpu-memory-utilization must be between 0.05 and 1'
+# Llama-3.1-405B fp8 at batch 256 on 8 x H100, 1000/367: 170 GB of KV holds 278 requests
+run estimate --model llama-3.1-405b --gpu h100 --gpus 8 --batch 256 --input 1000 --output 367 --precision fp8 --json
+expect_rc kv-405b 0; expect_json kv-405b-batch 'd["effective_batch"]' 256
+run estimate --model gemma-3-27b --gpu h100 --batch 32 --input 4000 --output 1000 --json
+expect_rc kv-gemma 0; expect_json kv-gemma-capped 'd["effective_batch"] < 32' True
+# reasoning tokens by default for a record with a reasoning factor (o1: 3), --reasoning overrides
+run estimate --model o1 --gpu h100 --gpus 2 --input 1024 --output 256 --json
+expect_json o1-reasoning 'd["reasoning_tokens"]' 512
+run estimate --model o1 --gpu h100 --gpus 2 --input 1024 --output 256 --reasoning 100 --json
+expect_json o1-reasoning-override 'd["reasoning_tokens"]' 100
+run estimate --model o1 --gpu h100 --gpus 2 --input 1024 --output 256
+expect_out o1-reasoning-text "reasoning: 512 hidden tokens per request decoded from o1's reasoning factor 3"
+# precision from the checkpoint's name: Qwen3-235B-A22B FP8 (235 GB of fp8 weights) runs on 4 x H100
+run estimate --model Qwen/Qwen3-235B-A22B-Instruct-2507-FP8 --gpu h100 --gpus 4 --input 1000 --output 500 --json
+expect_rc prec-name 0; expect_json prec-name-fp8 'd["weight_precision"]' fp8
+expect_json prec-name-rule 'd["precision_rule"]' "fp8 from 'fp8' in the model name"
+run estimate --model Qwen/Qwen3-235B-A22B-Instruct-2507-FP8 --gpu h100 --gpus 4 --input 1000 --output 500 --precision bf16
+expect_rc prec-name-override 5
+# sweep --gpu: purchase comparison side by side; Llama-2-7B at batch 64 on an A100-40GB is capped to 27
+run sweep --model llama-3.1-70b --gpu a100,h100,b200 --gpus 4 --batch 64 --input 1000 --output 500 --csv
+expect_rc sweep-gpu 0
+if [ "$(grep -c ',ok$' "$OUT")" -eq 3 ]; then ok sweep-gpu-rows; else bad sweep-gpu-rows "expected 3 rows: $(cat "$OUT")"; fi
+expect_out sweep-gpu-header '^gpu,.*effective_batch,weights_gb,kv_cache_gb,usd_per_million_tokens'
+run sweep --model llama-2-7b --gpu a100-40gb,h100 --batch 64 --input 1024 --output 1024 --csv
+expect_out sweep-gpu-capped '^a100-40gb,([^,]*,){8}27,13.48,22.52,'
+expect_out sweep-gpu-uncapped '^h100,([^,]*,){8}64,'
+run sweep --model llama-3.1-70b --gpu a100,h100 --gpus 4 --batch 64 --input 1000 --output 500 --plot "$TMP/g.svg"
+expect_rc sweep-gpu-plot 0; if grep -q '<svg' "$TMP/g.svg"; then ok sweep-gpu-svg; else bad sweep-gpu-svg "no svg"; fi
+run sweep --model llama-3.1-70b --gpu a100,nosuchgpu --input 1000 --output 500
+expect_rc sweep-gpu-unknown 3
+# multi-node: 16 H100 (8-GPU HGX nodes) run tp 8 within a node x pp 2 across nodes
+run estimate --model llama-3.1-405b --gpu h100 --gpus 16 --batch 64 --input 1000 --output 500 --json
+expect_rc plan-auto 0; expect_json plan-auto-tp 'd["parallel"]["tensor_parallel"]' 8
+expect_json plan-auto-pp 'd["parallel"]["pipeline_parallel"]' 2
+run estimate --model llama-3.1-405b --gpu h100 --gpus 16 --batch 64 --input 1000 --output 500
+expect_out plan-text '^plan: tensor parallel 8 x pipeline parallel 2'
+run estimate --model llama-3.1-405b --gpu h100 --gpus 16 --tp 4 --pp 3 --input 1000 --output 500
+expect_rc plan-bad 2; expect_err plan-bad-msg '--tp 4 x --pp 3 does not make --gpus 16; .*1x16, 2x8, 4x4, 8x2, 16x1'
+run estimate --model llama-3.1-405b --gpu h100 --tp 16 --input 1000 --output 500 --json
+expect_rc plan-tp16 0; expect_json plan-tp16-gpus 'd["gpus"]' 16
 finish

@@ -156,6 +156,95 @@ static void test_fit(void **state)
     lw_catalogue_free(cat);
 }
 
+/* Llama-2-7B (no GQA) at batch 64 on one A100-40GB, 1024 in / 1024 out, 16-bit weights and KV:
+ * params: embed 2 x 32000 x 4096 = 262,144,000; per layer attn 4 x 4096^2 = 67,108,864 + FFN
+ * 3 x 4096 x 11008 = 135,266,304, x 32 = 6,476,005,376; norms 65 x 4096 = 266,240 -> 6,738,415,616
+ * -> 13,476,831,232 B. Usable 40e9 x 0.9 = 36e9; KV budget 22,523,168,768 B. KV per token
+ * 32 x 2 x 32 x 128 x 2 = 524,288 B; a running request holds 1024 + 512 tokens = 805,306,368 B
+ * -> 27.968 requests: effective batch 27. One request at 2048 tokens: 1,073,741,824 B. */
+static void test_memory_plan_llama2(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    const lw_model_arch *m = lw_test_model(cat, "llama-2-7b");
+    lw_param_counts p;
+    assert_int_equal(lw_model_params(m, &p, NULL), LW_OK);
+    lw_workload w = lw_workload_default();
+    w.input_tokens = 1024;
+    w.output_tokens = 1024;
+    w.batch = 64;
+    w.weight_precision = LW_PREC_FP16;
+    lw_memory_plan mp;
+    assert_int_equal(lw_memory_plan_compute(m, &p, lw_test_gpu(cat, "a100-40gb"), 1, 1, 0.9, &w, &mp, NULL), LW_OK);
+    assert_rel(mp.weight_bytes, 13476831232.0, 1e-12);
+    assert_rel(mp.usable_bytes, 36e9, 1e-12);
+    assert_rel(mp.kv_budget_bytes, 36e9 - 13476831232.0, 1e-12);
+    assert_rel(mp.kv_request_avg_bytes, 805306368.0, 1e-12);
+    assert_rel(mp.kv_request_peak_bytes, 1073741824.0, 1e-12);
+    assert_rel(mp.max_concurrency, (36e9 - 13476831232.0) / 805306368.0, 1e-12);
+    assert_int_equal(mp.effective_batch, 27);
+    /* a batch the cache holds is kept; reasoning tokens count like output (512 + 512 -> 1024 + 512 resident) */
+    w.batch = 16;
+    w.output_tokens = 512;
+    w.reasoning_tokens = 512;
+    assert_int_equal(lw_memory_plan_compute(m, &p, lw_test_gpu(cat, "a100-40gb"), 1, 1, 0.9, &w, &mp, NULL), LW_OK);
+    assert_int_equal(mp.effective_batch, 16);
+    assert_rel(mp.kv_request_avg_bytes, 805306368.0, 1e-12);
+    lw_catalogue_free(cat);
+}
+
+/* Refusals: weights alone (Llama-3.1-70B, 141 GB > 72 GB) and one request at its full context
+ * (Llama-3.1-8B on one H100: 72e9 - 16,060,522,496 B of weights = 55.94 GB of KV at 131,072 B per
+ * token holds 426,790 tokens; 500,000 do not fit). */
+static void test_memory_plan_refusals(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_param_counts p;
+    lw_workload w = lw_workload_default();
+    lw_memory_plan mp;
+    lw_err err;
+    const lw_model_arch *big = lw_test_model(cat, "llama-3.1-70b");
+    assert_int_equal(lw_model_params(big, &p, NULL), LW_OK);
+    w.input_tokens = 10;
+    assert_int_equal(lw_memory_plan_compute(big, &p, lw_test_gpu(cat, "h100"), 1, 1, 0.9, &w, &mp, &err), LW_ERR_INFEASIBLE);
+    assert_non_null(strstr(lw_err_message(&err), "the weights alone need 141.1 GB"));
+    assert_non_null(strstr(lw_err_message(&err), "use --gpus 2 or more"));
+    const lw_model_arch *m = lw_test_model(cat, "llama-3.1-8b");
+    assert_int_equal(lw_model_params(m, &p, NULL), LW_OK);
+    w.input_tokens = 426000;
+    assert_int_equal(lw_memory_plan_compute(m, &p, lw_test_gpu(cat, "h100"), 1, 1, 0.9, &w, &mp, &err), LW_OK);
+    assert_int_equal(mp.effective_batch, 1);
+    w.input_tokens = 500000;
+    assert_int_equal(lw_memory_plan_compute(m, &p, lw_test_gpu(cat, "h100"), 1, 1, 0.9, &w, &mp, &err), LW_ERR_INFEASIBLE);
+    assert_non_null(strstr(lw_err_message(&err), "one request at its full context (500000 tokens) needs 65.5 GB"));
+    lw_catalogue_free(cat);
+}
+
+/* KV bytes with sliding windows and replication under tensor parallelism (hand-made records). */
+static void test_kv_window_replication(void **state)
+{
+    (void)state;
+    lw_model_arch m;
+    memset(&m, 0, sizeof m);
+    m.layers = 6;
+    m.num_key_value_heads = 2;
+    m.head_dim = 128;
+    m.sliding_window = 1024;
+    m.sliding_window_layers = 5;
+    /* 2 x 2 x 128 x 2 B = 1024 B per layer and token; 1 x 4000 + 5 x 1024 = 9120 layer-tokens */
+    assert_rel(lw_kv_bytes_at(&m, 2.0, 4000), 9338880.0, 1e-12);
+    /* below the window every layer holds the whole context: 6 x 500 x 1024 */
+    assert_rel(lw_kv_bytes_at(&m, 2.0, 500), 3072000.0, 1e-12);
+    assert_rel(lw_kv_replication(&m, 1), 1.0, 0);
+    assert_rel(lw_kv_replication(&m, 2), 1.0, 0);
+    assert_rel(lw_kv_replication(&m, 8), 4.0, 0); /* 2 heads on 8 GPUs: each head on 4 */
+    m.num_key_value_heads = 4;
+    assert_rel(lw_kv_replication(&m, 8), 2.0, 0); /* Qwen3-235B's 4 KV heads on 8 GPUs */
+    m.kv_lora_rank = 512;
+    assert_rel(lw_kv_replication(&m, 8), 8.0, 0); /* a latent cache is held whole by every GPU */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,7 +252,8 @@ int main(void)
         cmocka_unit_test(test_reasoning_counts_as_decode), cmocka_unit_test(test_batch_shares_weights),
         cmocka_unit_test(test_experts_touched),  cmocka_unit_test(test_context_sum),
         cmocka_unit_test(test_mla_kv_cache),     cmocka_unit_test(test_bad_workload),
-        cmocka_unit_test(test_fit),
+        cmocka_unit_test(test_fit),              cmocka_unit_test(test_memory_plan_llama2),
+        cmocka_unit_test(test_memory_plan_refusals), cmocka_unit_test(test_kv_window_replication),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -160,6 +160,174 @@ static void test_bad_inputs(void **state)
     lw_catalogue_free(cat);
 }
 
+/* KV-limited concurrency: Llama-2-7B at batch 64 on an A100-40GB, 1024/1024 tokens, holds 27
+ * running requests (test_accounting.c). Each request costs what it costs in a batch of 27; the
+ * 64 requests take 64/27 rounds, so time and batch energy scale by 64/27. Strict mode refuses,
+ * measured_batch keeps 64 with a warning. */
+static void test_effective_batch(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_roofline_coeffs c = coeffs();
+    lw_estimate_opts o = lw_estimate_opts_default();
+    o.coeffs = &c;
+    const lw_model_arch *m = lw_test_model(cat, "llama-2-7b");
+    const lw_gpu *g = lw_test_gpu(cat, "a100-40gb");
+    lw_estimator *e;
+    lw_err err;
+    assert_int_equal(lw_estimator_new(cat, m, g, &o, &e, &err), LW_OK);
+    lw_workload w = lw_workload_default();
+    w.input_tokens = 1024;
+    w.output_tokens = 1024;
+    w.weight_precision = LW_PREC_FP16;
+    w.batch = 27;
+    lw_estimate r27 = LW_ESTIMATE_INIT, r64 = LW_ESTIMATE_INIT;
+    assert_int_equal(lw_estimator_run(e, &w, &r27, &err), LW_OK);
+    assert_int_equal(r27.effective_batch, 27);
+    w.batch = 64;
+    assert_int_equal(lw_estimator_run(e, &w, &r64, &err), LW_OK);
+    assert_int_equal(r64.effective_batch, 27);
+    assert_rel(r64.energy_per_request_j.expected, r27.energy_per_request_j.expected, 1e-12);
+    assert_rel(r64.energy_per_output_token_j.expected, r27.energy_per_output_token_j.expected, 1e-12);
+    assert_rel(r64.time_s, r27.time_s * 64.0 / 27.0, 1e-12);
+    assert_rel(r64.energy_j, r27.energy_j * 64.0 / 27.0, 1e-12);
+    bool warned = false;
+    for (int i = 0; i < lw_estimate_warning_count(&r64); i++)
+        warned |= strstr(lw_estimate_warning(&r64, i), "costed at effective batch 27 of 64") != NULL;
+    assert_true(warned);
+    lw_estimator_free(e);
+    /* strict: the old refusal (64 x 2048 tokens x 524,288 B = 68.7 GB of KV) */
+    o.strict_memory = true;
+    assert_int_equal(lw_estimator_new(cat, m, g, &o, &e, &err), LW_OK);
+    assert_int_equal(lw_estimator_run(e, &w, &r64, &err), LW_ERR_INFEASIBLE);
+    lw_estimator_free(e);
+    /* a measured batch (calibration rows) is kept, with the shortfall as a warning */
+    o.strict_memory = false;
+    o.measured_batch = true;
+    assert_int_equal(lw_estimator_new(cat, m, g, &o, &e, &err), LW_OK);
+    assert_int_equal(lw_estimator_run(e, &w, &r64, &err), LW_OK);
+    assert_int_equal(r64.effective_batch, 64);
+    lw_estimator_free(e);
+    /* gpu_memory_utilization out of range is refused at creation, naming the option */
+    o.gpu_memory_utilization = 1.5;
+    assert_int_equal(lw_estimator_new(cat, m, g, &o, &e, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "--gpu-memory-utilization must be in (0, 1]"));
+    /* 0.5 of 40 GB: 20e9 - 13,476,831,232 B = 6.52 GB holds 8.1 requests of 805,306,368 B */
+    o.gpu_memory_utilization = 0.5;
+    o.measured_batch = false;
+    assert_int_equal(lw_estimator_new(cat, m, g, &o, &e, &err), LW_OK);
+    assert_int_equal(lw_estimator_run(e, &w, &r64, &err), LW_OK);
+    assert_int_equal(r64.effective_batch, 8);
+    lw_estimator_free(e);
+    lw_catalogue_free(cat);
+}
+
+/* Reasoning by default: o1's record carries seed 001's reasoning factor 3, so 256 visible output
+ * tokens decode 256 x (3 - 1) = 512 hidden ones, exactly as an explicit 512; explicit 0 stays 0. */
+static void test_default_reasoning(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_roofline_coeffs c = coeffs();
+    lw_estimate_opts o = lw_estimate_opts_default();
+    o.coeffs = &c;
+    o.gpus = 2;
+    const lw_model_arch *m = lw_test_model(cat, "o1");
+    assert_rel(lw_model_reasoning_factor(m), 3.0, 0);
+    assert_rel(lw_model_reasoning_factor(lw_test_model(cat, "o3-mini")), 2.0, 0);
+    assert_rel(lw_model_reasoning_factor(lw_test_model(cat, "llama-3.1-8b")), 1.0, 0);
+    lw_estimator *e, *ex;
+    assert_int_equal(lw_estimator_new(cat, m, lw_test_gpu(cat, "h100"), &o, &e, NULL), LW_OK);
+    o.explicit_reasoning = true;
+    assert_int_equal(lw_estimator_new(cat, m, lw_test_gpu(cat, "h100"), &o, &ex, NULL), LW_OK);
+    lw_workload w = lw_workload_default();
+    w.input_tokens = 1024;
+    w.output_tokens = 256;
+    lw_estimate d = LW_ESTIMATE_INIT, x0 = LW_ESTIMATE_INIT, x512 = LW_ESTIMATE_INIT;
+    assert_int_equal(lw_estimator_run(e, &w, &d, NULL), LW_OK);
+    assert_int_equal(lw_estimator_run(ex, &w, &x0, NULL), LW_OK);
+    w.reasoning_tokens = 512;
+    assert_int_equal(lw_estimator_run(ex, &w, &x512, NULL), LW_OK);
+    assert_rel(d.reasoning_tokens, 512.0, 0);
+    assert_rel(x0.reasoning_tokens, 0.0, 0);
+    assert_rel(d.energy_j, x512.energy_j, 1e-12);
+    assert_rel(d.decode.flops, x512.decode.flops, 1e-12);
+    assert_true(d.energy_j > 2.5 * x0.energy_j); /* 768 decode steps instead of 256 */
+    lw_estimator_free(e);
+    lw_estimator_free(ex);
+    lw_catalogue_free(cat);
+}
+
+/* Pipeline parallel, hand-worked: Llama-3.1-8B as 1 x 2 (tp 1, pp 2), one decode step from an
+ * empty prompt, test coefficients (eta_m 0.8, no step overhead). Batch 1 is one micro-batch in 2
+ * stages (bubble 50%): each GPU reads half the bytes, t = 2 x (bytes/2)/(BW 0.8) + 2 hand-offs of
+ * 10 us + 4096 x 2 B / 50e9 B/s. Batch 2 is two micro-batches (no bubble) that each re-read the
+ * weights: t = (2 WBYTES + 4 KV)/(2 BW 0.8) + the same 2 hand-offs (1 token each). */
+static void test_pipeline_parallel(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_roofline_coeffs c = coeffs();
+    lw_estimate_opts o = lw_estimate_opts_default();
+    o.coeffs = &c;
+    o.gpus = 2;
+    o.tensor_parallel = 1;
+    o.pipeline_parallel = 2;
+    lw_estimator *e;
+    lw_err err;
+    assert_int_equal(lw_estimator_new(cat, lw_test_model(cat, "llama-3.1-8b"), lw_test_gpu(cat, "h100"), &o, &e, &err), LW_OK);
+    lw_workload w = lw_workload_default();
+    w.output_tokens = 1;
+    lw_estimate r = LW_ESTIMATE_INIT;
+    assert_int_equal(lw_estimator_run(e, &w, &r, &err), LW_OK);
+    double hop = 2 * (1e-5 + 4096 * 2.0 / 50e9);
+    double t1 = (WBYTES + 2 * KV) / (BW * 0.8) + hop;
+    assert_rel(r.decode.time_s, t1, 1e-9);
+    assert_int_equal(r.tensor_parallel, 1);
+    assert_int_equal(r.pipeline_parallel, 2);
+    assert_int_equal(r.micro_batches, 1);
+    assert_rel(r.pipeline_bubble, 0.5, 0);
+    /* power per GPU: memory busy (bytes/2)/(BW 0.8) of t1 */
+    double tc1 = (2 * MATMUL + 32 * 16384.0 + LMHEAD) / (2 * PEAK * 0.5), tm1 = (WBYTES + 2 * KV) / (2 * BW * 0.8);
+    double p1 = 0.15 * TDP + 0.85 * TDP * (tc1 / t1 + 0.6 * tm1 / t1);
+    assert_rel(r.decode.avg_power_w, 2 * p1, 1e-9);
+    w.batch = 2;
+    assert_int_equal(lw_estimator_run(e, &w, &r, &err), LW_OK);
+    assert_rel(r.decode.time_s, (2 * WBYTES + 4 * KV) / (2 * BW * 0.8) + hop, 1e-9);
+    assert_int_equal(r.micro_batches, 2);
+    assert_rel(r.pipeline_bubble, 0.0, 0);
+    lw_estimator_free(e);
+    /* the engines' plan: 16 H100 (8 per HGX node) are tp 8 x pp 2, 12 are tp 6 x pp 2 */
+    o.tensor_parallel = o.pipeline_parallel = 0;
+    o.gpus = 16;
+    lw_estimator_info info;
+    assert_int_equal(lw_estimator_new(cat, lw_test_model(cat, "llama-3.1-8b"), lw_test_gpu(cat, "h100"), &o, &e, &err), LW_OK);
+    lw_estimator_describe(e, &info);
+    assert_int_equal(info.tensor_parallel, 8);
+    assert_int_equal(info.pipeline_parallel, 2);
+    assert_int_equal(info.node_gpus, 8);
+    lw_estimator_free(e);
+    o.gpus = 12;
+    assert_int_equal(lw_estimator_new(cat, lw_test_model(cat, "llama-3.1-8b"), lw_test_gpu(cat, "h100"), &o, &e, &err), LW_OK);
+    lw_estimator_describe(e, &info);
+    assert_int_equal(info.tensor_parallel, 6);
+    assert_int_equal(info.pipeline_parallel, 2);
+    lw_estimator_free(e);
+    /* bad splits name the option and the valid ones */
+    o.gpus = 8;
+    o.tensor_parallel = 3;
+    assert_int_equal(lw_estimator_new(cat, lw_test_model(cat, "llama-3.1-8b"), lw_test_gpu(cat, "h100"), &o, &e, &err),
+                     LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "1x8, 2x4, 4x2, 8x1"));
+    o.gpus = 64;
+    o.tensor_parallel = 1;
+    o.pipeline_parallel = 64; /* Llama-3.1-8B has 32 layers */
+    assert_int_equal(lw_estimator_new(cat, lw_test_model(cat, "llama-3.1-8b"), lw_test_gpu(cat, "h100"), &o, &e, &err),
+                     LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "--pp 64 exceeds llama-3.1-8b's 32 layers"));
+    lw_catalogue_free(cat);
+}
+
 /* The shipped calibration: an H100 is calibrated, a GPU of another architecture uses the prior
  * with a wider band; every band contains its expected value. */
 static void test_shipped_calibration(void **state)
@@ -317,7 +485,8 @@ int main(void)
         cmocka_unit_test(test_bad_inputs),            cmocka_unit_test(test_shipped_calibration),
         cmocka_unit_test(test_sweep_parse),           cmocka_unit_test(test_expected_max_normal),
         cmocka_unit_test(test_busiest_share),         cmocka_unit_test(test_busiest_touched),
-        cmocka_unit_test(test_expert_parallel),
+        cmocka_unit_test(test_expert_parallel),       cmocka_unit_test(test_effective_batch),
+        cmocka_unit_test(test_default_reasoning),     cmocka_unit_test(test_pipeline_parallel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

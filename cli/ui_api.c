@@ -18,7 +18,7 @@
  * estimator's serving knobs (power limit, clocks, parallel plan, memory share). */
 #define ESTIMATE_PARAMS                                                                                              \
     "model", "gpu", "gpus", "batch", "input", "output", "reasoning", "precision", "kv_precision", "method",           \
-        "attention", "pue", "power_limit", "sm_clock", "tp", "pp", "gpu_memory_utilization"
+        "attention", "pue", "power_limit", "sm_clock", "tp", "pp", "gpu_memory_utilization", "internode_gbps"
 
 static const char *const estimate_params[] = {ESTIMATE_PARAMS, NULL};
 static const char *const sweep_params[] = {ESTIMATE_PARAMS, "vary", "values", NULL};

@@ -97,6 +97,8 @@ function fillForm(params) {
   const sel = $('compare');
   for (const id of cmp) if (!Array.from(sel.options).some((o) => o.value === id)) sel.append(el('option', {value: id}, id));
   for (const o of sel.options) o.selected = cmp.includes(o.value);
+  const picked = Array.from(sel.options).find((o) => o.selected);
+  if (picked) sel.scrollTop = picked.offsetTop - sel.offsetTop; /* show the picked GPUs, not the list's top */
 }
 
 async function loadCatalogue() {

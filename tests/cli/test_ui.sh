@@ -82,6 +82,11 @@ get "/api/estimate?model=llama-3.1-8b&gpu=h100&input=1000&output=500&batch=8&met
 "$LLMWATT" estimate --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --batch 8 --method llm-bench --json >"$OUT"
 same "estimate method=llm-bench is the CLI's" "$OUT"
 
+get "/api/estimate?model=llama-3.1-405b&gpu=h100&tp=8&pp=2&input=1000&output=300&batch=64&precision=fp8&gpu_memory_utilization=0.85"
+"$LLMWATT" estimate --model llama-3.1-405b --gpu h100 --tp 8 --pp 2 --input 1000 --output 300 --batch 64 --precision fp8 \
+    --gpu-memory-utilization 0.85 --json >"$OUT"
+same "estimate tp/pp/gpu_memory_utilization pass through to the CLI's options" "$OUT"
+
 # --- errors: HTTP 400 with the CLI's one-line message ---
 err_case() { # NAME QUERY CLI-ARGS... : the body is the CLI's stderr and the code 400
     local name=$1 query=$2

@@ -441,7 +441,7 @@ static int check_writable(const char *opt, const char *path)
     }
     int fd = mkstemp(probe);
     if (fd < 0) {
-        cli_error(cmd, "cannot write '%s': %s (--%s, checked before running the workload)", path, strerror(errno), opt);
+        cli_error(cmd, "cannot write --%s '%s': %s (checked before running the workload)", opt, path, strerror(errno));
         return EXIT_INPUT;
     }
     close(fd);

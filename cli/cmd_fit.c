@@ -18,16 +18,12 @@ static const char *usage_text =
     "the fitted pairs, and the pairwise accuracy of seed 000's own coefficients, of the fit, and\n"
     "of the fit on held-out points. --output writes a file for 'llmwatt scale --coefficients'.\n";
 
+/* The library renders the object (lw_fit_accuracy_to_json, also used for the coefficients file). */
 static json_t *acc_json(const lw_fit_accuracy *a)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "pairs", json_integer(a->pairs));
-    json_object_set_new(o, "unpredictable", json_integer(a->unpredictable));
-    json_object_set_new(o, "median_abs_err", a->pairs ? json_real(a->median_abs_err) : json_null());
-    json_object_set_new(o, "coverage", a->pairs ? json_real(a->coverage) : json_null());
-    json_object_set_new(o, "band_low", a->pairs ? json_real(a->band_low) : json_null());
-    json_object_set_new(o, "band_high", a->pairs ? json_real(a->band_high) : json_null());
-    json_object_set_new(o, "rms_log", a->pairs ? json_real(a->rms_log) : json_null());
+    char *text = lw_fit_accuracy_to_json(a, 0);
+    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+    lw_free(text);
     return o;
 }
 

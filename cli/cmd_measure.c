@@ -34,6 +34,8 @@ static const char *usage_text =
     "  --rocm-smi-library PATH measure AMD GPUs with this ROCm SMI library (default, when NVML finds no\n"
     "                          GPU: $LLMWATT_ROCM_SMI_LIBRARY or librocm_smi64.so.1)\n"
     "  --no-cpu                do not read RAPL CPU energy\n"
+    "  --dcgm URL              read the GPUs from NVIDIA dcgm-exporter's /metrics (http://HOST:PORT)\n"
+    "                          instead of NVML; exit 3 when it does not answer\n"
     "  --tokens N              tokens produced in the measured window\n"
     "  --throughput-file F     read the token count from the workload's JSON after it exits\n"
     "  --tokens-key PATH       key of the count in F, dotted (default tokens, then total_tokens)\n"
@@ -59,8 +61,9 @@ static const char *usage_text =
     "                          if it is still running DUR later, whole seconds (default 10s)\n"
     "  --catalogue FILE        extra catalogue (constants measure.*)\n\n"
     "Exit: the workload's exit code (128+N if killed by signal N; 127 if it cannot be started),\n"
-    "2 usage, 4 bad log or throughput file, 6 no power source. SIGINT/SIGTERM/SIGHUP are passed\n"
-    "on to the workload and the results are still written, marked as interrupted.\n"
+    "2 usage, 3 --dcgm endpoint not answering, 4 bad log or throughput file, 6 no power source.\n"
+    "SIGINT/SIGTERM/SIGHUP are passed on to the workload and the results are still written,\n"
+    "marked as interrupted.\n"
     "Environment: LLMWATT_NVML_LIBRARY (default libnvidia-ml.so.1), LLMWATT_ROCM_SMI_LIBRARY (default\n"
     "librocm_smi64.so.1), LLMWATT_POWERCAP_ROOT\n"
     "(default /sys/class/powercap).\n";
@@ -116,7 +119,7 @@ static void restore_signals(const struct sigaction old[N_FWD])
 typedef struct opts {
     lw_measure_config cfg;
     double tokens, iterations;
-    const char *throughput_file, *tokens_key, *output, *csv, *replay, *catalogue, *record, *calibration, *devices, *nvml_lib, *rocm_lib;
+    const char *throughput_file, *tokens_key, *output, *csv, *replay, *catalogue, *record, *calibration, *devices, *nvml_lib, *rocm_lib, *dcgm;
     int n_gpus; /* --gpus N, 0 when not given */
     double kill_after_s; /* --kill-after */
     bool json, no_cpu, fail_invalid;
@@ -216,7 +219,8 @@ static bool parse_mask(const char *cmd, const char *v, uint64_t *out)
 static int parse(int argc, char **argv, opts *o, int *first_arg)
 {
     enum { O_HELP = 256, O_INTERVAL, O_WARMUP, O_IDLE, O_GPUS, O_NOCPU, O_TOKENS, O_TFILE, O_TKEY, O_ITER, O_LABEL, O_OUTPUT,
-           O_CSV, O_JSON, O_REPLAY, O_MINDUR, O_MINIT, O_MINUTIL, O_MAXCV, O_MASK, O_FAILINV, O_CAT, O_RECORD, O_DEVICES, O_NVML, O_KILLAFTER, O_ROCM, O_CALIB };
+           O_CSV, O_JSON, O_REPLAY, O_MINDUR, O_MINIT, O_MINUTIL, O_MAXCV, O_MASK, O_FAILINV, O_CAT, O_RECORD, O_DEVICES, O_NVML, O_KILLAFTER, O_ROCM, O_CALIB,
+           O_DCGM };
     static const cli_opt table[] = {
         {"help", false, O_HELP},          {"interval", true, O_INTERVAL},    {"warmup", true, O_WARMUP},
         {"idle-baseline", true, O_IDLE},  {"gpus", true, O_GPUS},            {"no-cpu", false, O_NOCPU},
@@ -227,7 +231,7 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         {"max-power-cv", true, O_MAXCV},  {"throttle-mask", true, O_MASK},   {"fail-invalid", false, O_FAILINV},
         {"catalogue", true, O_CAT},       {"record", true, O_RECORD},        {"devices", true, O_DEVICES},
         {"nvml-library", true, O_NVML},   {"kill-after", true, O_KILLAFTER}, {"rocm-smi-library", true, O_ROCM},
-        {"calibration", true, O_CALIB},
+        {"calibration", true, O_CALIB},   {"dcgm", true, O_DCGM},
         {NULL, false, 0}};
     const char *cmd = "measure", *v;
     /* the catalogue supplies the defaults, so it is found first */
@@ -279,6 +283,7 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         case O_RECORD: o->record = v; break;
         case O_JSON: o->json = true; break;
         case O_REPLAY: o->replay = v; break;
+        case O_DCGM: o->dcgm = v; break;
         case O_MINDUR: ok = cli_duration(cmd, "min-duration", v, &th->min_duration_s); break;
         case O_MINIT: ok = cli_number(cmd, "min-iterations", v, 0, 1e15, &th->min_iterations); break;
         case O_MINUTIL: ok = cli_number(cmd, "min-utilization", v, 0, 1, &th->min_avg_utilization); break;
@@ -304,6 +309,10 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         return cli_usage(cmd, "give either --tokens or --throughput-file, not both");
     if (o->tokens_key && !o->throughput_file)
         return cli_usage(cmd, "--tokens-key needs --throughput-file");
+    if (o->replay && o->dcgm)
+        return cli_usage(cmd, "give either --replay LOG or --dcgm URL, not both");
+    if (o->dcgm && (o->nvml_lib || o->rocm_lib))
+        return cli_usage(cmd, "--dcgm excludes --%s", o->nvml_lib ? "nvml-library" : "rocm-smi-library");
     if (o->replay && o->cfg.idle_baseline_s > 0)
         return cli_usage(cmd, "--idle-baseline needs a live run, not --replay");
     if (o->n_labels) { /* before the workload runs: a malformed label is a usage error */
@@ -326,8 +335,17 @@ static int open_sources(const opts *o, lw_power_source **gpu, lw_power_source **
 {
     lw_err gerr, cerr;
     *gpu = *cpu = NULL;
+    if (o->dcgm) {
+        /* an HTTP GET may take up to one interval, and at least 1 s */
+        lw_status ds = lw_power_open_dcgm(o->dcgm, fmax(1.0, o->cfg.interval_s), gpu, &gerr);
+        if (ds != LW_OK) {
+            cli_error("measure", "--dcgm: %s", lw_err_message(&gerr));
+            return ds == LW_ERR_INVALID_ARGUMENT ? EXIT_USAGE : ds == LW_ERR_IO ? EXIT_NOT_FOUND : ds == LW_ERR_PARSE ? EXIT_INPUT
+                                                                                                    : ds == LW_ERR_NO_MEMORY ? EXIT_INTERNAL : EXIT_NO_DEVICE;
+        }
+    }
     /* NVIDIA first; AMD (ROCm SMI) when there is no NVIDIA GPU, or only with --rocm-smi-library */
-    lw_status gs = o->rocm_lib ? lw_power_open_rocm_smi(o->rocm_lib, gpu, &gerr) : lw_power_open_nvml(o->nvml_lib, gpu, &gerr);
+    lw_status gs = o->dcgm ? LW_OK : o->rocm_lib ? lw_power_open_rocm_smi(o->rocm_lib, gpu, &gerr) : lw_power_open_nvml(o->nvml_lib, gpu, &gerr);
     if (gs == LW_ERR_NO_DEVICE && !o->rocm_lib && !o->nvml_lib) {
         lw_err rerr;
         gs = lw_power_open_rocm_smi(NULL, gpu, &rerr);
@@ -478,7 +496,7 @@ static void save_fallback(const char *json)
 /* Writes --output, --csv and --record (in that order), then prints the JSON (--json) or the
  * summary: a failure to write leaves stdout empty of results (docs/cli.md) and the measurement
  * JSON in a fallback file named on stderr. */
-static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_result *r, char **cmdv, int cmdc)
+static int write_outputs(const opts *o, const lw_measure *m, const lw_power_source *gpu, const lw_measure_result *r, char **cmdv, int cmdc)
 {
     const char *cmd = "measure";
     char host[256] = "";
@@ -488,7 +506,7 @@ static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_re
     lw_measure_meta meta = {(const char *const *)cmdv, (size_t)cmdc, o->label_keys, o->label_values, o->n_labels, host, o->replay};
     lw_err err;
     char *json = NULL, *csv = NULL;
-    if (lw_measure_json(r, &meta, &json, &err) != LW_OK)
+    if (lw_measure_json_source(r, &meta, gpu, &json, &err) != LW_OK)
         return cli_fail(cmd, &err);
     lw_loop_result loop = LW_LOOP_RESULT_INIT;
     cli_calibration cal;
@@ -515,6 +533,9 @@ static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_re
                 n += (size_t)snprintf(title + n, sizeof title - n, " %s", cmdv[k]);
         }
         measure_print_summary(stdout, title, r);
+        char note[400];
+        if (gpu && lw_power_refresh_note(gpu, r->interval_s, note, sizeof note))
+            printf("note: %s\n", note);
         if (o->n_labels)
             cli_loop_print(stdout, &loop, &cal);
     }
@@ -579,7 +600,7 @@ int cmd_measure(int argc, char **argv)
         rc = cli_fail(cmd, &err);
         goto done;
     }
-    rc = write_outputs(&o, m, r, cmdv, cmdc);
+    rc = write_outputs(&o, m, gpu, r, cmdv, cmdc);
     if (!rc)
         rc = child.ran && child.exit_code != 0 ? child.exit_code : input_rc;
     if (!rc && o.fail_invalid && !r->valid)

@@ -7,13 +7,15 @@
 #include "commands.h"
 #include "common.h"
 #include "llmwatt/cost.h"
+#include "llmwatt/grid.h"
 #include "llmwatt/report.h"
 
 static const char *usage_text =
     "usage: llmwatt report (runs.db | RUN.json...) --output PATH [--format md|html|pdf]\n"
     "                      [--price-kwh P] [--samples FILE.csv] [--workload W]\n"
     "                      [--since DATE] [--until DATE] [--threshold R]\n"
-    "                      [--region R | --grid-g-per-kwh G] [--catalogue FILE]\n\n"
+    "                      [--region R | --grid-g-per-kwh G] [--carbon-intensity SERIES.csv]\n"
+    "                      [--catalogue FILE]\n\n"
     "Renders seed 004's 'Power Efficiency Baselines' document from a history database and/or\n"
     "measurement JSON files: key findings, per-workload configuration tables (throughput,\n"
     "average power, tokens/J, cost per 1M tokens), the three electricity scenarios, the\n"
@@ -26,7 +28,8 @@ static const char *usage_text =
     "0.9, seed 004 PowerEfficiencyRegression, as compare) x its configuration's first run is flagged\n"
     "as a REGRESSION in the findings and marked in the tokens/J plot; several GPU types get a GPU\n"
     "comparison section. The TCO section prices each GPU from data/gpu_prices.csv and adds embodied\n"
-    "carbon; --region/--grid-g-per-kwh add operational carbon and SCI. Files are written atomically.\n";
+    "carbon; --region/--grid-g-per-kwh add operational carbon and SCI; --carbon-intensity adds the\n"
+    "series' cleanest hours and each run's energy-weighted intensity. Files are written atomically.\n";
 
 static const char *cmd = "report";
 
@@ -68,18 +71,18 @@ static bool push(run_vec *rv, const lw_run *r)
 
 int cmd_report(int argc, char **argv)
 {
-    enum { O_HELP = 256, O_CAT, O_OUT, O_FMT, O_PRICE, O_SAMPLES, O_WORK, O_SINCE, O_UNTIL, O_THR, O_REGION, O_GRID };
+    enum { O_HELP = 256, O_CAT, O_OUT, O_FMT, O_PRICE, O_SAMPLES, O_WORK, O_SINCE, O_UNTIL, O_THR, O_REGION, O_GRID, O_SERIES };
     static const cli_opt opts[] = {{"help", false, O_HELP},   {"catalogue", true, O_CAT},  {"output", true, O_OUT},
                                    {"format", true, O_FMT},   {"price-kwh", true, O_PRICE}, {"samples", true, O_SAMPLES},
                                    {"workload", true, O_WORK}, {"since", true, O_SINCE},   {"until", true, O_UNTIL},
                                    {"threshold", true, O_THR}, {"region", true, O_REGION}, {"grid-g-per-kwh", true, O_GRID},
-                                   {NULL, false, 0}};
+                                   {"carbon-intensity", true, O_SERIES}, {NULL, false, 0}};
     const char *catfile = NULL, *output = NULL, *format = NULL, *samples = NULL, *since = NULL, *until = NULL, *v;
     const char *inputs[256];
     size_t ninputs = 0;
     lw_history_filter f = lw_history_filter_all();
     double price = -1, thr = -1, grid = -1;
-    const char *region = NULL;
+    const char *region = NULL, *series = NULL;
     int i = 1, id;
     for (;;) {
         id = cli_getopt(cmd, argc, argv, opts, &i, &v);
@@ -108,6 +111,7 @@ int cmd_report(int argc, char **argv)
                 return EXIT_USAGE;
             break;
         case O_REGION: region = v; break;
+        case O_SERIES: series = v; break;
         case O_GRID:
             if (!cli_number(cmd, "grid-g-per-kwh", v, 0, 10000, &grid))
                 return EXIT_USAGE;
@@ -157,6 +161,12 @@ int cmd_report(int argc, char **argv)
                  r.source);
     } else if (grid >= 0)
         snprintf(grid_src, sizeof grid_src, "%g gCO2e/kWh (--grid-g-per-kwh)", grid);
+    lw_grid_series *gs = NULL;
+    if (series && lw_grid_series_load(series, &gs, &err) != LW_OK) {
+        cli_error(cmd, "--carbon-intensity: %s", lw_err_message(&err));
+        lw_catalogue_free(cat);
+        return cli_exit_code(err.status);
+    }
     run_vec rv = {NULL, 0, 0};
     char source[512] = "";
     for (size_t k = 0; k < ninputs && rc == EXIT_OK; k++) {
@@ -207,6 +217,7 @@ int cmd_report(int argc, char **argv)
             o.regression_ratio = thr;
         o.grid_g_per_kwh = grid;
         o.grid_source = grid_src;
+        o.grid_series = gs;
         o.source = source;
         o.generated_ns = now;
         if (lw_report_write(cat, rv.v, rv.n, &o, &err) != LW_OK)
@@ -216,6 +227,7 @@ int cmd_report(int argc, char **argv)
                    fmt == LW_REPORT_HTML ? "HTML, plots embedded" : fmt == LW_REPORT_PDF ? "PDF, plots embedded" : "Markdown, plots beside it");
     }
     free(rv.v);
+    lw_grid_series_free(gs);
     lw_catalogue_free(cat);
     return rc;
 }

@@ -13,6 +13,8 @@
 
 #include "commands.h"
 #include "common.h"
+#include "llmwatt/catalogue.h"
+#include "llmwatt/cost.h"
 #include "llmwatt/exporter.h"
 #include "llmwatt/power.h"
 #include "serve.h"
@@ -21,7 +23,8 @@ static const char *usage_text =
     "usage: llmwatt serve [--listen HOST:PORT] [--interval DUR] [--hold DUR] [--max-workloads N]\n"
     "                     [--token-file FILE] [--replay LOG [--replay-speed X]] [--nvml-library PATH]\n"
     "                     [--devices LIST]\n"
-    "                     [--no-rapl] [--client-timeout DUR] [--max-connections N] [--duration DUR]\n\n"
+    "                     [--no-rapl] [--client-timeout DUR] [--max-connections N] [--duration DUR]\n"
+    "                     [--dcgm URL] [--engine KIND=URL[@GPUS]]... [--price-kwh P] [--pue X|NAME] [--region R]\n\n"
     "Prometheus exporter. GET /metrics: per-GPU energy counter, power, utilisation, temperature,\n"
     "throttle state; RAPL CPU/DRAM energy; per-workload llmwatt_tokens_total and\n"
     "llmwatt_energy_joules_total (tokens per joule = rate ratio). Workloads report tokens with\n"
@@ -41,7 +44,25 @@ static const char *usage_text =
     "  --client-timeout DUR  close connections idle this long, or whose request is still arriving\n"
     "                        after it (default 10s)\n"
     "  --max-connections N   concurrent connections (default 64; a quarter of them per client address)\n"
-    "  --duration DUR        stop after this long (default: until SIGINT/SIGTERM)\n";
+    "  --duration DUR        stop after this long (default: until SIGINT/SIGTERM)\n"
+    "  --dcgm URL            read the GPUs from NVIDIA dcgm-exporter (http://HOST:9400/metrics) instead of NVML\n"
+    "  --engine KIND=URL[@GPUS]  read token counters from an inference engine's /metrics every interval\n"
+    "                        (repeatable): vllm, sglang, tgi[:NAME] or prometheus:METRIC; @0,1 maps it\n"
+    "                        to those GPU indices. Workloads are named by the engine's model_name\n"
+    "  --price-kwh P         export llmwatt_energy_cost_dollars_total at P USD/kWh\n"
+    "  --pue X|NAME          facility PUE applied to cost and carbon (default 1; names: llmwatt sources cost.pue)\n"
+    "  --region R            export llmwatt_carbon_grams_total at region R's grid intensity (llmwatt cost --help)\n"
+    "An unreachable --dcgm or --engine URL at start exits 3; later failures are counted in\n"
+    "llmwatt_scrape_errors_total{target} and logged once per outage.\n";
+
+/* Most --engine arguments. */
+#define MAX_ENGINES 16
+
+typedef struct engine {
+    lw_engine_spec *spec;
+    size_t target;
+    bool failing; /* logged the current outage already */
+} engine;
 
 /* Playback position of one replayed GPU. */
 typedef struct cursor {
@@ -59,6 +80,12 @@ typedef struct server {
     double speed;
     int64_t start_ns;
     lw_exporter *exp;
+    engine eng[MAX_ENGINES];
+    size_t neng;
+    double scrape_timeout_s;
+    bool dcgm;            /* sv.gpu is a dcgm-exporter source */
+    size_t dcgm_target;
+    bool dcgm_failing;
 } server;
 
 static int64_t now_ns(void)
@@ -104,14 +131,52 @@ static void read_replay(server *sv)
     }
 }
 
+static void free_engines(server *sv)
+{
+    for (size_t k = 0; k < sv->neng; k++)
+        lw_engine_spec_free(sv->eng[k].spec);
+    sv->neng = 0;
+}
+
+/* Logs a target's failure once per outage, and its recovery (never with credentials: the
+ * library's messages name the URL without them). */
+static void log_outage(bool *failing, bool failed, const char *what, const char *target, const char *msg)
+{
+    if (failed && !*failing)
+        fprintf(stderr, "llmwatt serve: %s %s failed: %s (counted in llmwatt_scrape_errors_total; logged again after it recovers)\n", what,
+                target, msg);
+    else if (!failed && *failing)
+        fprintf(stderr, "llmwatt serve: %s %s answers again\n", what, target);
+    *failing = failed;
+}
+
+static void scrape_engines(server *sv)
+{
+    for (size_t k = 0; k < sv->neng; k++) {
+        engine *en = &sv->eng[k];
+        lw_err err;
+        bool failed = lw_exporter_scrape_engine(sv->exp, en->target, en->spec, sv->scrape_timeout_s, &err) != LW_OK;
+        char target[LW_TARGET_NAME_MAX + 1];
+        lw_engine_spec_target(en->spec, target, sizeof target);
+        log_outage(&en->failing, failed, lw_engine_kind_name(lw_engine_spec_kind(en->spec)), target, failed ? lw_err_message(&err) : "");
+    }
+}
+
 static void sample(server *sv)
 {
     if (sv->gpu && sv->cur)
         read_replay(sv);
     else if (sv->gpu)
         read_live(sv, sv->gpu, sv->pick, sv->npick, sv->gpu_slot0);
+    if (sv->dcgm) {
+        char msg[320];
+        bool failed = lw_power_scrape_error(sv->gpu, msg, sizeof msg);
+        lw_exporter_target_result(sv->exp, sv->dcgm_target, !failed);
+        log_outage(&sv->dcgm_failing, failed, "dcgm-exporter", lw_power_source_url(sv->gpu), msg);
+    }
     if (sv->rapl)
         read_live(sv, sv->rapl, NULL, lw_power_device_count(sv->rapl), sv->rapl_slot0);
+    scrape_engines(sv);
 }
 
 static int register_source(const char *cmd, server *sv, lw_power_source *src, const size_t *pick, size_t n, size_t *slot0)
@@ -182,6 +247,13 @@ static int read_secret(const char *cmd, const char *path, char *out, size_t n)
     return EXIT_OK;
 }
 
+/* Exit code of a failed --dcgm / --engine open: 3 when it does not answer. */
+static int scrape_exit(lw_status st)
+{
+    return st == LW_ERR_INVALID_ARGUMENT ? EXIT_USAGE : st == LW_ERR_IO ? EXIT_NOT_FOUND : st == LW_ERR_PARSE ? EXIT_INPUT
+         : st == LW_ERR_NO_MEMORY ? EXIT_INTERNAL : EXIT_NO_DEVICE;
+}
+
 /* The GPUs served: --devices (indices or UUIDs), else all of them. */
 static int pick_devices(const char *cmd, server *sv, const char *devices)
 {
@@ -216,12 +288,23 @@ static int pick_devices(const char *cmd, server *sv, const char *devices)
     return EXIT_OK;
 }
 
-/* Opens the replay log, or NVML and (when rapl) the powercap zones. */
-static int open_sources(const char *cmd, server *sv, const char *replay, const char *nvml_lib, const char *devices, bool rapl,
+/* Opens the replay log, or dcgm-exporter, or NVML, and (when rapl) the powercap zones. */
+static int open_sources(const char *cmd, server *sv, const char *replay, const char *dcgm, const char *nvml_lib, const char *devices, bool rapl,
                         double *spacing_s)
 {
     lw_err err, gpu_err, rapl_err;
     int rc;
+    if (dcgm) {
+        lw_status st = lw_power_open_dcgm(dcgm, sv->scrape_timeout_s, &sv->gpu, &err);
+        if (st != LW_OK) {
+            cli_error(cmd, "--dcgm: %s", lw_err_message(&err));
+            return scrape_exit(st);
+        }
+        sv->dcgm = true;
+        if (rapl && lw_power_open_rapl(NULL, &sv->rapl, &rapl_err) != LW_OK)
+            sv->rapl = NULL;
+        return pick_devices(cmd, sv, devices);
+    }
     if (replay) {
         if (lw_power_open_replay(replay, &sv->gpu, &err) != LW_OK) {
             cli_fail(cmd, &err);
@@ -249,16 +332,64 @@ static int open_sources(const char *cmd, server *sv, const char *replay, const c
     return sv->gpu ? pick_devices(cmd, sv, devices) : EXIT_OK;
 }
 
+/* --pue (number or catalogue name cost.pue.NAME) and --region (grid intensity). */
+static int tariff_args(const char *cmd, const char *pue_arg, const char *region, double *pue, double *grid)
+{
+    lw_err err;
+    if (pue_arg) {
+        char *end;
+        double v = strtod(pue_arg, &end);
+        if (end != pue_arg && *end == '\0') {
+            if (!(v >= 1 && v <= 10))
+                return cli_usage(cmd, "--pue must be between 1 and 10, got '%s'", pue_arg);
+            *pue = v;
+        } else {
+            lw_catalogue *cat = NULL;
+            int rc = cli_catalogue(cmd, NULL, &cat);
+            if (rc)
+                return rc;
+            char key[96];
+            snprintf(key, sizeof key, "cost.pue.%s", pue_arg);
+            for (char *p = key; *p; p++)
+                *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+            const lw_constant *c;
+            bool found = lw_catalogue_find_constant(cat, key, &c, NULL) == LW_OK;
+            if (found)
+                *pue = c->value;
+            lw_catalogue_free(cat);
+            if (!found) {
+                cli_error(cmd, "--pue: unknown name '%s' (give a number, or see 'llmwatt sources cost.pue')", pue_arg);
+                return EXIT_NOT_FOUND;
+            }
+        }
+    }
+    if (region) {
+        lw_region r;
+        if (lw_region_find(region, &r, &err) != LW_OK) {
+            cli_fail(cmd, &err);
+            return err.status == LW_ERR_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_INTERNAL;
+        }
+        *grid = r.g_co2e_per_kwh;
+    }
+    return EXIT_OK;
+}
+
 int cmd_serve(int argc, char **argv)
 {
     enum { O_HELP = 256, O_LISTEN, O_INTERVAL, O_HOLD, O_MAXWL, O_TOKEN, O_REPLAY, O_SPEED, O_NVML, O_NORAPL, O_TIMEOUT, O_MAXCONN, O_DURATION,
-           O_DEVICES };
+           O_DCGM, O_ENGINE, O_PRICE, O_PUE, O_REGION, O_DEVICES };
     static const cli_opt opts[] = {
         {"help", false, O_HELP},        {"listen", true, O_LISTEN},         {"interval", true, O_INTERVAL},
         {"hold", true, O_HOLD},         {"max-workloads", true, O_MAXWL},   {"token-file", true, O_TOKEN},
         {"replay", true, O_REPLAY},     {"replay-speed", true, O_SPEED},    {"nvml-library", true, O_NVML},
         {"no-rapl", false, O_NORAPL},   {"client-timeout", true, O_TIMEOUT}, {"max-connections", true, O_MAXCONN},
-        {"duration", true, O_DURATION}, {"devices", true, O_DEVICES},       {NULL, false, 0}};
+        {"duration", true, O_DURATION}, {"dcgm", true, O_DCGM},          {"engine", true, O_ENGINE},
+        {"price-kwh", true, O_PRICE},   {"pue", true, O_PUE},            {"region", true, O_REGION},
+        {"devices", true, O_DEVICES},   {NULL, false, 0}};
+    const char *dcgm = NULL, *pue_arg = NULL, *region = NULL;
+    const char *engine_args[MAX_ENGINES];
+    size_t nengine = 0;
+    double price = NAN;
     const char *cmd = "serve", *listen_addr = "127.0.0.1:9400", *token_file = NULL, *replay = NULL, *nvml_lib = NULL, *devices = NULL, *v;
     double interval = 1.0, hold = 10.0, speed = 1.0, timeout = 10.0, duration = INFINITY;
     int max_wl = 256, max_conn = 64;
@@ -281,6 +412,15 @@ int cmd_serve(int argc, char **argv)
         case O_TIMEOUT: ok = cli_duration(cmd, "client-timeout", v, &timeout); break;
         case O_MAXCONN: ok = cli_int(cmd, "max-connections", v, 1, 10000, &max_conn); break;
         case O_DURATION: ok = cli_duration(cmd, "duration", v, &duration); break;
+        case O_DCGM: dcgm = v; break;
+        case O_ENGINE:
+            if (nengine == MAX_ENGINES)
+                return cli_usage(cmd, "at most %d --engine arguments", MAX_ENGINES);
+            engine_args[nengine++] = v;
+            break;
+        case O_PRICE: ok = cli_number(cmd, "price-kwh", v, 0, 100, &price); break;
+        case O_PUE: pue_arg = v; break;
+        case O_REGION: region = v; break;
         }
         if (!ok)
             return EXIT_USAGE;
@@ -297,21 +437,37 @@ int cmd_serve(int argc, char **argv)
         return cli_usage(cmd, "--replay-speed needs --replay LOG");
     if (replay && nvml_lib)
         return cli_usage(cmd, "--replay and --nvml-library exclude each other");
-
-    char secret[256];
-    int rc;
-    if (token_file && (rc = read_secret(cmd, token_file, secret, sizeof secret)))
-        return rc;
-    serve_http *http = NULL;
-    char url[300] = "";
-    serve_http_config hc = {listen_addr, token_file ? secret : NULL, (unsigned)ceil(timeout), (unsigned)max_conn};
-    if ((rc = serve_http_bind(&hc, &http, url, sizeof url)))
-        return rc;
+    if (dcgm && (replay || nvml_lib))
+        return cli_usage(cmd, "--dcgm excludes --replay and --nvml-library");
     server sv;
     memset(&sv, 0, sizeof sv);
     sv.speed = speed;
+    sv.scrape_timeout_s = fmin(5.0, fmax(0.2, 0.8 * interval));
+    double pue = 1.0, grid = NAN;
+    int rc;
+    if ((pue_arg || region) && (rc = tariff_args(cmd, pue_arg, region, &pue, &grid)))
+        return rc;
+
+    char secret[256];
+    if (token_file && (rc = read_secret(cmd, token_file, secret, sizeof secret)))
+        return rc;
+    for (size_t k = 0; k < nengine; k++) {
+        lw_err eerr;
+        if (lw_engine_spec_parse(engine_args[k], &sv.eng[k].spec, &eerr) != LW_OK) {
+            free_engines(&sv);
+            return cli_usage(cmd, "%s", lw_err_message(&eerr));
+        }
+        sv.neng = k + 1;
+    }
+    serve_http *http = NULL;
+    char url[300] = "";
+    serve_http_config hc = {listen_addr, token_file ? secret : NULL, (unsigned)ceil(timeout), (unsigned)max_conn};
+    if ((rc = serve_http_bind(&hc, &http, url, sizeof url))) {
+        free_engines(&sv);
+        return rc;
+    }
     double spacing = 0;
-    rc = open_sources(cmd, &sv, replay, nvml_lib, devices, rapl && !replay, &spacing);
+    rc = open_sources(cmd, &sv, replay, dcgm, nvml_lib, devices, rapl && !replay, &spacing);
     lw_exporter_config cfg = lw_exporter_config_default();
     cfg.tick_s = interval;
     cfg.hold_s = hold;
@@ -325,6 +481,30 @@ int cmd_serve(int argc, char **argv)
         rc = register_source(cmd, &sv, sv.gpu, sv.pick, sv.npick, &sv.gpu_slot0);
     if (!rc && sv.rapl)
         rc = register_source(cmd, &sv, sv.rapl, NULL, lw_power_device_count(sv.rapl), &sv.rapl_slot0);
+    if (!rc && lw_exporter_set_tariff(sv.exp, price, pue, grid, &err) != LW_OK)
+        rc = cli_fail(cmd, &err);
+    if (!rc && sv.dcgm && lw_exporter_add_target(sv.exp, lw_power_source_url(sv.gpu), NULL, NULL, 0, &sv.dcgm_target, &err) != LW_OK)
+        rc = cli_fail(cmd, &err);
+    for (size_t k = 0; !rc && k < sv.neng; k++) {
+        engine *en = &sv.eng[k];
+        char target[LW_TARGET_NAME_MAX + 1];
+        lw_engine_spec_target(en->spec, target, sizeof target);
+        int gpus[64];
+        size_t ngpus = lw_engine_spec_gpus(en->spec, gpus, 64);
+        if (lw_exporter_add_target(sv.exp, target, lw_engine_kind_name(lw_engine_spec_kind(en->spec)), gpus, ngpus < 64 ? ngpus : 64, &en->target,
+                                   &err) != LW_OK) {
+            rc = cli_fail(cmd, &err);
+            break;
+        }
+        /* the baseline scrape: an engine that does not answer at start is a usage error */
+        lw_status st = lw_exporter_scrape_engine(sv.exp, en->target, en->spec, sv.scrape_timeout_s, &err);
+        if (st == LW_ERR_IO || st == LW_ERR_INVALID_ARGUMENT) {
+            cli_error(cmd, "--engine %s: %s", lw_engine_kind_name(lw_engine_spec_kind(en->spec)), lw_err_message(&err));
+            rc = scrape_exit(st);
+        } else {
+            log_outage(&en->failing, st != LW_OK, lw_engine_kind_name(lw_engine_spec_kind(en->spec)), target, lw_err_message(&err));
+        }
+    }
 
     /* Signals are blocked in every thread (libmicrohttpd's inherits the mask) and taken here. */
     sigset_t sigs;
@@ -342,8 +522,9 @@ int cmd_serve(int argc, char **argv)
     }
     if (!rc) {
         size_t ngpu = sv.gpu ? sv.npick : 0, nzone = sv.rapl ? lw_power_device_count(sv.rapl) : 0;
-        printf("llmwatt serve: listening on %s (%s: %zu GPU%s, RAPL: %zu zone%s, interval %g s, token reports %s)\n", url,
-               replay ? "replay" : "nvml", ngpu, ngpu == 1 ? "" : "s", nzone, nzone == 1 ? "" : "s", interval,
+        printf("llmwatt serve: listening on %s (%s: %zu GPU%s, RAPL: %zu zone%s, %zu engine%s, interval %g s, token reports %s)\n", url,
+               replay ? "replay" : dcgm ? "dcgm" : "nvml", ngpu, ngpu == 1 ? "" : "s", nzone, nzone == 1 ? "" : "s", sv.neng,
+               sv.neng == 1 ? "" : "s", interval,
                token_file ? "need the bearer token" : "from loopback only");
         fflush(stdout);
         int64_t tick_ns = (int64_t)llround(interval * 1e9), next = sv.start_ns + tick_ns;
@@ -386,5 +567,6 @@ int cmd_serve(int argc, char **argv)
     lw_power_close(sv.gpu);
     lw_power_close(sv.rapl);
     free(sv.cur);
+    free_engines(&sv);
     return rc;
 }

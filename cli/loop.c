@@ -210,8 +210,10 @@ static int collect_runs(const char *cmd, char **inputs, size_t ninputs, const ru
         if (!cli_is_sqlite(in)) {
             char *text;
             size_t len;
-            if (lw_file_read(in, &text, &len, &err) != LW_OK)
-                return cli_fail(cmd, &err);
+            if (lw_file_read(in, &text, &len, &err) != LW_OK) {
+                cli_error(cmd, "%s", lw_err_message(&err));
+                return access(in, F_OK) != 0 ? EXIT_NOT_FOUND : cli_exit_code(err.status);
+            }
             if (!run_matches(text, f))
                 free(text);
             else if (!runs_push(s, text, in))
@@ -524,6 +526,10 @@ int cli_loop_validate(int argc, char **argv)
         if (lw_validate_row(c.cat, &c.rows[i], LW_METHOD_ROOFLINE, &c.base, &vr[i], &err) != LW_OK)
             rc = cli_fail(cmd, &err);
     lw_validation_summary s = rc == EXIT_OK ? lw_validation_summarise(vr, c.runs.n, -1) : (lw_validation_summary){0};
+    if (rc == EXIT_OK && s.rows == 0) {
+        cli_error(cmd, "none of the %zu runs can be predicted (first: %s: %s)", c.runs.n, c.runs.names[0], vr[0].message);
+        rc = EXIT_INPUT;
+    }
     if (rc == EXIT_OK && c.o.json) {
         json_t *top = json_object(), *arr = json_array();
         json_object_set_new(top, "calibration", json_string(c.cal.text ? c.cal.name : "shipped"));
@@ -575,11 +581,8 @@ int cli_loop_validate(int argc, char **argv)
                    r->point.gpu, r->point.num_gpus, r->point.batch, x->measured_j_per_token, x->predicted_j_per_token.expected,
                    band, x->error_pct, x->inside ? "yes" : "no");
         }
-        if (s.rows)
-            printf("runs %d  median |err| %.1f%%  MAPE %.1f%%  inside band %.1f%%  median band width %.2fx\n", s.rows,
-                   s.median_abs_pct, s.mape, 100 * s.inside_share, s.median_band_width);
-        else
-            printf("no run could be predicted\n");
+        printf("runs %d  median |err| %.1f%%  MAPE %.1f%%  inside band %.1f%%  median band width %.2fx\n", s.rows,
+               s.median_abs_pct, s.mape, 100 * s.inside_share, s.median_band_width);
         print_left_out(&c);
     }
     free(vr);

@@ -252,9 +252,10 @@ static tracked *oldest_waiting(serve_http *h, const unsigned char *addr)
     return best;
 }
 
-/* Accept: the new connection takes a slot; when its address already holds per_address live
- * connections, or the server max_connections, the oldest half-sent request (of that address
- * first) gives way; with none to give way, the new connection is the one refused. */
+/* Accept: the new connection takes a slot. When its address already holds per_address live
+ * connections, the oldest half-sent request of that address gives way; when the server holds
+ * max_connections, the oldest half-sent request of any address does. With none to give way,
+ * the new connection is the one refused. */
 static void connection_started(serve_http *h, struct MHD_Connection *c, void **socket_context)
 {
     const union MHD_ConnectionInfo *fi = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);

@@ -122,6 +122,77 @@ LW_API lw_status lw_exporter_parse_report(const char *body, size_t len, char *wo
 /* True when name is a valid workload name. */
 LW_API bool lw_workload_name_valid(const char *name);
 
+/* ---- scraped endpoints: inference engines and dcgm-exporter (docs/serve.md) ----
+ *
+ * A target is an endpoint llmwatt scrapes. An engine target feeds workloads from the engine's
+ * own cumulative token counters: the first reading of each (target, workload) is the baseline,
+ * later ones add their increase (a counter lower than before is a restart from zero: its value
+ * is the increase), so nothing is counted twice. A workload fed by an engine is active while the
+ * engine answers and its last reading is within the hold; it goes inactive at once when the
+ * engine stops answering. Energy attribution is per GPU: a GPU whose index some active workload's
+ * engine was mapped to (gpus) is split among those workloads by tokens over the hold; any other
+ * GPU among the active workloads without a mapping (POST /tokens, unmapped engines); with none,
+ * its energy is unattributed. */
+
+/* Longest target name (a URL without credentials) kept. */
+#define LW_TARGET_NAME_MAX 200
+
+/* Registers a target named name (shown as label target, cut to LW_TARGET_NAME_MAX). engine is
+ * the engine label of its workloads ("vllm", "sglang", "tgi", "prometheus") or NULL for a power
+ * source (dcgm-exporter). gpus lists the device indices (0..63) the engine runs on (ngpus 0:
+ * unknown, attribute by token share). */
+LW_API lw_status lw_exporter_add_target(lw_exporter *e, const char *name, const char *engine, const int *gpus, size_t ngpus, size_t *id,
+                                 lw_err *err);
+
+/* One reading of an engine's cumulative counters for one workload (a valid workload name):
+ * output (generated) tokens and prompt tokens (NAN when the engine does not count them). */
+LW_API lw_status lw_exporter_engine_counters(lw_exporter *e, size_t id, const char *workload, double output_tokens_total, double prompt_tokens_total,
+                                      lw_err *err);
+
+/* Outcome of one scrape of target id: ok false counts llmwatt_scrape_errors_total{target} and
+ * marks it down (llmwatt_target_up 0; an engine's workloads go inactive) until a good one. */
+LW_API void lw_exporter_target_result(lw_exporter *e, size_t id, bool ok);
+
+/* Money and carbon counters of each workload: attributed energy x pue, priced at usd_per_kwh
+ * (llmwatt_energy_cost_dollars_total) and at g_co2e_per_kwh (llmwatt_carbon_grams_total);
+ * NAN leaves the counter out. pue in [1, 10]. */
+LW_API lw_status lw_exporter_set_tariff(lw_exporter *e, double usd_per_kwh, double pue, double g_co2e_per_kwh, lw_err *err);
+
+typedef enum lw_engine_kind {
+    LW_ENGINE_VLLM = 0,      /* vllm:generation_tokens_total / vllm:prompt_tokens_total by model_name (V0 and V1) */
+    LW_ENGINE_SGLANG = 1,    /* sglang:generation_tokens_total / sglang:prompt_tokens_total by model_name */
+    LW_ENGINE_TGI = 2,       /* tgi_request_generated_tokens_sum / tgi_request_input_length_sum */
+    LW_ENGINE_PROMETHEUS = 3 /* a user-named counter, by model_name or model label */
+} lw_engine_kind;
+
+/* One --engine KIND[:ARG]=URL[@GPU,GPU...] argument (opaque). ARG is the workload name for tgi
+ * (default "tgi"), the sample name for prometheus (required), and not allowed for vllm and
+ * sglang; GPU indices are 0..63. */
+typedef struct lw_engine_spec lw_engine_spec;
+
+/* Parses an --engine argument into a new spec (free with lw_engine_spec_free);
+ * LW_ERR_INVALID_ARGUMENT with a one-line message (never repeating credentials of the URL). */
+LW_API lw_status lw_engine_spec_parse(const char *text, lw_engine_spec **out, lw_err *err);
+LW_API void lw_engine_spec_free(lw_engine_spec *spec);
+
+LW_API lw_engine_kind lw_engine_spec_kind(const lw_engine_spec *spec);
+
+/* The GPU indices of the @ suffix: copies at most max of them into gpus and returns how many
+ * there are (0: not mapped). */
+LW_API size_t lw_engine_spec_gpus(const lw_engine_spec *spec, int *gpus, size_t max);
+
+/* "vllm", "sglang", "tgi" or "prometheus". */
+LW_API const char *lw_engine_kind_name(lw_engine_kind kind);
+
+/* The spec's URL without credentials (the target name), into out of n bytes. */
+LW_API void lw_engine_spec_target(const lw_engine_spec *spec, char *out, size_t n);
+
+/* Scrapes the engine once (HTTP GET within timeout_s), feeds every model's counters to target
+ * id and records the outcome with lw_exporter_target_result(). A failure (no answer, HTTP error,
+ * malformed page, no token counter on the page) returns its status and one-line message
+ * (naming the URL without credentials); it is never fatal to the exporter. */
+LW_API lw_status lw_exporter_scrape_engine(lw_exporter *e, size_t id, const lw_engine_spec *spec, double timeout_s, lw_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -240,6 +240,12 @@ typedef struct lw_measure_meta {
  * NUL-terminated string. */
 LW_API lw_status lw_measure_json(const lw_measure_result *r, const lw_measure_meta *meta, char **out, lw_err *err);
 
+/* lw_measure_json() plus what the GPU source gpu says about itself: for a dcgm source,
+ * "source_url" (without credentials) and, when the exporter refreshed more slowly than the
+ * sampling interval, "source_note" (lw_power_refresh_note()). gpu may be NULL. */
+LW_API lw_status lw_measure_json_source(const lw_measure_result *r, const lw_measure_meta *meta, const lw_power_source *gpu, char **out,
+                                        lw_err *err);
+
 /* The raw samples as CSV (malloc'ed): phase,t_s,source,device,name,ok,power_w,energy_j,
  * utilization,sm_clock_mhz,temperature_c,throttle_reasons,in_window. t_s is relative to start. */
 LW_API lw_status lw_measure_csv(const lw_measure *m, char **out, lw_err *err);

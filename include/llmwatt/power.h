@@ -31,6 +31,7 @@ typedef enum lw_source_kind {
     LW_SOURCE_NVML = 0,  /* NVIDIA GPUs through libnvidia-ml.so.1 (dlopen'ed) */
     LW_SOURCE_RAPL = 1,  /* CPU package and DRAM zones of /sys/class/powercap */
     LW_SOURCE_REPLAY = 2, /* an nvidia-smi --query-gpu CSV log */
+    LW_SOURCE_DCGM = 3,   /* NVIDIA dcgm-exporter's /metrics, scraped over HTTP */
     LW_SOURCE_ROCM_SMI = 4 /* AMD GPUs through librocm_smi64.so.1 (dlopen'ed) */
 } lw_source_kind;
 
@@ -119,10 +120,39 @@ LW_API const char *lw_power_no_source_remedy(void);
  * number for a bad timestamp, a missing column or time going backwards for one GPU. */
 LW_API lw_status lw_power_open_replay(const char *path, lw_power_source **out, lw_err *err);
 
+/* Opens NVIDIA dcgm-exporter's metrics endpoint (http://[USER:PASS@]HOST[:PORT][/PATH], path
+ * default /metrics) as a live GPU source: one device per `gpu` label, energy from
+ * DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION (mJ; the device integrates DCGM_FI_DEV_POWER_USAGE only
+ * when the counter is absent), utilisation, SM clock, temperature, power limit and clock event
+ * reasons. Each HTTP GET must finish within timeout_s. One scrape serves one pass over the
+ * devices; a failed scrape reads ok = false on every device. LW_ERR_INVALID_ARGUMENT for a bad
+ * URL, LW_ERR_IO when the endpoint does not answer, LW_ERR_PARSE for a malformed page,
+ * LW_ERR_NO_DEVICE when it serves no GPU. Messages never contain the URL's credentials. */
+LW_API lw_status lw_power_open_dcgm(const char *url, double timeout_s, lw_power_source **out, lw_err *err);
+
+/* For a dcgm source: seconds of scraping per new value seen, which is the scrape interval when
+ * the endpoint refreshes at least that often and the endpoint's own refresh period when it is
+ * slower (dcgm-exporter's collect interval, 30 s by default). NAN before three scrapes or for
+ * other sources. */
+LW_API double lw_power_refresh_s(const lw_power_source *src);
+
+/* For a dcgm source: true when its latest scrape failed, with the one-line reason (naming the
+ * URL without credentials) in out; false (out "") when it succeeded or for other sources. */
+LW_API bool lw_power_scrape_error(lw_power_source *src, char *out, size_t n);
+
+/* For a dcgm source sampled every interval_s: when the endpoint brought new values more slowly
+ * than that (lw_power_refresh_s() > 1.5 x interval_s), writes one sentence saying so and what to
+ * do into out and returns true; false otherwise (out untouched). */
+LW_API bool lw_power_refresh_note(const lw_power_source *src, double interval_s, char *out, size_t n);
+
+/* For a dcgm source: its URL without credentials (valid until lw_power_close); "" for other
+ * sources. */
+LW_API const char *lw_power_source_url(const lw_power_source *src);
+
 LW_API void lw_power_close(lw_power_source *src);
 
 LW_API lw_source_kind lw_power_kind(const lw_power_source *src);
-/* "nvml", "rapl", "replay" or "rocm_smi". */
+/* "nvml", "rapl", "replay", "dcgm" or "rocm_smi". */
 LW_API const char *lw_power_kind_name(lw_source_kind kind);
 
 LW_API size_t lw_power_device_count(const lw_power_source *src);

@@ -39,6 +39,8 @@ typedef struct lw_report_opts {
     double regression_ratio;   /* a run whose tokens/J is below this x its configuration's first run is a regression */
     double grid_g_per_kwh;     /* grid intensity for operational carbon and SCI; < 0: not given */
     const char *grid_source;   /* where grid_g_per_kwh came from */
+    const struct lw_grid_series *grid_series; /* hourly intensity (llmwatt/grid.h): cleanest hours and each run's
+                                               * energy-weighted intensity; NULL: section skipped */
 } lw_report_opts;
 
 /* Defaults: Markdown, price = the catalogue's cost.price_kwh.us (seed scenario 1, $0.10/kWh),

@@ -154,6 +154,10 @@ LW_API const lw_fit_coef *lw_fit_coef_at(const lw_fit_result *r, size_t i, char 
 LW_API lw_fit_accuracy lw_fit_accuracy_fitted(const lw_fit_result *r);
 LW_API lw_fit_accuracy lw_fit_accuracy_seed(const lw_fit_result *r);
 LW_API lw_fit_accuracy lw_fit_accuracy_heldout(const lw_fit_result *r);
+/* One accuracy as the JSON object of `llmwatt fit --json` ("pairs", "unpredictable",
+ * "median_abs_err", "coverage", "band_low", "band_high", "rms_log"; null without pairs): heap
+ * text (lw_free()), one line for indent 0, else indented (1..31). NULL on a bad indent or OOM. */
+LW_API char *lw_fit_accuracy_to_json(const lw_fit_accuracy *a, int indent);
 /* Share of the variance of ln(E_j/E_i) over the fitted pairs the fit leaves unexplained. */
 LW_API double lw_fit_unexplained_variance(const lw_fit_result *r);
 

@@ -84,6 +84,7 @@ const char *lw_power_kind_name(lw_source_kind kind)
     case LW_SOURCE_NVML: return "nvml";
     case LW_SOURCE_RAPL: return "rapl";
     case LW_SOURCE_REPLAY: return "replay";
+    case LW_SOURCE_DCGM: return "dcgm";
     case LW_SOURCE_ROCM_SMI: return "rocm_smi";
     }
     return "unknown";

@@ -26,6 +26,8 @@ lw_status lw_estimate_opts_init(lw_estimate_opts *opts, unsigned int version, lw
     lw_status st = check_version("lw_estimate_opts", "LW_ESTIMATE_OPTS_INIT", version, LW_ESTIMATE_OPTS_VERSION, err);
     if (st != LW_OK)
         return st;
+    /* Version 1 is the whole struct. A later version fills only the fields of the caller's
+     * version: an older caller's struct is shorter than this library's. */
     *opts = lw_estimate_opts_default();
     return LW_OK;
 }
@@ -35,7 +37,7 @@ lw_status lw_estimate_init(lw_estimate *out, unsigned int version, lw_err *err)
     lw_status st = check_version("lw_estimate", "LW_ESTIMATE_INIT", version, LW_ESTIMATE_VERSION, err);
     if (st != LW_OK)
         return st;
-    memset(out, 0, sizeof *out);
+    memset(out, 0, sizeof *out); /* version 1 is the whole struct (a later one: only the caller's part) */
     out->version = version;
     return LW_OK;
 }

@@ -3,6 +3,7 @@
 #ifndef LW_FIT_INTERNAL_H
 #define LW_FIT_INTERNAL_H
 
+#include <jansson.h>
 #include "llmwatt/scale.h"
 
 #define LW_FIT_MAX_FAM 32
@@ -47,6 +48,9 @@ struct lw_fit_result {
     double unexplained;
     int npairs;
 };
+
+/* The accuracy object of `llmwatt fit --json` and of the coefficients file (lw_fit_write). */
+json_t *lw_fit_accuracy_json(const lw_fit_accuracy *a);
 
 /* ln of the multi-GPU factor M(G_from -> G_to) in a mode. */
 double lw_fit_ln_multi(lw_multi_gpu_mode mode, double alpha, int g_from, int g_to);

@@ -24,7 +24,7 @@ static void add_const(json_t *arr, const char *key, double value, double low, do
     json_array_append_new(arr, o);
 }
 
-static json_t *acc_json(const lw_fit_accuracy *a)
+json_t *lw_fit_accuracy_json(const lw_fit_accuracy *a)
 {
     json_t *o = json_object();
     json_object_set_new(o, "pairs", json_integer(a->pairs));
@@ -35,6 +35,16 @@ static json_t *acc_json(const lw_fit_accuracy *a)
     json_object_set_new(o, "band_high", a->pairs ? json_real(a->band_high) : json_null());
     json_object_set_new(o, "rms_log", a->pairs ? json_real(a->rms_log) : json_null());
     return o;
+}
+
+char *lw_fit_accuracy_to_json(const lw_fit_accuracy *a, int indent)
+{
+    if (!a || indent < 0 || indent > 31)
+        return NULL;
+    json_t *o = lw_fit_accuracy_json(a);
+    char *text = json_dumps(o, JSON_REAL_PRECISION(15) | JSON_PRESERVE_ORDER | (indent ? JSON_INDENT(indent) : 0));
+    json_decref(o);
+    return text;
 }
 
 lw_status lw_fit_write(const lw_fit_result *r, const char *path, const char *points_name, lw_err *err)
@@ -56,9 +66,9 @@ lw_status lw_fit_write(const lw_fit_result *r, const char *path, const char *poi
     json_object_set_new(fit, "reference_family", json_string(r->families[r->ref_fam]));
     json_object_set_new(fit, "reference_gpu", json_string(r->gpus[r->ref_gpu]));
     json_object_set_new(fit, "unexplained_variance", json_real(r->unexplained));
-    json_object_set_new(fit, "fitted", acc_json(&r->fitted));
-    json_object_set_new(fit, "seed", acc_json(&r->seed));
-    json_object_set_new(fit, "heldout", acc_json(&r->heldout));
+    json_object_set_new(fit, "fitted", lw_fit_accuracy_json(&r->fitted));
+    json_object_set_new(fit, "seed", lw_fit_accuracy_json(&r->seed));
+    json_object_set_new(fit, "heldout", lw_fit_accuracy_json(&r->heldout));
     json_object_set_new(root, "fit", fit);
 
     snprintf(src, sizeof src, "llmwatt fit on %s: %zu points, %d pairs with batch within x%g, multi-GPU %s; range = bootstrap 5..95%%",

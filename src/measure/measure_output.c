@@ -75,7 +75,7 @@ static json_t *gpu_json(const lw_device_result *d, bool has_idle)
     return g;
 }
 
-static json_t *result_json(const lw_measure_result *r, const lw_measure_meta *meta)
+static json_t *result_json(const lw_measure_result *r, const lw_measure_meta *meta, const lw_power_source *gpu)
 {
     json_t *o = json_object();
     json_object_set_new(o, "schema", json_string("llmwatt.measurement/1"));
@@ -94,6 +94,11 @@ static json_t *result_json(const lw_measure_result *r, const lw_measure_meta *me
     json_object_set_new(o, "end_time", iso_time(r->end_unix));
     json_object_set_new(o, "host", str_or_null(meta->host));
     json_object_set_new(o, "source", json_string(lw_power_kind_name(r->source)));
+    char note[400];
+    if (gpu && lw_power_kind(gpu) == LW_SOURCE_DCGM)
+        json_object_set_new(o, "source_url", json_string(lw_power_source_url(gpu)));
+    if (gpu && lw_power_refresh_note(gpu, r->interval_s, note, sizeof note))
+        json_object_set_new(o, "source_note", json_string(note));
     json_object_set_new(o, "driver", str_or_null(r->n_gpus ? r->gpus[0].info.driver : NULL));
     json_object_set_new(o, "interval_s", json_real(r->interval_s));
     json_object_set_new(o, "warmup_s", json_real(r->warmup_s));
@@ -180,7 +185,12 @@ static json_t *result_json(const lw_measure_result *r, const lw_measure_meta *me
 
 lw_status lw_measure_json(const lw_measure_result *r, const lw_measure_meta *meta, char **out, lw_err *err)
 {
-    json_t *o = result_json(r, meta);
+    return lw_measure_json_source(r, meta, NULL, out, err);
+}
+
+lw_status lw_measure_json_source(const lw_measure_result *r, const lw_measure_meta *meta, const lw_power_source *gpu, char **out, lw_err *err)
+{
+    json_t *o = result_json(r, meta, gpu);
     char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(15) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(o);
     if (!s)

@@ -24,10 +24,14 @@ typedef struct device {
     bool have_prev;      /* prev holds the previous usable reading for the energy counter */
     lw_power_sample prev;
     double energy_j;     /* accumulated since the exporter started */
+    double energy_at_tick; /* energy_j when the last interval was closed */
 } device;
 
 typedef struct workload {
     char name[LW_WORKLOAD_NAME_MAX + 1];
+    size_t target;        /* 1 + the engine target feeding it; 0: POST /tokens only */
+    uint64_t gpu_mask;    /* device indices of its engines (bit i: index i); 0: not mapped */
+    double prompt_total;  /* prompt (input) tokens, engines only */
     double tokens_total;
     double energy_j;
     double pending;       /* tokens reported since the last tick */
@@ -36,7 +40,27 @@ typedef struct workload {
     uint64_t last_tick;   /* index of the last interval with a report */
     double window;        /* sum of ring: tokens over the last hold_ticks intervals */
     double *ring;         /* tokens per interval, indexed by interval % hold_ticks */
+    double tick_energy;   /* energy attributed in the interval being closed */
+    double ewindow;       /* sum of ering: attributed energy over the last hold_ticks intervals */
+    double *ering;        /* attributed energy per interval, like ring */
 } workload;
+
+/* Previous cumulative counters of one workload as read from one engine target. */
+typedef struct engine_prev {
+    size_t wl;
+    double output, prompt;
+} engine_prev;
+
+/* A scraped endpoint: an inference engine (engine[0] != 0) or a power source (dcgm-exporter). */
+typedef struct target {
+    char name[LW_TARGET_NAME_MAX + 1];
+    char engine[16];
+    uint64_t gpu_mask;
+    bool up;
+    double errors;
+    engine_prev *prev;
+    size_t nprev, capprev;
+} target;
 
 struct lw_exporter {
     pthread_mutex_t mu;
@@ -47,8 +71,10 @@ struct lw_exporter {
     workload *wl;
     size_t nwl;
     uint64_t tick;           /* index of the interval now open */
-    double gpu_energy_at_tick;
     double unattributed_j;
+    target *tg;
+    size_t ntg, captg;
+    double price_usd_per_kwh, pue, g_co2e_per_kwh; /* NAN: not exported */
     double reports_accepted;
     double rejected[LW_REJECT_REASONS];
 };
@@ -91,6 +117,8 @@ lw_status lw_exporter_new(const lw_exporter_config *cfg, lw_exporter **out, lw_e
     }
     e->cfg = c;
     e->hold_ticks = (size_t)ticks;
+    e->price_usd_per_kwh = e->g_co2e_per_kwh = NAN;
+    e->pue = 1.0;
     *out = e;
     return LW_OK;
 }
@@ -99,8 +127,13 @@ void lw_exporter_free(lw_exporter *e)
 {
     if (!e)
         return;
-    for (size_t i = 0; i < e->nwl; i++)
+    for (size_t i = 0; i < e->nwl; i++) {
         free(e->wl[i].ring);
+        free(e->wl[i].ering);
+    }
+    for (size_t i = 0; i < e->ntg; i++)
+        free(e->tg[i].prev);
+    free(e->tg);
     free(e->wl);
     free(e->dev);
     pthread_mutex_destroy(&e->mu);
@@ -186,11 +219,37 @@ static workload *find_workload(lw_exporter *e, const char *name)
     return NULL;
 }
 
+/* Finds or adds workload name (caller holds e->mu); counts a refusal for the workload limit. */
+static lw_status get_workload(lw_exporter *e, const char *name, workload **out, lw_err *err)
+{
+    workload *w = find_workload(e, name);
+    if (!w) {
+        if (e->nwl == e->cfg.max_workloads) {
+            e->rejected[LW_REJECT_WORKLOAD_LIMIT] += 1;
+            return lw_fail(err, LW_ERR_INFEASIBLE, "workload '%s' refused: %zu workloads already reported (raise --max-workloads)", name,
+                           e->nwl);
+        }
+        double *ring = calloc(e->hold_ticks, sizeof *ring), *ering = calloc(e->hold_ticks, sizeof *ering);
+        if (!ring || !ering) {
+            free(ring);
+            free(ering);
+            return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory adding workload '%s'", name);
+        }
+        w = &e->wl[e->nwl++];
+        memset(w, 0, sizeof *w);
+        lw_strlcpy(w->name, name, sizeof w->name);
+        w->ring = ring;
+        w->ering = ering;
+    }
+    *out = w;
+    return LW_OK;
+}
+
 lw_status lw_exporter_report_tokens(lw_exporter *e, const char *name, double tokens, lw_err *err)
 {
     if (!name || !lw_workload_name_valid(name)) {
         lw_exporter_count_rejected(e, LW_REJECT_BAD_REQUEST);
-        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "workload name must be 1-%d characters of A-Z a-z 0-9 _ . : -",
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "workload name must be 1-%d characters of A-Z a-z 0-9 _ . : / -",
                        LW_WORKLOAD_NAME_MAX);
     }
     if (!(tokens >= 0) || tokens > LW_TOKENS_PER_REPORT_MAX || tokens != floor(tokens)) {
@@ -198,28 +257,142 @@ lw_status lw_exporter_report_tokens(lw_exporter *e, const char *name, double tok
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "tokens must be a whole number from 0 to %.0f", LW_TOKENS_PER_REPORT_MAX);
     }
     pthread_mutex_lock(&e->mu);
-    workload *w = find_workload(e, name);
-    if (!w) {
-        if (e->nwl == e->cfg.max_workloads) {
-            e->rejected[LW_REJECT_WORKLOAD_LIMIT] += 1;
-            size_t n = e->nwl;
-            pthread_mutex_unlock(&e->mu);
-            return lw_fail(err, LW_ERR_INFEASIBLE, "workload '%s' refused: %zu workloads already reported (raise --max-workloads)", name, n);
-        }
-        double *ring = calloc(e->hold_ticks, sizeof *ring);
-        if (!ring) {
-            pthread_mutex_unlock(&e->mu);
-            return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory adding workload '%s'", name);
-        }
-        w = &e->wl[e->nwl++];
-        memset(w, 0, sizeof *w);
-        lw_strlcpy(w->name, name, sizeof w->name);
-        w->ring = ring;
+    workload *w;
+    lw_status st = get_workload(e, name, &w, err);
+    if (st != LW_OK) {
+        pthread_mutex_unlock(&e->mu);
+        return st;
     }
     w->tokens_total += tokens;
     w->pending += tokens;
     w->pending_report = true;
     e->reports_accepted += 1;
+    pthread_mutex_unlock(&e->mu);
+    return LW_OK;
+}
+
+lw_status lw_exporter_add_target(lw_exporter *e, const char *name, const char *engine, const int *gpus, size_t ngpus, size_t *id,
+                                 lw_err *err)
+{
+    uint64_t mask = 0;
+    for (size_t i = 0; i < ngpus; i++) {
+        if (gpus[i] < 0 || gpus[i] > 63)
+            return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "GPU index %d of target '%s' is outside 0..63", gpus[i], name);
+        mask |= 1ULL << gpus[i];
+    }
+    if (engine && (strlen(engine) == 0 || strlen(engine) >= sizeof e->tg[0].engine))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "engine label must be 1-%zu characters", sizeof e->tg[0].engine - 1);
+    pthread_mutex_lock(&e->mu);
+    if (e->ntg == e->captg) {
+        size_t cap = e->captg ? 2 * e->captg : 4;
+        target *t = realloc(e->tg, cap * sizeof *t);
+        if (!t) {
+            pthread_mutex_unlock(&e->mu);
+            return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory adding target '%s'", name);
+        }
+        e->tg = t;
+        e->captg = cap;
+    }
+    target *t = &e->tg[e->ntg];
+    memset(t, 0, sizeof *t);
+    lw_strlcpy(t->name, name, sizeof t->name);
+    lw_strlcpy(t->engine, engine ? engine : "", sizeof t->engine);
+    t->gpu_mask = mask;
+    t->up = true;
+    *id = e->ntg++;
+    pthread_mutex_unlock(&e->mu);
+    return LW_OK;
+}
+
+/* A counter's increase since its previous reading: a drop is a restart from zero. */
+static double increase(double prev, double now)
+{
+    if (!isfinite(now) || now < 0)
+        return 0;
+    return now >= prev ? now - prev : now;
+}
+
+lw_status lw_exporter_engine_counters(lw_exporter *e, size_t id, const char *name, double output_tokens_total, double prompt_tokens_total,
+                                      lw_err *err)
+{
+    if (!name || !lw_workload_name_valid(name))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "workload name must be 1-%d characters of A-Z a-z 0-9 _ . : / -", LW_WORKLOAD_NAME_MAX);
+    if (!(output_tokens_total >= 0) || !isfinite(output_tokens_total))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "output token counter of '%s' must be a finite number >= 0", name);
+    pthread_mutex_lock(&e->mu);
+    if (id >= e->ntg || !e->tg[id].engine[0]) {
+        pthread_mutex_unlock(&e->mu);
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "target %zu is not an engine", id);
+    }
+    target *t = &e->tg[id];
+    workload *w;
+    lw_status st = get_workload(e, name, &w, err);
+    if (st != LW_OK) {
+        pthread_mutex_unlock(&e->mu);
+        return st;
+    }
+    size_t wi = (size_t)(w - e->wl), k;
+    for (k = 0; k < t->nprev && t->prev[k].wl != wi; k++)
+        ;
+    if (k == t->nprev) {
+        if (t->nprev == t->capprev) {
+            size_t cap = t->capprev ? 2 * t->capprev : 4;
+            engine_prev *p = realloc(t->prev, cap * sizeof *p);
+            if (!p) {
+                pthread_mutex_unlock(&e->mu);
+                return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory adding workload '%s'", name);
+            }
+            t->prev = p;
+            t->capprev = cap;
+        }
+        /* the first reading is the baseline: tokens made before llmwatt started are not ours */
+        t->prev[k] = (engine_prev){wi, output_tokens_total, isfinite(prompt_tokens_total) ? prompt_tokens_total : 0};
+        t->nprev++;
+    }
+    engine_prev *p = &t->prev[k];
+    double dout = increase(p->output, output_tokens_total);
+    double dprompt = isfinite(prompt_tokens_total) ? increase(p->prompt, prompt_tokens_total) : 0;
+    p->output = output_tokens_total;
+    if (isfinite(prompt_tokens_total))
+        p->prompt = prompt_tokens_total;
+    w->target = id + 1;
+    w->gpu_mask |= t->gpu_mask;
+    w->tokens_total += dout;
+    w->prompt_total += dprompt;
+    w->pending += dout;
+    w->pending_report = true;
+    t->up = true;
+    pthread_mutex_unlock(&e->mu);
+    return LW_OK;
+}
+
+void lw_exporter_target_result(lw_exporter *e, size_t id, bool ok)
+{
+    pthread_mutex_lock(&e->mu);
+    if (id < e->ntg) {
+        e->tg[id].up = ok;
+        if (!ok) {
+            e->tg[id].errors += 1;
+            for (size_t i = 0; i < e->nwl; i++) /* nothing it reported this interval makes it active */
+                if (e->wl[i].target == id + 1)
+                    e->wl[i].pending_report = false;
+        }
+    }
+    pthread_mutex_unlock(&e->mu);
+}
+
+lw_status lw_exporter_set_tariff(lw_exporter *e, double usd_per_kwh, double pue, double g_co2e_per_kwh, lw_err *err)
+{
+    if (!isnan(usd_per_kwh) && !(usd_per_kwh >= 0 && isfinite(usd_per_kwh)))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "electricity price must be >= 0 $/kWh, got %g", usd_per_kwh);
+    if (!(pue >= 1 && pue <= 10))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "PUE must be between 1 and 10, got %g", pue);
+    if (!isnan(g_co2e_per_kwh) && !(g_co2e_per_kwh >= 0 && isfinite(g_co2e_per_kwh)))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "grid carbon intensity must be >= 0 g/kWh, got %g", g_co2e_per_kwh);
+    pthread_mutex_lock(&e->mu);
+    e->price_usd_per_kwh = usd_per_kwh;
+    e->pue = pue;
+    e->g_co2e_per_kwh = g_co2e_per_kwh;
     pthread_mutex_unlock(&e->mu);
     return LW_OK;
 }
@@ -244,15 +417,48 @@ static double gpu_energy(const lw_exporter *e)
 
 static bool active(const lw_exporter *e, const workload *w)
 {
+    if (w->target && !e->tg[w->target - 1].up) /* its engine stopped answering */
+        return false;
     return w->reported && e->tick - w->last_tick < e->hold_ticks;
+}
+
+/* Splits one GPU's interval energy: among the active workloads mapped to its index, else among
+ * the active unmapped ones, by tokens over the hold (equally when none has tokens). False when
+ * no workload takes it. */
+static bool split(lw_exporter *e, const device *d, double delta)
+{
+    uint64_t bit = d->info.index >= 0 && d->info.index < 64 ? 1ULL << d->info.index : 0;
+    for (int pass = 0; pass < 2; pass++) {
+        double weight = 0;
+        size_t n = 0;
+        for (size_t i = 0; i < e->nwl; i++) {
+            const workload *w = &e->wl[i];
+            bool mine = pass == 0 ? (w->gpu_mask & bit) != 0 : w->gpu_mask == 0;
+            if (mine && active(e, w)) {
+                n++;
+                weight += w->window;
+            }
+        }
+        if (n == 0)
+            continue;
+        for (size_t i = 0; i < e->nwl; i++) {
+            workload *w = &e->wl[i];
+            bool mine = pass == 0 ? (w->gpu_mask & bit) != 0 : w->gpu_mask == 0;
+            if (mine && active(e, w)) {
+                double part = weight > 0 ? delta * w->window / weight : delta / (double)n;
+                w->energy_j += part;
+                w->tick_energy += part;
+            }
+        }
+        return true;
+    }
+    return false;
 }
 
 void lw_exporter_tick(lw_exporter *e)
 {
     pthread_mutex_lock(&e->mu);
     size_t slot = (size_t)(e->tick % e->hold_ticks);
-    double weight = 0;
-    size_t nactive = 0;
     for (size_t i = 0; i < e->nwl; i++) {
         workload *w = &e->wl[i];
         w->window += w->pending - w->ring[slot];
@@ -263,22 +469,21 @@ void lw_exporter_tick(lw_exporter *e)
         }
         w->pending = 0;
         w->pending_report = false;
-        if (active(e, w)) {
-            nactive++;
-            weight += w->window;
-        }
+        w->tick_energy = 0;
     }
-    double total = gpu_energy(e);
-    double delta = total - e->gpu_energy_at_tick;
-    e->gpu_energy_at_tick = total;
-    if (nactive == 0) {
-        e->unattributed_j += delta;
-    } else {
-        for (size_t i = 0; i < e->nwl; i++) {
-            workload *w = &e->wl[i];
-            if (active(e, w))
-                w->energy_j += weight > 0 ? delta * w->window / weight : delta / (double)nactive;
-        }
+    for (size_t k = 0; k < e->ndev; k++) {
+        device *d = &e->dev[k];
+        if (d->info.kind != LW_DEVICE_GPU)
+            continue;
+        double delta = d->energy_j - d->energy_at_tick;
+        d->energy_at_tick = d->energy_j;
+        if (!split(e, d, delta))
+            e->unattributed_j += delta;
+    }
+    for (size_t i = 0; i < e->nwl; i++) {
+        workload *w = &e->wl[i];
+        w->ewindow += w->tick_energy - w->ering[slot];
+        w->ering[slot] = w->tick_energy;
     }
     e->tick++;
     pthread_mutex_unlock(&e->mu);
@@ -544,14 +749,45 @@ static void render_workloads(buf *b, const lw_exporter *e)
     family en = {"llmwatt_energy_joules_total", "counter",
                  "GPU energy attributed to the workload: each interval's energy split by token share among workloads active in it.", false};
     family act = {"llmwatt_workload_active", "gauge", "1 while the workload's last report is within the activity hold.", false};
-    const char *name[3] = {"llmwatt_tokens_total", "llmwatt_energy_joules_total", "llmwatt_workload_active"};
-    family *fam[3] = {&tok, &en, &act};
-    for (int k = 0; k < 3; k++) {
+    family prompt = {"llmwatt_prompt_tokens_total", "counter", "Prompt (input) tokens read from the workload's inference engine.", false};
+    family jpt = {"llmwatt_energy_per_output_token_joules", "gauge",
+                  "Attributed energy over output tokens within the activity hold (--hold); prefer the rate ratio in PromQL.", false};
+    family cost = {"llmwatt_energy_cost_dollars_total", "counter", "Attributed energy x PUE x electricity price (--price-kwh, --pue).", false};
+    family co2 = {"llmwatt_carbon_grams_total", "counter", "Attributed energy x PUE x grid carbon intensity (--region), grams CO2e.", false};
+    const char *name[7] = {"llmwatt_tokens_total", "llmwatt_energy_joules_total", "llmwatt_workload_active", "llmwatt_prompt_tokens_total",
+                           "llmwatt_energy_per_output_token_joules", "llmwatt_energy_cost_dollars_total", "llmwatt_carbon_grams_total"};
+    family *fam[7] = {&tok, &en, &act, &prompt, &jpt, &cost, &co2};
+    double kwh = e->pue / 3.6e6;
+    for (int k = 0; k < 7; k++) {
+        if ((k == 5 && isnan(e->price_usd_per_kwh)) || (k == 6 && isnan(e->g_co2e_per_kwh)))
+            continue;
         for (size_t i = 0; i < e->nwl; i++) {
             const workload *w = &e->wl[i];
+            double v = k == 0 ? w->tokens_total : k == 1 ? joules(w->energy_j) : k == 2 ? ((active(e, w) || w->pending_report) ? 1.0 : 0.0)
+                     : k == 3 ? w->prompt_total : k == 4 ? (w->window > 0 ? fmax(0, w->ewindow) / w->window : NAN)
+                     : k == 5 ? w->energy_j * kwh * e->price_usd_per_kwh : w->energy_j * kwh * e->g_co2e_per_kwh;
+            if ((k == 3 && !w->target) || (k == 4 && isnan(v)))
+                continue;
             begin(b, fam[k]);
-            put(b, "%s{workload=\"%s\"}", name[k], w->name);
-            put_value(b, k == 0 ? w->tokens_total : k == 1 ? joules(w->energy_j) : (active(e, w) || w->pending_report) ? 1.0 : 0.0);
+            put(b, "%s{workload=\"", name[k]);
+            put_escaped(b, w->name);
+            put(b, "\"");
+            if (w->target)
+                put(b, ",engine=\"%s\"", e->tg[w->target - 1].engine);
+            put(b, "}");
+            put_value(b, v);
+        }
+    }
+    family up = {"llmwatt_target_up", "gauge", "1 while the scraped endpoint (engine or dcgm-exporter) answered its latest scrape.", false};
+    family errs = {"llmwatt_scrape_errors_total", "counter", "Failed scrapes of an endpoint: no answer, HTTP error or malformed page.", false};
+    for (int k = 0; k < 2; k++) {
+        for (size_t i = 0; i < e->ntg; i++) {
+            const target *t = &e->tg[i];
+            begin(b, k == 0 ? &up : &errs);
+            put(b, "%s{target=\"", k == 0 ? "llmwatt_target_up" : "llmwatt_scrape_errors_total");
+            put_escaped(b, t->name);
+            put(b, "\",kind=\"%s\"}", t->engine[0] ? t->engine : "dcgm");
+            put_value(b, k == 0 ? (t->up ? 1.0 : 0.0) : t->errors);
         }
     }
     put(b, "# HELP llmwatt_unattributed_energy_joules_total GPU energy of intervals in which no workload was active.\n"

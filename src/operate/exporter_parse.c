@@ -16,7 +16,7 @@ bool lw_workload_name_valid(const char *name)
     for (const char *p = name; *p; p++, n++) {
         char c = *p;
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-                  c == ':' || c == '-';
+                  c == ':' || c == '-' || c == '/';
         if (!ok || n >= LW_WORKLOAD_NAME_MAX)
             return false;
     }
@@ -78,7 +78,7 @@ static lw_status parse_count(const char *s, double *out, lw_err *err)
 static lw_status check_name(const char *name, lw_err *err)
 {
     if (!lw_workload_name_valid(name))
-        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "workload name must be 1-%d characters of A-Z a-z 0-9 _ . : -, got '%.70s'",
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "workload name must be 1-%d characters of A-Z a-z 0-9 _ . : / -, got '%.70s'",
                        LW_WORKLOAD_NAME_MAX, name);
     return LW_OK;
 }

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "llmwatt/cost.h"
+#include "llmwatt/grid.h"
 #include "llmwatt/plot.h"
 #include "operate/report_int.h"
 #include "core/util.h"
@@ -25,6 +26,7 @@ lw_report_opts lw_report_opts_default(const lw_catalogue *cat)
     o.regression_ratio = lw_catalogue_value(cat, "report.regression_ratio", 0.9);
     o.grid_g_per_kwh = -1;
     o.grid_source = "";
+    o.grid_series = NULL;
     return o;
 }
 
@@ -132,6 +134,7 @@ typedef struct ctx {
     size_t *baseline;   /* per run: index of its configuration's first usable run (SIZE_MAX: none) */
     bool *regressed;    /* per run: tokens/J below regression_ratio x its baseline's */
     size_t nregressed;
+    bool multi_gpu;     /* the usable runs hold several GPU types: plot series name the GPU */
 } ctx;
 
 static bool same_run_config(const lw_run *a, const lw_run *b)
@@ -155,6 +158,9 @@ static lw_status find_regressions(ctx *c, lw_err *err)
             if (usable(&c->runs[j]) && same_run_config(&c->runs[i], &c->runs[j]) &&
                 (c->baseline[i] == SIZE_MAX || c->runs[j].time_ns < c->runs[c->baseline[i]].time_ns))
                 c->baseline[i] = j;
+        for (size_t j = 0; j < i && !c->multi_gpu; j++)
+            if (usable(&c->runs[j]) && strcmp(c->runs[j].gpu, c->runs[i].gpu) != 0)
+                c->multi_gpu = true;
         size_t b = c->baseline[i];
         if (b != i && c->runs[i].tokens_per_j < c->o->regression_ratio * c->runs[b].tokens_per_j) {
             c->regressed[i] = true;
@@ -766,6 +772,69 @@ static void tco_section(ctx *c)
     lw_doc_table_end(d);
 }
 
+/* Hourly grid intensity: the series' cleanest hours and each valid run's energy-weighted intensity. */
+static void grid_section(ctx *c)
+{
+    const lw_grid_series *g = c->o->grid_series;
+    if (!g)
+        return;
+    lw_doc *d = &c->doc;
+    size_t n = lw_grid_series_count(g), idx[5], m = 0;
+    for (size_t i = 0; i < n; i++) { /* the five lowest rows, lowest first */
+        long long t, len;
+        double v, w;
+        lw_grid_series_row(g, i, &t, &len, &v, NULL);
+        size_t pos = m;
+        while (pos > 0 && (lw_grid_series_row(g, idx[pos - 1], &t, &len, &w, NULL), w > v))
+            pos--;
+        if (pos >= 5)
+            continue;
+        for (size_t j = (m < 5 ? m : 4); j > pos; j--)
+            idx[j] = idx[j - 1];
+        idx[pos] = i;
+        if (m < 5)
+            m++;
+    }
+    lw_doc_h(d, 3, "Hourly Grid Intensity");
+    lw_doc_p(d, "Series: %zu rows (%s, column '%s'). Each run's intensity is the series' mean over the run, weighted by the "
+                "energy used in each row; operational carbon per 1M tokens = wall energy of 1M tokens x that intensity.",
+             n, lw_grid_series_format(g), lw_grid_series_column(g));
+    const char *h1[] = {"Cleanest hours (start, UTC)", "gCO2e/kWh"};
+    lw_doc_table_head(d, 2, h1);
+    for (size_t k = 0; k < m; k++) {
+        long long t, len;
+        double v;
+        char tb[32], vb[32];
+        lw_grid_series_row(g, idx[k], &t, &len, &v, NULL);
+        snprintf(vb, sizeof vb, "%.1f", v);
+        const char *cells[] = {lw_time_format(t, tb, sizeof tb), vb};
+        lw_doc_table_row(d, 2, cells);
+    }
+    lw_doc_table_end(d);
+    const char *h2[] = {"Run", "Start (UTC)", "Configuration", "gCO2e/kWh during the run", "Operational gCO2e/1M tokens"};
+    lw_doc_table_head(d, 5, h2);
+    for (size_t i = 0; i < c->nruns; i++) {
+        const lw_run *r = &c->runs[i];
+        if (!usable(r) || !r->time_ns || !isfinite(r->duration_s) || r->duration_s <= 0)
+            continue;
+        char id[24], tb[32], cfg[128], ib[48], ob[48];
+        double v;
+        snprintf(id, sizeof id, "%lld", r->id);
+        snprintf(cfg, sizeof cfg, "%s %s b%d x%d", r->workload, r->precision, r->batch, r->gpus);
+        bool ok = lw_grid_series_mean(g, r->time_ns, r->time_ns + (long long)llround(r->duration_s * 1e9), &v, NULL) == LW_OK;
+        if (ok) {
+            /* wall kWh per 1M tokens = 1e6 / tokens per J x (1 + overhead) / PSU / 3.6e6 */
+            double kwh = 1e6 / r->tokens_per_j * (1 + lw_catalogue_value(c->cat, "cost.system_overhead_fraction", 0.20)) /
+                         lw_catalogue_value(c->cat, "cost.psu_efficiency", 0.95) / 3.6e6;
+            snprintf(ib, sizeof ib, "%.1f", v);
+            snprintf(ob, sizeof ob, "%.3f", kwh * v);
+        }
+        const char *cells[] = {id, lw_time_format(r->time_ns, tb, sizeof tb), cfg, ok ? ib : "not covered", ok ? ob : NO_DATA};
+        lw_doc_table_row(d, 5, cells);
+    }
+    lw_doc_table_end(d);
+}
+
 static void gpu_comparison(ctx *c)
 {
     char names[8][96];
@@ -863,6 +932,13 @@ static void series_free(series_buf *sb)
     }
 }
 
+/* A GPU name for a legend, without the vendor ("NVIDIA H100 80GB HBM3" -> "H100 80GB HBM3"). */
+static const char *short_gpu(const char *name)
+{
+    const char *sp = strchr(name, ' ');
+    return (strncmp(name, "NVIDIA ", 7) == 0 || strncmp(name, "AMD ", 4) == 0) && sp ? sp + 1 : name;
+}
+
 static lw_status add_plot(ctx *c, const lw_plot *p, const char *name, const char *alt, lw_err *err)
 {
     unsigned char *png;
@@ -884,9 +960,10 @@ static lw_status plots(ctx *c, lw_err *err)
         const lw_run *r = &c->runs[i];
         if (r->kind != LW_RUN_MEASUREMENT || !isfinite(r->tokens_per_j) || !r->time_ns)
             continue;
-        char key[96];
+        char key[256];
         if (r->valid == 1)
-            snprintf(key, sizeof key, "%s %s b%d %dGPU", r->workload, r->precision, r->batch, r->gpus);
+            snprintf(key, sizeof key, "%s %s b%d %dGPU%s%s", r->workload, r->precision, r->batch, r->gpus, c->multi_gpu ? " " : "",
+                     c->multi_gpu ? short_gpu(r->gpu) : "");
         else
             snprintf(key, sizeof key, "INVALID (off-scale: on border)");
         lw_plot_series *s = series_for(&t, key, c->nruns);
@@ -919,8 +996,9 @@ static lw_status plots(ctx *c, lw_err *err)
         const lw_report_row *r = &c->rows[i];
         if (r->batch <= 0)
             continue;
-        char key[96];
-        snprintf(key, sizeof key, "%s %s %dGPU s%d", r->workload, r->precision, r->gpus, r->seq_len);
+        char key[256];
+        snprintf(key, sizeof key, "%s %s %dGPU s%d%s%s", r->workload, r->precision, r->gpus, r->seq_len, c->multi_gpu ? " " : "",
+                 c->multi_gpu ? short_gpu(r->gpu) : "");
         lw_plot_series *s = series_for(&b, key, c->nrows);
         if (s) {
             s->lines = true;
@@ -1037,6 +1115,7 @@ lw_status lw_report_write(const lw_catalogue *cat, const lw_run *runs, size_t nr
     scenarios(&c);
     break_even(&c);
     tco_section(&c);
+    grid_section(&c);
     st = plots(&c, err);
     if (st == LW_OK) {
         run_list(&c);

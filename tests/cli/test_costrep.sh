@@ -284,6 +284,27 @@ run report "$TMP"/runs2/run*.json --output "$TMP/rep/reg2.md" --threshold 0.7; e
 grep -q "No regression" "$TMP/rep/reg2.md" && ok report-threshold-0.7 || bad report-threshold-0.7 "0.8 flagged at 0.7"
 run report "$DB" --output "$TMP/rep/t.md" --threshold 1.5; expect_rc report-threshold-bad 2
 run report "$DB" --output "$TMP/rep/t.md" --region mars; expect_rc report-region-bad 3
+# hourly intensity in the report: November at 300 + 10 x hour g/kWh, 100 at 2026-11-08T12 (run07's hour)
+python3 - "$TMP/nov.csv" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("timestamp,g_per_kwh\n")
+    for d in range(1, 31):
+        for h in range(24):
+            f.write("2026-11-%02dT%02d:00:00Z,%d\n" % (d, h, 100 if (d, h) == (8, 12) else 300 + 10 * h))
+PY
+run report "$TMP"/runs/run*.json --output "$TMP/rep/grid.md" --carbon-intensity "$TMP/nov.csv"; expect_rc report-grid 0
+if python3 - "$TMP/rep/grid.md" <<'PY'; then ok report-grid-hours; else bad report-grid-hours "content mismatch"; fi
+import sys
+md = open(sys.argv[1]).read()
+assert "| 2026-11-08T12:00:00Z | 100.0 |" in md.split("| Cleanest hours")[1].split("\n\n")[0].split("\n")[2]
+# run07 (gpt40b FP8 b32, 3.015 tokens/J... run07 itself: 16800 tok/s at 5600 W = 3 tokens/J) inside the 100 g hour
+kwh = 1e6 / 3.0 * 1.2 / 0.95 / 3.6e6
+assert "| 2026-11-08T12:00:00Z | gpt40b fp8 b32 x8 | 100.0 | %.3f |" % (kwh * 100) in md
+# run00 at 12:00 on 2026-11-01: 300 + 120 = 420 g/kWh, 2 tokens/J
+assert "| 2026-11-01T12:00:00Z | gpt8b fp16 b8 x1 | 420.0 | %.3f |" % (1e6 / 2.0 * 1.2 / 0.95 / 3.6e6 * 420) in md
+PY
+run report "$DB" --output "$TMP/rep/g2.md" --carbon-intensity "$TMP/nosuch.csv"; expect_rc report-grid-missing 3
 # PDF: opens (pdfinfo), holds the plots as images (pdfimages) and the flagged regression (pdftotext)
 run report "$TMP"/runs2/run*.json --output "$TMP/rep/regpdf.pdf" --region us; expect_rc report-pdf 0; expect_out report-pdf-msg 'wrote .*regpdf.pdf \(22 runs, PDF'
 if pdfinfo "$TMP/rep/regpdf.pdf" 2>/dev/null | grep -Eq '^Pages: +[1-9]'; then ok report-pdf-opens; else bad report-pdf-opens "pdfinfo: $(pdfinfo "$TMP/rep/regpdf.pdf" 2>&1 | head -c 200)"; fi

@@ -153,6 +153,12 @@ run calibrate "$DB" --since 2026-11-04 --json
 expect_json filter-since "[f for f in d['families'] if f['family'] == 'Hopper GH100'][0]['site_runs']" 3
 run calibrate "$DB" --label model=llama-3.1-70b; expect_rc filter-label-none 3
 
+# inputs that cannot calibrate
+run calibrate "$TMP/shipped.json"; expect_rc calibrate-estimate-json 4; expect_err calibrate-estimate-json-msg 'none of the 1 runs can calibrate .*not a measurement'
+run validate "$TMP/shipped.json"; expect_rc validate-estimate-json 4; expect_err validate-estimate-json-msg 'none of the 1 runs can be predicted'
+run calibrate "$TMP/missing.json"; expect_rc calibrate-missing-file 3
+run validate "$DB" --output x.json; expect_rc validate-no-output 2
+
 # errors: a missing or broken calibration file
 run estimate "${EST[@]}" --calibration "$TMP/nope.json"; expect_rc calibration-missing 3
 expect_err calibration-missing-msg 'calibration .*nope.json'

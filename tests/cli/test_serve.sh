@@ -319,8 +319,8 @@ fi
 
 # ---- the shipped Prometheus files ----
 if command -v promtool >/dev/null; then
-    if promtool check rules "$ROOT/docs/prometheus/llmwatt-rules.yml" >"$TMP/pt" 2>&1; then ok promtool-check-rules; else bad promtool-check-rules "$(cat "$TMP/pt")"; fi
-    if promtool check config "$ROOT/docs/prometheus/prometheus.yml" >"$TMP/pt" 2>&1; then ok promtool-check-config; else bad promtool-check-config "$(cat "$TMP/pt")"; fi
+    if promtool check rules "$ROOT/deploy/prometheus/llmwatt-rules.yml" >"$TMP/pt" 2>&1; then ok promtool-check-rules; else bad promtool-check-rules "$(cat "$TMP/pt")"; fi
+    if promtool check config "$ROOT/deploy/prometheus/prometheus.yml" >"$TMP/pt" 2>&1; then ok promtool-check-config; else bad promtool-check-config "$(cat "$TMP/pt")"; fi
     if (cd "$DATA" && promtool test rules rules_test.yml) >"$TMP/pt" 2>&1; then ok promtool-test-rules; else bad promtool-test-rules "$(cat "$TMP/pt")"; fi
 else
     echo "skipped promtool checks: promtool is not installed (Debian package prometheus)"
@@ -356,7 +356,7 @@ global:
   scrape_interval: 500ms
   evaluation_interval: 500ms
 rule_files:
-  - $ROOT/docs/prometheus/llmwatt-rules.yml
+  - $ROOT/deploy/prometheus/llmwatt-rules.yml
 scrape_configs:
   - job_name: llmwatt
     static_configs:

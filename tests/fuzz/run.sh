@@ -15,7 +15,7 @@ seeds() {
     points) echo data/calibration/points.csv; ls tests/data/scale/*.csv tests/data/limits/*points*.csv ;;
     replay) ls tests/data/replay/*.csv tests/data/serve/*.csv tests/data/limits/replay_*.csv ;;
     trace) ls tests/data/trace/* tests/data/limits/trace_*.jsonl ;;
-    measurement | tokens | time | http) ls tests/fuzz/seeds/"$1"/* ;;
+    measurement | tokens | time | http | promtext) ls tests/fuzz/seeds/"$1"/* ;;
     esac
 }
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}

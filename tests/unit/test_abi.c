@@ -221,6 +221,23 @@ static void test_catalogue_json(void **state)
     lw_catalogue_free(cat);
 }
 
+/* The fit accuracy object: numbers as given, null for every figure when there are no pairs. */
+static void test_fit_accuracy_json(void **state)
+{
+    (void)state;
+    lw_fit_accuracy a = {4, 1, 0.25, 0.75, 0.5, 2.0, 0.125};
+    char *text = lw_fit_accuracy_to_json(&a, 0);
+    assert_string_equal(text, "{\"pairs\": 4, \"unpredictable\": 1, \"median_abs_err\": 0.25, \"coverage\": 0.75, "
+                              "\"band_low\": 0.5, \"band_high\": 2.0, \"rms_log\": 0.125}");
+    lw_free(text);
+    lw_fit_accuracy none = {0, 0, 0, 0, 0, 0, 0};
+    text = lw_fit_accuracy_to_json(&none, 0);
+    assert_string_equal(text, "{\"pairs\": 0, \"unpredictable\": 0, \"median_abs_err\": null, \"coverage\": null, "
+                              "\"band_low\": null, \"band_high\": null, \"rms_log\": null}");
+    lw_free(text);
+    assert_null(lw_fit_accuracy_to_json(&a, -1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_warning_accessors),
         cmocka_unit_test(test_estimate_json),
         cmocka_unit_test(test_catalogue_json),
+        cmocka_unit_test(test_fit_accuracy_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -426,7 +426,9 @@ static void test_parse_report(void **state)
     }
     /* a name of exactly 64 characters is accepted, 65 is not (above) */
     assert_true(lw_workload_name_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
-    assert_false(lw_workload_name_valid("a/b"));
+    /* '/' is allowed: engines name workloads by model, e.g. meta-llama/Llama-3.1-8B-Instruct */
+    assert_true(lw_workload_name_valid("a/b"));
+    assert_false(lw_workload_name_valid("a b"));
     assert_false(lw_workload_name_valid("a\"b"));
 }
 

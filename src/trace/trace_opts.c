@@ -12,6 +12,7 @@ lw_trace_opts lw_trace_opts_default(const lw_catalogue *cat)
     o.format = LW_TRACE_AUTO;
     o.time_unit_s = 1.0;
     o.estimate = lw_estimate_opts_default();
+    o.estimate.strict_memory = true; /* the trace sizes its own batch to what fits (trace_window.c) */
     o.kv_precision = LW_PREC_BF16;
     o.window_s = cat ? lw_catalogue_value(cat, "trace.window_s", 60.0) : 60.0;
     o.max_batch = (int)(cat ? lw_catalogue_value(cat, "trace.max_batch", 256.0) : 256.0);

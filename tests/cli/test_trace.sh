@@ -130,9 +130,7 @@ run trace "$AZ" --model llama-3.1-8b --gpu h100 --model-map x=nope; expect_rc ma
 run trace "$AZ" --gpu h100 --unknown-model default; expect_rc default-needs-model 2; expect_err default-needs-model-msg "needs the default model"
 run trace "$AZ" --model llama-3.1-8b --gpu h100 --per-request "$TMP/rows.txt"; expect_rc bad-extension 2; expect_err bad-extension-msg "must end in .csv, .jsonl or .ndjson"
 run trace "$AZ" --model llama-3.1-8b --gpu h100 --per-request /nonexistent/dir/rows.csv; expect_rc unwritable 4; expect_err unwritable-msg "cannot write '/nonexistent/dir/rows.csv'"
-# a batch the KV cache cannot hold is capped (effective batch); weights that do not fit are refused
 printf 'timestamp,input,output\n0,30000,2000\n' >"$TMP/huge.csv"
-run trace "$TMP/huge.csv" --model llama-3.1-8b --gpu h100 --batch 64; expect_rc capped-batch 0
-run trace "$TMP/huge.csv" --model llama-3.1-70b --gpu h100 --batch 64
+run trace "$TMP/huge.csv" --model llama-3.1-8b --gpu h100 --batch 64
 expect_rc does-not-fit 5; expect_err does-not-fit-msg "line 2: does not fit"
 finish

@@ -26,6 +26,7 @@ static int setup(void **state)
     f->m = lw_test_model(f->cat, "llama-3.1-8b");
     f->g = lw_test_gpu(f->cat, "h100");
     lw_estimate_opts eo = lw_estimate_opts_default();
+    eo.strict_memory = true; /* as the trace's own estimates (lw_trace_opts_default) */
     lw_err err;
     if (lw_estimator_new(f->cat, f->m, f->g, &eo, &f->e, &err) != LW_OK)
         return -1;

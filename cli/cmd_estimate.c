@@ -35,6 +35,7 @@ int cmd_estimate(int argc, char **argv)
     const char *labels[16];
     int nlabels = 0;
     bool have_attention = false, json = false, have_pue = false;
+    const char *pue_arg = NULL;
     cli_request rq = cli_request_default();
     lw_estimate_opts eo = lw_estimate_opts_default();
     lw_err err;
@@ -55,7 +56,7 @@ int cmd_estimate(int argc, char **argv)
                 return cli_usage(cmd, "at most 16 --label options");
             labels[nlabels++] = v;
             break;
-        case O_PUE: ok = cli_number(cmd, "pue", v, 1.0, 10.0, &eo.pue); have_pue = true; break;
+        case O_PUE: pue_arg = v; have_pue = true; break;
         case O_METHOD:
             if (lw_method_parse(v, &eo.method, &err) != LW_OK)
                 return cli_usage(cmd, "%s", lw_err_message(&err));
@@ -90,6 +91,10 @@ int cmd_estimate(int argc, char **argv)
     int rc = cli_request_open(cmd, &rq, &cat, &m, &g);
     if (rc)
         return rc;
+    if (pue_arg && (rc = cli_pue(cmd, cat, pue_arg, &eo.pue))) {
+        lw_catalogue_free(cat);
+        return rc;
+    }
     lw_workload w = rq.w;
     /* Memory fit: an error for the roofline (its physics assumes the model runs); a warning for
      * the seed methods, which never checked it, so that their worked examples stay reproducible. */

@@ -32,7 +32,7 @@ int cmd_sweep(int argc, char **argv)
         {"batch", true, O_BATCH},    {"precision", true, O_PREC},    {"kv-precision", true, O_KVPREC},
         {"gpu", true, O_GPU},        {"gpus", true, O_GPUS},         {"method", true, O_METHOD},
         {"attention", true, O_ATTN}, {"pue", true, O_PUE},           {NULL, false, 0}};
-    const char *cmd = "sweep", *catfile = NULL, *model = NULL, *config = NULL, *gpu_name = NULL, *plot = NULL, *v;
+    const char *cmd = "sweep", *catfile = NULL, *model = NULL, *config = NULL, *gpu_name = NULL, *plot = NULL, *pue_arg = NULL, *v;
     const char *spec[V_COUNT] = {NULL};
     bool csv = false, have_prec = false;
     lw_estimate_opts eo = lw_estimate_opts_default();
@@ -57,7 +57,7 @@ int cmd_sweep(int argc, char **argv)
         case O_REASON: ok = cli_tokens(cmd, "reasoning", v, &w.reasoning_tokens); break;
         case O_KVPREC: ok = cli_precision(cmd, "kv-precision", v, &w.kv_precision); break;
         case O_GPU: gpu_name = v; break;
-        case O_PUE: ok = cli_number(cmd, "pue", v, 1.0, 10.0, &eo.pue); break;
+        case O_PUE: pue_arg = v; break;
         case O_METHOD:
             if (lw_method_parse(v, &eo.method, &err) != LW_OK)
                 return cli_usage(cmd, "%s", lw_err_message(&err));
@@ -135,6 +135,10 @@ int cmd_sweep(int argc, char **argv)
     int rc = cli_open_model_gpu(cmd, catfile, model, config, gpu_name, &cat, &m, &g);
     if (rc)
         return rc;
+    if (pue_arg && (rc = cli_pue(cmd, cat, pue_arg, &eo.pue))) {
+        lw_catalogue_free(cat);
+        return rc;
+    }
     if (!have_prec)
         w.weight_precision = m->native_precision;
     /* With --plot the table is held back until the plot is written: a failure prints nothing partial. */

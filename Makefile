@@ -145,3 +145,15 @@ $(BUILD)/fuzz_http: tests/fuzz/fuzz_http.c tests/fuzz/fuzz_util.h $(BUILD)/obj/c
 	$(CC) $(CFLAGS) -Icli $(FUZZ_LINK) -o $@ $< $(BUILD)/obj/cli/serve_http.o $(BUILD)/obj/cli/common.o $(BUILD)/libllmwatt.a $(LIBS)
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(BUILD)/libllmwatt.a
 	$(CC) $(CFLAGS) $(FUZZ_LINK) -o $@ $< $(BUILD)/libllmwatt.a $(LIBS)
+
+# llmwatt ui (issue 14): the page in web/ is embedded in the binary, like the catalogues, as the
+# table ui_assets (cli/cmd_ui.c).
+WEB := $(sort $(wildcard web/*.html web/*.css web/*.js))
+CLI_OBJ += $(BUILD)/obj/gen/web_assets.o
+$(BUILD)/gen/web_assets.c: $(BUILD)/tools/embed $(WEB)
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/embed -s ui_asset ui_assets $@ $(WEB)
+$(BUILD)/obj/gen/web_assets.o: $(BUILD)/gen/web_assets.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -c $< -o $@
+$(BUILD)/llmwatt: $(BUILD)/obj/gen/web_assets.o

@@ -9,9 +9,12 @@
 #include "commands.h"
 #include "calib.h"
 #include "common.h"
+#include "loop.h"
 
 static const char *usage_text =
-    "usage: llmwatt calibrate [POINTS.csv] [--output FILE] [--date YYYY-MM-DD] [--json] [--catalogue FILE]\n\n"
+    "usage: llmwatt calibrate [POINTS.csv] [--output FILE] [--date YYYY-MM-DD] [--json] [--catalogue FILE]\n"
+    "       llmwatt calibrate (runs.db | RUN.json)... [filters] --output site.json   (site calibration:\n"
+    "       see docs/loop.md and 'llmwatt calibrate runs.db --help')\n\n"
     "Fits the roofline method's efficiency and power coefficients per GPU architecture to measured\n"
     "points (default: the shipped calibration points). Time (throughput) and power are fitted\n"
     "separately in log space with weak priors; deterministic. Prints the coefficients, their\n"
@@ -74,6 +77,8 @@ int cli_open_calib(const char *cmd, const char *catfile, const char *points, lw_
 
 int cmd_calibrate(int argc, char **argv)
 {
+    if (cli_loop_runs_given(argc, argv))
+        return cli_loop_calibrate(argc, argv);
     enum { O_HELP = 256, O_OUT, O_DATE, O_JSON, O_CAT };
     static const cli_opt opts[] = {{"help", false, O_HELP}, {"output", true, O_OUT},      {"date", true, O_DATE},
                                    {"json", false, O_JSON}, {"catalogue", true, O_CAT}, {NULL, false, 0}};

@@ -9,9 +9,11 @@
 #include "commands.h"
 #include "common.h"
 #include "llmwatt/history.h"
+#include "loop.h"
 
 static const char *usage_text =
-    "usage: llmwatt compare --baseline RUN --current RUN [--threshold 0.9] [--allow-invalid] [--json]\n\n"
+    "usage: llmwatt compare [--baseline RUN] --current RUN [--threshold 0.9] [--allow-invalid]\n"
+    "                       [--calibration FILE] [--json]\n\n"
     "Compares tokens per joule: ratio = current / baseline. Exit 1 when the ratio is below the\n"
     "threshold, in (0, 1] (seed 004 PowerEfficiencyRegression: < 0.9, a 10% drop), 0 otherwise.\n"
     "An INVALID measurement on either side is refused (exit 4) unless --allow-invalid.\n"
@@ -23,25 +25,20 @@ static const char *usage_text =
     "  runs.db:id=42                       run #42\n"
     "Filter keys: workload, model, gpu, precision, batch, id, kind (measurement|estimate),\n"
     "valid (only, the default, or any). A relative @WHEN in --baseline counts back from the\n"
-    "current run's start time (\"same workload, 7 days earlier\"); in --current, from now.\n";
+    "current run's start time (\"same workload, 7 days earlier\"); in --current, from now.\n"
+    "Drift: a measurement whose labels name a model, GPU and token counts is also checked against\n"
+    "the roofline estimate of that configuration (--calibration or LLMWATT_CALIBRATION, else the\n"
+    "shipped fit). A current run above the estimate's band is DRIFT (exit 1), also without\n"
+    "--baseline: a driver, engine or firmware change that costs energy shows up on its own.\n";
 
 static const char *cmd = "compare";
 
 typedef struct resolved {
     lw_run run;
     char label[1100];
+    char *text;           /* the run's JSON */
+    lw_loop_result loop;  /* checked against its estimate */
 } resolved;
-
-static bool is_sqlite(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    char head[16] = {0};
-    size_t n = fread(head, 1, sizeof head, f);
-    fclose(f);
-    return n == 16 && memcmp(head, "SQLite format 3", 16) == 0;
-}
 
 static bool is_file(const char *path)
 {
@@ -90,8 +87,8 @@ static int parse_filters(const char *opt, char *q, lw_history_filter *f, bool *a
 static int resolve(const char *opt, const char *spec, long long base_ns, resolved *out)
 {
     lw_err err;
-    if (is_file(spec) && !is_sqlite(spec)) {
-        if (lw_run_load(spec, &out->run, NULL, &err) != LW_OK) {
+    if (is_file(spec) && !cli_is_sqlite(spec)) {
+        if (lw_run_load(spec, &out->run, &out->text, &err) != LW_OK) {
             cli_error(cmd, "--%s: %s", opt, lw_err_message(&err));
             return cli_exit_code(err.status);
         }
@@ -144,7 +141,9 @@ static int resolve(const char *opt, const char *spec, long long base_ns, resolve
     }
     lw_run *runs = NULL;
     size_t n = 0;
-    if (lw_history_query(h, &f, &runs, &n, &err) != LW_OK) {
+    if (lw_history_query(h, &f, &runs, &n, &err) != LW_OK ||
+        (n > 0 && lw_history_run_json(h, runs[0].id, &out->text, &err) != LW_OK)) {
+        free(runs);
         lw_history_close(h);
         cli_error(cmd, "--%s: %s", opt, lw_err_message(&err));
         return cli_exit_code(err.status);
@@ -174,6 +173,23 @@ static json_t *side_json(const resolved *r)
     json_object_set_new(o, "batch", json_integer(r->run.batch));
     json_object_set_new(o, "tokens_per_j", json_real(r->run.tokens_per_j));
     json_object_set_new(o, "valid", r->run.valid < 0 ? json_null() : json_boolean(r->run.valid));
+    const lw_loop_result *x = &r->loop;
+    json_t *mv = json_object();
+    json_object_set_new(mv, "estimated", json_boolean(x->estimated));
+    if (x->estimated) {
+        json_object_set_new(mv, "configuration", json_string(x->config));
+        json_object_set_new(mv, "measured_j_per_token", isfinite(x->measured) ? json_real(x->measured) : json_null());
+        json_t *b = json_object();
+        json_object_set_new(b, "low", json_real(x->low));
+        json_object_set_new(b, "expected", json_real(x->expected));
+        json_object_set_new(b, "high", json_real(x->high));
+        json_object_set_new(mv, "estimated_j_per_token", b);
+        json_object_set_new(mv, "difference_pct", isfinite(x->difference_pct) ? json_real(x->difference_pct) : json_null());
+        json_object_set_new(mv, "inside_band", x->inside < 0 ? json_null() : json_boolean(x->inside));
+    } else {
+        json_object_set_new(mv, "reason", json_string(x->reason));
+    }
+    json_object_set_new(o, "measured_vs_estimated", mv);
     return o;
 }
 
@@ -185,13 +201,123 @@ static void print_side(const char *name, const resolved *r)
            cli_plain(r->run.tokens_per_j, 4, tpj, sizeof tpj), r->run.valid == 0 ? " (INVALID measurement)" : "");
 }
 
+/* A measured J/token above its estimate's band: the run costs more energy than the estimate allows. */
+static bool drifted(const resolved *r)
+{
+    return r->loop.estimated && r->loop.inside == 0 && r->loop.measured > r->loop.high;
+}
+
+static void print_drift(const resolved *r, bool current)
+{
+    const lw_loop_result *x = &r->loop;
+    if (!x->estimated && !r->run.model[0]) /* an unlabelled run: nothing to say */
+        return;
+    if (!x->estimated) {
+        printf("%-9s estimate: none (%s)\n", "", x->reason);
+        return;
+    }
+    if (x->inside < 0)
+        return;
+    printf("%-9s measured %.4g J/token vs estimated %.4g (band %.4g .. %.4g) for %s: %+.1f%%, %s\n", "", x->measured, x->expected,
+           x->low, x->high, x->config, x->difference_pct,
+           x->inside ? "inside the band"
+           : drifted(r) ? (current ? "above the band: DRIFT" : "above the band")
+                        : "below the band (uses less energy than estimated)");
+}
+
+static int compare_runs(const char *base, const char *cur, const char *calibration, double thr, bool json, bool allow_invalid,
+                        resolved *a, resolved *b)
+{
+    int rc = resolve("current", cur, lw_time_now_ns(), b);
+    if (rc)
+        return rc;
+    if (base && (rc = resolve("baseline", base, b->run.time_ns ? b->run.time_ns : lw_time_now_ns(), a)))
+        return rc;
+    const resolved *sides[2] = {base ? a : NULL, b};
+    for (int k = 0; k < 2; k++)
+        if (sides[k] && sides[k]->run.valid == 0 && !allow_invalid) {
+            cli_error(cmd, "--%s %s is an INVALID measurement (its verdict failed), so its tokens/J is not comparable; "
+                           "measure again or pass --allow-invalid",
+                      k ? "current" : "baseline", sides[k]->label);
+            return EXIT_INPUT;
+        }
+    for (int k = 0; k < 2; k++)
+        if (sides[k] && (!isfinite(sides[k]->run.tokens_per_j) || sides[k]->run.tokens_per_j <= 0)) {
+            cli_error(cmd, "--%s %s has no tokens_per_j (measured without a token count: use 'measure --tokens N')",
+                      k ? "current" : "baseline", sides[k]->label);
+            return EXIT_INPUT;
+        }
+    lw_catalogue *cat;
+    if ((rc = cli_catalogue(cmd, NULL, &cat)))
+        return rc;
+    cli_calibration cal;
+    if ((rc = cli_calibration_open(cmd, calibration, &cal))) {
+        lw_catalogue_free(cat);
+        return rc;
+    }
+    lw_err err;
+    for (int k = 0; k < 2 && rc == EXIT_OK; k++) {
+        resolved *r = k ? b : a;
+        lw_loop_result_init(&r->loop, LW_LOOP_RESULT_VERSION, NULL);
+        r->loop.inside = -1;
+        if (sides[k] && r->run.kind == LW_RUN_MEASUREMENT && lw_loop_check(cat, r->text, cal.text, &r->loop, &err) != LW_OK)
+            rc = cli_fail(cmd, &err);
+    }
+    lw_catalogue_free(cat);
+    if (rc) {
+        cli_calibration_close(&cal);
+        return rc;
+    }
+    double ratio = base ? b->run.tokens_per_j / a->run.tokens_per_j : NAN;
+    bool regression = base && ratio < thr, drift = drifted(b);
+    if (json) {
+        json_t *o = json_object();
+        if (base)
+            json_object_set_new(o, "baseline", side_json(a));
+        json_object_set_new(o, "current", side_json(b));
+        if (base) {
+            json_object_set_new(o, "ratio", json_real(ratio));
+            json_object_set_new(o, "threshold", json_real(thr));
+            json_object_set_new(o, "regression", json_boolean(regression));
+        }
+        json_object_set_new(o, "calibration", json_string(cal.text ? cal.name : "shipped"));
+        json_object_set_new(o, "drift", json_boolean(drift));
+        cli_calibration_close(&cal);
+        rc = cli_print_json(o);
+        return rc ? rc : regression || drift ? EXIT_FAIL : EXIT_OK;
+    }
+    if (base) {
+        print_side("baseline", a);
+        print_drift(a, false);
+    }
+    print_side("current", b);
+    print_drift(b, true);
+    if (base) {
+        if (strcmp(a->run.workload, b->run.workload) != 0 || strcmp(a->run.precision, b->run.precision) != 0 ||
+            a->run.batch != b->run.batch)
+            printf("note: the runs differ in workload, precision or batch; add filters (precision=, batch=) to compare like with "
+                   "like\n");
+        printf("ratio current/baseline: %.4f (threshold %.3g): %s", ratio, thr, regression ? "REGRESSION" : "OK");
+        if (regression)
+            printf(", tokens/J dropped %.1f%% (seed 004 PowerEfficiencyRegression)", (1 - ratio) * 100);
+        printf("\n");
+    }
+    if (drift)
+        printf("drift: the current run uses %.1f%% more energy per token than its estimate's band allows (docs/loop.md)\n",
+               100 * (b->loop.measured / b->loop.high - 1));
+    if (cal.text)
+        cli_calibration_print(stdout, &cal);
+    cli_calibration_close(&cal);
+    return regression || drift ? EXIT_FAIL : EXIT_OK;
+}
+
 int cmd_compare(int argc, char **argv)
 {
-    enum { O_HELP = 256, O_JSON, O_BASE, O_CUR, O_THR, O_ALLOW };
+    enum { O_HELP = 256, O_JSON, O_BASE, O_CUR, O_THR, O_ALLOW, O_CALIB };
     static const cli_opt opts[] = {{"help", false, O_HELP},  {"json", false, O_JSON},      {"baseline", true, O_BASE},
                                    {"current", true, O_CUR}, {"threshold", true, O_THR},   {"allow-invalid", false, O_ALLOW},
-                                   {NULL, false, 0}};
-    const char *base = NULL, *cur = NULL, *v;
+                                   {"calibration", true, O_CALIB}, {NULL, false, 0}};
+    const char *base = NULL, *cur = NULL, *calibration = NULL, *v;
     double thr = 0.9;
     bool json = false, allow_invalid = false;
     int i = 1, id;
@@ -201,6 +327,7 @@ int cmd_compare(int argc, char **argv)
         case O_JSON: json = true; break;
         case O_BASE: base = v; break;
         case O_CUR: cur = v; break;
+        case O_CALIB: calibration = v; break;
         case O_THR:
             /* a ratio threshold above 1 would call an unchanged run a regression, 0 none */
             if (!cli_number(cmd, "threshold", v, -1e300, 1e300, &thr))
@@ -215,47 +342,13 @@ int cmd_compare(int argc, char **argv)
         return EXIT_USAGE;
     if (i < argc)
         return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
-    if (!base || !cur)
-        return cli_usage(cmd, "give both --baseline RUN and --current RUN");
+    if (!cur)
+        return cli_usage(cmd, "give both --baseline RUN and --current RUN, or --current RUN alone to check it against its estimate");
     resolved a, b;
-    int rc = resolve("current", cur, lw_time_now_ns(), &b);
-    if (rc)
-        return rc;
-    if ((rc = resolve("baseline", base, b.run.time_ns ? b.run.time_ns : lw_time_now_ns(), &a)))
-        return rc;
-    const resolved *sides[2] = {&a, &b};
-    for (int k = 0; k < 2; k++)
-        if (sides[k]->run.valid == 0 && !allow_invalid) {
-            cli_error(cmd, "--%s %s is an INVALID measurement (its verdict failed), so its tokens/J is not comparable; "
-                           "measure again or pass --allow-invalid",
-                      k ? "current" : "baseline", sides[k]->label);
-            return EXIT_INPUT;
-        }
-    for (int k = 0; k < 2; k++)
-        if (!isfinite(sides[k]->run.tokens_per_j) || sides[k]->run.tokens_per_j <= 0) {
-            cli_error(cmd, "--%s %s has no tokens_per_j (measured without a token count: use 'measure --tokens N')",
-                      k ? "current" : "baseline", sides[k]->label);
-            return EXIT_INPUT;
-        }
-    double ratio = b.run.tokens_per_j / a.run.tokens_per_j;
-    bool regression = ratio < thr;
-    if (json) {
-        json_t *o = json_object();
-        json_object_set_new(o, "baseline", side_json(&a));
-        json_object_set_new(o, "current", side_json(&b));
-        json_object_set_new(o, "ratio", json_real(ratio));
-        json_object_set_new(o, "threshold", json_real(thr));
-        json_object_set_new(o, "regression", json_boolean(regression));
-        rc = cli_print_json(o);
-        return rc ? rc : regression ? EXIT_FAIL : EXIT_OK;
-    }
-    print_side("baseline", &a);
-    print_side("current", &b);
-    if (strcmp(a.run.workload, b.run.workload) != 0 || strcmp(a.run.precision, b.run.precision) != 0 || a.run.batch != b.run.batch)
-        printf("note: the runs differ in workload, precision or batch; add filters (precision=, batch=) to compare like with like\n");
-    printf("ratio current/baseline: %.4f (threshold %.3g): %s", ratio, thr, regression ? "REGRESSION" : "OK");
-    if (regression)
-        printf(", tokens/J dropped %.1f%% (seed 004 PowerEfficiencyRegression)", (1 - ratio) * 100);
-    printf("\n");
-    return regression ? EXIT_FAIL : EXIT_OK;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    int rc = compare_runs(base, cur, calibration, thr, json, allow_invalid, &a, &b);
+    free(a.text);
+    free(b.text);
+    return rc;
 }

@@ -5,17 +5,20 @@
 
 #include "commands.h"
 #include "common.h"
+#include "loop.h"
 
 static const char *usage_text =
     "usage: llmwatt estimate --model NAME|--model-config PATH --gpu GPU --input N --output N\n"
     "                        [--gpus N] [--batch B] [--reasoning N] [--precision P] [--kv-precision P]\n"
     "                        [--method roofline|llm-bench|profile] [--attention quadratic|linear]\n"
-    "                        [--pue X] [--json] [--record runs.db] [--label KEY=VALUE]... [--catalogue FILE]\n\n"
+    "                        [--pue X] [--json] [--record runs.db] [--label KEY=VALUE]... [--catalogue FILE]\n"
+    "                        [--calibration site.json]\n\n"
     "GPU energy of one batch of B identical requests and one request's share of it (prefill,\n"
     "decode, total; J, Wh, J per output token; time; average power; compute- or memory-bound)\n"
     "with a low..high band. roofline (default) is calibrated to measurements; llm-bench and\n"
     "profile reproduce seeds 003 and 001 exactly. --pue adds a facility figure. Exit 5 when the\n"
-    "model does not fit in the GPUs' memory. --record stores the estimate in a history database.\n";
+    "model does not fit in the GPUs' memory. --record stores the estimate in a history database.\n"
+    "--calibration (or LLMWATT_CALIBRATION) uses a site calibration from 'llmwatt calibrate runs.db'.\n";
 
 static void print_row(const char *name, double ej, double out_tok, double t, double pw, const char *bound)
 {
@@ -27,11 +30,12 @@ static void print_row(const char *name, double ej, double out_tok, double t, dou
 
 int cmd_estimate(int argc, char **argv)
 {
-    enum { O_HELP = 256, O_JSON, O_METHOD, O_ATTN, O_PUE, O_RECORD, O_LABEL };
+    enum { O_HELP = 256, O_JSON, O_METHOD, O_ATTN, O_PUE, O_RECORD, O_LABEL, O_CALIB };
     static const cli_opt opts[] = {{"help", false, O_HELP},    {"json", false, O_JSON},       CLI_REQUEST_OPTS,
                                    {"method", true, O_METHOD}, {"attention", true, O_ATTN},  {"pue", true, O_PUE},
-                                   {"record", true, O_RECORD}, {"label", true, O_LABEL},     {NULL, false, 0}};
-    const char *cmd = "estimate", *record = NULL, *v;
+                                   {"record", true, O_RECORD}, {"label", true, O_LABEL},     {"calibration", true, O_CALIB},
+                                   {NULL, false, 0}};
+    const char *cmd = "estimate", *record = NULL, *calibration = NULL, *v;
     const char *labels[16];
     int nlabels = 0;
     bool have_attention = false, json = false, have_pue = false;
@@ -49,6 +53,7 @@ int cmd_estimate(int argc, char **argv)
         case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
         case O_JSON: json = true; break;
         case O_RECORD: record = v; break;
+        case O_CALIB: calibration = v; break;
         case O_LABEL:
             if (!strchr(v, '=') || v[0] == '=')
                 return cli_usage(cmd, "--label expects KEY=VALUE (e.g. workload=chat), got '%s'", v);
@@ -112,9 +117,16 @@ int cmd_estimate(int argc, char **argv)
         snprintf(fit_warning, sizeof fit_warning, "%s (the %s method ignores memory, as its seed does)", lw_err_message(&err),
                  lw_method_name(eo.method));
     }
+    cli_calibration cal;
+    if ((rc = cli_calibration_open(cmd, calibration, &cal))) {
+        lw_catalogue_free(cat);
+        return rc;
+    }
+    eo.calibration_json = cal.text;
     lw_estimator *e;
     lw_estimate r = LW_ESTIMATE_INIT;
     if (lw_estimator_new(cat, m, g, &eo, &e, &err) != LW_OK) {
+        cli_calibration_close(&cal);
         lw_catalogue_free(cat);
         return cli_fail(cmd, &err);
     }
@@ -122,6 +134,7 @@ int cmd_estimate(int argc, char **argv)
     lw_estimator_info info;
     lw_estimator_describe(e, &info);
     if (st != LW_OK) {
+        cli_calibration_close(&cal);
         lw_estimator_free(e);
         lw_catalogue_free(cat);
         return cli_fail(cmd, &err);
@@ -149,7 +162,7 @@ int cmd_estimate(int argc, char **argv)
     if (rc) {
         lw_free(pretty);
     } else if (json) {
-        printf("%s\n", pretty);
+        fprintf(cli_stdout(), "%s\n", pretty);
         lw_free(pretty);
     } else {
         printf("%s on %d x %s, batch %d, %g in + %g out", m->name, eo.gpus, g->id, B, w.input_tokens, w.output_tokens);
@@ -186,11 +199,14 @@ int cmd_estimate(int argc, char **argv)
         if (eo.method != LW_METHOD_ROOFLINE)
             printf("band: the seed gives a point estimate (low = high = expected)\n");
         printf("sources: %s\n", sources);
+        if (eo.method == LW_METHOD_ROOFLINE && cal.text)
+            cli_calibration_print(stdout, &cal);
         if (fit_warning[0])
             printf("warning: %s\n", fit_warning);
         for (int k = 0; k < lw_estimate_warning_count(&r); k++)
             printf("warning: %s\n", lw_estimate_warning(&r, k));
     }
+    cli_calibration_close(&cal);
     lw_catalogue_free(cat);
     return rc;
 }

@@ -7,17 +7,21 @@
 #include "commands.h"
 #include "common.h"
 #include "llmwatt/history.h"
+#include "loop.h"
 
 static const char *usage_text =
     "usage: llmwatt history DB [--workload W] [--model M] [--precision P] [--batch B]\n"
     "                          [--since DATE] [--until DATE] [--kind measurement|estimate]\n"
-    "                          [--valid-only] [--limit N] [--json]\n"
+    "                          [--valid-only] [--limit N] [--calibration FILE] [--json]\n"
     "       llmwatt history record DB FILE.json...\n"
     "       llmwatt history show DB ID\n\n"
     "Lists the runs recorded in a history database (oldest first), records measurement or\n"
     "estimate JSON files into it (created if absent; all files or none), or prints one run's\n"
     "stored JSON. DATE: YYYY-MM-DD (--until includes the whole day), YYYY-MM-DDTHH:MM:SSZ, now,\n"
-    "or relative: -7d, -12h, -30m. No matching run is an error (exit 3).\n";
+    "or relative: -7d, -12h, -30m. No matching run is an error (exit 3).\n"
+    "A measurement whose labels name a model, GPU and token counts is shown beside the roofline\n"
+    "estimate of that configuration (--calibration or LLMWATT_CALIBRATION, else the shipped fit):\n"
+    "its J/token, the signed difference and '!' when the measurement is outside the band (drift).\n";
 
 static const char *cmd = "history";
 
@@ -32,7 +36,27 @@ static json_t *num_or_null(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
-static json_t *run_json(const lw_run *r)
+/* The measurement's check against its estimate, as in the measurement JSON. */
+static json_t *loop_json(const lw_loop_result *x)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "estimated", json_boolean(x->estimated));
+    if (!x->estimated) {
+        json_object_set_new(o, "reason", json_string(x->reason));
+        return o;
+    }
+    json_object_set_new(o, "configuration", json_string(x->config));
+    json_t *b = json_object();
+    json_object_set_new(b, "low", json_real(x->low));
+    json_object_set_new(b, "expected", json_real(x->expected));
+    json_object_set_new(b, "high", json_real(x->high));
+    json_object_set_new(o, "estimated_j_per_token", b);
+    json_object_set_new(o, "difference_pct", num_or_null(x->difference_pct));
+    json_object_set_new(o, "inside_band", x->inside < 0 ? json_null() : json_boolean(x->inside));
+    return o;
+}
+
+static json_t *run_json(const lw_run *r, const lw_loop_result *x)
 {
     char t[32];
     json_t *o = json_object();
@@ -53,7 +77,34 @@ static json_t *run_json(const lw_run *r)
     json_object_set_new(o, "energy_j", num_or_null(r->energy_j));
     json_object_set_new(o, "duration_s", num_or_null(r->duration_s));
     json_object_set_new(o, "valid", r->valid < 0 ? json_null() : json_boolean(r->valid));
+    if (r->kind == LW_RUN_MEASUREMENT)
+        json_object_set_new(o, "measured_vs_estimated", loop_json(x));
     return o;
+}
+
+/* Checks every measurement of runs against its estimate (x[k].estimated false otherwise). */
+static int check_runs(lw_history *h, const lw_run *runs, size_t n, const cli_calibration *cal, lw_loop_result *x)
+{
+    lw_catalogue *cat;
+    int rc = cli_catalogue(cmd, NULL, &cat);
+    lw_err err;
+    for (size_t k = 0; k < n && rc == EXIT_OK; k++) {
+        lw_loop_result_init(&x[k], LW_LOOP_RESULT_VERSION, NULL);
+        x[k].inside = -1;
+        if (runs[k].kind != LW_RUN_MEASUREMENT)
+            continue;
+        char *text = NULL;
+        lw_status st = lw_history_run_json(h, runs[k].id, &text, &err);
+        if (st == LW_OK)
+            st = lw_loop_check(cat, text, cal->text, &x[k], &err);
+        free(text);
+        if (st == LW_ERR_PARSE) /* a stored document that is not a measurement: nothing to compare */
+            snprintf(x[k].reason, sizeof x[k].reason, "%s", lw_err_message(&err));
+        else if (st != LW_OK)
+            rc = cli_fail(cmd, &err);
+    }
+    lw_catalogue_free(cat);
+    return rc;
 }
 
 static int do_record(int argc, char **argv)
@@ -130,13 +181,14 @@ int cmd_history(int argc, char **argv)
         return do_record(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "show") == 0)
         return do_show(argc, argv);
-    enum { O_HELP = 256, O_JSON, O_WORK, O_MODEL, O_PREC, O_BATCH, O_SINCE, O_UNTIL, O_KIND, O_VALID, O_LIMIT };
+    enum { O_HELP = 256, O_JSON, O_WORK, O_MODEL, O_PREC, O_BATCH, O_SINCE, O_UNTIL, O_KIND, O_VALID, O_LIMIT, O_CALIB };
     static const cli_opt opts[] = {{"help", false, O_HELP},    {"json", false, O_JSON},   {"workload", true, O_WORK},
                                    {"model", true, O_MODEL},   {"precision", true, O_PREC}, {"batch", true, O_BATCH},
                                    {"since", true, O_SINCE},   {"until", true, O_UNTIL},  {"kind", true, O_KIND},
-                                   {"valid-only", false, O_VALID}, {"limit", true, O_LIMIT}, {NULL, false, 0}};
+                                   {"valid-only", false, O_VALID}, {"limit", true, O_LIMIT},
+                                   {"calibration", true, O_CALIB}, {NULL, false, 0}};
     lw_history_filter f = lw_history_filter_all();
-    const char *db = NULL, *v, *since = NULL, *until = NULL;
+    const char *db = NULL, *v, *since = NULL, *until = NULL, *calibration = NULL;
     bool json = false;
     int i = 1, id, limit = 0;
     for (;;) {
@@ -162,6 +214,7 @@ int cmd_history(int argc, char **argv)
         case O_SINCE: since = v; break;
         case O_UNTIL: until = v; break;
         case O_VALID: f.valid_only = true; break;
+        case O_CALIB: calibration = v; break;
         case O_LIMIT: ok = cli_int(cmd, "limit", v, 1, 100000000, &limit); break;
         case O_KIND:
             if (strcmp(v, "measurement") == 0)
@@ -186,15 +239,26 @@ int cmd_history(int argc, char **argv)
     if (since && until && f.since_ns > f.until_ns)
         return cli_usage(cmd, "--since %s is after --until %s", since, until);
     f.limit = (size_t)limit;
+    cli_calibration cal;
+    int rc = cli_calibration_open(cmd, calibration, &cal);
+    if (rc)
+        return rc;
     lw_history *h;
-    if (lw_history_open(db, LW_HISTORY_READ, &h, &err) != LW_OK)
+    if (lw_history_open(db, LW_HISTORY_READ, &h, &err) != LW_OK) {
+        cli_calibration_close(&cal);
         return cli_fail(cmd, &err);
+    }
     lw_run *runs = NULL;
+    lw_loop_result *x = NULL;
     size_t n = 0;
-    int rc = EXIT_OK;
     if (lw_history_query(h, &f, &runs, &n, &err) != LW_OK)
         rc = cli_fail(cmd, &err);
-    else if (n == 0) {
+    else if (n > 0 && !(x = calloc(n, sizeof *x)))
+        rc = EXIT_INTERNAL;
+    else if (n > 0)
+        rc = check_runs(h, runs, n, &cal, x);
+    if (rc) {
+    } else if (n == 0) {
         bool filtered = f.workload || f.model || f.precision || f.batch || since || until || f.kind >= 0 || f.valid_only;
         if (filtered)
             cli_error(cmd, "no runs in '%s' match the filters", db);
@@ -204,27 +268,41 @@ int cmd_history(int argc, char **argv)
     } else if (json) {
         json_t *arr = json_array();
         for (size_t k = 0; k < n; k++)
-            json_array_append_new(arr, run_json(&runs[k]));
+            json_array_append_new(arr, run_json(&runs[k], &x[k]));
         rc = cli_print_json(arr);
     } else {
-        printf("%5s  %-20s %-11s %-10s %-16s %-5s %5s %4s %10s %9s %9s  %s\n", "id", "time", "kind", "workload", "model", "prec",
-               "batch", "gpus", "tok/s", "power W", "tok/J", "valid");
+        printf("%5s  %-20s %-11s %-10s %-16s %-5s %5s %4s %10s %9s %9s  %-7s %9s %9s %8s\n", "id", "time", "kind", "workload",
+               "model", "prec", "batch", "gpus", "tok/s", "power W", "tok/J", "valid", "J/tok", "est J/tok", "vs est");
+        size_t drift = 0;
         for (size_t k = 0; k < n; k++) {
             const lw_run *r = &runs[k];
-            char t[32], tps[24], pw[24], tpj[24], batch[16];
+            char t[32], tps[24], pw[24], tpj[24], jpt[24], est[24], diff[24] = "-", batch[16];
             fmt_num(tps, sizeof tps, 6, r->tokens_per_s);
             fmt_num(pw, sizeof pw, 5, r->avg_power_w);
             fmt_num(tpj, sizeof tpj, 4, r->tokens_per_j);
+            fmt_num(jpt, sizeof jpt, 4, r->j_per_token);
+            fmt_num(est, sizeof est, 4, x[k].estimated ? x[k].expected : NAN);
             snprintf(batch, sizeof batch, r->batch > 0 ? "%d" : "-", r->batch);
+            if (isfinite(x[k].difference_pct))
+                snprintf(diff, sizeof diff, "%+.0f%%%s", x[k].difference_pct, x[k].inside ? "" : " !");
+            drift += x[k].inside == 0;
             bool bare = !r->workload[0] && !r->model[0];
-            printf("%5lld  %-20s %-11s %-10s %-16.16s %-5s %5s %4d %10s %9s %9s  %s\n", r->id, lw_time_format(r->time_ns, t, sizeof t),
-                   r->kind == LW_RUN_ESTIMATE ? "estimate" : "measurement", r->workload[0] ? r->workload : bare ? "(no label)" : "-",
-                   r->model[0] ? r->model : bare && r->gpu[0] ? r->gpu : "-", r->precision[0] ? r->precision : "-", batch, r->gpus, tps, pw, tpj,
-                   r->valid < 0 ? "n/a" : r->valid ? "VALID" : "INVALID");
+            printf("%5lld  %-20s %-11s %-10s %-16.16s %-5s %5s %4d %10s %9s %9s  %-7s %9s %9s %8s\n", r->id,
+                   lw_time_format(r->time_ns, t, sizeof t), r->kind == LW_RUN_ESTIMATE ? "estimate" : "measurement",
+                   r->workload[0] ? r->workload : bare ? "(no label)" : "-", r->model[0] ? r->model : bare && r->gpu[0] ? r->gpu : "-",
+                   r->precision[0] ? r->precision : "-", batch, r->gpus, tps, pw, tpj,
+                   r->valid < 0 ? "n/a" : r->valid ? "VALID" : "INVALID", jpt, est, diff);
         }
         printf("%zu run%s\n", n, n == 1 ? "" : "s");
+        if (drift)
+            printf("! %zu measurement%s outside the band of %s estimate (drift, docs/loop.md)\n", drift,
+                   drift == 1 ? "" : "s", drift == 1 ? "its" : "their");
+        if (cal.text)
+            cli_calibration_print(stdout, &cal);
     }
+    free(x);
     free(runs);
     lw_history_close(h);
+    cli_calibration_close(&cal);
     return rc;
 }

@@ -14,6 +14,7 @@
 #include "llmwatt/history.h"
 #include "llmwatt/measure.h"
 #include "llmwatt/power.h"
+#include "loop.h"
 #include "measure_print.h"
 
 static const char *usage_text =
@@ -37,7 +38,11 @@ static const char *usage_text =
     "  --throughput-file F     read the token count from the workload's JSON after it exits\n"
     "  --tokens-key PATH       key of the count in F, dotted (default tokens, then total_tokens)\n"
     "  --iterations N          iterations run (checked against --min-iterations)\n"
-    "  --label KEY=VALUE       metadata for reports (workload, model, precision, batch, ...); repeatable\n"
+    "  --label KEY=VALUE       metadata for reports (workload, model, precision, batch, ...); repeatable;\n"
+    "                          model, gpu, gpus, batch, input_tokens, output_tokens, reasoning_tokens,\n"
+    "                          precision and engine have a meaning (docs/measurement-json.md): with a\n"
+    "                          model, GPU and token counts the estimate is shown beside the measurement\n"
+    "  --calibration FILE      calibration of that estimate (default: LLMWATT_CALIBRATION, else shipped)\n"
     "  --output FILE           write the measurement JSON (docs/measurement-json.md), atomically\n"
     "  --csv FILE              write the raw samples\n"
     "  --record DB             store the measurement in a history database (llmwatt history)\n"
@@ -111,7 +116,7 @@ static void restore_signals(const struct sigaction old[N_FWD])
 typedef struct opts {
     lw_measure_config cfg;
     double tokens, iterations;
-    const char *throughput_file, *tokens_key, *output, *csv, *replay, *catalogue, *record, *devices, *nvml_lib, *rocm_lib;
+    const char *throughput_file, *tokens_key, *output, *csv, *replay, *catalogue, *record, *calibration, *devices, *nvml_lib, *rocm_lib;
     int n_gpus; /* --gpus N, 0 when not given */
     double kill_after_s; /* --kill-after */
     bool json, no_cpu, fail_invalid;
@@ -211,7 +216,7 @@ static bool parse_mask(const char *cmd, const char *v, uint64_t *out)
 static int parse(int argc, char **argv, opts *o, int *first_arg)
 {
     enum { O_HELP = 256, O_INTERVAL, O_WARMUP, O_IDLE, O_GPUS, O_NOCPU, O_TOKENS, O_TFILE, O_TKEY, O_ITER, O_LABEL, O_OUTPUT,
-           O_CSV, O_JSON, O_REPLAY, O_MINDUR, O_MINIT, O_MINUTIL, O_MAXCV, O_MASK, O_FAILINV, O_CAT, O_RECORD, O_DEVICES, O_NVML, O_KILLAFTER, O_ROCM };
+           O_CSV, O_JSON, O_REPLAY, O_MINDUR, O_MINIT, O_MINUTIL, O_MAXCV, O_MASK, O_FAILINV, O_CAT, O_RECORD, O_DEVICES, O_NVML, O_KILLAFTER, O_ROCM, O_CALIB };
     static const cli_opt table[] = {
         {"help", false, O_HELP},          {"interval", true, O_INTERVAL},    {"warmup", true, O_WARMUP},
         {"idle-baseline", true, O_IDLE},  {"gpus", true, O_GPUS},            {"no-cpu", false, O_NOCPU},
@@ -222,6 +227,7 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         {"max-power-cv", true, O_MAXCV},  {"throttle-mask", true, O_MASK},   {"fail-invalid", false, O_FAILINV},
         {"catalogue", true, O_CAT},       {"record", true, O_RECORD},        {"devices", true, O_DEVICES},
         {"nvml-library", true, O_NVML},   {"kill-after", true, O_KILLAFTER}, {"rocm-smi-library", true, O_ROCM},
+        {"calibration", true, O_CALIB},
         {NULL, false, 0}};
     const char *cmd = "measure", *v;
     /* the catalogue supplies the defaults, so it is found first */
@@ -280,6 +286,7 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         case O_MASK: ok = parse_mask(cmd, v, &th->throttle_mask); break;
         case O_FAILINV: o->fail_invalid = true; break;
         case O_CAT: break;
+        case O_CALIB: o->calibration = v; break;
         }
         if (!ok)
             return EXIT_USAGE;
@@ -299,6 +306,14 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         return cli_usage(cmd, "--tokens-key needs --throughput-file");
     if (o->replay && o->cfg.idle_baseline_s > 0)
         return cli_usage(cmd, "--idle-baseline needs a live run, not --replay");
+    if (o->n_labels) { /* before the workload runs: a malformed label is a usage error */
+        if ((rc = cli_catalogue(cmd, o->catalogue, &cat)))
+            return rc;
+        rc = cli_loop_labels(cmd, cat, o->label_keys, o->label_values, o->n_labels);
+        lw_catalogue_free(cat);
+        if (rc)
+            return rc;
+    }
     if (o->replay && (o->nvml_lib || o->rocm_lib))
         return cli_usage(cmd, "--replay and --%s exclude each other", o->nvml_lib ? "nvml-library" : "rocm-smi-library");
     if (o->nvml_lib && o->rocm_lib)
@@ -408,7 +423,7 @@ static int check_writable(const char *opt, const char *path)
     }
     int fd = mkstemp(probe);
     if (fd < 0) {
-        cli_error(cmd, "cannot write --%s '%s': %s (checked before running the workload)", opt, path, strerror(errno));
+        cli_error(cmd, "cannot write '%s': %s (--%s, checked before running the workload)", path, strerror(errno), opt);
         return EXIT_INPUT;
     }
     close(fd);
@@ -475,7 +490,9 @@ static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_re
     char *json = NULL, *csv = NULL;
     if (lw_measure_json(r, &meta, &json, &err) != LW_OK)
         return cli_fail(cmd, &err);
-    int rc = EXIT_OK;
+    lw_loop_result loop = LW_LOOP_RESULT_INIT;
+    cli_calibration cal;
+    int rc = cli_loop_measurement(cmd, o->catalogue, o->calibration, &json, &loop, &cal);
     if (o->output && lw_file_write_atomic(o->output, json, strlen(json), &err) != LW_OK)
         rc = cli_fail(cmd, &err);
     if (!rc && o->csv) {
@@ -498,8 +515,11 @@ static int write_outputs(const opts *o, const lw_measure *m, const lw_measure_re
                 n += (size_t)snprintf(title + n, sizeof title - n, " %s", cmdv[k]);
         }
         measure_print_summary(stdout, title, r);
+        if (o->n_labels)
+            cli_loop_print(stdout, &loop, &cal);
     }
     fflush(stdout);
+    cli_calibration_close(&cal);
     free(json);
     free(csv);
     return rc;

@@ -6,21 +6,27 @@
 
 #include "commands.h"
 #include "common.h"
+#include "llmwatt/cost.h"
 #include "llmwatt/report.h"
 
 static const char *usage_text =
-    "usage: llmwatt report (runs.db | RUN.json...) --output PATH [--format md|html]\n"
+    "usage: llmwatt report (runs.db | RUN.json...) --output PATH [--format md|html|pdf]\n"
     "                      [--price-kwh P] [--samples FILE.csv] [--workload W]\n"
-    "                      [--since DATE] [--until DATE] [--catalogue FILE]\n\n"
+    "                      [--since DATE] [--until DATE] [--threshold R]\n"
+    "                      [--region R | --grid-g-per-kwh G] [--catalogue FILE]\n\n"
     "Renders seed 004's 'Power Efficiency Baselines' document from a history database and/or\n"
     "measurement JSON files: key findings, per-workload configuration tables (throughput,\n"
     "average power, tokens/J, cost per 1M tokens), the three electricity scenarios, the\n"
     "break-even tables, FP8-vs-FP16 and batch-size findings, and plots (tokens/J over time,\n"
     "tokens/J vs batch size, power over a run from --samples). Markdown writes PNG plots beside\n"
-    "the document (PATH minus .md, plus -NAME.png); HTML embeds them in one file. The format\n"
-    "is PATH's extension (.md/.markdown or .html/.htm; any other is a usage error); --format,\n"
+    "the document (PATH minus .md, plus -NAME.png); HTML and PDF (A4, cairo) hold them in one file.\n"
+    "The format is PATH's extension (.md/.markdown, .html/.htm or .pdf; any other is a usage error); --format,\n"
     "when given, must agree with it. --price-kwh (default 0.10, seed scenario 1) prices the\n"
-    "Cost/1M columns and the break-even tables. Files are written atomically.\n";
+    "Cost/1M columns and the break-even tables. A run whose tokens/J is below --threshold (default\n"
+    "0.9, seed 004 PowerEfficiencyRegression, as compare) x its configuration's first run is flagged\n"
+    "as a REGRESSION in the findings and marked in the tokens/J plot; several GPU types get a GPU\n"
+    "comparison section. The TCO section prices each GPU from data/gpu_prices.csv and adds embodied\n"
+    "carbon; --region/--grid-g-per-kwh add operational carbon and SCI. Files are written atomically.\n";
 
 static const char *cmd = "report";
 
@@ -62,16 +68,18 @@ static bool push(run_vec *rv, const lw_run *r)
 
 int cmd_report(int argc, char **argv)
 {
-    enum { O_HELP = 256, O_CAT, O_OUT, O_FMT, O_PRICE, O_SAMPLES, O_WORK, O_SINCE, O_UNTIL };
+    enum { O_HELP = 256, O_CAT, O_OUT, O_FMT, O_PRICE, O_SAMPLES, O_WORK, O_SINCE, O_UNTIL, O_THR, O_REGION, O_GRID };
     static const cli_opt opts[] = {{"help", false, O_HELP},   {"catalogue", true, O_CAT},  {"output", true, O_OUT},
                                    {"format", true, O_FMT},   {"price-kwh", true, O_PRICE}, {"samples", true, O_SAMPLES},
                                    {"workload", true, O_WORK}, {"since", true, O_SINCE},   {"until", true, O_UNTIL},
+                                   {"threshold", true, O_THR}, {"region", true, O_REGION}, {"grid-g-per-kwh", true, O_GRID},
                                    {NULL, false, 0}};
     const char *catfile = NULL, *output = NULL, *format = NULL, *samples = NULL, *since = NULL, *until = NULL, *v;
     const char *inputs[256];
     size_t ninputs = 0;
     lw_history_filter f = lw_history_filter_all();
-    double price = -1;
+    double price = -1, thr = -1, grid = -1;
+    const char *region = NULL;
     int i = 1, id;
     for (;;) {
         id = cli_getopt(cmd, argc, argv, opts, &i, &v);
@@ -95,6 +103,15 @@ int cmd_report(int argc, char **argv)
                 return EXIT_USAGE;
             break;
         case O_SAMPLES: samples = v; break;
+        case O_THR:
+            if (!cli_number(cmd, "threshold", v, 1e-9, 1, &thr))
+                return EXIT_USAGE;
+            break;
+        case O_REGION: region = v; break;
+        case O_GRID:
+            if (!cli_number(cmd, "grid-g-per-kwh", v, 0, 10000, &grid))
+                return EXIT_USAGE;
+            break;
         case O_WORK: f.workload = v; break;
         case O_SINCE: since = v; break;
         case O_UNTIL: until = v; break;
@@ -102,17 +119,21 @@ int cmd_report(int argc, char **argv)
     }
     if (ninputs == 0)
         return cli_usage(cmd, "give a history database or measurement JSON files");
+    if (region && grid >= 0)
+        return cli_usage(cmd, "give --region or --grid-g-per-kwh, not both");
     if (!output)
-        return cli_usage(cmd, "missing --output PATH (report.md or report.html)");
+        return cli_usage(cmd, "missing --output PATH (report.md, report.html or report.pdf)");
     /* the extension names the format; --format, when given, must agree with it */
     lw_report_format fmt, given;
     if (format && !lw_report_format_parse(format, &given))
-        return cli_usage(cmd, "--format must be md or html, got '%s'", format);
+        return cli_usage(cmd, "--format must be md, html or pdf, got '%s'", format);
     if (!lw_report_format_from_path(output, &fmt))
-        return cli_usage(cmd, "--output '%s': unknown extension; the supported formats are md (.md) and html (.html)", output);
+        return cli_usage(cmd, "--output '%s': unknown extension; the supported formats are md (.md), html (.html) and pdf (.pdf)",
+                         output);
+    static const char *const names[] = {"Markdown", "HTML", "PDF"}, *const exts[] = {".md", ".html", ".pdf"};
     if (format && given != fmt)
         return cli_usage(cmd, "--format %s does not match --output '%s' (a %s file); give a %s path or leave out --format", format,
-                         output, fmt == LW_REPORT_HTML ? "HTML" : "Markdown", given == LW_REPORT_HTML ? ".html" : ".md");
+                         output, names[fmt], exts[given]);
     lw_err err;
     long long now = lw_time_now_ns();
     if (since && lw_time_parse(since, now, false, &f.since_ns, &err) != LW_OK)
@@ -124,6 +145,18 @@ int cmd_report(int argc, char **argv)
     int rc = cli_catalogue(cmd, catfile, &cat);
     if (rc)
         return rc;
+    char grid_src[LW_SOURCE_MAX + 160] = "--grid-g-per-kwh";
+    if (region) {
+        lw_region r;
+        if (lw_region_find(region, &r, &err) != LW_OK) {
+            lw_catalogue_free(cat);
+            return cli_fail(cmd, &err);
+        }
+        grid = r.g_co2e_per_kwh;
+        snprintf(grid_src, sizeof grid_src, "%g gCO2e/kWh, %s annual average (%s, %d): %s", r.g_co2e_per_kwh, r.name, r.basis, r.year,
+                 r.source);
+    } else if (grid >= 0)
+        snprintf(grid_src, sizeof grid_src, "%g gCO2e/kWh (--grid-g-per-kwh)", grid);
     run_vec rv = {NULL, 0, 0};
     char source[512] = "";
     for (size_t k = 0; k < ninputs && rc == EXIT_OK; k++) {
@@ -170,12 +203,17 @@ int cmd_report(int argc, char **argv)
         if (price >= 0)
             o.price_usd_per_kwh = price;
         o.samples_csv = samples;
+        if (thr > 0)
+            o.regression_ratio = thr;
+        o.grid_g_per_kwh = grid;
+        o.grid_source = grid_src;
         o.source = source;
         o.generated_ns = now;
         if (lw_report_write(cat, rv.v, rv.n, &o, &err) != LW_OK)
             rc = cli_fail(cmd, &err);
         else
-            printf("wrote %s (%zu runs, %s)\n", output, rv.n, fmt == LW_REPORT_HTML ? "HTML, plots embedded" : "Markdown, plots beside it");
+            printf("wrote %s (%zu runs, %s)\n", output, rv.n,
+                   fmt == LW_REPORT_HTML ? "HTML, plots embedded" : fmt == LW_REPORT_PDF ? "PDF, plots embedded" : "Markdown, plots beside it");
     }
     free(rv.v);
     lw_catalogue_free(cat);

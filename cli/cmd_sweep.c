@@ -4,11 +4,12 @@
 
 #include "commands.h"
 #include "common.h"
+#include "loop.h"
 
 static const char *usage_text =
     "usage: llmwatt sweep --model NAME|--model-config PATH --gpu GPU --input N --output N\n"
     "                     [--gpus N] [--batch B] [--precision P] [other estimate flags]\n"
-    "                     [--csv] [--plot FILE.svg|FILE.png]\n\n"
+    "                     [--csv] [--plot FILE.svg|FILE.png] [--calibration site.json]\n\n"
     "Varies exactly one of --batch, --input, --output, --gpus, --precision, given as a list\n"
     "('--batch 1,2,4,8', '--precision bf16,fp8') or a range ('--batch 1..256*2' geometric,\n"
     "'--input 1000..8000+1000' arithmetic), and tabulates the estimate (J per request and per\n"
@@ -24,15 +25,17 @@ static const char *var_names[V_COUNT] = {"batch", "input", "output", "gpus", "pr
 int cmd_sweep(int argc, char **argv)
 {
     enum { O_HELP = 256, O_CSV, O_PLOT, O_CAT, O_MODEL, O_CONFIG, O_IN, O_OUT, O_REASON, O_BATCH, O_PREC, O_KVPREC,
-           O_GPU, O_GPUS, O_METHOD, O_ATTN, O_PUE };
+           O_GPU, O_GPUS, O_METHOD, O_ATTN, O_PUE, O_CALIB };
     static const cli_opt opts[] = {
         {"help", false, O_HELP},     {"csv", false, O_CSV},          {"plot", true, O_PLOT},
         {"catalogue", true, O_CAT},  {"model", true, O_MODEL},       {"model-config", true, O_CONFIG},
         {"input", true, O_IN},       {"output", true, O_OUT},        {"reasoning", true, O_REASON},
         {"batch", true, O_BATCH},    {"precision", true, O_PREC},    {"kv-precision", true, O_KVPREC},
         {"gpu", true, O_GPU},        {"gpus", true, O_GPUS},         {"method", true, O_METHOD},
-        {"attention", true, O_ATTN}, {"pue", true, O_PUE},           {NULL, false, 0}};
-    const char *cmd = "sweep", *catfile = NULL, *model = NULL, *config = NULL, *gpu_name = NULL, *plot = NULL, *pue_arg = NULL, *v;
+        {"attention", true, O_ATTN}, {"pue", true, O_PUE},           {"calibration", true, O_CALIB},
+        {NULL, false, 0}};
+    const char *cmd = "sweep", *calibration = NULL, *catfile = NULL, *model = NULL, *config = NULL, *gpu_name = NULL, *plot = NULL,
+               *pue_arg = NULL, *v;
     const char *spec[V_COUNT] = {NULL};
     bool csv = false, have_prec = false;
     lw_estimate_opts eo = lw_estimate_opts_default();
@@ -46,6 +49,7 @@ int cmd_sweep(int argc, char **argv)
         case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
         case O_CSV: csv = true; break;
         case O_PLOT: plot = v; break;
+        case O_CALIB: calibration = v; break;
         case O_CAT: catfile = v; break;
         case O_MODEL: model = v; break;
         case O_CONFIG: config = v; break;
@@ -139,6 +143,12 @@ int cmd_sweep(int argc, char **argv)
         lw_catalogue_free(cat);
         return rc;
     }
+    cli_calibration cal;
+    if ((rc = cli_calibration_open(cmd, calibration, &cal))) {
+        lw_catalogue_free(cat);
+        return rc;
+    }
+    eo.calibration_json = cal.text;
     if (!have_prec)
         w.weight_precision = m->native_precision;
     /* With --plot the table is held back until the plot is written: a failure prints nothing partial. */
@@ -146,6 +156,7 @@ int cmd_sweep(int argc, char **argv)
     size_t held_len = 0;
     FILE *out = plot ? open_memstream(&held, &held_len) : stdout;
     if (!out) {
+        cli_calibration_close(&cal);
         lw_catalogue_free(cat);
         cli_error(cmd, "out of memory");
         return EXIT_INTERNAL;
@@ -157,7 +168,9 @@ int cmd_sweep(int argc, char **argv)
         fprintf(out, "%s,j_per_request_low,j_per_request,j_per_request_high,j_per_output_token_low,j_per_output_token,"
                "j_per_output_token_high,time_s,avg_power_w,decode_bound,status\n",
                var_names[var]);
-    else
+    else if (cal.text && eo.method == LW_METHOD_ROOFLINE)
+        cli_calibration_print(out, &cal);
+    if (!csv)
         fprintf(out, "%s on %s, method %s, sweeping %s\n\n%10s %12s %24s %12s %24s %10s %9s %s\n", m->name, g->id,
                lw_method_name(eo.method), var_names[var], var_names[var], "J/request", "band", "J/out tok", "band",
                "time s", "power W", "decode");
@@ -269,6 +282,7 @@ int cmd_sweep(int argc, char **argv)
             fwrite(held, 1, held_len, stdout);
         free(held);
     }
+    cli_calibration_close(&cal);
     lw_catalogue_free(cat);
     return rc;
 }

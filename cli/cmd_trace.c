@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "loop.h"
 #include "llmwatt/cost.h"
 #include "llmwatt/trace.h"
 
@@ -19,7 +20,8 @@ static const char *usage_text =
     "                     [--format csv|jsonl] [--columns KEY=NAME,...] [--time-unit s|ms|us|ns]\n"
     "                     [--model-map NAME=MODEL]... [--unknown-model fail|default]\n"
     "                     [--on-error skip|fail] [--per-request OUT.csv|OUT.jsonl] [--threads N]\n"
-    "                     [--price-kwh USD] [--region R | --grid-g-per-kwh G] [--json] [--catalogue FILE]\n\n"
+    "                     [--price-kwh USD] [--region R | --grid-g-per-kwh G] [--json] [--catalogue FILE]\n"
+    "                     [--calibration site.json]\n\n"
     "Estimates the energy of every request of a trace: CSV with a header or JSON Lines with\n"
     "a timestamp, input tokens and output tokens per row (optional model and reasoning tokens).\n"
     "Recognised columns include the Azure LLM inference trace (TIMESTAMP, ContextTokens,\n"
@@ -409,7 +411,7 @@ int cmd_trace(int argc, char **argv)
 {
     enum {
         O_HELP = 256, O_JSON, O_CAT, O_MODEL, O_CONFIG, O_GPU, O_GPUS, O_PREC, O_KVPREC, O_METHOD, O_PUE, O_BATCH,
-        O_WINDOW, O_MAXB, O_FORMAT, O_COLS, O_UNIT, O_MAP, O_UNKNOWN, O_ONERR, O_PERREQ, O_THREADS, O_PRICE, O_REGION, O_GRID
+        O_WINDOW, O_MAXB, O_FORMAT, O_COLS, O_UNIT, O_MAP, O_UNKNOWN, O_ONERR, O_PERREQ, O_THREADS, O_PRICE, O_REGION, O_GRID, O_CALIB
     };
     static const cli_opt opts[] = {
         {"help", false, O_HELP},        {"json", false, O_JSON},        {"catalogue", true, O_CAT},
@@ -420,9 +422,9 @@ int cmd_trace(int argc, char **argv)
         {"columns", true, O_COLS},      {"time-unit", true, O_UNIT},    {"model-map", true, O_MAP},
         {"unknown-model", true, O_UNKNOWN}, {"on-error", true, O_ONERR}, {"per-request", true, O_PERREQ},
         {"threads", true, O_THREADS},   {"price-kwh", true, O_PRICE},   {"region", true, O_REGION},
-        {"grid-g-per-kwh", true, O_GRID}, {NULL, false, 0}};
+        {"grid-g-per-kwh", true, O_GRID}, {"calibration", true, O_CALIB}, {NULL, false, 0}};
     const char *cmd = "trace", *catfile = NULL, *model = NULL, *config = NULL, *gpu_name = NULL, *perreq = NULL;
-    const char *file = NULL, *v, *window = NULL, *maxb = NULL, *region = NULL, *pue_arg = NULL;
+    const char *file = NULL, *v, *window = NULL, *maxb = NULL, *region = NULL, *calibration = NULL, *pue_arg = NULL;
     trace_cost cost = {.price_usd_per_kwh = -1, .grid_g_per_kwh = -1};
     char colstore[512];
     char mapstore[LW_TRACE_MAX_MAP][2 * LW_NAME_MAX];
@@ -435,6 +437,7 @@ int cmd_trace(int argc, char **argv)
             switch (id) {
             case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
             case O_JSON: json = true; break;
+            case O_CALIB: calibration = v; break;
             case O_CAT: catfile = v; break;
             case O_MODEL: model = v; break;
             case O_CONFIG: config = v; break;
@@ -591,8 +594,16 @@ int cmd_trace(int argc, char **argv)
         o.progress = progress;
         o.progress_ctx = &ps;
     }
+    cli_calibration cal;
+    if ((rc = cli_calibration_open(cmd, calibration, &cal))) {
+        close_output(cmd, &of, false);
+        lw_catalogue_free(cat);
+        return rc;
+    }
+    o.estimate.calibration_json = cal.text;
     lw_trace_summary *S = malloc(sizeof *S);
     if (!S) {
+        cli_calibration_close(&cal);
         close_output(cmd, &of, false);
         lw_catalogue_free(cat);
         cli_error(cmd, "out of memory");
@@ -620,7 +631,10 @@ int cmd_trace(int argc, char **argv)
             rc = cli_print_json(summary_json(S, file, &o, dm, &cost));
         else
             print_text(S, file, &o, dm, &cost);
+        if (!json && cal.text && o.estimate.method == LW_METHOD_ROOFLINE)
+            cli_calibration_print(stdout, &cal);
     }
+    cli_calibration_close(&cal);
     free(S);
     lw_catalogue_free(cat);
     return rc;

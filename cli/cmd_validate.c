@@ -6,10 +6,13 @@
 #include "commands.h"
 #include "calib.h"
 #include "common.h"
+#include "loop.h"
 
 static const char *usage_text =
     "usage: llmwatt validate [POINTS.csv] [--method all|roofline|llm-bench|profile]\n"
-    "                        [--leave-out row|model|gpu] [--json] [--catalogue FILE]\n\n"
+    "                        [--leave-out row|model|gpu] [--json] [--catalogue FILE]\n"
+    "       llmwatt validate (runs.db | RUN.json)... [filters] [--calibration FILE]   (your own runs:\n"
+    "       see docs/loop.md and 'llmwatt validate runs.db --help')\n\n"
     "Predicts every row of a points file (calibration_points.csv format; default: the shipped\n"
     "points) and compares with the measured J per output token: per row the prediction, its\n"
     "low..high band and the error; per method the median absolute % error, MAPE, the share of\n"
@@ -95,6 +98,8 @@ static void print_summary(const char *label, const lw_validation_summary *s)
 
 int cmd_validate(int argc, char **argv)
 {
+    if (cli_loop_runs_given(argc, argv))
+        return cli_loop_validate(argc, argv);
     enum { O_HELP = 256, O_METHOD, O_JSON, O_CAT, O_LEAVE };
     static const cli_opt opts[] = {{"help", false, O_HELP}, {"method", true, O_METHOD},    {"json", false, O_JSON},
                                    {"catalogue", true, O_CAT}, {"leave-out", true, O_LEAVE}, {NULL, false, 0}};

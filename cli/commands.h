@@ -21,7 +21,8 @@
     X(report, "render the power-efficiency baselines report")                            \
     X(compare, "compare tokens/J against a baseline; exit 1 on regression")              \
     X(serve, "Prometheus exporter of GPU energy and tokens per joule")                    \
-    X(trace, "estimate the energy of a request log (CSV or JSON Lines)")
+    X(trace, "estimate the energy of a request log (CSV or JSON Lines)")                 \
+    X(ui, "web calculator: the estimate, sweeps and costs in a browser, with a JSON API")
 
 #define LW_DECLARE(name, summary) int cmd_##name(int argc, char **argv);
 LW_COMMANDS(LW_DECLARE)

@@ -8,6 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+static _Thread_local const cli_capture *capture;
+
+void cli_capture_set(const cli_capture *cap)
+{
+    capture = cap;
+}
+
+FILE *cli_stdout(void)
+{
+    return capture ? capture->out : stdout;
+}
+
 int cli_exit_code(lw_status st)
 {
     switch (st) {
@@ -32,9 +44,10 @@ void cli_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "llmwatt%s%s: ", cmd && *cmd ? " " : "", cmd ? cmd : "");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    FILE *f = capture ? capture->err : stderr;
+    fprintf(f, "llmwatt%s%s: ", cmd && *cmd ? " " : "", cmd ? cmd : "");
+    vfprintf(f, fmt, ap);
+    fputc('\n', f);
     va_end(ap);
 }
 
@@ -234,9 +247,10 @@ int cli_catalogue(const char *cmd, const char *user_file, lw_catalogue **out)
 {
     lw_err err;
     lw_catalogue *cat;
-    if (lw_catalogue_open(&cat, &err) != LW_OK)
+    bool shared = capture && capture->catalogue; /* already holds $LLMWATT_CATALOGUE's files */
+    if ((shared ? lw_catalogue_copy(capture->catalogue, &cat, &err) : lw_catalogue_open(&cat, &err)) != LW_OK)
         return cli_fail(cmd, &err);
-    const char *env = getenv(LW_CATALOGUE_ENV);
+    const char *env = shared ? NULL : getenv(LW_CATALOGUE_ENV);
     if (env && *env) {
         char *copy = strdup(env), *save = NULL;
         for (char *f = copy ? strtok_r(copy, ":", &save) : NULL; f; f = strtok_r(NULL, ":", &save))
@@ -395,8 +409,9 @@ int cli_print_json(json_t *v)
         cli_error(NULL, "out of memory building JSON output");
         return EXIT_INTERNAL;
     }
-    int rc = json_dumpf(v, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15) | JSON_PRESERVE_ORDER);
-    fputc('\n', stdout);
+    FILE *f = cli_stdout();
+    int rc = json_dumpf(v, f, JSON_INDENT(2) | JSON_REAL_PRECISION(15) | JSON_PRESERVE_ORDER);
+    fputc('\n', f);
     json_decref(v);
     return rc == 0 ? EXIT_OK : EXIT_INTERNAL;
 }
@@ -419,6 +434,17 @@ const char *cli_si(double v, const char *unit, char *buf, size_t n)
         }
     snprintf(buf, n, "%.3g %s", v, unit);
     return buf;
+}
+
+bool cli_is_sqlite(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    char head[16] = {0};
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return n == 16 && memcmp(head, "SQLite format 3", 16) == 0;
 }
 
 const char *cli_plain(double v, int sig, char *buf, size_t n)

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include "llmwatt/llmwatt.h"
 
 /* Exit codes (documented in docs/cli.md). */
@@ -18,6 +19,20 @@ enum {
     EXIT_NO_DEVICE = 6,  /* no power source to measure with */
     EXIT_INTERNAL = 70   /* out of memory or another internal failure */
 };
+
+/* In-process runs of a subcommand (`llmwatt ui` answers its API by calling cmd_estimate and the
+ * others with an argv built from the query string). While a capture is set on the calling
+ * thread, cli_print_json writes to out, cli_error to err, and cli_catalogue starts from a copy
+ * of catalogue (opened once by the caller) instead of parsing the built-in one again. NULL
+ * ends the capture. */
+typedef struct cli_capture {
+    FILE *out;
+    FILE *err;
+    const lw_catalogue *catalogue;
+} cli_capture;
+void cli_capture_set(const cli_capture *cap);
+/* Where a command prints its --json answer: stdout, or the capture's out. */
+FILE *cli_stdout(void);
 
 /* Exit code for a library status. */
 int cli_exit_code(lw_status st);
@@ -113,6 +128,9 @@ int cli_record(const char *cmd, const char *db_path, const char *json_text, bool
 
 /* Rounded human-friendly number ("8.03e+09" -> "8.03 B" style is not used: SI with 3-4 significant digits). */
 const char *cli_si(double v, const char *unit, char *buf, size_t n);
+
+/* Whether path is a SQLite file (a history database) rather than a JSON or CSV file. */
+bool cli_is_sqlite(const char *path);
 
 /* v to sig significant digits as a plain decimal, never an exponent, without trailing zeros:
  * 10000, 0.0001234, 12.35, 0.048; "-" when not finite. */

@@ -17,6 +17,11 @@ typedef struct serve_http_config {
 
 typedef struct serve_http serve_http;
 
+/* Binds and listens on listen_addr ("HOST:PORT", "[V6]:PORT" or ":PORT"; port 0 picks one) and
+ * writes "http://HOST:PORT" into url. Returns the socket, or -1 after printing why as a usage
+ * error of cmd (also used by `llmwatt ui`). */
+int serve_listen_socket(const char *cmd, const char *listen_addr, char *url, size_t url_len);
+
 /* Binds and listens on cfg->listen (before the power sources are opened, so that a bad or
  * busy address is reported first). Writes "http://HOST:PORT" into url. On failure prints one
  * error line and returns its exit code (EXIT_USAGE for a bad or busy address). */

@@ -436,12 +436,11 @@ static bool split_listen(const char *s, char *host, size_t hn, char *port, size_
     return true;
 }
 
-/* Binds and listens; returns the socket or -1 after printing why. */
-static int bind_socket(const char *listen_addr, char *url, size_t url_len)
+int serve_listen_socket(const char *cmd, const char *listen_addr, char *url, size_t url_len)
 {
     char host[256], port[16];
     if (!split_listen(listen_addr, host, sizeof host, port, sizeof port) || atoi(port) > 65535) {
-        cli_usage("serve", "--listen expects HOST:PORT, [IPV6]:PORT or :PORT, got '%s'", listen_addr);
+        cli_usage(cmd, "--listen expects HOST:PORT, [IPV6]:PORT or :PORT, got '%s'", listen_addr);
         return -1;
     }
     struct addrinfo hints = {0}, *ai = NULL;
@@ -450,7 +449,7 @@ static int bind_socket(const char *listen_addr, char *url, size_t url_len)
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     int gai = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
     if (gai != 0) {
-        cli_usage("serve", "cannot resolve --listen '%s': %s", listen_addr, gai_strerror(gai));
+        cli_usage(cmd, "cannot resolve --listen '%s': %s", listen_addr, gai_strerror(gai));
         return -1;
     }
     int fd = -1, saved = 0;
@@ -470,7 +469,7 @@ static int bind_socket(const char *listen_addr, char *url, size_t url_len)
     }
     freeaddrinfo(ai);
     if (fd < 0) {
-        cli_usage("serve", "cannot listen on '%s': %s (choose another --listen)", listen_addr, strerror(saved));
+        cli_usage(cmd, "cannot listen on '%s': %s (choose another --listen)", listen_addr, strerror(saved));
         return -1;
     }
     struct sockaddr_storage ss;
@@ -504,7 +503,7 @@ int serve_http_bind(const serve_http_config *cfg, serve_http **out, char *url, s
     h->bearer = cfg->bearer;
     h->client_timeout_s = cfg->client_timeout_s;
     h->max_connections = cfg->max_connections;
-    h->fd = bind_socket(cfg->listen, url, url_len);
+    h->fd = serve_listen_socket("serve", cfg->listen, url, url_len);
     if (h->fd < 0) {
         free(h);
         return EXIT_USAGE;

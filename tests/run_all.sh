@@ -30,6 +30,7 @@ for t in tests/cli/test_*.sh; do
     p=$(grep -c '^ok ' "$log") f=$(grep -c '^FAIL ' "$log")
     if ! grep -q '^done$' "$log"; then f=$((f + 1)); echo "FAIL $t did not run to the end"; fi
     if [ "$f" -ne 0 ]; then grep -v '^ok ' "$log"; fi
+    grep '^skip' "$log" # checks a script could not run here (a missing tool), said out loud
     printf '%-40s %3d passed, %d failed\n' "$(basename "$t")" "$p" "$f"
     passed=$((passed + p)) failed=$((failed + f))
 done

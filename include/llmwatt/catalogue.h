@@ -44,6 +44,10 @@ LW_API char *lw_gpu_to_json(const lw_gpu *g, int indent);
 LW_API lw_status lw_catalogue_open(lw_catalogue **out, lw_err *err);
 LW_API void lw_catalogue_free(lw_catalogue *cat);
 
+/* An independent copy of src (its own memory, to extend or free separately): much cheaper than
+ * opening the built-in catalogue again, for a caller that needs a fresh one per request. */
+LW_API lw_status lw_catalogue_copy(const lw_catalogue *src, lw_catalogue **out, lw_err *err);
+
 /* Adds the entries of a user JSON file: {"models": [...], "gpus": [...], "constants": {...}}
  * with the same fields as the built-in files. An entry whose name exists replaces it. */
 LW_API lw_status lw_catalogue_add_file(lw_catalogue *cat, const char *path, lw_err *err);

@@ -127,6 +127,63 @@ LW_API lw_status lw_api_prices_load(lw_api_price **out, size_t *n, lw_err *err);
 /* Formats the break-even time in words ("4.2 months", "never", "2.1 years (after the 3-year life)"). */
 LW_API const char *lw_break_even_words(const lw_break_even *b, char *buf, size_t n);
 
+/* ---------- total cost of ownership, embodied carbon, SCI (docs/cost.md) ---------- */
+
+typedef enum lw_depreciation {
+    LW_DEPRECIATION_STRAIGHT = 0, /* capex / years each year */
+    LW_DEPRECIATION_DECLINING = 1 /* double-declining balance (rate 2/years), straight line on the rest once larger */
+} lw_depreciation;
+
+/* What owning costs beyond the hardware and its electricity, and what making it emitted. */
+typedef struct lw_cost_tco_params {
+    double maintenance_fraction_per_year; /* service contract, fraction of hardware cost per year, >= 0 */
+    double colocation_usd_per_kw_month;   /* rack space and power capacity per kW of wall power, >= 0 */
+    double networking_fraction;           /* networking bought with the hardware, fraction of it, >= 0 */
+    lw_depreciation depreciation;         /* timing of the charge; the life's total is the same */
+    double embodied_kg;                   /* cradle-to-gate kgCO2e of the deployment; < 0: unknown */
+    double service_life_years;            /* life over which embodied carbon is spread, > 0 */
+} lw_cost_tco_params;
+
+/* Catalogue defaults (cost.maintenance_fraction_per_year, cost.colocation_usd_per_kw_month,
+ * cost.networking_fraction), straight line, embodied unknown, service life = cost.depreciation_years. */
+LW_API lw_cost_tco_params lw_cost_tco_params_default(const lw_catalogue *cat);
+
+typedef struct lw_cost_tco {
+    double capex_usd;                 /* hardware x (1 + networking fraction) */
+    double amortisation_usd_per_hour; /* capex / (years x hours per year): the life's average */
+    double maintenance_usd_per_hour;  /* hardware x fraction / hours per year */
+    double colocation_usd_per_hour;   /* wall kW x $/kW-month x 12 / hours per year */
+    double fixed_usd_per_hour;        /* amortisation + maintenance + colocation */
+    double fixed_usd_per_million;     /* fixed per hour / tokens per hour x 1e6 */
+    double embodied_g_per_hour;       /* embodied kg x 1000 / (service life x hours per year); < 0 unknown */
+    double embodied_g_per_million;
+    double operational_g_per_hour;    /* billed kW x grid intensity; < 0 when no intensity */
+    double sci_g_per_million;         /* SCI per 1M output tokens: operational + embodied; < 0 when either unknown */
+} lw_cost_tco;
+
+/* Validates t and computes the TCO and carbon items from the energy figures of p. */
+LW_API lw_status lw_cost_tco_compute(const lw_cost_params *p, const lw_cost_energy *e, const lw_cost_tco_params *t,
+                              lw_cost_tco *out, lw_err *err);
+
+/* Depreciation charged in year `year` (1..years) of a `years`-year life; 0 outside it. */
+LW_API double lw_cost_depreciation_year(lw_depreciation m, double capex_usd, int years, int year);
+
+/* Break-even against an API with every owning cost: capex / (API - electricity - maintenance -
+ * colocation per token). The explanation names the running costs. */
+LW_API lw_status lw_cost_tco_break_even(const lw_cost_energy *e, const lw_cost_price *price, const lw_cost_params *p,
+                                 const lw_cost_tco *t, double api_usd_per_million, lw_break_even *out, lw_err *err);
+
+/* Buying against renting the same GPUs at usd_per_gpu_hour. */
+typedef struct lw_rent_compare {
+    double rent_usd_per_hour;          /* rate x GPUs */
+    double rent_usd_per_million;       /* on demand: paid only while serving at full throughput */
+    double own_usd_per_million;        /* electricity + fixed costs at the utilisation of p */
+    double break_even_utilization;     /* owning is cheaper above this share of hours serving; > 1: never */
+} lw_rent_compare;
+
+LW_API lw_status lw_cost_rent_compare(const lw_cost_params *p, const lw_cost_price *price,
+                               const lw_cost_tco *t, double usd_per_gpu_hour, lw_rent_compare *out, lw_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -20,9 +20,11 @@
 #include "llmwatt/power.h"
 #include "llmwatt/measure.h"
 #include "llmwatt/cost.h"
+#include "llmwatt/grid.h"
 #include "llmwatt/history.h"
 #include "llmwatt/report.h"
 #include "llmwatt/trace.h"
 #include "llmwatt/exporter.h"
+#include "llmwatt/loop.h"
 
 #endif

@@ -20,25 +20,29 @@
 extern "C" {
 #endif
 
-typedef enum lw_report_format { LW_REPORT_MARKDOWN = 0, LW_REPORT_HTML = 1 } lw_report_format;
+typedef enum lw_report_format { LW_REPORT_MARKDOWN = 0, LW_REPORT_HTML = 1, LW_REPORT_PDF = 2 } lw_report_format;
 
-/* The format a report path's extension names: .md/.markdown -> Markdown, .html/.htm -> HTML
- * (case-insensitive). false for any other extension or none: the document would be written under
+/* The format a report path's extension names: .md/.markdown -> Markdown, .html/.htm -> HTML,
+ * .pdf -> PDF (case-insensitive). false for any other extension or none: the document would be written under
  * a name that claims another format (x.pdf holding Markdown). */
 LW_API bool lw_report_format_from_path(const char *path, lw_report_format *fmt);
-/* The format named by --format: "md"/"markdown" or "html"; false otherwise. */
+/* The format named by --format: "md"/"markdown", "html" or "pdf"; false otherwise. */
 LW_API bool lw_report_format_parse(const char *name, lw_report_format *fmt);
 
 typedef struct lw_report_opts {
     lw_report_format format;
-    const char *output_path;   /* Markdown: PNG plots are written beside it as STEM-NAME.png; HTML: one file */
+    const char *output_path;   /* Markdown: PNG plots are written beside it as STEM-NAME.png; HTML, PDF: one file */
     double price_usd_per_kwh;  /* price of the "Cost/1M Tokens" columns and the break-even tables */
     const char *samples_csv;   /* samples of one run for the power-over-a-run plot; NULL: skipped with a note */
     const char *source;        /* what the runs came from, printed in the header ("runs.db") */
     long long generated_ns;    /* time printed as "Generated" (UTC ns) */
+    double regression_ratio;   /* a run whose tokens/J is below this x its configuration's first run is a regression */
+    double grid_g_per_kwh;     /* grid intensity for operational carbon and SCI; < 0: not given */
+    const char *grid_source;   /* where grid_g_per_kwh came from */
 } lw_report_opts;
 
-/* Defaults: Markdown, price = the catalogue's cost.price_kwh.us (seed scenario 1, $0.10/kWh). */
+/* Defaults: Markdown, price = the catalogue's cost.price_kwh.us (seed scenario 1, $0.10/kWh),
+ * regression ratio = report.regression_ratio (seed 004: 0.9), no grid intensity. */
 LW_API lw_report_opts lw_report_opts_default(const lw_catalogue *cat);
 
 /* One configuration, averaged over its valid runs. */
@@ -59,7 +63,7 @@ typedef struct lw_report_row {
     double cost_usd_per_hour;    /* wall power x price */
 } lw_report_row;
 
-/* Groups runs into configuration rows (sorted by workload, precision, GPUs, batch, seq_len).
+/* Groups runs into configuration rows, one per GPU type (sorted by workload, precision, GPUs, batch, seq_len, GPU).
  * *rows is heap-allocated (free()); *n may be 0 when no valid measurement has tokens. */
 LW_API lw_status lw_report_rows(const lw_catalogue *cat, const lw_run *runs, size_t nruns, double price_usd_per_kwh,
                                 lw_report_row **rows, size_t *n, lw_err *err);

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "core/csv.h"
+#include "calibrate/site_internal.h"
 #include "core/util.h"
 
 /* ---- rows ------------------------------------------------------------------------------------ */
@@ -408,5 +409,30 @@ lw_status lw_calibrate(const lw_catalogue *cat, const lw_calib_row *rows, size_t
     }
     free(idx);
     free(loo);
+    return LW_OK;
+}
+
+/* ---- site calibration (calibrate/site.c) ------------------------------------------------------ */
+
+lw_status lw_calib_fit_centred(const lw_catalogue *cat, const lw_calib_row *rows, const int *idx, int n,
+                               const lw_roofline_coeffs *centre, lw_roofline_coeffs *out, lw_err *err)
+{
+    fit_ctx f;
+    if (prior_ctx(cat, &f, err) != LW_OK)
+        return err ? err->status : LW_ERR_NOT_FOUND;
+    f.rows = rows;
+    f.idx = idx;
+    f.n = n;
+    f.prior = *centre;
+    /* start at the centre, just inside the ceilings (the logit of a ceiling is infinite) */
+    lw_roofline_coeffs start = *centre;
+    start.eta_compute = fmin(start.eta_compute, 0.995 * f.max_eta_c);
+    start.eta_memory = fmin(start.eta_memory, 0.995 * f.max_eta_m);
+    double x[NP];
+    to_x(&f, &start, x);
+    nelder_mead(&f, x);
+    nelder_mead(&f, x);
+    *out = from_x(&f, x);
+    out->rows = n;
     return LW_OK;
 }

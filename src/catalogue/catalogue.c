@@ -381,6 +381,57 @@ static lw_status load_constants(lw_catalogue *cat, json_t *arr, const char *wher
     return LW_OK;
 }
 
+/* A constants table in CSV (data/gpu_prices.csv, data/gpu_embodied.csv): columns key, value, low,
+ * high, unit, year, source; other columns are for readers of the file. */
+static lw_status load_constants_csv(lw_catalogue *cat, const char *data, size_t len, const char *where, lw_err *err)
+{
+    static const char *const cols[] = {"key", "value", "low", "high", "unit", "year", "source"};
+    int ix[7];
+    lw_csv *c = lw_csv_new(data, len);
+    if (!c)
+        return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory");
+    lw_status st = LW_OK;
+    if (lw_csv_next(c, err) != 1)
+        st = lw_fail(err, LW_ERR_PARSE, "%s: no header", where);
+    for (size_t i = 0; i < 7 && st == LW_OK; i++)
+        if ((ix[i] = lw_csv_find(c, cols[i])) < 0)
+            st = lw_fail(err, LW_ERR_PARSE, "%s: no column '%s'", where, cols[i]);
+    int r = 0;
+    while (st == LW_OK && (r = lw_csv_next(c, err)) == 1) {
+        lw_constant k;
+        memset(&k, 0, sizeof k);
+        double year;
+        lw_strlcpy(k.key, lw_csv_field(c, (size_t)ix[0]), sizeof k.key);
+        lw_strlcpy(k.unit, lw_csv_field(c, (size_t)ix[4]), sizeof k.unit);
+        lw_strlcpy(k.source, lw_csv_field(c, (size_t)ix[6]), sizeof k.source);
+        if (!k.key[0] || !k.source[0] || !lw_parse_number(lw_csv_field(c, (size_t)ix[1]), &k.value) ||
+            !lw_parse_number(lw_csv_field(c, (size_t)ix[2]), &k.low) || !lw_parse_number(lw_csv_field(c, (size_t)ix[3]), &k.high) ||
+            !lw_parse_number(lw_csv_field(c, (size_t)ix[5]), &year)) {
+            st = lw_fail(err, LW_ERR_PARSE, "%s line %zu: needs key, numeric value, low, high, year and a source", where, lw_csv_line(c));
+            break;
+        }
+        k.year = (int)year;
+        size_t j;
+        for (j = 0; j < cat->nconsts; j++)
+            if (strcmp(cat->consts[j].key, k.key) == 0)
+                break;
+        if (j == cat->nconsts) {
+            lw_constant *na = grow(cat->consts, &cat->cap_consts, cat->nconsts, sizeof *na);
+            if (!na) {
+                st = lw_fail(err, LW_ERR_NO_MEMORY, "out of memory");
+                break;
+            }
+            cat->consts = na;
+            cat->nconsts++;
+        }
+        cat->consts[j] = k;
+    }
+    if (r < 0 && st == LW_OK)
+        st = LW_ERR_PARSE;
+    lw_csv_free(c);
+    return st;
+}
+
 static lw_status load_json_doc(lw_catalogue *cat, const char *data, size_t len, const char *where, lw_err *err)
 {
     json_error_t je;
@@ -411,6 +462,8 @@ lw_status lw_catalogue_open(lw_catalogue **out, lw_err *err)
         const char *d = (const char *)f->data;
         if (strcmp(f->path, "gpus.csv") == 0)
             st = load_gpus_csv(cat, d, f->len, "built-in gpus.csv", err);
+        else if (strcmp(f->path, "gpu_prices.csv") == 0 || strcmp(f->path, "gpu_embodied.csv") == 0)
+            st = load_constants_csv(cat, d, f->len, f->path, err);
         else if (strcmp(f->path, "models.json") == 0 || strncmp(f->path, "constants/", 10) == 0)
             st = load_json_doc(cat, d, f->len, f->path, err);
     }
@@ -418,6 +471,37 @@ lw_status lw_catalogue_open(lw_catalogue **out, lw_err *err)
         lw_catalogue_free(cat);
         return st;
     }
+    *out = cat;
+    return LW_OK;
+}
+
+/* Copies n elements of size elem into a new array of capacity max(n, 1); NULL on failure. */
+static void *dup_array(const void *src, size_t n, size_t elem)
+{
+    void *d = malloc((n ? n : 1) * elem);
+    if (d && n)
+        memcpy(d, src, n * elem);
+    return d;
+}
+
+lw_status lw_catalogue_copy(const lw_catalogue *src, lw_catalogue **out, lw_err *err)
+{
+    lw_catalogue *cat = calloc(1, sizeof *cat);
+    if (cat) {
+        cat->models = dup_array(src->models, src->nmodels, sizeof *cat->models);
+        cat->gpus = dup_array(src->gpus, src->ngpus, sizeof *cat->gpus);
+        cat->consts = dup_array(src->consts, src->nconsts, sizeof *cat->consts);
+    }
+    if (!cat || !cat->models || !cat->gpus || !cat->consts) {
+        lw_catalogue_free(cat);
+        return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory");
+    }
+    cat->nmodels = src->nmodels;
+    cat->cap_models = src->nmodels ? src->nmodels : 1;
+    cat->ngpus = src->ngpus;
+    cat->cap_gpus = src->ngpus ? src->ngpus : 1;
+    cat->nconsts = src->nconsts;
+    cat->cap_consts = src->nconsts ? src->nconsts : 1;
     *out = cat;
     return LW_OK;
 }

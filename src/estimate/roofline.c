@@ -148,9 +148,10 @@ lw_status lw_roofline_prepare(lw_estimator *e, const lw_catalogue *cat, const lw
             return st;
         e->co = lw_calibration_for_gpu(&cal, g, &e->calibrated);
         if (e->calibrated)
-            snprintf(e->coeff_source, sizeof e->coeff_source,
-                     "fitted to %d calibration rows on '%s' GPUs (data/calibration/roofline.json; llmwatt calibrate)",
-                     e->co.rows, e->co.family);
+            snprintf(e->coeff_source, sizeof e->coeff_source, "fitted to %d calibration rows on '%s' GPUs (%s)", e->co.rows,
+                     e->co.family,
+                     o->calibration_json ? "a calibration file, not the shipped fit"
+                                         : "data/calibration/roofline.json; llmwatt calibrate");
         else
             snprintf(e->coeff_source, sizeof e->coeff_source,
                      "prior (no calibration rows for architecture '%s'): physics.md MFU/MBU ranges, band from the "

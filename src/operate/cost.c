@@ -88,30 +88,29 @@ lw_status lw_cost_at_price(const lw_cost_energy *e, double price, lw_cost_price 
     return LW_OK;
 }
 
-lw_status lw_cost_break_even(const lw_cost_energy *e, const lw_cost_price *price, const lw_cost_params *p,
-                             double api, lw_break_even *out, lw_err *err)
+/* Break-even of an upfront capex against an API, given the running cost per 1M tokens. */
+static void break_even(const lw_cost_energy *e, const lw_cost_params *p, double capex, double running, const char *what,
+                       double api, lw_break_even *out)
 {
-    if (!isfinite(api) || api < 0)
-        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "API price must be >= 0 USD per 1M tokens, got %g", api);
     memset(out, 0, sizeof *out);
     out->api_usd_per_million = api;
-    out->margin_usd_per_million = api - price->energy_usd_per_million;
+    out->margin_usd_per_million = api - running;
     double tokens_per_month = e->tokens_per_hour * p->hours_per_year / 12.0;
     if (out->margin_usd_per_million <= 0) {
         out->tokens = INFINITY;
         out->months = INFINITY;
         out->kind = LW_BREAK_EVEN_NEVER;
         snprintf(out->explanation, sizeof out->explanation,
-                 "never: electricity alone costs $%.4g per 1M tokens, not less than the API's $%.4g, so every token loses money",
-                 price->energy_usd_per_million, api);
-        return LW_OK;
+                 "never: %s $%.4g per 1M tokens, not less than the API's $%.4g, so every token loses money", what,
+                 running, api);
+        return;
     }
-    if (p->hardware_usd <= 0) {
+    if (capex <= 0) {
         out->kind = LW_BREAK_EVEN_FREE;
         snprintf(out->explanation, sizeof out->explanation, "immediately: no hardware cost to recover");
-        return LW_OK;
+        return;
     }
-    out->tokens = p->hardware_usd / (out->margin_usd_per_million / 1e6);
+    out->tokens = capex / (out->margin_usd_per_million / 1e6);
     out->months = out->tokens / tokens_per_month;
     if (out->months <= e->life_months) {
         out->kind = LW_BREAK_EVEN_WITHIN_LIFE;
@@ -123,6 +122,110 @@ lw_status lw_cost_break_even(const lw_cost_energy *e, const lw_cost_price *price
                  "pays back only after %.3g months, beyond the %.3g-month depreciation life: on-prem costs more per token than the API",
                  out->months, e->life_months);
     }
+}
+
+lw_status lw_cost_break_even(const lw_cost_energy *e, const lw_cost_price *price, const lw_cost_params *p,
+                             double api, lw_break_even *out, lw_err *err)
+{
+    if (!isfinite(api) || api < 0)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "API price must be >= 0 USD per 1M tokens, got %g", api);
+    break_even(e, p, p->hardware_usd, price->energy_usd_per_million, "electricity alone costs", api, out);
+    return LW_OK;
+}
+
+lw_cost_tco_params lw_cost_tco_params_default(const lw_catalogue *cat)
+{
+    lw_cost_tco_params t;
+    memset(&t, 0, sizeof t);
+    t.maintenance_fraction_per_year = lw_catalogue_value(cat, "cost.maintenance_fraction_per_year", 0.10);
+    t.colocation_usd_per_kw_month = lw_catalogue_value(cat, "cost.colocation_usd_per_kw_month", 184.06);
+    t.networking_fraction = lw_catalogue_value(cat, "cost.networking_fraction", 0.10);
+    t.depreciation = LW_DEPRECIATION_STRAIGHT;
+    t.embodied_kg = -1;
+    t.service_life_years = lw_catalogue_value(cat, "cost.depreciation_years", 3.0);
+    return t;
+}
+
+lw_status lw_cost_tco_compute(const lw_cost_params *p, const lw_cost_energy *e, const lw_cost_tco_params *t,
+                              lw_cost_tco *out, lw_err *err)
+{
+    if (bad(t->maintenance_fraction_per_year, 0, 10))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "maintenance must be between 0 and 10 (fraction of hardware per year), got %g",
+                       t->maintenance_fraction_per_year);
+    if (bad(t->colocation_usd_per_kw_month, 0, 1e5))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "colocation must be between 0 and 100000 USD per kW-month, got %g",
+                       t->colocation_usd_per_kw_month);
+    if (bad(t->networking_fraction, 0, 10))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "networking must be between 0 and 10 (fraction of hardware), got %g",
+                       t->networking_fraction);
+    if (t->depreciation != LW_DEPRECIATION_STRAIGHT && t->depreciation != LW_DEPRECIATION_DECLINING)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "unknown depreciation method %d", (int)t->depreciation);
+    if (!isfinite(t->embodied_kg) || t->embodied_kg > 1e9)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "embodied carbon must be between 0 and 1e9 kgCO2e, got %g", t->embodied_kg);
+    if (bad(t->service_life_years, 0, 100) || t->service_life_years <= 0)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "service life must be a positive number of years, got %g", t->service_life_years);
+    memset(out, 0, sizeof *out);
+    double life_h = p->depreciation_years * p->hours_per_year;
+    out->capex_usd = p->hardware_usd * (1 + t->networking_fraction);
+    out->amortisation_usd_per_hour = out->capex_usd / life_h;
+    out->maintenance_usd_per_hour = p->hardware_usd * t->maintenance_fraction_per_year / p->hours_per_year;
+    out->colocation_usd_per_hour = e->wall_power_w / 1000.0 * t->colocation_usd_per_kw_month * 12.0 / p->hours_per_year;
+    out->fixed_usd_per_hour = out->amortisation_usd_per_hour + out->maintenance_usd_per_hour + out->colocation_usd_per_hour;
+    out->fixed_usd_per_million = out->fixed_usd_per_hour / e->tokens_per_hour * 1e6;
+    out->embodied_g_per_hour = -1;
+    out->embodied_g_per_million = -1;
+    out->operational_g_per_hour = -1;
+    out->sci_g_per_million = -1;
+    if (t->embodied_kg >= 0) {
+        out->embodied_g_per_hour = t->embodied_kg * 1000.0 / (t->service_life_years * p->hours_per_year);
+        out->embodied_g_per_million = out->embodied_g_per_hour / e->tokens_per_hour * 1e6;
+    }
+    if (p->grid_g_per_kwh >= 0)
+        out->operational_g_per_hour = e->billed_power_w / 1000.0 * p->grid_g_per_kwh;
+    if (t->embodied_kg >= 0 && p->grid_g_per_kwh >= 0)
+        out->sci_g_per_million = e->co2e_g_per_million + out->embodied_g_per_million;
+    return LW_OK;
+}
+
+double lw_cost_depreciation_year(lw_depreciation m, double capex, int years, int year)
+{
+    if (years < 1 || year < 1 || year > years)
+        return 0;
+    if (m == LW_DEPRECIATION_STRAIGHT)
+        return capex / years;
+    double book = capex, charge = 0;
+    for (int y = 1; y <= year; y++) {
+        double declining = book * 2.0 / years, straight = book / (years - y + 1);
+        charge = declining > straight ? declining : straight;
+        book -= charge;
+    }
+    return charge;
+}
+
+lw_status lw_cost_tco_break_even(const lw_cost_energy *e, const lw_cost_price *price, const lw_cost_params *p,
+                                 const lw_cost_tco *t, double api, lw_break_even *out, lw_err *err)
+{
+    if (!isfinite(api) || api < 0)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "API price must be >= 0 USD per 1M tokens, got %g", api);
+    double running = price->energy_usd_per_million +
+                     (t->maintenance_usd_per_hour + t->colocation_usd_per_hour) / e->tokens_per_hour * 1e6;
+    break_even(e, p, t->capex_usd, running, "electricity, maintenance and colocation alone cost", api, out);
+    return LW_OK;
+}
+
+lw_status lw_cost_rent_compare(const lw_cost_params *p, const lw_cost_price *price,
+                               const lw_cost_tco *t, double rate, lw_rent_compare *out, lw_err *err)
+{
+    if (bad(rate, 0, 1e4))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "rental price must be between 0 and 10000 USD per GPU-hour, got %g", rate);
+    out->rent_usd_per_hour = rate * p->gpus;
+    double serving_tokens_per_hour = p->tokens_per_s * 3600.0;
+    out->rent_usd_per_million = out->rent_usd_per_hour / serving_tokens_per_hour * 1e6;
+    out->own_usd_per_million = price->energy_usd_per_million + t->fixed_usd_per_million;
+    /* per hour of serving: owning costs fixed/u + electricity, renting costs the rate */
+    double energy_serving = price->energy_usd_per_million * serving_tokens_per_hour / 1e6;
+    double margin = out->rent_usd_per_hour - energy_serving;
+    out->break_even_utilization = margin > 0 ? t->fixed_usd_per_hour / margin : INFINITY;
     return LW_OK;
 }
 

@@ -2,6 +2,7 @@
 #include "llmwatt/report.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,9 @@ lw_report_opts lw_report_opts_default(const lw_catalogue *cat)
     o.format = LW_REPORT_MARKDOWN;
     o.price_usd_per_kwh = lw_catalogue_value(cat, "cost.price_kwh.us", 0.10);
     o.source = "";
+    o.regression_ratio = lw_catalogue_value(cat, "report.regression_ratio", 0.9);
+    o.grid_g_per_kwh = -1;
+    o.grid_source = "";
     return o;
 }
 
@@ -33,7 +37,7 @@ static bool usable(const lw_run *r)
 static bool same_config(const lw_report_row *a, const lw_run *r)
 {
     return strcmp(a->workload, r->workload) == 0 && strcmp(a->precision, r->precision) == 0 && a->batch == r->batch &&
-           a->seq_len == r->seq_len && a->gpus == r->gpus;
+           a->seq_len == r->seq_len && a->gpus == r->gpus && strcmp(a->gpu, r->gpu) == 0;
 }
 
 static int row_cmp(const void *pa, const void *pb)
@@ -48,6 +52,8 @@ static int row_cmp(const void *pa, const void *pb)
         c = a->batch - b->batch;
     if (!c)
         c = a->seq_len - b->seq_len;
+    if (!c)
+        c = strcmp(a->gpu, b->gpu);
     return c;
 }
 
@@ -123,7 +129,40 @@ typedef struct ctx {
     lw_report_row *rows;
     size_t nrows;
     lw_doc doc;
+    size_t *baseline;   /* per run: index of its configuration's first usable run (SIZE_MAX: none) */
+    bool *regressed;    /* per run: tokens/J below regression_ratio x its baseline's */
+    size_t nregressed;
 } ctx;
+
+static bool same_run_config(const lw_run *a, const lw_run *b)
+{
+    return strcmp(a->workload, b->workload) == 0 && strcmp(a->precision, b->precision) == 0 && a->batch == b->batch &&
+           a->seq_len == b->seq_len && a->gpus == b->gpus && strcmp(a->gpu, b->gpu) == 0;
+}
+
+/* Baseline of each usable run = the earliest usable run of the same configuration (and GPU type). */
+static lw_status find_regressions(ctx *c, lw_err *err)
+{
+    c->baseline = calloc(c->nruns ? c->nruns : 1, sizeof *c->baseline);
+    c->regressed = calloc(c->nruns ? c->nruns : 1, sizeof *c->regressed);
+    if (!c->baseline || !c->regressed)
+        return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory");
+    for (size_t i = 0; i < c->nruns; i++) {
+        c->baseline[i] = SIZE_MAX;
+        if (!usable(&c->runs[i]))
+            continue;
+        for (size_t j = 0; j < c->nruns; j++)
+            if (usable(&c->runs[j]) && same_run_config(&c->runs[i], &c->runs[j]) &&
+                (c->baseline[i] == SIZE_MAX || c->runs[j].time_ns < c->runs[c->baseline[i]].time_ns))
+                c->baseline[i] = j;
+        size_t b = c->baseline[i];
+        if (b != i && c->runs[i].tokens_per_j < c->o->regression_ratio * c->runs[b].tokens_per_j) {
+            c->regressed[i] = true;
+            c->nregressed++;
+        }
+    }
+    return LW_OK;
+}
 
 /* v with `decimals` decimals after prefix ("$"), or "no data" when unknown. */
 static const char *fmtv(char *b, size_t n, const char *prefix, int decimals, double v)
@@ -264,6 +303,24 @@ static void key_findings(ctx *c)
         lw_doc_table_row(d, 6, cells);
     }
     lw_doc_table_end(d);
+    lw_doc_h(d, 3, "Regressions");
+    if (!c->nregressed) {
+        lw_doc_p(d, "No regression: no valid run is below %.2f x the tokens/J of its configuration's first run (seed 004 "
+                    "PowerEfficiencyRegression, as 'llmwatt compare').", c->o->regression_ratio);
+        return;
+    }
+    lw_doc_p(d, "REGRESSION: %zu run(s) below %.2f x the tokens/J of their configuration's first run (seed 004 "
+                "PowerEfficiencyRegression, as 'llmwatt compare'). They are still averaged into the tables below; they are "
+                "marked in the tokens/J-over-time plot.", c->nregressed, c->o->regression_ratio);
+    for (size_t i = 0; i < c->nruns; i++) {
+        if (!c->regressed[i])
+            continue;
+        const lw_run *r = &c->runs[i], *b = &c->runs[c->baseline[i]];
+        char t[32], tb[32];
+        lw_doc_li(d, "REGRESSION run %lld (%s): %s %s batch %d on %d GPU(s), %.3f tokens/J = %.3f x the %.3f of run %lld (%s)",
+                  r->id, lw_time_format(r->time_ns, t, sizeof t), r->workload, r->precision, r->batch, r->gpus, r->tokens_per_j,
+                  r->tokens_per_j / b->tokens_per_j, b->tokens_per_j, b->id, lw_time_format(b->time_ns, tb, sizeof tb));
+    }
 }
 
 static void methodology(ctx *c)
@@ -594,9 +651,168 @@ static void break_even(ctx *c)
             lw_doc_li(d, "%s", notes[k]);
     }
     lw_doc_p(d, "Assumptions: API prices from seed 004's table (data/api_prices.csv; the open-source range $0.20-0.70 is "
-                "taken at its midpoint). Included: electricity with system overhead and PSU losses, hardware depreciation. "
-                "Excluded: network, storage, labour, maintenance and rack space (not measured).");
+                "taken at its midpoint). Included: electricity with system overhead and PSU losses, hardware depreciation "
+                "(seed 004's $200,000 per 8 GPUs). Maintenance, colocation, networking and per-GPU prices: see Total Cost of "
+                "Ownership below. Excluded: storage and labour.");
     free(api);
+}
+
+/* ---------- TCO, embodied carbon, GPU comparison ---------- */
+
+/* Hardware of a row's GPUs from data/gpu_prices.csv (price.ID.purchase) or seed 004's $200,000 per 8. */
+static double row_hardware(const ctx *c, const char *gpu_name, int gpus, char *src, size_t n, char *id, size_t idn)
+{
+    const lw_gpu *g;
+    const lw_constant *k;
+    char key[96];
+    id[0] = '\0';
+    if (gpu_name[0] && lw_catalogue_find_gpu(c->cat, gpu_name, &g, NULL) == LW_OK) {
+        lw_strlcpy(id, g->id, idn);
+        snprintf(key, sizeof key, "price.%s.purchase", g->id);
+        if (lw_catalogue_find_constant(c->cat, key, &k, NULL) == LW_OK) {
+            snprintf(src, n, "%s ($%.0f-%.0f, %d)", key, k->low, k->high, k->year);
+            return k->value * gpus;
+        }
+    }
+    snprintf(src, n, "seed 004 $200,000 per 8 GPUs");
+    return lw_catalogue_value(c->cat, "cost.hardware_usd_per_8_gpus", 200000) / 8.0 * gpus;
+}
+
+typedef struct tco_row {
+    double hw, fixed_h, tco_m, emb_kg, emb_m, op_m, sci_m;
+    char src[160], id[48];
+} tco_row;
+
+static bool row_tco(const ctx *c, const lw_report_row *r, const char *gpu_name, tco_row *out)
+{
+    lw_cost_params p = lw_cost_params_default(c->cat, r->gpus);
+    p.gpu_power_w = r->avg_power_w;
+    p.tokens_per_s = r->avg_power_w * r->tokens_per_j;
+    p.hardware_usd = out->hw = row_hardware(c, gpu_name, r->gpus, out->src, sizeof out->src, out->id, sizeof out->id);
+    p.grid_g_per_kwh = c->o->grid_g_per_kwh;
+    lw_cost_tco_params tp = lw_cost_tco_params_default(c->cat);
+    char key[96];
+    const lw_constant *g, *host;
+    snprintf(key, sizeof key, "embodied.%s.gpu", out->id);
+    out->emb_kg = -1;
+    if (out->id[0] && lw_catalogue_find_constant(c->cat, key, &g, NULL) == LW_OK &&
+        lw_catalogue_find_constant(c->cat, "embodied.server_host", &host, NULL) == LW_OK)
+        tp.embodied_kg = out->emb_kg = g->value * r->gpus + host->value * r->gpus / 8.0;
+    lw_cost_energy e;
+    lw_cost_price cp;
+    lw_cost_tco t;
+    if (lw_cost_energy_compute(&p, &e, NULL) != LW_OK || lw_cost_at_price(&e, c->o->price_usd_per_kwh, &cp, NULL) != LW_OK ||
+        lw_cost_tco_compute(&p, &e, &tp, &t, NULL) != LW_OK)
+        return false;
+    out->fixed_h = t.fixed_usd_per_hour;
+    out->tco_m = cp.energy_usd_per_million + t.fixed_usd_per_million;
+    out->emb_m = t.embodied_g_per_million;
+    out->op_m = p.grid_g_per_kwh >= 0 ? e.co2e_g_per_million : -1;
+    out->sci_m = t.sci_g_per_million;
+    return true;
+}
+
+static const char *gram(char *b, size_t n, double v)
+{
+    if (v < 0)
+        snprintf(b, n, NO_DATA);
+    else
+        snprintf(b, n, "%.3f g", v);
+    return b;
+}
+
+static void tco_section(ctx *c)
+{
+    lw_doc *d = &c->doc;
+    lw_doc_h(d, 3, "Total Cost of Ownership and Embodied Carbon");
+    const lw_constant *m = NULL, *co = NULL, *ne = NULL;
+    lw_catalogue_find_constant(c->cat, "cost.maintenance_fraction_per_year", &m, NULL);
+    lw_catalogue_find_constant(c->cat, "cost.colocation_usd_per_kw_month", &co, NULL);
+    lw_catalogue_find_constant(c->cat, "cost.networking_fraction", &ne, NULL);
+    lw_doc_p(d, "Best configuration of each workload, precision and GPU count. Hardware: the GPU's price in data/gpu_prices.csv "
+                "(midpoint of the published range) x GPUs, else seed 004's $200,000 per 8 GPUs; networking %.0f%% of hardware; "
+                "maintenance %.0f%% of hardware a year; colocation $%.2f per kW-month of wall power (CBRE H2 2024); straight "
+                "line over %.0f years. Embodied carbon (scope 3 category 2, cradle-to-gate): data/gpu_embodied.csv per GPU plus "
+                "1/8 of a 2,500 kg host per GPU, spread over the same life by hours of use. Operational carbon (scope 2, "
+                "location-based): %s. SCI = (E x I + M) per 1M output tokens.",
+             ne ? ne->value * 100 : 10, m ? m->value * 100 : 10, co ? co->value : 184.06,
+             lw_catalogue_value(c->cat, "cost.depreciation_years", 3),
+             c->o->grid_g_per_kwh >= 0 ? c->o->grid_source : "not given (report --region R or --grid-g-per-kwh G)");
+    const char *h[] = {"Configuration", "GPU", "Hardware", "Fixed $/h", "TCO $/1M", "Embodied kgCO2e", "Embodied/1M",
+                       "Operational/1M", "SCI/1M"};
+    lw_doc_table_head(d, 9, h);
+    for (size_t i = 0; i < c->nrows; i++) {
+        const lw_report_row *r = &c->rows[i];
+        if (best_row(c, r->workload, r->precision, r->gpus) != r)
+            continue;
+        tco_row t;
+        const char *gn = r->gpu;
+        if (!row_tco(c, r, gn, &t))
+            continue;
+        char cfg[128], p[16], hw[200], fx[32], tm[32], ek[32], em[32], om[32], sm[32];
+        upper(p, r->precision, sizeof p);
+        snprintf(cfg, sizeof cfg, "%s %s b%d x%d", r->workload, p, r->batch, r->gpus);
+        snprintf(hw, sizeof hw, "$%.0f [%s]", t.hw, t.src);
+        snprintf(fx, sizeof fx, "$%.3f", t.fixed_h);
+        snprintf(tm, sizeof tm, "$%.4f", t.tco_m);
+        if (t.emb_kg >= 0)
+            snprintf(ek, sizeof ek, "%.1f", t.emb_kg);
+        else
+            snprintf(ek, sizeof ek, NO_DATA);
+        const char *cells[] = {cfg, gn[0] ? gn : "-", hw, fx, tm, ek, gram(em, sizeof em, t.emb_m), gram(om, sizeof om, t.op_m),
+                               gram(sm, sizeof sm, t.sci_m)};
+        lw_doc_table_row(d, 9, cells);
+    }
+    lw_doc_table_end(d);
+}
+
+static void gpu_comparison(ctx *c)
+{
+    char names[8][96];
+    size_t ng = 0;
+    for (size_t i = 0; i < c->nruns && ng < 8; i++) {
+        if (!usable(&c->runs[i]) || !c->runs[i].gpu[0])
+            continue;
+        bool seen = false;
+        for (size_t g = 0; g < ng; g++)
+            seen |= strcmp(names[g], c->runs[i].gpu) == 0;
+        if (!seen)
+            lw_strlcpy(names[ng++], c->runs[i].gpu, sizeof names[0]);
+    }
+    if (ng < 2)
+        return;
+    lw_doc *d = &c->doc;
+    lw_doc_h(d, 2, "GPU Comparison");
+    lw_doc_p(d, "%zu GPU types in the runs. For each GPU and workload: the best configuration (highest mean tokens/J), its "
+                "electricity and total cost per 1M tokens at $%.2f/kWh, and its embodied carbon per 1M tokens.",
+             ng, c->o->price_usd_per_kwh);
+    const char *h[] = {"GPU", "Workload", "Best configuration", "Runs", "Tokens/Joule", "Avg Power (W)", "Energy $/1M", "TCO $/1M",
+                       "Embodied/1M"};
+    lw_doc_table_head(d, 9, h);
+    for (size_t g = 0; g < ng; g++)
+        for (size_t i = 0; i < c->nrows; i++) {
+            const lw_report_row *r = &c->rows[i];
+            if (strcmp(r->gpu, names[g]))
+                continue;
+            bool best = true; /* best of this workload on this GPU */
+            for (size_t j = 0; j < c->nrows; j++)
+                if (strcmp(c->rows[j].workload, r->workload) == 0 && strcmp(c->rows[j].gpu, names[g]) == 0 &&
+                    c->rows[j].tokens_per_j > r->tokens_per_j)
+                    best = false;
+            tco_row t;
+            if (!best || !row_tco(c, r, names[g], &t))
+                continue;
+            char cfg[96], p[16], n[16], tj[32], pw[32], en[32], tm[32], em[32];
+            upper(p, r->precision, sizeof p);
+            snprintf(cfg, sizeof cfg, "%s b%d x%d", p, r->batch, r->gpus);
+            snprintf(n, sizeof n, "%zu", r->runs);
+            snprintf(tm, sizeof tm, "$%.4f", t.tco_m);
+            const char *cells[] = {names[g], r->workload, cfg, n, fmtv(tj, sizeof tj, "", 3, r->tokens_per_j),
+                                   fmtv(pw, sizeof pw, "", 1, r->avg_power_w), fmtv(en, sizeof en, "$", 4, r->cost_usd_per_million),
+                                   tm, gram(em, sizeof em, t.emb_m)};
+            lw_doc_table_row(d, 9, cells);
+        }
+    lw_doc_table_end(d);
 }
 
 /* ---------- plots ---------- */
@@ -678,6 +894,13 @@ static lw_status plots(ctx *c, lw_err *err)
             s->muted = r->valid != 1;
             s->lines = r->valid == 1;
             series_push(&t, s, (double)r->time_ns, r->tokens_per_j);
+        }
+        if (c->regressed[i]) {
+            char rk[96];
+            snprintf(rk, sizeof rk, "REGRESSION (< %.2f x first run)", c->o->regression_ratio);
+            lw_plot_series *m = series_for(&t, rk, c->nruns);
+            if (m)
+                series_push(&t, m, (double)r->time_ns, r->tokens_per_j);
         }
     }
     lw_doc_h(d, 3, "Tokens/J over time");
@@ -763,6 +986,8 @@ bool lw_report_format_from_path(const char *path, lw_report_format *fmt)
         *fmt = LW_REPORT_MARKDOWN;
     else if (strcasecmp(dot, ".html") == 0 || strcasecmp(dot, ".htm") == 0)
         *fmt = LW_REPORT_HTML;
+    else if (strcasecmp(dot, ".pdf") == 0)
+        *fmt = LW_REPORT_PDF;
     else
         return false;
     return true;
@@ -774,6 +999,8 @@ bool lw_report_format_parse(const char *name, lw_report_format *fmt)
         *fmt = LW_REPORT_MARKDOWN;
     else if (strcmp(name, "html") == 0)
         *fmt = LW_REPORT_HTML;
+    else if (strcmp(name, "pdf") == 0)
+        *fmt = LW_REPORT_PDF;
     else
         return false;
     return true;
@@ -794,19 +1021,30 @@ lw_status lw_report_write(const lw_catalogue *cat, const lw_run *runs, size_t nr
     lw_status st = lw_report_rows(cat, runs, nruns, o->price_usd_per_kwh, &c.rows, &c.nrows, err);
     if (st != LW_OK)
         return st;
+    st = find_regressions(&c, err);
+    if (st != LW_OK) {
+        free(c.baseline);
+        free(c.regressed);
+        free(c.rows);
+        return st;
+    }
     lw_doc_init(&c.doc, o->format, o->output_path);
     header(&c);
     key_findings(&c);
     methodology(&c);
     baselines(&c);
+    gpu_comparison(&c);
     scenarios(&c);
     break_even(&c);
+    tco_section(&c);
     st = plots(&c, err);
     if (st == LW_OK) {
         run_list(&c);
         st = lw_doc_write(&c.doc, o->output_path, err);
     }
     lw_doc_free(&c.doc);
+    free(c.baseline);
+    free(c.regressed);
     free(c.rows);
     return st;
 }

@@ -35,11 +35,13 @@ static void puts_raw(lw_doc *d, const char *s)
     put(d, s, strlen(s));
 }
 
-/* Text escaped for the format (Markdown table cells: '|'; HTML: & < > "). */
+/* Text escaped for the format (Markdown table cells: '|'; HTML: & < > "; PDF stream: tab, newline). */
 static void put_text(lw_doc *d, const char *s, bool cell)
 {
     for (const char *p = s; *p; p++) {
-        if (d->fmt == LW_REPORT_HTML && (*p == '&' || *p == '<' || *p == '>' || *p == '"'))
+        if (d->fmt == LW_REPORT_PDF && (*p == '\t' || *p == '\n' || *p == '\r'))
+            put(d, " ", 1);
+        else if (d->fmt == LW_REPORT_HTML && (*p == '&' || *p == '<' || *p == '>' || *p == '"'))
             puts_raw(d, *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;" : "&quot;");
         else if (d->fmt == LW_REPORT_MARKDOWN && cell && *p == '|')
             puts_raw(d, "\\|");
@@ -60,6 +62,10 @@ static void end_list(lw_doc *d)
 {
     if (!d->in_list)
         return;
+    if (d->fmt == LW_REPORT_PDF) {
+        d->in_list = false;
+        return;
+    }
     puts_raw(d, d->fmt == LW_REPORT_HTML ? "</ul>\n" : "\n");
     d->in_list = false;
 }
@@ -96,7 +102,12 @@ void lw_doc_h(lw_doc *d, int level, const char *fmt, ...)
     char tag[16];
     va_list ap;
     va_start(ap, fmt);
-    if (d->fmt == LW_REPORT_HTML) {
+    if (d->fmt == LW_REPORT_PDF) {
+        snprintf(tag, sizeof tag, "H%d\t", level);
+        puts_raw(d, tag);
+        vtext(d, fmt, ap);
+        puts_raw(d, "\n");
+    } else if (d->fmt == LW_REPORT_HTML) {
         snprintf(tag, sizeof tag, "<h%d>", level);
         puts_raw(d, tag);
         vtext(d, fmt, ap);
@@ -117,9 +128,9 @@ void lw_doc_p(lw_doc *d, const char *fmt, ...)
     end_list(d);
     va_list ap;
     va_start(ap, fmt);
-    puts_raw(d, d->fmt == LW_REPORT_HTML ? "<p>" : "");
+    puts_raw(d, d->fmt == LW_REPORT_HTML ? "<p>" : d->fmt == LW_REPORT_PDF ? "P\t" : "");
     vtext(d, fmt, ap);
-    puts_raw(d, d->fmt == LW_REPORT_HTML ? "</p>\n" : "\n\n");
+    puts_raw(d, d->fmt == LW_REPORT_HTML ? "</p>\n" : d->fmt == LW_REPORT_PDF ? "\n" : "\n\n");
     va_end(ap);
 }
 
@@ -130,7 +141,7 @@ void lw_doc_li(lw_doc *d, const char *fmt, ...)
     d->in_list = true;
     va_list ap;
     va_start(ap, fmt);
-    puts_raw(d, d->fmt == LW_REPORT_HTML ? "<li>" : "- ");
+    puts_raw(d, d->fmt == LW_REPORT_HTML ? "<li>" : d->fmt == LW_REPORT_PDF ? "L\t" : "- ");
     vtext(d, fmt, ap);
     puts_raw(d, d->fmt == LW_REPORT_HTML ? "</li>\n" : "\n");
     va_end(ap);
@@ -139,14 +150,40 @@ void lw_doc_li(lw_doc *d, const char *fmt, ...)
 void lw_doc_code(lw_doc *d, const char *text)
 {
     end_list(d);
+    if (d->fmt == LW_REPORT_PDF) {
+        for (const char *p = text; *p;) {
+            const char *nl = strchr(p, '\n');
+            size_t n = nl ? (size_t)(nl - p) : strlen(p);
+            puts_raw(d, "C\t");
+            for (size_t i = 0; i < n; i++)
+                put(d, p[i] == '\t' ? " " : p + i, 1);
+            puts_raw(d, "\n");
+            p += n + (nl ? 1 : 0);
+        }
+        return;
+    }
     puts_raw(d, d->fmt == LW_REPORT_HTML ? "<pre>" : "```\n");
     put_text(d, text, false);
     puts_raw(d, d->fmt == LW_REPORT_HTML ? "</pre>\n" : "\n```\n\n");
 }
 
+static void pdf_cells(lw_doc *d, const char *tag, int ncols, const char *const *c)
+{
+    puts_raw(d, tag);
+    for (int i = 0; i < ncols; i++) {
+        puts_raw(d, "\t");
+        put_text(d, c[i], true);
+    }
+    puts_raw(d, "\n");
+}
+
 void lw_doc_table_head(lw_doc *d, int ncols, const char *const *h)
 {
     end_list(d);
+    if (d->fmt == LW_REPORT_PDF) {
+        pdf_cells(d, "T", ncols, h);
+        return;
+    }
     if (d->fmt == LW_REPORT_HTML) {
         puts_raw(d, "<table><tr>");
         for (int i = 0; i < ncols; i++) {
@@ -171,6 +208,10 @@ void lw_doc_table_head(lw_doc *d, int ncols, const char *const *h)
 
 void lw_doc_table_row(lw_doc *d, int ncols, const char *const *c)
 {
+    if (d->fmt == LW_REPORT_PDF) {
+        pdf_cells(d, "R", ncols, c);
+        return;
+    }
     puts_raw(d, d->fmt == LW_REPORT_HTML ? "<tr>" : "|");
     for (int i = 0; i < ncols; i++) {
         puts_raw(d, d->fmt == LW_REPORT_HTML ? "<td>" : " ");
@@ -182,7 +223,7 @@ void lw_doc_table_row(lw_doc *d, int ncols, const char *const *c)
 
 void lw_doc_table_end(lw_doc *d)
 {
-    puts_raw(d, d->fmt == LW_REPORT_HTML ? "</table>\n" : "\n");
+    puts_raw(d, d->fmt == LW_REPORT_HTML ? "</table>\n" : d->fmt == LW_REPORT_PDF ? "E\n" : "\n");
 }
 
 static void base64(lw_doc *d, const unsigned char *p, size_t n)
@@ -215,6 +256,15 @@ void lw_doc_image(lw_doc *d, const char *name, const char *alt, unsigned char *p
         free(png);
         return;
     }
+    if (d->fmt == LW_REPORT_PDF) {
+        char line[32];
+        snprintf(line, sizeof line, "I\t%d\n", d->nimg);
+        d->img[d->nimg].png = png;
+        d->img[d->nimg].len = len;
+        d->nimg++;
+        puts_raw(d, line);
+        return;
+    }
     snprintf(d->img[d->nimg].path, sizeof d->img[d->nimg].path, "%s-%s.png", d->stem, name);
     d->img[d->nimg].png = png;
     d->img[d->nimg].len = len;
@@ -231,6 +281,16 @@ lw_status lw_doc_write(lw_doc *d, const char *path, lw_err *err)
         puts_raw(d, "</body></html>\n");
     if (d->oom)
         return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory building the report");
+    if (d->fmt == LW_REPORT_PDF) {
+        unsigned char *pdf;
+        size_t n;
+        lw_status st = lw_doc_render_pdf(d, &pdf, &n, err);
+        if (st != LW_OK)
+            return st;
+        st = lw_file_write_atomic(path, (const char *)pdf, n, err);
+        free(pdf);
+        return st;
+    }
     for (int i = 0; i < d->nimg; i++) {
         lw_status st = lw_file_write_atomic(d->img[i].path, (const char *)d->img[i].png, d->img[i].len, err);
         if (st != LW_OK)

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include "llmwatt/report.h"
 
-#define LW_DOC_MAX_IMAGES 8
+#define LW_DOC_MAX_IMAGES 16
 
 typedef struct lw_doc {
     lw_report_format fmt;
@@ -38,6 +38,11 @@ void lw_doc_table_end(lw_doc *d);
 void lw_doc_image(lw_doc *d, const char *name, const char *alt, unsigned char *png, size_t len);
 /* Writes the images (Markdown) and then the document, each atomically. */
 lw_status lw_doc_write(lw_doc *d, const char *path, lw_err *err);
+
+/* PDF: the document is kept as a stream of elements, one per line, fields separated by tabs
+ * ("H2\ttext", "P\ttext", "L\ttext", "C\tline", "T\tcell\tcell", "R\tcell\tcell", "E", "I\tindex");
+ * lw_doc_write renders it with cairo's PDF surface into *pdf (heap, free()). */
+lw_status lw_doc_render_pdf(const lw_doc *d, unsigned char **pdf, size_t *len, lw_err *err);
 
 /* Power-over-a-run plot from a samples CSV (PNG in *png), with a one-line description. */
 lw_status lw_report_power_plot(const char *csv_path, unsigned char **png, size_t *len, char *desc, size_t desc_n, lw_err *err);

@@ -15,7 +15,8 @@ expect_json cost-overhead-source 'd["inputs"]["overhead_fraction"]["source"][:8]
 expect_json cost-psu-value 'd["inputs"]["psu_efficiency"]["value"]' 0.95
 # hardware $25,000 (1 of 8 GPUs) over 26,280 h, 7.2M tokens/h
 expect_json cost-amortisation 'd["amortisation_usd_per_million_tokens"]' "$(python3 -c 'print(25000/26280/7.2)')" 1e-12
-# break-even vs GPT-3.5 Turbo $0.50: 25,000 / ((0.50 - energy) / 1e6) tokens
+# seed 004 break-even (--no-tco) vs GPT-3.5 Turbo $0.50: 25,000 / ((0.50 - energy) / 1e6) tokens
+run cost --power-w 1000 --tokens-per-s 2000 --price-kwh 0.15 --no-tco --json; expect_rc cost-no-tco 0
 expect_json cost-break-even 'd["scenarios"][0]["break_even"][3]["tokens_to_break_even"]' \
     "$(python3 -c 'e=1000*1.2/0.95*500/3.6e6*0.15; print(25000/((0.5-e)/1e6))')" 1e-12
 run cost --power-w 1000 --tokens-per-s 2000 --json; expect_rc cost-default-scenarios 0
@@ -31,7 +32,8 @@ expect_json cost-region-source '"Ember" in d["inputs"]["grid_g_co2e_per_kwh"]["s
 run cost --power-w 1000 --tokens-per-s 2000 --price-kwh 0.1 --api-price-per-m 0.01 --json; expect_rc cost-never 0
 expect_json cost-never-kind 'd["scenarios"][0]["break_even"][0]["kind"]' never
 expect_json cost-never-tokens 'd["scenarios"][0]["break_even"][0]["tokens_to_break_even"]' None
-run cost --power-w 1000 --tokens-per-s 2000 --price-kwh 0.1 --api-price-per-m 0.01; expect_out cost-never-words 'never: electricity alone costs'
+run cost --power-w 1000 --tokens-per-s 2000 --price-kwh 0.1 --api-price-per-m 0.01 --no-tco; expect_out cost-never-words 'never: electricity alone costs'
+run cost --power-w 1000 --tokens-per-s 2000 --price-kwh 0.1 --api-price-per-m 0.01; expect_out cost-never-words-tco 'never: electricity, maintenance and colocation alone cost'
 # measurement file (docs/measurement-json.md example: 500 W, 2000 tok/s, measured idle 70 W)
 run cost --measurement "$TMP/runs/run00.json" --price-kwh 0.1 --json; expect_rc cost-measurement 0
 expect_json cost-meas-power 'd["inputs"]["gpu_power_w"]["value"]' 600
@@ -79,7 +81,7 @@ run cost --power-w 1000; expect_rc cost-missing-tps 2; expect_err cost-missing-t
 run cost --power-w 1000 --tokens-per-s 2000 --pue 0.5; expect_rc cost-bad-pue 2; expect_err cost-bad-pue-msg "--pue must be between 1 and 10"
 run cost --power-w 1000 --tokens-per-s 2000 --pue mars; expect_rc cost-unknown-pue 3; expect_err cost-unknown-pue-msg "unknown name 'mars'"
 run cost --power-w 1000 --tokens-per-s 2000 --region atlantis; expect_rc cost-unknown-region 3; expect_err cost-unknown-region-msg "unknown region 'atlantis' \(known: us"
-run cost --power-w 1000 --tokens-per-s 2000 --region us --grid-g-per-kwh 100; expect_rc cost-grid-twice 2; expect_err cost-grid-twice-msg "not both"
+run cost --power-w 1000 --tokens-per-s 2000 --region us --grid-g-per-kwh 100; expect_rc cost-grid-twice 2; expect_err cost-grid-twice-msg "give one of"
 run cost --power-w 1000 --tokens-per-s 2000 --utilization 0.5; expect_rc cost-util-no-idle 2; expect_err cost-util-no-idle-msg "needs the GPUs' idle power: give --idle-w"
 run cost --estimate "$TMP/est.json"; expect_rc cost-est-no-tps 2; expect_err cost-est-no-tps-msg "has no throughput \(tokens_per_s, or batch, output_tokens and time_s\); give --tokens-per-s"
 run cost --measurement "$TMP/est.json"; expect_rc cost-wrong-kind 2; expect_err cost-wrong-kind-msg "is an estimate JSON; use --estimate"
@@ -87,6 +89,100 @@ printf '{"schema": "llmwatt.measurement/1", ' >"$TMP/corrupt.json"
 run cost --measurement "$TMP/corrupt.json"; expect_rc cost-corrupt 4; expect_err cost-corrupt-msg "corrupt.json': not valid JSON"
 run cost --measurement "$TMP/nope.json"; expect_rc cost-missing-file 3; expect_err cost-missing-file-msg "nope.json' does not exist"
 run cost --measurement "$TMP/runs/run00.json" --estimate "$TMP/est.json"; expect_rc cost-both 2; expect_err cost-both-msg "not both"
+
+# ---------- per-GPU prices, TCO, embodied carbon, SCI, rent (issue 17) ----------
+# three GPUs, three prices from data/gpu_prices.csv, each naming its row
+for g in "h100 32500 price.h100-sxm.purchase" "a100 11500 price.a100-80gb.purchase" "b200 35000 price.b200.purchase"; do
+    set -- $g
+    run cost --power-w 1000 --tokens-per-s 2000 --gpu "$1" --price-kwh 0.1 --json; expect_rc "cost-gpu-$1" 0
+    expect_json "cost-gpu-$1-price" 'd["inputs"]["hardware_usd"]["value"]' "$2"
+    expect_json "cost-gpu-$1-source" '"'"$3"'" in d["inputs"]["hardware_usd"]["source"]' True
+done
+run cost --power-w 1000 --tokens-per-s 2000 --gpu l4 --price-kwh 0.1 --json; expect_rc cost-gpu-unpriced 0
+expect_json cost-gpu-unpriced-fallback 'd["inputs"]["hardware_usd"]["value"]' 25000
+expect_json cost-gpu-unpriced-says '"no price for" in d["inputs"]["hardware_usd"]["source"]' True
+# TCO for 1 x H100 ($32,500) at 1000 W, 2000 tok/s, $0.10/kWh: wall 1.263158 kW, 7.2M tokens/h
+run cost --power-w 1000 --tokens-per-s 2000 --gpu h100 --price-kwh 0.1 --region us --json; expect_rc cost-tco 0
+expect_json cost-tco-maint 'd["tco"]["maintenance_usd_per_hour"]' "$(python3 -c 'print(32500*0.10/8760)')" 1e-12
+expect_json cost-tco-colo 'd["tco"]["colocation_usd_per_hour"]' "$(python3 -c 'print(1000*1.2/0.95/1000*184.06*12/8760)')" 1e-12
+expect_json cost-tco-capex 'd["tco"]["capex_usd"]' 35750 1e-12
+expect_json cost-tco-amort 'd["tco"]["amortisation_usd_per_hour"]' "$(python3 -c 'print(35750/26280)')" 1e-12
+expect_json cost-tco-fixed-per-m 'd["tco"]["fixed_usd_per_million_tokens"]' \
+    "$(python3 -c 'print((35750/26280+32500*0.1/8760+1000*1.2/0.95/1000*184.06*12/8760)/7.2)')" 1e-12
+expect_json cost-tco-onprem 'd["scenarios"][0]["onprem_cost_per_million_tokens_usd"]' \
+    "$(python3 -c 'print(1000*1.2/0.95*500/3.6e6*0.1+(35750/26280+32500*0.1/8760+1000*1.2/0.95/1000*184.06*12/8760)/7.2)')" 1e-12
+# break-even vs GPT-3.5 $0.50: capex / ((0.50 - energy - (maintenance + colocation) per 1M) / 1e6)
+expect_json cost-tco-break-even 'd["scenarios"][0]["break_even"][3]["tokens_to_break_even"]' \
+    "$(python3 -c 'e=1000*1.2/0.95*500/3.6e6*0.1; r=(32500*0.1/8760+1000*1.2/0.95/1000*184.06*12/8760)/7.2; print(35750/((0.5-e-r)/1e6))')" 1e-12
+# embodied: 149.8 kg per H100 + 1/8 of a 2500 kg host = 462.3 kg over 3 x 8760 h, 7.2M tokens/h
+expect_json cost-embodied-kg 'd["carbon"]["embodied_kg_co2e"]' 462.3 1e-12
+expect_json cost-embodied-range '[d["carbon"]["embodied_kg_co2e_low"], d["carbon"]["embodied_kg_co2e_high"]]' '[357.52, 630.5]'
+expect_json cost-embodied-per-m 'd["carbon"]["embodied_g_per_million_tokens"]' "$(python3 -c 'print(462.3e3/26280/7.2)')" 1e-12
+expect_json cost-sci 'd["carbon"]["sci_g_per_million_tokens"]' "$(python3 -c 'print(1000*1.2/0.95*500/3.6e6*384+462.3e3/26280/7.2)')" 1e-12
+expect_json cost-scope-embodied '"scope 3" in d["carbon"]["embodied_scope"]' True
+expect_json cost-scope-operational '"scope 2" in d["carbon"]["operational_scope"]' True
+run cost --power-w 1000 --tokens-per-s 2000 --gpu h100 --price-kwh 0.1 --region us; expect_rc cost-tco-text 0
+expect_out cost-tco-text-maint 'maintenance +\$0\.371 per hour'
+expect_out cost-sci-text 'SCI +[0-9.]+ g per 1M output tokens'
+expect_out cost-annual-says 'annual average, no hourly series given'
+# an unknown embodied figure says how to give one; --embodied-kg-per-gpu overrides
+run cost --power-w 1000 --tokens-per-s 2000 --gpu l4 --price-kwh 0.1 --json; expect_json cost-embodied-unknown 'd["carbon"]["embodied_kg_co2e"]' None
+run cost --power-w 1000 --tokens-per-s 2000 --gpu l4 --embodied-kg-per-gpu 100 --price-kwh 0.1 --json
+expect_json cost-embodied-opt 'd["carbon"]["embodied_kg_co2e"]' 412.5 1e-12
+# overrides and --no-tco
+run cost --power-w 1000 --tokens-per-s 2000 --gpu h100 --price-kwh 0.1 --maintenance 0.2 --colocation-usd-per-kw-month 100 --networking 0 --json
+expect_json cost-tco-overrides '[d["tco"]["capex_usd"], round(d["tco"]["maintenance_usd_per_hour"], 9)]' "[32500.0, $(python3 -c 'print(round(32500*0.2/8760, 9))')]"
+expect_json cost-tco-override-src 'd["inputs"]["maintenance_fraction_per_year"]["source"]' --maintenance
+run cost --power-w 1000 --tokens-per-s 2000 --gpu h100 --price-kwh 0.1 --no-tco --json
+expect_json cost-no-tco-fixed 'd["tco"]["fixed_usd_per_hour"]' "$(python3 -c 'print(32500/26280)')" 1e-12
+# declining balance over 3 years: 2/3, 2/9, 1/9 of capex (35,750)
+run cost --power-w 1000 --tokens-per-s 2000 --gpu h100 --price-kwh 0.1 --depreciation declining --json
+expect_json cost-declining '[round(x, 6) for x in d["tco"]["depreciation_by_year_usd"]]' \
+    "$(python3 -c 'c=35750; print([round(c*2/3,6), round(c*2/9,6), round(c/9,6)])')"
+run cost --power-w 1000 --tokens-per-s 2000 --depreciation linear; expect_rc cost-dep-bad 2; expect_err cost-dep-bad-msg "straight.*declining"
+# rent: $2/GPU-h on demand = 2 / 7.2 per 1M; owning is cheaper above fixed / (2 - energy per hour)
+run cost --power-w 1000 --tokens-per-s 2000 --gpu h100 --price-kwh 0.1 --rent-usd-per-gpu-hour 2 --json; expect_rc cost-rent 0
+expect_json cost-rent-per-m 'd["scenarios"][0]["rent"][0]["rent_usd_per_million_tokens"]' "$(python3 -c 'print(2/7.2)')" 1e-12
+expect_json cost-rent-util 'd["scenarios"][0]["rent"][0]["break_even_utilization"]' \
+    "$(python3 -c 'f=35750/26280+32500*0.1/8760+1000*1.2/0.95/1000*184.06*12/8760; print(f/(2-1000*1.2/0.95/1000*0.1))')" 1e-12
+expect_json cost-rent-offers '[r["offer"] for r in d["scenarios"][0]["rent"]]' "['--rent-usd-per-gpu-hour', 'aws-p5', 'tier2', 'aws-capacity-block']"
+# ---------- hourly grid intensity ----------
+# run00 runs 2026-11-01T12:00:00Z for 120 s: a series at 900 g/kWh except 100 in that hour equals --grid-g-per-kwh 100
+python3 - "$TMP/series.csv" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("timestamp,g_per_kwh\n")
+    for h in range(24):
+        f.write("2026-11-01T%02d:00:00Z,%d\n" % (h, 100 if h == 12 else 900))
+PY
+run cost --measurement "$TMP/runs/run00.json" --price-kwh 0.1 --grid-g-per-kwh 100 --json; flat=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["co2e_g_per_million_tokens"])' "$OUT")
+run cost --measurement "$TMP/runs/run00.json" --price-kwh 0.1 --carbon-intensity "$TMP/series.csv" --json; expect_rc cost-series 0
+expect_json cost-series-equals-flat 'd["co2e_g_per_million_tokens"]' "$flat" 0.01
+expect_json cost-series-g 'd["inputs"]["grid_g_co2e_per_kwh"]["value"]' 100 1e-12
+expect_json cost-series-cleanest 'd["carbon"]["cleanest_hours"][0]' "{'start': '2026-11-01T12:00:00Z', 'g_per_kwh': 100.0}"
+run cost --measurement "$TMP/runs/run00.json" --price-kwh 0.1 --carbon-intensity "$TMP/series.csv"; expect_out cost-series-text 'cleanest hours in the series: 2026-11-01T12:00:00Z 100'
+# a run split across two rows (minute series: 12:00 at 100, 12:01 at 900): 60 s each -> 500
+printf 'timestamp,g_per_kwh\n2026-11-01T12:00:00Z,100\n2026-11-01T12:01:00Z,900\n' >"$TMP/split.csv"
+run cost --measurement "$TMP/runs/run00.json" --price-kwh 0.1 --carbon-intensity "$TMP/split.csv" --json
+expect_json cost-series-split 'd["inputs"]["grid_g_co2e_per_kwh"]["value"]' 500 1e-12
+# Electricity Maps export: LCA column preferred over direct; space-separated UTC datetime
+printf 'Datetime (UTC),Country,Zone Name,Zone Id,Carbon Intensity gCO₂eq/kWh (direct),Carbon Intensity gCO₂eq/kWh (LCA),Low Carbon Percentage\n2026-11-01 12:00:00,France,France,FR,20,40,95\n2026-11-01 13:00:00,France,France,FR,30,50,95\n' >"$TMP/em.csv"
+run cost --measurement "$TMP/runs/run00.json" --price-kwh 0.1 --carbon-intensity "$TMP/em.csv" --json; expect_rc cost-series-em 0
+expect_json cost-series-em-lca 'd["inputs"]["grid_g_co2e_per_kwh"]["value"]' 40 1e-12
+# WattTime: point_time,value in lbs CO2/MWh; 1000 lbs/MWh = 453.59237 g/kWh
+printf 'point_time,value,frequency,market,ba,datatype\n2026-11-01T12:00:00+00:00,1000,300,RTM,CAISO_NORTH,MOER\n2026-11-01T12:05:00+00:00,1000,300,RTM,CAISO_NORTH,MOER\n' >"$TMP/wt.csv"
+run cost --measurement "$TMP/runs/run00.json" --price-kwh 0.1 --carbon-intensity "$TMP/wt.csv" --json; expect_rc cost-series-wt 0
+expect_json cost-series-wt-g 'd["inputs"]["grid_g_co2e_per_kwh"]["value"]' 453.59237 1e-12
+# errors: not covered (exit 4), no measurement (exit 2), missing file (3), bad header / value (4)
+printf 'timestamp,g_per_kwh\n2026-10-01T00:00:00Z,100\n' >"$TMP/old.csv"
+run cost --measurement "$TMP/runs/run00.json" --carbon-intensity "$TMP/old.csv"; expect_rc cost-series-uncovered 4; expect_err cost-series-uncovered-msg "not covered"
+run cost --power-w 1000 --tokens-per-s 2000 --carbon-intensity "$TMP/series.csv"; expect_rc cost-series-no-meas 2; expect_err cost-series-no-meas-msg "needs --measurement"
+run cost --measurement "$TMP/runs/run00.json" --carbon-intensity "$TMP/nope.csv"; expect_rc cost-series-missing 3
+printf 'when,how_much\n1,2\n' >"$TMP/bad.csv"
+run cost --measurement "$TMP/runs/run00.json" --carbon-intensity "$TMP/bad.csv"; expect_rc cost-series-badhdr 4; expect_err cost-series-badhdr-msg "no usable columns"
+printf 'timestamp,g_per_kwh\n2026-11-01T12:00:00Z,abc\n' >"$TMP/badv.csv"
+run cost --measurement "$TMP/runs/run00.json" --carbon-intensity "$TMP/badv.csv"; expect_rc cost-series-badval 4; expect_err cost-series-badval-msg "line 2"
+run cost --measurement "$TMP/runs/run00.json" --region us --carbon-intensity "$TMP/series.csv"; expect_rc cost-series-and-region 2
 
 # ---------- history ----------
 DB="$TMP/runs.db"
@@ -142,6 +238,60 @@ assert "1 INVALID excluded" in md and "1 estimates not used" in md
 PY
 run report "$TMP"/runs/run0*.json --output "$TMP/rep/files.html"; expect_rc report-html 0
 if grep -q 'data:image/png;base64,' "$TMP/rep/files.html" && [ ! -e "$TMP/rep/files-tokens-per-j-vs-batch.png" ]; then ok report-html-embedded; else bad report-html-embedded "images not embedded"; fi
+# regression and a second GPU type: run20 repeats run00's configuration 24 days later at 0.8 x its tokens/J
+# (below seed 004's 0.9); run21 is the same configuration on an H100 at 500 W
+mkdir -p "$TMP/runs2" && cp "$TMP"/runs/run*.json "$TMP/runs2/"
+python3 - "$TMP/runs2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1] + "/run00.json"))
+d["start_time"], d["end_time"] = "2026-11-25T12:00:00Z", "2026-11-25T12:02:10Z"
+d["tokens_per_s"] *= 0.8; d["tokens"] *= 0.8; d["tokens_per_j"] *= 0.8; d["j_per_token"] /= 0.8
+json.dump(d, open(sys.argv[1] + "/run20.json", "w"))
+d = json.load(open(sys.argv[1] + "/run00.json"))
+d["start_time"], d["end_time"] = "2026-11-26T12:00:00Z", "2026-11-26T12:02:10Z"
+for g in d["gpus"]:
+    g["name"] = "NVIDIA H100 80GB HBM3"
+d["aggregate"]["avg_power_w"], d["aggregate"]["energy_j"] = 500.0, 500.0 * 120
+d["tokens_per_j"] = d["tokens"] / (500.0 * 120); d["j_per_token"] = 1 / d["tokens_per_j"]
+json.dump(d, open(sys.argv[1] + "/run21.json", "w"))
+PY
+run report "$TMP"/runs2/run*.json --output "$TMP/rep/reg.md" --region us; expect_rc report-reg-md 0
+if python3 - "$TMP/rep/reg.md" <<'PY'; then ok report-regression-tco; else bad report-regression-tco "content mismatch"; fi
+import sys
+md = open(sys.argv[1]).read()
+# flagged: 1.6 tokens/J = 0.800 x run00's 2.000
+assert "REGRESSION: 1 run(s) below 0.90 x" in md
+assert "REGRESSION run 0 (2026-11-25T12:00:00Z): gpt8b fp16 batch 8 on 1 GPU(s), 1.600 tokens/J = 0.800 x the 2.000" in md
+assert "REGRESSION (< 0.90 x first run)" not in md  # only in the plot legend
+# GPU comparison: the H100 run (500 W, 2.4 tokens/J) beside the B200s
+assert "## GPU Comparison" in md and "| NVIDIA H100 80GB HBM3 | gpt8b | FP16 b8 x1 | 1 | 2.400 | 500.0 |" in md
+# TCO row, gpt8b FP8 b32 on one B200 ($35,000): 700 W x 1.2 / 0.95 = 884.2 W at the wall
+hw = 35000.0
+fixed = hw * 1.1 / 26280 + hw * 0.10 / 8760 + 700 * 1.2 / 0.95 / 1000 * 184.06 * 12 / 8760
+tps = 700 * 6.03  # mean tokens/J 6.03 x 700 W
+energy = 700 * 1.2 / 0.95 / 1000 * 0.10 / (tps * 3600) * 1e6
+emb_kg = 261.0 + 2500 / 8
+emb_m = emb_kg * 1000 / 26280 / (tps * 3600) * 1e6
+op_m = 700 * 1.2 / 0.95 / 1000 * 384 / (tps * 3600) * 1e6
+row = "| gpt8b FP8 b32 x1 | NVIDIA B200 | $35000 [price.b200.purchase ($30000-40000, 2024)] | $%.3f | $%.4f | %.1f | %.3f g | %.3f g | %.3f g |" % (
+    fixed, energy + fixed / (tps * 3600) * 1e6, emb_kg, emb_m, op_m, op_m + emb_m)
+assert row in md, row
+PY
+run report "$TMP"/runs/run*.json --output "$TMP/rep/noreg.md"; expect_rc report-noreg 0
+grep -q "No regression: no valid run is below 0.90" "$TMP/rep/noreg.md" && ok report-no-regression || bad report-no-regression "missing"
+! grep -q "## GPU Comparison" "$TMP/rep/noreg.md" && ok report-one-gpu-no-comparison || bad report-one-gpu-no-comparison "section with one GPU type"
+run report "$TMP"/runs2/run*.json --output "$TMP/rep/reg2.md" --threshold 0.7; expect_rc report-threshold 0
+grep -q "No regression" "$TMP/rep/reg2.md" && ok report-threshold-0.7 || bad report-threshold-0.7 "0.8 flagged at 0.7"
+run report "$DB" --output "$TMP/rep/t.md" --threshold 1.5; expect_rc report-threshold-bad 2
+run report "$DB" --output "$TMP/rep/t.md" --region mars; expect_rc report-region-bad 3
+# PDF: opens (pdfinfo), holds the plots as images (pdfimages) and the flagged regression (pdftotext)
+run report "$TMP"/runs2/run*.json --output "$TMP/rep/regpdf.pdf" --region us; expect_rc report-pdf 0; expect_out report-pdf-msg 'wrote .*regpdf.pdf \(22 runs, PDF'
+if pdfinfo "$TMP/rep/regpdf.pdf" 2>/dev/null | grep -Eq '^Pages: +[1-9]'; then ok report-pdf-opens; else bad report-pdf-opens "pdfinfo: $(pdfinfo "$TMP/rep/regpdf.pdf" 2>&1 | head -c 200)"; fi
+n=$(pdfimages -list "$TMP/rep/regpdf.pdf" 2>/dev/null | awk 'NR > 2 && $3 == "image"' | wc -l)
+[ "$n" -ge 2 ] && ok report-pdf-plots || bad report-pdf-plots "$n images (pdfimages from poppler-utils)"
+txt=$(pdftotext "$TMP/rep/regpdf.pdf" - 2>/dev/null)
+case "$txt" in *"REGRESSION run 0"*"GPU Comparison"*"Total Cost of Ownership"*) ok report-pdf-text ;; *) bad report-pdf-text "text missing" ;; esac
+[ ! -e "$TMP/rep/regpdf-tokens-per-j-over-time.png" ] && ok report-pdf-one-file || bad report-pdf-one-file "PNG written beside the PDF"
 printf 't_s,gpu,power_w\n0,0,100\n0.1,0,abc\n' >"$TMP/bad.csv"
 run report "$DB" --output "$TMP/rep/s.md" --samples "$TMP/bad.csv"; expect_rc report-bad-samples 4; expect_err report-bad-samples-msg "bad.csv line 3: time, power or GPU index is not a number"
 [ ! -e "$TMP/rep/s.md" ] && ok report-bad-samples-no-output || bad report-bad-samples-no-output "partial report written"
@@ -152,13 +302,15 @@ run report "$DB" --output "$TMP/rep/m.md" --samples "$TMP/nosuch.csv"; expect_rc
 run report "$TMP/empty.db" --output "$TMP/rep/e.md"; expect_rc report-empty 3; expect_err report-empty-msg "holds no history yet"
 run report "$DB" --workload nosuch --output "$TMP/rep/e.md"; expect_rc report-no-match 3; expect_err report-no-match-msg "no runs to report on"
 [ ! -e "$TMP/rep/e.md" ] && ok report-empty-no-output || bad report-empty-no-output "file written"
-run report "$DB" --output "$TMP/rep/x.pdf" --format pdf; expect_rc report-bad-format 2; expect_err report-bad-format-msg "--format must be md or html"
+run report "$DB" --output "$TMP/rep/x.odt" --format odt; expect_rc report-bad-format 2; expect_err report-bad-format-msg "--format must be md, html or pdf"
 # the extension names the format: an unknown one, or a --format that disagrees, is a usage error
-run report "$DB" --output "$TMP/rep/x.pdf"; expect_rc report-pdf 2
-expect_err report-pdf-msg "--output '.*x.pdf': unknown extension; the supported formats are md \(.md\) and html \(.html\)"
-[ ! -e "$TMP/rep/x.pdf" ] && ok report-pdf-no-file || bad report-pdf-no-file "x.pdf written"
+run report "$DB" --output "$TMP/rep/x.odt"; expect_rc report-odt 2
+expect_err report-odt-msg "--output '.*x.odt': unknown extension; the supported formats are md \(.md\), html \(.html\) and pdf \(.pdf\)"
+[ ! -e "$TMP/rep/x.odt" ] && ok report-odt-no-file || bad report-odt-no-file "x.odt written"
 run report "$DB" --output "$TMP/rep/noext"; expect_rc report-no-ext 2; expect_err report-no-ext-msg "unknown extension"
-run report "$DB" --output "$TMP/rep/x.pdf" --format md; expect_rc report-pdf-format-md 2; expect_err report-pdf-format-md-msg "unknown extension"
+run report "$DB" --output "$TMP/rep/x.pdf" --format md; expect_rc report-pdf-format-md 2
+expect_err report-pdf-format-md-msg "--format md does not match --output '.*x.pdf' \(a PDF file\); give a .md path"
+[ ! -e "$TMP/rep/x.pdf" ] && ok report-pdf-format-md-no-file || bad report-pdf-format-md-no-file "x.pdf written"
 run report "$DB" --output "$TMP/rep/y.md" --format html; expect_rc report-mismatch 2
 expect_err report-mismatch-msg "--format html does not match --output '.*y.md' \(a Markdown file\); give a .html path"
 [ ! -e "$TMP/rep/y.md" ] && ok report-mismatch-no-file || bad report-mismatch-no-file "y.md written"

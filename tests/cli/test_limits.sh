@@ -100,7 +100,7 @@ expect_json trace-far-last 'd["time_last_s"]' 1700000000
 if [ -n "${LW_BUILD:-}" ] && [ -f "$LW_BUILD/tests/libfake_nvml.so" ]; then
     export LLMWATT_NVML_LIBRARY="$LW_BUILD/tests/libfake_nvml.so" LLMWATT_POWERCAP_ROOT="$TMP/no-powercap"
     run measure --interval 20ms --output /nonexistent-dir/m.json -- touch "$TMP/ran"; expect_rc measure-bad-output 4
-    expect_err measure-bad-output-msg "cannot write --output '/nonexistent-dir/m.json': No such file or directory \(checked before running the workload\)"
+    expect_err measure-bad-output-msg "cannot write '/nonexistent-dir/m.json': No such file or directory \(--output, checked before running the workload\)"
     if [ ! -e "$TMP/ran" ]; then ok measure-bad-output-not-run; else bad measure-bad-output-not-run "the workload ran"; fi
     run measure --interval 20ms --csv "$TMP" -- touch "$TMP/ran"; expect_rc measure-csv-dir 4
     expect_err measure-csv-dir-msg "--csv '.*' is a directory"

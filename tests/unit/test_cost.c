@@ -201,13 +201,121 @@ static void test_tables(void **state)
     free(a);
 }
 
+/* TCO for the 8-GPU case: $200,000 hardware, 7073.684 W at the wall, 36M tokens/h. */
+static void test_tco(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_cost_params p = eight_gpus(cat);
+    lw_cost_energy e;
+    lw_cost_tco t;
+    assert_int_equal(lw_cost_energy_compute(&p, &e, NULL), LW_OK);
+    lw_cost_tco_params tp = lw_cost_tco_params_default(cat);
+    /* catalogue defaults: 10% a year, $184.06 per kW-month (CBRE H2 2024), networking 10% */
+    assert_rel(tp.maintenance_fraction_per_year, 0.10, 0);
+    assert_rel(tp.colocation_usd_per_kw_month, 184.06, 0);
+    assert_rel(tp.networking_fraction, 0.10, 0);
+    assert_true(tp.embodied_kg < 0);
+    tp.embodied_kg = 8 * 149.8 + 2500; /* 8 x H100 + host: 3698.4 kg */
+    assert_int_equal(lw_cost_tco_compute(&p, &e, &tp, &t, NULL), LW_OK);
+    /* capex 220,000 over 26,280 h = $8.3714/h; maintenance 20,000 / 8760 = $2.2831/h;
+     * colocation 7.073684 kW x 184.06 x 12 / 8760 = $1.7836/h */
+    assert_rel(t.capex_usd, 220000, 1e-12);
+    assert_rel(t.amortisation_usd_per_hour, 220000.0 / 26280, 1e-12);
+    assert_rel(t.maintenance_usd_per_hour, 20000.0 / 8760, 1e-12);
+    assert_rel(t.colocation_usd_per_hour, 6720 / 0.95 / 1000 * 184.06 * 12 / 8760, 1e-12);
+    assert_rel(t.fixed_usd_per_hour, 220000.0 / 26280 + 20000.0 / 8760 + 6720 / 0.95 / 1000 * 184.06 * 12 / 8760, 1e-12);
+    assert_rel(t.fixed_usd_per_million, t.fixed_usd_per_hour / 36, 1e-12);
+    /* embodied 3,698,400 g over 26,280 h = 140.73 g/h; / 36M tokens per hour = 3.909 g per 1M */
+    assert_rel(t.embodied_g_per_hour, 3698400.0 / 26280, 1e-12);
+    assert_rel(t.embodied_g_per_million, 3698400.0 / 26280 / 36, 1e-12);
+    assert_true(t.sci_g_per_million < 0); /* no grid intensity */
+    p.grid_g_per_kwh = 100;
+    assert_int_equal(lw_cost_energy_compute(&p, &e, NULL), LW_OK);
+    assert_int_equal(lw_cost_tco_compute(&p, &e, &tp, &t, NULL), LW_OK);
+    /* 0.196491 kWh x 100 g = 19.649 g + 3.909 g = 23.558 g per 1M tokens */
+    assert_rel(t.sci_g_per_million, 6720 / 0.95 * 100 / 3.6e6 * 100 + 3698400.0 / 26280 / 36, 1e-12);
+    assert_rel(t.operational_g_per_hour, 6720 / 0.95 / 1000 * 100, 1e-12);
+
+    /* break-even vs $0.50: running = energy $0.0196491 + (maintenance + colocation) / 36 per 1M */
+    lw_cost_price c;
+    lw_break_even b;
+    assert_int_equal(lw_cost_at_price(&e, 0.10, &c, NULL), LW_OK);
+    assert_int_equal(lw_cost_tco_break_even(&e, &c, &p, &t, 0.50, &b, NULL), LW_OK);
+    double running = 6720 / 0.95 * 100 / 3.6e6 * 0.10 + (20000.0 / 8760 + 6720 / 0.95 / 1000 * 184.06 * 12 / 8760) / 36;
+    assert_rel(b.tokens, 220000 / ((0.50 - running) / 1e6), 1e-12);
+    assert_int_equal(lw_cost_tco_break_even(&e, &c, &p, &t, 0.05, &b, NULL), LW_OK);
+    assert_int_equal(b.kind, LW_BREAK_EVEN_NEVER);
+
+    /* rent at $2/GPU-h: $16/h for 8 GPUs; 36M tokens per serving hour -> $0.4444 per 1M;
+     * owning is cheaper above fixed / (16 - 0.70737) of hours */
+    lw_rent_compare r;
+    assert_int_equal(lw_cost_rent_compare(&p, &c, &t, 2.0, &r, NULL), LW_OK);
+    assert_rel(r.rent_usd_per_hour, 16, 0);
+    assert_rel(r.rent_usd_per_million, 16.0 / 36, 1e-12);
+    assert_rel(r.break_even_utilization, t.fixed_usd_per_hour / (16 - 6720 / 0.95 / 1000 * 0.10), 1e-12);
+    assert_int_equal(lw_cost_rent_compare(&p, &c, &t, 0.05, &r, NULL), LW_OK); /* $0.40/h < energy $0.707/h */
+    assert_true(isinf(r.break_even_utilization));
+    assert_int_equal(lw_cost_rent_compare(&p, &c, &t, -1, &r, NULL), LW_ERR_INVALID_ARGUMENT);
+
+    tp.maintenance_fraction_per_year = -0.1;
+    lw_err err;
+    assert_int_equal(lw_cost_tco_compute(&p, &e, &tp, &t, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "maintenance"));
+    tp.maintenance_fraction_per_year = 0.1;
+    tp.service_life_years = 0;
+    assert_int_equal(lw_cost_tco_compute(&p, &e, &tp, &t, &err), LW_ERR_INVALID_ARGUMENT);
+    lw_catalogue_free(cat);
+}
+
+static void test_depreciation(void **state)
+{
+    (void)state;
+    /* straight line: 90,000 over 3 years = 30,000 a year */
+    assert_rel(lw_cost_depreciation_year(LW_DEPRECIATION_STRAIGHT, 90000, 3, 2), 30000, 0);
+    assert_rel(lw_cost_depreciation_year(LW_DEPRECIATION_STRAIGHT, 90000, 3, 4), 0, 0);
+    /* double-declining over 3 years: 60,000 (2/3), then 20,000 (2/3 of 30,000 beats 30,000/2 = 15,000),
+     * then the remaining 10,000 (straight line on the rest beats 2/3 x 10,000) */
+    assert_rel(lw_cost_depreciation_year(LW_DEPRECIATION_DECLINING, 90000, 3, 1), 60000, 1e-12);
+    assert_rel(lw_cost_depreciation_year(LW_DEPRECIATION_DECLINING, 90000, 3, 2), 20000, 1e-12);
+    assert_rel(lw_cost_depreciation_year(LW_DEPRECIATION_DECLINING, 90000, 3, 3), 10000, 1e-12);
+    /* 5 years: 40%, 24%, 14.4%, then 21.6% left split 10.8% + 10.8% */
+    assert_rel(lw_cost_depreciation_year(LW_DEPRECIATION_DECLINING, 1000, 5, 3), 144, 1e-12);
+    assert_rel(lw_cost_depreciation_year(LW_DEPRECIATION_DECLINING, 1000, 5, 4), 108, 1e-12);
+    assert_rel(lw_cost_depreciation_year(LW_DEPRECIATION_DECLINING, 1000, 5, 5), 108, 1e-12);
+}
+
+static void test_price_constants(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    const lw_constant *h, *a, *b;
+    assert_int_equal(lw_catalogue_find_constant(cat, "price.h100-sxm.purchase", &h, NULL), LW_OK);
+    assert_int_equal(lw_catalogue_find_constant(cat, "price.a100-80gb.purchase", &a, NULL), LW_OK);
+    assert_int_equal(lw_catalogue_find_constant(cat, "price.b200.purchase", &b, NULL), LW_OK);
+    /* published ranges: H100 $25,000-40,000, A100 80GB $8,000-15,000, B200 $30,000-40,000 */
+    assert_rel(h->low, 25000, 0);
+    assert_rel(h->high, 40000, 0);
+    assert_rel(a->low, 8000, 0);
+    assert_rel(b->low, 30000, 0);
+    assert_true(h->value != a->value && a->value != b->value && h->value != b->value);
+    assert_true(h->year >= 2022 && h->source[0]);
+    const lw_constant *emb;
+    assert_int_equal(lw_catalogue_find_constant(cat, "embodied.a100-80gb.gpu", &emb, NULL), LW_OK);
+    assert_rel(emb->value, 150, 0); /* Luccioni et al. 2023 */
+    assert_int_equal(lw_catalogue_find_constant(cat, "embodied.b200.gpu", &emb, NULL), LW_OK);
+    assert_rel(emb->value, 0.50 / 0.66 * 2.3 * 149.8, 1e-3); /* NVIDIA HGX B200 vs H100 PCF ratio */
+    lw_catalogue_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_are_seed_004), cmocka_unit_test(test_energy_chain),
         cmocka_unit_test(test_pue_carbon_water),      cmocka_unit_test(test_utilisation_and_idle),
         cmocka_unit_test(test_break_even),            cmocka_unit_test(test_bad_inputs),
-        cmocka_unit_test(test_tables),
+        cmocka_unit_test(test_tables),                cmocka_unit_test(test_tco),
+        cmocka_unit_test(test_depreciation),          cmocka_unit_test(test_price_constants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -225,12 +225,14 @@ static void test_format_from_path(void **state)
     assert_true(lw_report_format_from_path("r.markdown", &f) && f == LW_REPORT_MARKDOWN);
     assert_true(lw_report_format_from_path("r.HTML", &f) && f == LW_REPORT_HTML);
     assert_true(lw_report_format_from_path("r.htm", &f) && f == LW_REPORT_HTML);
-    assert_false(lw_report_format_from_path("x.pdf", &f));
+    assert_true(lw_report_format_from_path("x.PDF", &f) && f == LW_REPORT_PDF);
+    assert_false(lw_report_format_from_path("x.odt", &f));
     assert_false(lw_report_format_from_path("report", &f));
     assert_false(lw_report_format_from_path("dir.md/report", &f)); /* the dot is in a directory */
     assert_true(lw_report_format_parse("markdown", &f) && f == LW_REPORT_MARKDOWN);
     assert_true(lw_report_format_parse("html", &f) && f == LW_REPORT_HTML);
-    assert_false(lw_report_format_parse("pdf", &f));
+    assert_true(lw_report_format_parse("pdf", &f) && f == LW_REPORT_PDF);
+    assert_false(lw_report_format_parse("odt", &f));
 }
 
 int main(void)

@@ -58,6 +58,7 @@ int cmd_estimate(int argc, char **argv)
     const char *labels[16];
     int nlabels = 0;
     bool have_attention = false, json = false, have_pue = false;
+    const char *pue_arg = NULL;
     cli_request rq = cli_request_default();
     lw_estimate_opts eo = lw_estimate_opts_default();
     lw_err err;
@@ -81,7 +82,7 @@ int cmd_estimate(int argc, char **argv)
                 return cli_usage(cmd, "at most 16 --label options");
             labels[nlabels++] = v;
             break;
-        case O_PUE: ok = cli_number(cmd, "pue", v, 1.0, 10.0, &eo.pue); have_pue = true; break;
+        case O_PUE: pue_arg = v; have_pue = true; break;
         case O_GMU: ok = cli_number(cmd, "gpu-memory-utilization", v, 0.05, 1.0, &eo.gpu_memory_utilization); break;
         case O_STRICT: eo.strict_memory = true; break;
         case O_TP: ok = cli_int(cmd, "tp", v, 1, 4096, &eo.tensor_parallel); break;
@@ -129,6 +130,10 @@ int cmd_estimate(int argc, char **argv)
     char prec_rule[256] = "given with --precision";
     if (!rq.have_prec)
         rq.w.weight_precision = lw_weight_precision_default(rq.model, rq.config, m, prec_rule, sizeof prec_rule);
+    if (pue_arg && (rc = cli_pue(cmd, cat, pue_arg, &eo.pue))) {
+        lw_catalogue_free(cat);
+        return rc;
+    }
     lw_workload w = rq.w;
     /* Memory: the roofline plans it (effective batch, or exit 5 when the weights or one request do
      * not fit); the seed methods never checked it, so that their worked examples stay

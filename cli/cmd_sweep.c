@@ -51,7 +51,8 @@ int cmd_sweep(int argc, char **argv)
         {"gpu", true, O_GPU},        {"gpus", true, O_GPUS},         {"method", true, O_METHOD},
         {"attention", true, O_ATTN}, {"pue", true, O_PUE},           {"gpu-memory-utilization", true, O_GMU},
         {"calibration", true, O_CALIB},          {NULL, false, 0}};
-    const char *cmd = "sweep", *calibration = NULL, *catfile = NULL, *model = NULL, *config = NULL, *plot = NULL, *v;
+    const char *cmd = "sweep", *calibration = NULL, *catfile = NULL, *model = NULL, *config = NULL, *plot = NULL,
+               *pue_arg = NULL, *v;
     const char *spec[V_COUNT] = {NULL};
     bool csv = false, have_prec = false;
     lw_estimate_opts eo = lw_estimate_opts_default();
@@ -77,7 +78,7 @@ int cmd_sweep(int argc, char **argv)
         case O_GMU: ok = cli_number(cmd, "gpu-memory-utilization", v, 0.05, 1.0, &eo.gpu_memory_utilization); break;
         case O_KVPREC: ok = cli_precision(cmd, "kv-precision", v, &w.kv_precision); break;
         case O_GPU: spec[V_GPU] = v; break;
-        case O_PUE: ok = cli_number(cmd, "pue", v, 1.0, 10.0, &eo.pue); break;
+        case O_PUE: pue_arg = v; break;
         case O_METHOD:
             if (lw_method_parse(v, &eo.method, &err) != LW_OK)
                 return cli_usage(cmd, "%s", lw_err_message(&err));
@@ -161,6 +162,10 @@ int cmd_sweep(int argc, char **argv)
             lw_catalogue_free(cat);
             return rc;
         }
+    if (pue_arg && (rc = cli_pue(cmd, cat, pue_arg, &eo.pue))) {
+        lw_catalogue_free(cat);
+        return rc;
+    }
     cli_calibration cal;
     if ((rc = cli_calibration_open(cmd, calibration, &cal))) {
         lw_catalogue_free(cat);

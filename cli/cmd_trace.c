@@ -424,7 +424,7 @@ int cmd_trace(int argc, char **argv)
         {"threads", true, O_THREADS},   {"price-kwh", true, O_PRICE},   {"region", true, O_REGION},
         {"grid-g-per-kwh", true, O_GRID}, {"calibration", true, O_CALIB}, {NULL, false, 0}};
     const char *cmd = "trace", *catfile = NULL, *model = NULL, *config = NULL, *gpu_name = NULL, *perreq = NULL;
-    const char *file = NULL, *v, *window = NULL, *maxb = NULL, *region = NULL, *calibration = NULL;
+    const char *file = NULL, *v, *window = NULL, *maxb = NULL, *region = NULL, *calibration = NULL, *pue_arg = NULL;
     trace_cost cost = {.price_usd_per_kwh = -1, .grid_g_per_kwh = -1};
     char colstore[512];
     char mapstore[LW_TRACE_MAX_MAP][2 * LW_NAME_MAX];
@@ -455,7 +455,7 @@ int cmd_trace(int argc, char **argv)
                 else
                     return cli_usage(cmd, "--method expects roofline, llm-bench or profile, got '%s'", v);
                 break;
-            case O_PUE: ok = cli_number(cmd, "pue", v, 1, 10, &o.estimate.pue); break;
+            case O_PUE: pue_arg = v; break;
             case O_BATCH: ok = cli_int(cmd, "batch", v, 1, 1000000, &o.batch); break;
             case O_WINDOW: window = v; break;
             case O_MAXB: maxb = v; break;
@@ -552,6 +552,10 @@ int cmd_trace(int argc, char **argv)
     int rc = cli_catalogue(cmd, catfile, &cat);
     if (rc)
         return rc;
+    if (pue_arg && (rc = cli_pue(cmd, cat, pue_arg, &o.estimate.pue))) {
+        lw_catalogue_free(cat);
+        return rc;
+    }
     lw_trace_opts d = lw_trace_opts_default(cat);
     o.window_s = d.window_s;
     o.max_batch = d.max_batch;

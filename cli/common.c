@@ -1,5 +1,6 @@
 #include "common.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -488,4 +489,27 @@ void cli_describe_run(const lw_run *r, char *buf, size_t n)
         char a[32], b[32];
         snprintf(buf + k, n - k, ", %s tokens in %s s", cli_plain(r->tokens, 6, a, sizeof a), cli_plain(r->duration_s, 4, b, sizeof b));
     }
+}
+
+int cli_pue(const char *cmd, const lw_catalogue *cat, const char *val, double *out)
+{
+    char *end;
+    double v = strtod(val, &end);
+    if (end != val && *end == '\0') {
+        if (!(v >= 1.0 && v <= 10.0))
+            return cli_usage(cmd, "--pue must be between 1 and 10, got '%s'", val);
+        *out = v;
+        return EXIT_OK;
+    }
+    char key[96];
+    snprintf(key, sizeof key, "cost.pue.%s", val);
+    for (char *p = key; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    const lw_constant *c;
+    if (lw_catalogue_find_constant(cat, key, &c, NULL) != LW_OK) {
+        cli_error(cmd, "--pue: unknown name '%s' (give a number from 1 to 10, or a name from 'llmwatt sources cost.pue')", val);
+        return EXIT_NOT_FOUND;
+    }
+    *out = c->value;
+    return EXIT_OK;
 }

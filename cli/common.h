@@ -140,4 +140,9 @@ const char *cli_plain(double v, int sig, char *buf, size_t n);
  * "unlabelled measurement on 2 x NVIDIA H100 80GB HBM3, 30000 tokens in 10 s" without labels. */
 void cli_describe_run(const lw_run *r, char *buf, size_t n);
 
+/* --pue as every command takes it (the same as cost): a number from 1 to 10, or a catalogue name
+ * under cost.pue (google, aws, industry, onprem, ...). Returns EXIT_OK or prints the error and
+ * returns its exit code (EXIT_USAGE out of range, EXIT_NOT_FOUND for an unknown name). */
+int cli_pue(const char *cmd, const lw_catalogue *cat, const char *val, double *out);
+
 #endif

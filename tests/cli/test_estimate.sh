@@ -13,6 +13,12 @@ expect_json estimate-per-token 'd["energy_per_output_token_j"]["expected"] * 500
 expect_json estimate-sum 'd["prefill_j"] + d["decode_j"]' "$(python3 -c "import json;d=json.load(open('$OUT'));print(d['energy_per_request_j']['expected'])")" 1e-12
 run estimate --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --pue 1.2 --json; expect_rc estimate-pue 0
 expect_json estimate-facility 'd["facility_energy_per_request_j"] / d["energy_per_request_j"]["expected"]' 1.2 1e-12
+# --pue takes cost's names everywhere: aws is 1.15 (AWS global PUE 2024, catalogue cost.pue.aws)
+run estimate --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --pue aws --json; expect_rc estimate-pue-name 0
+expect_json estimate-pue-name-value 'd["pue"]' 1.15 1e-12
+run estimate --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --pue mars; expect_rc estimate-pue-unknown 3
+expect_err estimate-pue-unknown-msg "--pue: unknown name 'mars'"
+run sweep --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --batch 1,2 --pue 0.5; expect_rc sweep-pue-range 2
 run estimate --model llama-3.1-8b --gpu h100 --input 1000 --output 500; expect_rc estimate-table 0
 expect_out estimate-table-total '^total '
 expect_out estimate-table-sources '^sources: fitted to'

@@ -123,13 +123,13 @@ expect_json tp-no-iterations 'd["iterations"]' None
 run measure --interval 20ms --throughput-file "$TMP/tp.json" --output "$TMP/t.json" -- sleep 0.1
 expect_rc tp-bad-key 4; expect_err tp-bad-key-msg "has no token count >= 0 at 'tokens'"
 if [ -s "$TMP/t.json" ]; then ok tp-bad-key-still-written; else bad tp-bad-key-still-written "no $TMP/t.json"; fi
-run measure --interval 20ms --output /nonexistent-dir/m.json -- true; expect_rc output-unwritable 4; expect_err output-unwritable-msg "cannot write --output '/nonexistent-dir/m.json': No such file or directory \\(checked before running the workload\\)"
+run measure --interval 20ms --output /nonexistent-dir/m.json -- true; expect_rc output-unwritable 4; expect_err output-unwritable-msg "cannot write '/nonexistent-dir/m.json': No such file or directory \\(--output, checked before running the workload\\)"
 # a file that cannot be written: exit 4 and nothing partial on stdout (outputs are written first)
 expect_empty_out() { if [ -s "$OUT" ]; then bad "$1" "stdout not empty: $(head -c 200 "$OUT")"; else ok "$1"; fi; }
 expect_empty_out output-unwritable-no-summary
 run measure --replay "$R/two_gpus.csv" --output /nonexistent-dir/m.json --json; expect_rc output-unwritable-json 4; expect_empty_out output-unwritable-no-json
 run measure --replay "$R/two_gpus.csv" --csv /nonexistent-dir/s.csv; expect_rc csv-unwritable 4
-expect_err csv-unwritable-msg "cannot write --csv '/nonexistent-dir/s.csv'"; expect_empty_out csv-unwritable-no-summary
+expect_err csv-unwritable-msg "cannot write '/nonexistent-dir/s.csv'"; expect_empty_out csv-unwritable-no-summary
 run measure --replay "$R/two_gpus.csv" --record /nonexistent-dir/h.db; expect_rc record-unwritable 4
 expect_err record-unwritable-msg "--record /nonexistent-dir/h.db"; expect_empty_out record-unwritable-no-summary
 

@@ -51,7 +51,7 @@ static void row_from_run(const lw_catalogue *cat, const char *text, const char *
     } else if (!(json_num(json_object_get(root, "j_per_token")) > 0)) {
         snprintf(r->skip_reason, sizeof r->skip_reason, "no J per token (measured without a token count)");
     } else {
-        lw_workload w = lw_run_config_workload(&c, m);
+        lw_workload w = lw_run_config_workload(&c, m, NULL, 0);
         r->model = m;
         r->gpu = g;
         lw_strlcpy(r->point.model, m->name, sizeof r->point.model);

@@ -45,6 +45,7 @@ static bool label_value(const char *key, const char *v, lw_run_config *c, char *
             return false;
         }
         *(key[0] == 'i' ? &c->input_tokens : key[0] == 'o' ? &c->output_tokens : &c->reasoning_tokens) = d;
+        c->reasoning_given |= key[0] == 'r';
     } else if (strcmp(key, "precision") == 0) {
         if (lw_precision_parse(v, &c->precision, NULL) != LW_OK) {
             snprintf(why, n, "label precision=%s: not a precision (fp32, bf16, fp16, fp8, int8, int4, fp4, mxfp4)", v);
@@ -131,14 +132,25 @@ bool lw_run_config_resolve(const lw_catalogue *cat, const lw_run_config *c, lw_m
     return true;
 }
 
-lw_workload lw_run_config_workload(const lw_run_config *c, const lw_model_arch *m)
+lw_workload lw_run_config_workload(const lw_run_config *c, const lw_model_arch *m, char *rule, size_t rule_size)
 {
     lw_workload w = lw_workload_default();
     w.batch = c->batch;
     w.input_tokens = c->input_tokens;
     w.output_tokens = c->output_tokens;
     w.reasoning_tokens = c->reasoning_tokens;
-    w.weight_precision = c->precision_given ? c->precision : m->native_precision;
+    char buf[256];
+    if (!rule) {
+        rule = buf;
+        rule_size = sizeof buf;
+    }
+    if (c->precision_given) {
+        w.weight_precision = c->precision;
+        snprintf(rule, rule_size, "given with --label precision");
+    } else {
+        bool config = strncmp(c->model, "config:", 7) == 0;
+        w.weight_precision = lw_weight_precision_default(config ? NULL : c->model, config ? c->model + 7 : NULL, m, rule, rule_size);
+    }
     return w;
 }
 
@@ -230,10 +242,11 @@ static lw_status check_root(const lw_catalogue *cat, json_t *root, const char *c
     if (!lw_run_config_read(root, &c, out->reason, sizeof out->reason) ||
         !lw_run_config_resolve(cat, &c, &own, &m, &g, out->reason, sizeof out->reason))
         return LW_OK;
-    lw_workload w = lw_run_config_workload(&c, m);
-    lw_estimate_opts o = lw_estimate_opts_default();
+    char rule[256];
+    lw_workload w = lw_run_config_workload(&c, m, rule, sizeof rule);
+    lw_estimate_opts o = lw_estimate_opts_default(); /* what `llmwatt estimate` runs without options */
     o.gpus = c.gpus;
-    o.strict_memory = false;
+    o.explicit_reasoning = c.reasoning_given;
     o.calibration_json = calibration_json;
     lw_estimator *e;
     lw_estimate r = LW_ESTIMATE_INIT;
@@ -262,7 +275,9 @@ static lw_status check_root(const lw_catalogue *cat, json_t *root, const char *c
              lw_precision_name(w.weight_precision));
     lw_status st = LW_OK;
     if (est_out) { /* the keys of `llmwatt estimate --json`: the same renderer */
-        char *text = lw_estimate_to_json(e, &w, &r, NULL, &e2);
+        lw_estimate_json_opts jo = LW_ESTIMATE_JSON_OPTS_INIT;
+        jo.precision_rule = rule;
+        char *text = lw_estimate_to_json(e, &w, &r, &jo, &e2);
         if (!text || !(*est_out = json_loads(text, 0, NULL)))
             st = lw_fail(err, LW_ERR_NO_MEMORY, "out of memory rendering the estimate");
         lw_free(text);

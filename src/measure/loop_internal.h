@@ -16,6 +16,7 @@ typedef struct lw_run_config {
     double input_tokens;     /* NAN when absent */
     double output_tokens;    /* NAN when absent */
     double reasoning_tokens; /* 0 when absent */
+    bool reasoning_given;    /* labelled (even 0): else a reasoning model decodes its default reasoning */
     lw_precision precision;
     bool precision_given;
     char engine[64];         /* labels.engine, "" when absent */
@@ -31,7 +32,9 @@ bool lw_run_config_read(json_t *root, lw_run_config *c, char *why, size_t why_si
 bool lw_run_config_resolve(const lw_catalogue *cat, const lw_run_config *c, lw_model_arch *own, const lw_model_arch **m,
                            const lw_gpu **g, char *why, size_t why_size);
 
-/* The workload of the configuration on model m (precision: the label, else the model's native). */
-lw_workload lw_run_config_workload(const lw_run_config *c, const lw_model_arch *m);
+/* The workload of the configuration on model m. Precision: the label, else what `estimate` picks
+ * without --precision (the config's quantization_config, the model name, the native precision);
+ * rule (may be NULL) says which applied. */
+lw_workload lw_run_config_workload(const lw_run_config *c, const lw_model_arch *m, char *rule, size_t rule_size);
 
 #endif

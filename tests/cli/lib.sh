@@ -38,3 +38,6 @@ sys.exit(0 if ok else 1)
 PY
 }
 finish() { echo done; }
+# Waits (at most 30 s) until the workload started by a backgrounded `measure` has created FILE:
+# signals sent after that reach a measure that has its handlers installed, however loaded the machine.
+wait_ready() { local i; for i in $(seq 300); do [ -e "$1" ] && return 0; sleep 0.1; done; return 1; }

@@ -55,9 +55,9 @@ FAKE_ROCM_STALL_AT_S=0.2 FAKE_ROCM_STALL_S=1 run measure --interval 20ms --min-d
 expect_json amd-stall-energy 'd["gpus"][0]["avg_power_w"]' 250 5e-3
 expect_json amd-stall-hole 'd["coverage"]["gaps"][0]["kind"]' hole
 # a workload ignoring SIGTERM, and an output directory that vanishes: as with NVML
-"$LLMWATT" measure --interval 20ms --kill-after 1s --output "$TMP/k.json" -- sh -c 'trap "" TERM; exec sleep 30' >"$OUT" 2>"$ERR" &
+"$LLMWATT" measure --interval 20ms --kill-after 1s --output "$TMP/k.json" -- sh -c 'trap "" TERM; : >"$1"; exec sleep 30' sh "$TMP/ready-term" >"$OUT" 2>"$ERR" &
 pid=$!
-sleep 0.4
+wait_ready "$TMP/ready-term"
 kill -TERM "$pid"
 wait "$pid"; RC=$?
 expect_rc amd-ignores-term 137

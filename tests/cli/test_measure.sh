@@ -81,9 +81,9 @@ expect_json failing-child-code 'd["child"]["exit_code"]' 3
 expect_json failing-child-invalid 'd["verdict"]["valid"]' False
 
 # SIGINT while running: passed on to the workload, results written, exit 128+2
-"$LLMWATT" measure --interval 20ms --output "$TMP/i.json" -- sleep 5 >"$OUT" 2>"$ERR" &
+"$LLMWATT" measure --interval 20ms --output "$TMP/i.json" -- sh -c ': >"$1"; exec sleep 5' sh "$TMP/ready-int" >"$OUT" 2>"$ERR" &
 pid=$!
-sleep 0.4
+wait_ready "$TMP/ready-int"
 kill -INT "$pid"
 wait "$pid"; RC=$?
 expect_rc sigint 130
@@ -123,13 +123,13 @@ expect_json tp-no-iterations 'd["iterations"]' None
 run measure --interval 20ms --throughput-file "$TMP/tp.json" --output "$TMP/t.json" -- sleep 0.1
 expect_rc tp-bad-key 4; expect_err tp-bad-key-msg "has no token count >= 0 at 'tokens'"
 if [ -s "$TMP/t.json" ]; then ok tp-bad-key-still-written; else bad tp-bad-key-still-written "no $TMP/t.json"; fi
-run measure --interval 20ms --output /nonexistent-dir/m.json -- true; expect_rc output-unwritable 4; expect_err output-unwritable-msg "cannot write '/nonexistent-dir/m.json': No such file or directory \\(--output, checked before running the workload\\)"
+run measure --interval 20ms --output /nonexistent-dir/m.json -- true; expect_rc output-unwritable 4; expect_err output-unwritable-msg "^llmwatt measure: cannot write --output '/nonexistent-dir/m.json': No such file or directory \\(checked before running the workload\\)$"
 # a file that cannot be written: exit 4 and nothing partial on stdout (outputs are written first)
 expect_empty_out() { if [ -s "$OUT" ]; then bad "$1" "stdout not empty: $(head -c 200 "$OUT")"; else ok "$1"; fi; }
 expect_empty_out output-unwritable-no-summary
 run measure --replay "$R/two_gpus.csv" --output /nonexistent-dir/m.json --json; expect_rc output-unwritable-json 4; expect_empty_out output-unwritable-no-json
 run measure --replay "$R/two_gpus.csv" --csv /nonexistent-dir/s.csv; expect_rc csv-unwritable 4
-expect_err csv-unwritable-msg "cannot write '/nonexistent-dir/s.csv'"; expect_empty_out csv-unwritable-no-summary
+expect_err csv-unwritable-msg "cannot write --csv '/nonexistent-dir/s.csv'"; expect_empty_out csv-unwritable-no-summary
 run measure --replay "$R/two_gpus.csv" --record /nonexistent-dir/h.db; expect_rc record-unwritable 4
 expect_err record-unwritable-msg "--record /nonexistent-dir/h.db"; expect_empty_out record-unwritable-no-summary
 
@@ -156,9 +156,9 @@ expect_json fault-stall-energy 'd["gpus"][0]["energy_j"] / d["duration_s"]' 250 
 expect_json fault-stall-hole 'd["coverage"]["gaps"][0]["kind"] == "hole" and d["coverage"]["gaps"][0]["to_s"] - d["coverage"]["gaps"][0]["from_s"] > 0.9' True
 expect_json fault-stall-invalid 'd["verdict"]["valid"]' False
 # a workload that ignores SIGTERM: killed --kill-after later, exit 128+9, results written
-"$LLMWATT" measure --interval 20ms --kill-after 1s --output "$TMP/k.json" -- sh -c 'trap "" TERM; exec sleep 30' >"$OUT" 2>"$ERR" &
+"$LLMWATT" measure --interval 20ms --kill-after 1s --output "$TMP/k.json" -- sh -c 'trap "" TERM; : >"$1"; exec sleep 30' sh "$TMP/ready-term" >"$OUT" 2>"$ERR" &
 pid=$!
-sleep 0.4
+wait_ready "$TMP/ready-term"
 kill -TERM "$pid"
 wait "$pid"; RC=$?
 expect_rc fault-ignores-term 137

@@ -16,6 +16,8 @@
 #include "llmwatt/catalogue.h"
 #include "llmwatt/cost.h"
 #include "llmwatt/exporter.h"
+#include "llmwatt/grid.h"
+#include "llmwatt/history.h"
 #include "llmwatt/power.h"
 #include "serve.h"
 
@@ -24,7 +26,8 @@ static const char *usage_text =
     "                     [--token-file FILE] [--replay LOG [--replay-speed X]] [--nvml-library PATH]\n"
     "                     [--devices LIST]\n"
     "                     [--no-rapl] [--client-timeout DUR] [--max-connections N] [--duration DUR]\n"
-    "                     [--dcgm URL] [--engine KIND=URL[@GPUS]]... [--price-kwh P] [--pue X|NAME] [--region R]\n\n"
+    "                     [--dcgm URL] [--engine KIND=URL[@GPUS]]... [--price-kwh P] [--pue X|NAME] [--region R]\n"
+    "                     [--carbon-intensity SERIES.csv]\n\n"
     "Prometheus exporter. GET /metrics: per-GPU energy counter, power, utilisation, temperature,\n"
     "throttle state; RAPL CPU/DRAM energy; per-workload llmwatt_tokens_total and\n"
     "llmwatt_energy_joules_total (tokens per joule = rate ratio). Workloads report tokens with\n"
@@ -52,6 +55,9 @@ static const char *usage_text =
     "  --price-kwh P         export llmwatt_energy_cost_dollars_total at P USD/kWh\n"
     "  --pue X|NAME          facility PUE applied to cost and carbon (default 1; names: llmwatt sources cost.pue)\n"
     "  --region R            export llmwatt_carbon_grams_total at region R's grid intensity (llmwatt cost --help)\n"
+    "  --carbon-intensity F  hourly grid series (the formats of llmwatt cost): each interval's carbon at the\n"
+    "                        intensity of the hour it fell in; outside the series, --region's annual average\n"
+    "                        (without --region the carbon counter holds still, logged once)\n"
     "An unreachable --dcgm or --engine URL at start exits 3; later failures are counted in\n"
     "llmwatt_scrape_errors_total{target} and logged once per outage.\n";
 
@@ -374,10 +380,33 @@ static int tariff_args(const char *cmd, const char *pue_arg, const char *region,
     return EXIT_OK;
 }
 
+/* --carbon-intensity: the hourly series, and what applies outside it. */
+typedef struct grid_feed {
+    lw_grid_series *series;
+    double fallback_g, price, pue; /* fallback: --region's average, NAN without --region */
+    bool outside_logged;
+} grid_feed;
+
+/* Sets the intensity of the hour now (wall clock) before the next interval is attributed. */
+static void grid_update(const char *cmd, lw_exporter *exp, grid_feed *gf)
+{
+    double g;
+    if (lw_grid_series_at(gf->series, lw_time_now_ns(), &g, NULL) != LW_OK) {
+        g = isnan(gf->fallback_g) ? 0 : gf->fallback_g;
+        if (!gf->outside_logged)
+            fprintf(stderr, "llmwatt %s: now is outside the --carbon-intensity series; carbon counts at %s\n", cmd,
+                    isnan(gf->fallback_g) ? "0 g/kWh (give --region for a fallback)" : "--region's annual average");
+        gf->outside_logged = true;
+    } else {
+        gf->outside_logged = false;
+    }
+    lw_exporter_set_tariff(exp, gf->price, gf->pue, g, NULL);
+}
+
 int cmd_serve(int argc, char **argv)
 {
     enum { O_HELP = 256, O_LISTEN, O_INTERVAL, O_HOLD, O_MAXWL, O_TOKEN, O_REPLAY, O_SPEED, O_NVML, O_NORAPL, O_TIMEOUT, O_MAXCONN, O_DURATION,
-           O_DCGM, O_ENGINE, O_PRICE, O_PUE, O_REGION, O_DEVICES };
+           O_DCGM, O_ENGINE, O_PRICE, O_PUE, O_REGION, O_DEVICES, O_CI };
     static const cli_opt opts[] = {
         {"help", false, O_HELP},        {"listen", true, O_LISTEN},         {"interval", true, O_INTERVAL},
         {"hold", true, O_HOLD},         {"max-workloads", true, O_MAXWL},   {"token-file", true, O_TOKEN},
@@ -385,8 +414,8 @@ int cmd_serve(int argc, char **argv)
         {"no-rapl", false, O_NORAPL},   {"client-timeout", true, O_TIMEOUT}, {"max-connections", true, O_MAXCONN},
         {"duration", true, O_DURATION}, {"dcgm", true, O_DCGM},          {"engine", true, O_ENGINE},
         {"price-kwh", true, O_PRICE},   {"pue", true, O_PUE},            {"region", true, O_REGION},
-        {"devices", true, O_DEVICES},   {NULL, false, 0}};
-    const char *dcgm = NULL, *pue_arg = NULL, *region = NULL;
+        {"devices", true, O_DEVICES},   {"carbon-intensity", true, O_CI},  {NULL, false, 0}};
+    const char *dcgm = NULL, *pue_arg = NULL, *region = NULL, *series_file = NULL;
     const char *engine_args[MAX_ENGINES];
     size_t nengine = 0;
     double price = NAN;
@@ -421,6 +450,7 @@ int cmd_serve(int argc, char **argv)
         case O_PRICE: ok = cli_number(cmd, "price-kwh", v, 0, 100, &price); break;
         case O_PUE: pue_arg = v; break;
         case O_REGION: region = v; break;
+        case O_CI: series_file = v; break;
         }
         if (!ok)
             return EXIT_USAGE;
@@ -447,14 +477,23 @@ int cmd_serve(int argc, char **argv)
     int rc;
     if ((pue_arg || region) && (rc = tariff_args(cmd, pue_arg, region, &pue, &grid)))
         return rc;
+    grid_feed gf = {NULL, grid, price, pue, false};
+    lw_err serr;
+    if (series_file && lw_grid_series_load(series_file, &gf.series, &serr) != LW_OK) {
+        cli_error(cmd, "--carbon-intensity: %s", lw_err_message(&serr));
+        return cli_exit_code(serr.status);
+    }
 
     char secret[256];
-    if (token_file && (rc = read_secret(cmd, token_file, secret, sizeof secret)))
+    if (token_file && (rc = read_secret(cmd, token_file, secret, sizeof secret))) {
+        lw_grid_series_free(gf.series);
         return rc;
+    }
     for (size_t k = 0; k < nengine; k++) {
         lw_err eerr;
         if (lw_engine_spec_parse(engine_args[k], &sv.eng[k].spec, &eerr) != LW_OK) {
             free_engines(&sv);
+            lw_grid_series_free(gf.series);
             return cli_usage(cmd, "%s", lw_err_message(&eerr));
         }
         sv.neng = k + 1;
@@ -464,6 +503,7 @@ int cmd_serve(int argc, char **argv)
     serve_http_config hc = {listen_addr, token_file ? secret : NULL, (unsigned)ceil(timeout), (unsigned)max_conn};
     if ((rc = serve_http_bind(&hc, &http, url, sizeof url))) {
         free_engines(&sv);
+        lw_grid_series_free(gf.series);
         return rc;
     }
     double spacing = 0;
@@ -483,6 +523,8 @@ int cmd_serve(int argc, char **argv)
         rc = register_source(cmd, &sv, sv.rapl, NULL, lw_power_device_count(sv.rapl), &sv.rapl_slot0);
     if (!rc && lw_exporter_set_tariff(sv.exp, price, pue, grid, &err) != LW_OK)
         rc = cli_fail(cmd, &err);
+    if (!rc && gf.series)
+        grid_update(cmd, sv.exp, &gf);
     if (!rc && sv.dcgm && lw_exporter_add_target(sv.exp, lw_power_source_url(sv.gpu), NULL, NULL, 0, &sv.dcgm_target, &err) != LW_OK)
         rc = cli_fail(cmd, &err);
     for (size_t k = 0; !rc && k < sv.neng; k++) {
@@ -546,6 +588,8 @@ int cmd_serve(int argc, char **argv)
             }
             if (now_ns() >= end)
                 break;
+            if (gf.series)
+                grid_update(cmd, sv.exp, &gf);
             sample(&sv);
             lw_exporter_tick(sv.exp);
             next += tick_ns;
@@ -568,5 +612,6 @@ int cmd_serve(int argc, char **argv)
     lw_power_close(sv.rapl);
     free(sv.cur);
     free_engines(&sv);
+    lw_grid_series_free(gf.series);
     return rc;
 }

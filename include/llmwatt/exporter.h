@@ -153,9 +153,11 @@ LW_API lw_status lw_exporter_engine_counters(lw_exporter *e, size_t id, const ch
  * marks it down (llmwatt_target_up 0; an engine's workloads go inactive) until a good one. */
 LW_API void lw_exporter_target_result(lw_exporter *e, size_t id, bool ok);
 
-/* Money and carbon counters of each workload: attributed energy x pue, priced at usd_per_kwh
- * (llmwatt_energy_cost_dollars_total) and at g_co2e_per_kwh (llmwatt_carbon_grams_total);
- * NAN leaves the counter out. pue in [1, 10]. */
+/* Money and carbon counters of each workload: each interval's attributed energy x pue, priced at
+ * the usd_per_kwh (llmwatt_energy_cost_dollars_total) and g_co2e_per_kwh (llmwatt_carbon_grams_total)
+ * in force when that interval is attributed, so a caller may change them between ticks (an hourly
+ * grid-intensity series); energy attributed before the first call is not priced. NAN leaves the
+ * counter out. pue in [1, 10]. Thread-safe. */
 LW_API lw_status lw_exporter_set_tariff(lw_exporter *e, double usd_per_kwh, double pue, double g_co2e_per_kwh, lw_err *err);
 
 typedef enum lw_engine_kind {

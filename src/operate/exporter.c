@@ -34,6 +34,7 @@ typedef struct workload {
     double prompt_total;  /* prompt (input) tokens, engines only */
     double tokens_total;
     double energy_j;
+    double cost_usd, carbon_g; /* accumulated per interval at the tariff in force then */
     double pending;       /* tokens reported since the last tick */
     bool pending_report;  /* a report (any count) arrived since the last tick */
     bool reported;        /* last_tick is meaningful */
@@ -448,6 +449,10 @@ static bool split(lw_exporter *e, const device *d, double delta)
                 double part = weight > 0 ? delta * w->window / weight : delta / (double)n;
                 w->energy_j += part;
                 w->tick_energy += part;
+                if (!isnan(e->price_usd_per_kwh))
+                    w->cost_usd += part * e->pue / 3.6e6 * e->price_usd_per_kwh;
+                if (!isnan(e->g_co2e_per_kwh))
+                    w->carbon_g += part * e->pue / 3.6e6 * e->g_co2e_per_kwh;
             }
         }
         return true;
@@ -752,12 +757,11 @@ static void render_workloads(buf *b, const lw_exporter *e)
     family prompt = {"llmwatt_prompt_tokens_total", "counter", "Prompt (input) tokens read from the workload's inference engine.", false};
     family jpt = {"llmwatt_energy_per_output_token_joules", "gauge",
                   "Attributed energy over output tokens within the activity hold (--hold); prefer the rate ratio in PromQL.", false};
-    family cost = {"llmwatt_energy_cost_dollars_total", "counter", "Attributed energy x PUE x electricity price (--price-kwh, --pue).", false};
-    family co2 = {"llmwatt_carbon_grams_total", "counter", "Attributed energy x PUE x grid carbon intensity (--region), grams CO2e.", false};
+    family cost = {"llmwatt_energy_cost_dollars_total", "counter", "Attributed energy x PUE x electricity price (--price-kwh, --pue), summed per interval at the price then in force.", false};
+    family co2 = {"llmwatt_carbon_grams_total", "counter", "Attributed energy x PUE x grid carbon intensity (--region, or the hour's value of --carbon-intensity), summed per interval, grams CO2e.", false};
     const char *name[7] = {"llmwatt_tokens_total", "llmwatt_energy_joules_total", "llmwatt_workload_active", "llmwatt_prompt_tokens_total",
                            "llmwatt_energy_per_output_token_joules", "llmwatt_energy_cost_dollars_total", "llmwatt_carbon_grams_total"};
     family *fam[7] = {&tok, &en, &act, &prompt, &jpt, &cost, &co2};
-    double kwh = e->pue / 3.6e6;
     for (int k = 0; k < 7; k++) {
         if ((k == 5 && isnan(e->price_usd_per_kwh)) || (k == 6 && isnan(e->g_co2e_per_kwh)))
             continue;
@@ -765,7 +769,7 @@ static void render_workloads(buf *b, const lw_exporter *e)
             const workload *w = &e->wl[i];
             double v = k == 0 ? w->tokens_total : k == 1 ? joules(w->energy_j) : k == 2 ? ((active(e, w) || w->pending_report) ? 1.0 : 0.0)
                      : k == 3 ? w->prompt_total : k == 4 ? (w->window > 0 ? fmax(0, w->ewindow) / w->window : NAN)
-                     : k == 5 ? w->energy_j * kwh * e->price_usd_per_kwh : w->energy_j * kwh * e->g_co2e_per_kwh;
+                     : k == 5 ? w->cost_usd : w->carbon_g;
             if ((k == 3 && !w->target) || (k == 4 && isnan(v)))
                 continue;
             begin(b, fam[k]);

@@ -177,6 +177,43 @@ else
         bad carbon-counter "no fr row in data/regions.csv"
     fi
 
+    # --carbon-intensity: each interval at the hour's intensity (a series at 250 g/kWh around now);
+    # a series that does not cover now falls back to --region, said once on stderr
+    python3 - "$TMP/series.csv" "$TMP/old.csv" <<'PY'
+import sys, time
+now = int(time.time()) // 3600 * 3600
+def write(path, hours, g):
+    with open(path, "w") as f:
+        f.write("timestamp,g_per_kwh\n")
+        for h in hours:
+            f.write(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 3600 * h)) + ",%d\n" % g)
+write(sys.argv[1], range(-3, 4), 250)
+write(sys.argv[2], range(-48, -40), 900)
+PY
+    for kind in series old; do
+        "$LLMWATT" serve --listen 127.0.0.1:0 --no-rapl --interval 250ms --hold 2s --dcgm "$DCGM" --engine "vllm=$VLLM/metrics" \
+            --pue 1.2 --region fr --carbon-intensity "$TMP/$kind.csv" --duration 2s >"$TMP/ci.out" 2>"$TMP/ci.err" &
+        CPID=$!
+        CURL_=
+        for i in $(seq 100); do
+            CURL_=$(sed -n 's/^llmwatt serve: listening on \(http:[^ ]*\).*/\1/p' "$TMP/ci.out")
+            [ -n "$CURL_" ] && break
+            sleep 0.1
+        done
+        sleep 1.5
+        curl -s -m 5 -o "$TMP/metrics" "$CURL_/metrics"
+        wait "$CPID"
+        e=$(mval "llmwatt_energy_joules_total{workload=\"$MODEL\"")
+        g=$(mval "llmwatt_carbon_grams_total{workload=\"$MODEL\"")
+        if [ "$kind" = series ]; then
+            within carbon-intensity-series "$g" "$(python3 -c "print($e*1.2/3.6e6*250)")" 1e-6
+        else
+            within carbon-intensity-fallback "$g" "$(python3 -c "print($e*1.2/3.6e6*${FR:-0})")" 1e-6
+            expect_file_line() { if grep -q "$2" "$3"; then ok "$1"; else bad "$1" "$(cat "$3")"; fi; }
+            expect_file_line carbon-intensity-fallback-note "outside the --carbon-intensity series; carbon counts at --region's annual average" "$TMP/ci.err"
+        fi
+    done
+
     # ---- the real Prometheus scraping llmwatt ----
     if command -v prometheus >/dev/null; then
         PPORT=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")

@@ -360,6 +360,10 @@ static void test_engine_attribution(void **state)
     for (int i = 0; i < 3; i++)
         energy(e, g[i], 0, 1e6);
     lw_exporter_tick(e); /* t=0: the first interval has no energy */
+    /* cost at $0.10/kWh and PUE 1.2, carbon at 400 g/kWh, then 900 g/kWh for the last interval */
+    assert_int_equal(lw_exporter_set_tariff(e, 0.10, 1.2, 400, NULL), LW_OK);
+    assert_int_equal(lw_exporter_set_tariff(e, -1, 1.2, 400, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_int_equal(lw_exporter_set_tariff(e, 0.1, 0.5, 400, &err), LW_ERR_INVALID_ARGUMENT);
     counters(e, a, "a/m", 1000, 500);
     counters(e, b, "b", 50, NAN);
     for (int i = 0; i < 3; i++)
@@ -388,6 +392,7 @@ static void test_engine_attribution(void **state)
     assert_rel(lw_exporter_workload_energy_j(e, "b"), 800, 1e-12);
     assert_rel(lw_exporter_workload_energy_j(e, "p"), 400, 1e-12);
     lw_exporter_target_result(e, b, false);
+    assert_int_equal(lw_exporter_set_tariff(e, 0.10, 1.2, 900, NULL), LW_OK);
     for (int i = 0; i < 3; i++)
         energy(e, g[i], 4, 1e6 + 1600);
     lw_exporter_tick(e);
@@ -398,11 +403,9 @@ static void test_engine_attribution(void **state)
     assert_rel(t.unattributed_energy_j, 0, 1e-9);
     assert_rel(t.gpu_energy_j, 4800, 1e-12);
 
-    /* cost at $0.10/kWh and PUE 1.2, carbon at 400 g/kWh: a/m 3200 J -> 3200 x 1.2 / 3.6e6 kWh
-     * = 1.0666...e-3 kWh -> $1.0666...e-4 and 0.42666... g */
-    assert_int_equal(lw_exporter_set_tariff(e, 0.10, 1.2, 400, NULL), LW_OK);
-    assert_int_equal(lw_exporter_set_tariff(e, -1, 1.2, 400, &err), LW_ERR_INVALID_ARGUMENT);
-    assert_int_equal(lw_exporter_set_tariff(e, 0.1, 0.5, 400, &err), LW_ERR_INVALID_ARGUMENT);
+    /* a/m 3200 J -> 3200 x 1.2 / 3.6e6 kWh = 1.0666...e-3 kWh -> $1.0666...e-4; carbon: the first
+     * 2400 J at 400 g/kWh and the last 800 J at 900 g/kWh -> (2400 x 400 + 800 x 900) x 1.2 / 3.6e6
+     * = 0.56 g */
     char *text;
     size_t len;
     assert_int_equal(lw_exporter_render(e, &text, &len, NULL), LW_OK);
@@ -414,7 +417,7 @@ static void test_engine_attribution(void **state)
     p = strstr(text, "llmwatt_carbon_grams_total{workload=\"a/m\",engine=\"vllm\"} ");
     assert_non_null(p);
     assert_int_equal(sscanf(strchr(p, '}') + 1, "%lf", &v), 1);
-    assert_rel(v, 3200 * 1.2 / 3.6e6 * 400, 1e-12);
+    assert_rel(v, 0.56, 1e-12);
     assert_non_null(strstr(text, "llmwatt_prompt_tokens_total{workload=\"a/m\",engine=\"vllm\"} 300\n")); /* 500 -> 700: +200; restart to 100: +100 */
     assert_non_null(strstr(text, "llmwatt_target_up{target=\"http://b:30000/metrics\",kind=\"sglang\"} 0\n"));
     assert_non_null(strstr(text, "llmwatt_scrape_errors_total{target=\"http://b:30000/metrics\",kind=\"sglang\"} 2\n"));

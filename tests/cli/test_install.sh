@@ -72,10 +72,12 @@ int main(void)
     lw_workload w = LW_WORKLOAD_INIT;
     w.input_tokens = 1000;
     w.output_tokens = 500;
-    w.weight_precision = m->native_precision;
+    char rule[256];
+    w.weight_precision = lw_weight_precision_default("llama-3.1-8b", NULL, m, rule, sizeof rule);
     lw_estimate r = LW_ESTIMATE_INIT;
     lw_estimate_json_opts jo = LW_ESTIMATE_JSON_OPTS_INIT;
     jo.indent = 2;
+    jo.precision_rule = rule;
     char *text = lw_estimator_run(e, &w, &r, &err) == LW_OK ? lw_estimate_to_json(e, &w, &r, &jo, &err) : NULL;
     if (!text) {
         fprintf(stderr, "%s\n", lw_err_message(&err));

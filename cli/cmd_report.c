@@ -9,13 +9,14 @@
 #include "llmwatt/cost.h"
 #include "llmwatt/grid.h"
 #include "llmwatt/report.h"
+#include "loop.h"
 
 static const char *usage_text =
     "usage: llmwatt report (runs.db | RUN.json...) --output PATH [--format md|html|pdf]\n"
     "                      [--price-kwh P] [--samples FILE.csv] [--workload W]\n"
     "                      [--since DATE] [--until DATE] [--threshold R]\n"
     "                      [--region R | --grid-g-per-kwh G] [--carbon-intensity SERIES.csv]\n"
-    "                      [--catalogue FILE]\n\n"
+    "                      [--calibration FILE] [--catalogue FILE]\n\n"
     "Renders seed 004's 'Power Efficiency Baselines' document from a history database and/or\n"
     "measurement JSON files: key findings, per-workload configuration tables (throughput,\n"
     "average power, tokens/J, cost per 1M tokens), the three electricity scenarios, the\n"
@@ -29,7 +30,10 @@ static const char *usage_text =
     "as a REGRESSION in the findings and marked in the tokens/J plot; several GPU types get a GPU\n"
     "comparison section. The TCO section prices each GPU from data/gpu_prices.csv and adds embodied\n"
     "carbon; --region/--grid-g-per-kwh add operational carbon and SCI; --carbon-intensity adds the\n"
-    "series' cleanest hours and each run's energy-weighted intensity. Files are written atomically.\n";
+    "series' cleanest hours and each run's energy-weighted intensity. Labelled measurements are\n"
+    "checked against the estimate of their configuration (--calibration FILE or LLMWATT_CALIBRATION,\n"
+    "default the shipped fit): a run outside its band is flagged as DRIFT (docs/loop.md).\n"
+    "Files are written atomically.\n";
 
 static const char *cmd = "report";
 
@@ -52,10 +56,13 @@ static bool ends_with(const char *s, const char *suffix)
 
 typedef struct run_vec {
     lw_run *v;
+    lw_loop_result *x; /* each run against the estimate of its labelled configuration */
     size_t n, cap;
 } run_vec;
 
-static bool push(run_vec *rv, const lw_run *r)
+/* Adds a run and its drift check (json: the run's document, may be NULL; an estimate record or a
+ * document the loop cannot read is simply not checked). */
+static bool push(run_vec *rv, const lw_run *r, const lw_catalogue *cat, const char *json, const char *calibration)
 {
     if (rv->n == rv->cap) {
         size_t nc = rv->cap ? rv->cap * 2 : 64;
@@ -63,7 +70,18 @@ static bool push(run_vec *rv, const lw_run *r)
         if (!nv)
             return false;
         rv->v = nv;
+        lw_loop_result *nx = realloc(rv->x, nc * sizeof *nx);
+        if (!nx)
+            return false;
+        rv->x = nx;
         rv->cap = nc;
+    }
+    lw_loop_result *x = &rv->x[rv->n];
+    lw_loop_result_init(x, LW_LOOP_RESULT_VERSION, NULL);
+    x->inside = -1;
+    if (json && r->kind == LW_RUN_MEASUREMENT && lw_loop_check(cat, json, calibration, x, NULL) != LW_OK) {
+        lw_loop_result_init(x, LW_LOOP_RESULT_VERSION, NULL);
+        x->inside = -1;
     }
     rv->v[rv->n++] = *r;
     return true;
@@ -71,18 +89,18 @@ static bool push(run_vec *rv, const lw_run *r)
 
 int cmd_report(int argc, char **argv)
 {
-    enum { O_HELP = 256, O_CAT, O_OUT, O_FMT, O_PRICE, O_SAMPLES, O_WORK, O_SINCE, O_UNTIL, O_THR, O_REGION, O_GRID, O_SERIES };
+    enum { O_HELP = 256, O_CAT, O_OUT, O_FMT, O_PRICE, O_SAMPLES, O_WORK, O_SINCE, O_UNTIL, O_THR, O_REGION, O_GRID, O_SERIES, O_CALIB };
     static const cli_opt opts[] = {{"help", false, O_HELP},   {"catalogue", true, O_CAT},  {"output", true, O_OUT},
                                    {"format", true, O_FMT},   {"price-kwh", true, O_PRICE}, {"samples", true, O_SAMPLES},
                                    {"workload", true, O_WORK}, {"since", true, O_SINCE},   {"until", true, O_UNTIL},
                                    {"threshold", true, O_THR}, {"region", true, O_REGION}, {"grid-g-per-kwh", true, O_GRID},
-                                   {"carbon-intensity", true, O_SERIES}, {NULL, false, 0}};
+                                   {"carbon-intensity", true, O_SERIES}, {"calibration", true, O_CALIB}, {NULL, false, 0}};
     const char *catfile = NULL, *output = NULL, *format = NULL, *samples = NULL, *since = NULL, *until = NULL, *v;
     const char *inputs[256];
     size_t ninputs = 0;
     lw_history_filter f = lw_history_filter_all();
     double price = -1, thr = -1, grid = -1;
-    const char *region = NULL, *series = NULL;
+    const char *region = NULL, *series = NULL, *calibration = NULL;
     int i = 1, id;
     for (;;) {
         id = cli_getopt(cmd, argc, argv, opts, &i, &v);
@@ -112,6 +130,7 @@ int cmd_report(int argc, char **argv)
             break;
         case O_REGION: region = v; break;
         case O_SERIES: series = v; break;
+        case O_CALIB: calibration = v; break;
         case O_GRID:
             if (!cli_number(cmd, "grid-g-per-kwh", v, 0, 10000, &grid))
                 return EXIT_USAGE;
@@ -149,10 +168,16 @@ int cmd_report(int argc, char **argv)
     int rc = cli_catalogue(cmd, catfile, &cat);
     if (rc)
         return rc;
+    cli_calibration cal;
+    if ((rc = cli_calibration_open(cmd, calibration, &cal))) {
+        lw_catalogue_free(cat);
+        return rc;
+    }
     char grid_src[LW_SOURCE_MAX + 160] = "--grid-g-per-kwh";
     if (region) {
         lw_region r;
         if (lw_region_find(region, &r, &err) != LW_OK) {
+            cli_calibration_close(&cal);
             lw_catalogue_free(cat);
             return cli_fail(cmd, &err);
         }
@@ -164,10 +189,11 @@ int cmd_report(int argc, char **argv)
     lw_grid_series *gs = NULL;
     if (series && lw_grid_series_load(series, &gs, &err) != LW_OK) {
         cli_error(cmd, "--carbon-intensity: %s", lw_err_message(&err));
+        cli_calibration_close(&cal);
         lw_catalogue_free(cat);
         return cli_exit_code(err.status);
     }
-    run_vec rv = {NULL, 0, 0};
+    run_vec rv = {NULL, NULL, 0, 0};
     char source[512] = "";
     for (size_t k = 0; k < ninputs && rc == EXIT_OK; k++) {
         const char *in = inputs[k];
@@ -184,21 +210,28 @@ int cmd_report(int argc, char **argv)
             }
             if (lw_history_query(h, &f, &runs, &n, &err) != LW_OK)
                 rc = cli_fail(cmd, &err);
-            for (size_t j = 0; j < n && rc == EXIT_OK; j++)
-                if (!push(&rv, &runs[j]))
+            for (size_t j = 0; j < n && rc == EXIT_OK; j++) {
+                char *text = NULL;
+                if (lw_history_run_json(h, runs[j].id, &text, NULL) != LW_OK)
+                    text = NULL;
+                if (!push(&rv, &runs[j], cat, text, cal.text))
                     rc = EXIT_INTERNAL;
+                free(text);
+            }
             free(runs);
             lw_history_close(h);
         } else {
             lw_run r;
-            if (lw_run_load(in, &r, NULL, &err) != LW_OK) {
+            char *text = NULL;
+            if (lw_run_load(in, &r, &text, &err) != LW_OK) {
                 rc = cli_fail(cmd, &err);
                 break;
             }
             bool keep = (!f.workload || strcmp(f.workload, r.workload) == 0) && (!f.since_ns || r.time_ns >= f.since_ns) &&
                         (!f.until_ns || r.time_ns <= f.until_ns);
-            if (keep && !push(&rv, &r))
+            if (keep && !push(&rv, &r, cat, text, cal.text))
                 rc = EXIT_INTERNAL;
+            free(text);
         }
     }
     if (rc == EXIT_OK && rv.n == 0) {
@@ -218,6 +251,7 @@ int cmd_report(int argc, char **argv)
         o.grid_g_per_kwh = grid;
         o.grid_source = grid_src;
         o.grid_series = gs;
+        o.drift = rv.x;
         o.source = source;
         o.generated_ns = now;
         if (lw_report_write(cat, rv.v, rv.n, &o, &err) != LW_OK)
@@ -227,6 +261,8 @@ int cmd_report(int argc, char **argv)
                    fmt == LW_REPORT_HTML ? "HTML, plots embedded" : fmt == LW_REPORT_PDF ? "PDF, plots embedded" : "Markdown, plots beside it");
     }
     free(rv.v);
+    free(rv.x);
+    cli_calibration_close(&cal);
     lw_grid_series_free(gs);
     lw_catalogue_free(cat);
     return rc;

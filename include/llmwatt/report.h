@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include "llmwatt/catalogue.h"
 #include "llmwatt/history.h"
+#include "llmwatt/loop.h"
 #include "llmwatt/status.h"
 
 #ifdef __cplusplus
@@ -41,6 +42,8 @@ typedef struct lw_report_opts {
     const char *grid_source;   /* where grid_g_per_kwh came from */
     const struct lw_grid_series *grid_series; /* hourly intensity (llmwatt/grid.h): cleanest hours and each run's
                                                * energy-weighted intensity; NULL: section skipped */
+    const lw_loop_result *drift;   /* per run (nruns entries): its check against the estimate of its labelled
+                                    * configuration (lw_loop_check); NULL: the drift section is skipped */
 } lw_report_opts;
 
 /* Defaults: Markdown, price = the catalogue's cost.price_kwh.us (seed scenario 1, $0.10/kWh),

@@ -27,6 +27,7 @@ lw_report_opts lw_report_opts_default(const lw_catalogue *cat)
     o.grid_g_per_kwh = -1;
     o.grid_source = "";
     o.grid_series = NULL;
+    o.drift = NULL;
     return o;
 }
 
@@ -326,6 +327,42 @@ static void key_findings(ctx *c)
         lw_doc_li(d, "REGRESSION run %lld (%s): %s %s batch %d on %d GPU(s), %.3f tokens/J = %.3f x the %.3f of run %lld (%s)",
                   r->id, lw_time_format(r->time_ns, t, sizeof t), r->workload, r->precision, r->batch, r->gpus, r->tokens_per_j,
                   r->tokens_per_j / b->tokens_per_j, b->tokens_per_j, b->id, lw_time_format(b->time_ns, tb, sizeof tb));
+    }
+}
+
+/* Runs whose measured J/token left the band of their configuration's estimate (docs/loop.md):
+ * a driver, engine or firmware change shows up without a manual baseline. */
+static void drift_findings(ctx *c)
+{
+    const lw_loop_result *x = c->o->drift;
+    if (!x)
+        return;
+    lw_doc *d = &c->doc;
+    size_t checked = 0, out = 0;
+    for (size_t i = 0; i < c->nruns; i++) {
+        checked += x[i].estimated && x[i].inside >= 0;
+        out += x[i].estimated && x[i].inside == 0;
+    }
+    lw_doc_h(d, 3, "Drift against the estimate");
+    if (!checked) {
+        lw_doc_p(d, "No run's labels describe a configuration llmwatt can estimate (labels model, gpu, batch, "
+                    "input_tokens, output_tokens: docs/loop.md), so none was checked for drift.");
+        return;
+    }
+    if (!out) {
+        lw_doc_p(d, "No drift: all %zu run(s) with labelled configurations measured inside their estimate's band.", checked);
+        return;
+    }
+    lw_doc_p(d, "DRIFT: %zu of %zu labelled run(s) measured J per output token outside their estimate's band "
+                "(as 'llmwatt compare --current'; docs/loop.md).", out, checked);
+    for (size_t i = 0; i < c->nruns; i++) {
+        if (!(x[i].estimated && x[i].inside == 0))
+            continue;
+        const lw_run *r = &c->runs[i];
+        char t[32];
+        lw_doc_li(d, "DRIFT run %lld (%s): measured %.4g J/token vs estimated %.4g (band %.4g .. %.4g) for %s: %+.1f%%, %s the band",
+                  r->id, lw_time_format(r->time_ns, t, sizeof t), x[i].measured, x[i].expected, x[i].low, x[i].high, x[i].config,
+                  x[i].difference_pct, x[i].measured > x[i].high ? "above" : "below");
     }
 }
 
@@ -1109,6 +1146,7 @@ lw_status lw_report_write(const lw_catalogue *cat, const lw_run *runs, size_t nr
     lw_doc_init(&c.doc, o->format, o->output_path);
     header(&c);
     key_findings(&c);
+    drift_findings(&c);
     methodology(&c);
     baselines(&c);
     gpu_comparison(&c);

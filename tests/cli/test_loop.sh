@@ -193,4 +193,10 @@ expect_json compare-both-ratio "d['ratio']" 1 1e-12
 expect_json compare-both-regression "d['regression']" False
 expect_json compare-both-drift "d['drift']" True
 run compare --current "$TMP/run1.json" --threshold 0.9; expect_rc compare-file-drift 1
+# report flags drift: the run's J/token against the estimate of its labelled configuration
+run estimate --model llama-3.1-8b --gpu h100 --batch 8 --input 1000 --output 500 --json
+EXP=$(python3 -c "import json,sys; print('%.4g' % json.load(open(sys.argv[1]))['energy_per_output_token_j']['expected'])" "$OUT")
+run report "$TMP/run1.json" --output "$TMP/drift.md"; expect_rc report-drift 0
+if grep -q "^- DRIFT run 0 ([^)]*): measured [0-9.]* J/token vs estimated $EXP (band .*above the band$" "$TMP/drift.md"; then ok report-drift-line
+else bad report-drift-line "$(grep -A3 Drift "$TMP/drift.md")"; fi
 finish

@@ -36,6 +36,7 @@ FIELDS = [
     ("lw_estimate_json_opts", "indent", "int"), ("lw_estimate_json_opts", "pue", "bool"),
     ("lw_estimate_json_opts", "labels", "ptr"), ("lw_estimate_json_opts", "nlabels", "size"),
     ("lw_estimate_json_opts", "warnings", "ptr"), ("lw_estimate_json_opts", "nwarnings", "size"),
+    ("lw_estimate_json_opts", "precision_rule", "ptr"),
     ("lw_measure_config", "interval_s", "double"), ("lw_measure_config", "warmup_s", "double"),
     ("lw_measure_config", "gpu_indices", "chars"), ("lw_measure_config", "n_gpu_indices", "size"),
     ("lw_measure_meta", "replay_path", "ptr"),

@@ -256,9 +256,16 @@ class Estimator:
             opts["pue"] = float(pue)
         self._model = self._cat.model(model, model_config)
         self._gpu = self._cat.gpu(gpu)
-        self._weight_precision = (_parse(lib.lw_precision_parse, "precision", precision, "'bf16' or 'fp8'")
-                                  if precision is not None
-                                  else read_field(self._model, "lw_model_arch", "native_precision"))
+        if precision is not None:
+            self._weight_precision = _parse(lib.lw_precision_parse, "precision", precision, "'bf16' or 'fp8'")
+            self._precision_rule = b"given with --precision"
+        else:
+            # as the CLI: the config's quantization_config, else the checkpoint name, else native
+            rule = ctypes.create_string_buffer(256)
+            self._weight_precision = lib.lw_weight_precision_default(
+                model.encode() if model else None, os.fsencode(model_config) if model_config else None,
+                self._model, rule, ctypes.sizeof(rule))
+            self._precision_rule = rule.value
         self._kv_precision = _parse(lib.lw_precision_parse, "kv_precision", kv_precision or "bf16", "'bf16' or 'fp8'")
         out = ctypes.c_void_p()
         _check(lib.lw_estimator_new(self._cat.ptr, self._model, self._gpu, opts.ptr, ctypes.byref(out), err.ptr), err)
@@ -296,15 +303,18 @@ class Estimator:
         w = self._workload(input_tokens, output_tokens, batch, reasoning_tokens)
         err = self._err
         warnings: List[bytes] = []
-        acc = Struct("lw_accounting")
-        _check(lib.lw_account(self._model, w.ptr, acc.ptr, err.ptr), err)
-        usable = lib.lw_catalogue_value(self._cat.ptr, b"memory.usable_fraction", 0.9)
-        st = lib.lw_check_fit(acc.ptr, self._gpu, self._gpus, usable, err.ptr)
-        if st != C["LW_OK"]:
-            if self._method == C["LW_METHOD_ROOFLINE"] or st != C["LW_ERR_INFEASIBLE"]:
-                _check(st, err)
-            warnings.append(f"{cstr(lib.lw_err_message(err.ptr))} (the {cstr(lib.lw_method_name(self._method))} "
-                            "method ignores memory, as its seed does)".encode())
+        # the roofline plans memory itself (effective batch, or an error when the weights or one
+        # request do not fit); the seed methods never checked it and get a warning, as in the CLI
+        if self._method != C["LW_METHOD_ROOFLINE"]:
+            acc = Struct("lw_accounting")
+            _check(lib.lw_account(self._model, w.ptr, acc.ptr, err.ptr), err)
+            usable = lib.lw_catalogue_value(self._cat.ptr, b"memory.usable_fraction", 0.9)
+            st = lib.lw_check_fit(acc.ptr, self._gpu, self._gpus, usable, err.ptr)
+            if st != C["LW_OK"]:
+                if st != C["LW_ERR_INFEASIBLE"]:
+                    _check(st, err)
+                warnings.append(f"{cstr(lib.lw_err_message(err.ptr))} (the {cstr(lib.lw_method_name(self._method))} "
+                                "method ignores memory, as its seed does)".encode())
         _check(self._run(), err)
         jo = Struct("lw_estimate_json_opts")
         _check(lib.lw_estimate_json_opts_init(jo.ptr, C["LW_ESTIMATE_JSON_OPTS_VERSION"], err.ptr), err)
@@ -321,6 +331,8 @@ class Estimator:
         jo["nlabels"] = len(pairs)
         jo["warnings"] = ctypes.cast(warn_arr, ctypes.c_void_p).value
         jo["nwarnings"] = len(warnings)
+        rule = ctypes.c_char_p(self._precision_rule)
+        jo["precision_rule"] = ctypes.cast(rule, ctypes.c_void_p).value
         text = take_text(lib.lw_estimate_to_json(self._e.ptr, w.ptr, self._r.ptr, jo.ptr, err.ptr))
         if text is None:
             _check(err["status"], err)

@@ -42,6 +42,7 @@ _SIGNATURES = {
     "lw_gpu_to_json": (P, [P, c_int]),
     "lw_account": (c_int, [P, P, P, P]),
     "lw_check_fit": (c_int, [P, P, c_int, c_double, P]),
+    "lw_weight_precision_default": (c_int, [c_char_p, c_char_p, P, c_char_p, c_size_t]),
     "lw_method_name": (c_char_p, [c_int]),
     "lw_method_parse": (c_int, [c_char_p, POINTER(c_int), P]),
     "lw_estimate_opts_init": (c_int, [P, c_uint, P]),

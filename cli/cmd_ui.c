@@ -10,11 +10,12 @@
 
 #include "commands.h"
 #include "common.h"
+#include "loop.h"
 #include "ui.h"
 
 static const char *usage_text =
     "usage: llmwatt ui [--listen HOST:PORT] [--rate N] [--timeout DURATION] [--max-connections N]\n"
-    "                  [--catalogue FILE]\n\n"
+    "                  [--catalogue FILE] [--calibration FILE]\n\n"
     "Serves the web calculator (one page, no network needed) and its JSON API from this binary:\n"
     "GET /api/estimate?model=&gpu=&gpus=&batch=&input=&output=... answers exactly what\n"
     "'llmwatt estimate --json' prints for the same options (--NAME=VALUE for NAME=VALUE);\n"
@@ -27,16 +28,18 @@ static const char *usage_text =
     "                         0: no limit); more get HTTP 429\n"
     "  --timeout DURATION     idle connections are closed after this long (default 10s)\n"
     "  --max-connections N    open connections at once (default 64; half of them per address)\n"
-    "  --catalogue FILE       extra catalogue file (also $LLMWATT_CATALOGUE), read once at start\n";
+    "  --catalogue FILE       extra catalogue file (also $LLMWATT_CATALOGUE), read once at start\n"
+    "  --calibration FILE     a site calibration (llmwatt calibrate ... --output FILE; also\n"
+    "                         $LLMWATT_CALIBRATION) used by every estimate and sweep (docs/loop.md)\n";
 
 int cmd_ui(int argc, char **argv)
 {
-    enum { O_HELP = 256, O_LISTEN, O_RATE, O_TIMEOUT, O_MAXCONN, O_CAT };
+    enum { O_HELP = 256, O_LISTEN, O_RATE, O_TIMEOUT, O_MAXCONN, O_CAT, O_CALIB };
     static const cli_opt opts[] = {{"help", false, O_HELP},        {"listen", true, O_LISTEN},
                                    {"rate", true, O_RATE},         {"timeout", true, O_TIMEOUT},
                                    {"max-connections", true, O_MAXCONN}, {"catalogue", true, O_CAT},
-                                   {NULL, false, 0}};
-    const char *cmd = "ui", *listen_addr = "127.0.0.1:8400", *catfile = NULL, *v;
+                                   {"calibration", true, O_CALIB},      {NULL, false, 0}};
+    const char *cmd = "ui", *listen_addr = "127.0.0.1:8400", *catfile = NULL, *calibration = NULL, *v;
     double rate = 100, timeout = 10;
     int max_conn = 64;
     int i = 1, id;
@@ -53,6 +56,7 @@ int cmd_ui(int argc, char **argv)
             break;
         case O_MAXCONN: ok = cli_int(cmd, "max-connections", v, 2, 10000, &max_conn); break;
         case O_CAT: catfile = v; break;
+        case O_CALIB: calibration = v; break;
         }
         if (!ok)
             return EXIT_USAGE;
@@ -61,6 +65,17 @@ int cmd_ui(int argc, char **argv)
         return EXIT_USAGE;
     if (i < argc)
         return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
+    if (calibration) {
+        /* checked once here; every request's estimate and sweep then read it as the CLI does,
+         * through LLMWATT_CALIBRATION (a query string never names a file) */
+        cli_calibration cal;
+        int crc = cli_calibration_open(cmd, calibration, &cal);
+        if (crc)
+            return crc;
+        cli_calibration_close(&cal);
+        if (setenv("LLMWATT_CALIBRATION", calibration, 1) != 0)
+            return cli_usage(cmd, "--calibration: cannot set LLMWATT_CALIBRATION");
+    }
     lw_catalogue *cat;
     int rc = cli_catalogue(cmd, catfile, &cat);
     if (rc)

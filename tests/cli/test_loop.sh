@@ -199,4 +199,23 @@ EXP=$(python3 -c "import json,sys; print('%.4g' % json.load(open(sys.argv[1]))['
 run report "$TMP/run1.json" --output "$TMP/drift.md"; expect_rc report-drift 0
 if grep -q "^- DRIFT run 0 ([^)]*): measured [0-9.]* J/token vs estimated $EXP (band .*above the band$" "$TMP/drift.md"; then ok report-drift-line
 else bad report-drift-line "$(grep -A3 Drift "$TMP/drift.md")"; fi
+# ui --calibration: the API answers what estimate --calibration prints
+if command -v curl >/dev/null; then
+    "$LLMWATT" ui --listen 127.0.0.1:0 --rate 0 --calibration "$TMP/site.json" >"$TMP/ui.out" 2>"$TMP/ui.err" &
+    UPID=$!
+    UURL=
+    for i in $(seq 100); do
+        UURL=$(sed -n 's|.*\(http://127\.0\.0\.1:[0-9]*\)/.*|\1|p' "$TMP/ui.out" | head -1)
+        [ -n "$UURL" ] && break
+        sleep 0.1
+    done
+    curl -s -m 10 -o "$TMP/ui.json" "$UURL/api/estimate?model=llama-3.1-8b&gpu=h100&batch=32&input=1000&output=500"
+    kill "$UPID"; wait "$UPID" 2>/dev/null
+    "$LLMWATT" estimate --model llama-3.1-8b --gpu h100 --batch 32 --input 1000 --output 500 --calibration "$TMP/site.json" --json >"$TMP/cli.json"
+    if [ -s "$TMP/ui.json" ] && cmp -s "$TMP/ui.json" "$TMP/cli.json"; then ok ui-calibration-equals-cli
+    else bad ui-calibration-equals-cli "$(diff "$TMP/ui.json" "$TMP/cli.json" | head -5; cat "$TMP/ui.err")"; fi
+    run ui --calibration "$TMP/nonexistent.json"; expect_rc ui-calibration-missing 3
+else
+    echo "skip: ui --calibration (no curl)"
+fi
 finish

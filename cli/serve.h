@@ -2,6 +2,7 @@
 #ifndef LW_CLI_SERVE_H
 #define LW_CLI_SERVE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include "llmwatt/exporter.h"
 
@@ -21,6 +22,10 @@ typedef struct serve_http serve_http;
  * writes "http://HOST:PORT" into url. Returns the socket, or -1 after printing why as a usage
  * error of cmd (also used by `llmwatt ui`). */
 int serve_listen_socket(const char *cmd, const char *listen_addr, char *url, size_t url_len);
+
+/* Formats one error line for an HTTP body into buf (n >= 2): the message, cut to fit, then "\n"
+ * and a NUL. Returns the length including the newline (not the NUL). Shared by serve and ui. */
+size_t serve_format_line(char *buf, size_t n, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* Binds and listens on cfg->listen (before the power sources are opened, so that a bad or
  * busy address is reported first). Writes "http://HOST:PORT" into url. On failure prints one

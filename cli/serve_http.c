@@ -84,17 +84,23 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
     return ret;
 }
 
+size_t serve_format_line(char *buf, size_t n, const char *fmt, va_list ap)
+{
+    int k = vsnprintf(buf, n - 1, fmt, ap);
+    size_t len = k < 0 ? 0 : (size_t)k < n - 1 ? (size_t)k : n - 2;
+    buf[len] = '\n';
+    buf[len + 1] = '\0';
+    return len + 1;
+}
+
 static enum MHD_Result error_reply(struct MHD_Connection *c, unsigned status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static enum MHD_Result error_reply(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
 {
     char msg[600];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(msg, sizeof msg - 1, fmt, ap);
+    serve_format_line(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    size_t len = n < 0 ? 0 : (size_t)n < sizeof msg - 1 ? (size_t)n : sizeof msg - 2;
-    msg[len] = '\n';
-    msg[len + 1] = '\0';
     return reply(c, status, "text/plain; charset=utf-8", msg);
 }
 

@@ -125,12 +125,9 @@ static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, con
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(msg, sizeof msg - 1, fmt, ap);
+    size_t len = serve_format_line(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    size_t len = n < 0 ? 0 : (size_t)n < sizeof msg - 1 ? (size_t)n : sizeof msg - 2;
-    msg[len] = '\n';
-    msg[len + 1] = '\0';
-    struct MHD_Response *r = MHD_create_response_from_buffer(len + 1, msg, MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, msg, MHD_RESPMEM_MUST_COPY);
     if (!r)
         return MHD_NO;
     add_common_headers(r, "text/plain; charset=utf-8");

@@ -10,7 +10,7 @@
 
 static const char *usage_text =
     "usage: llmwatt validate [POINTS.csv] [--method all|roofline|llm-bench|profile]\n"
-    "                        [--leave-out row|model|gpu] [--json] [--catalogue FILE]\n"
+    "                        [--leave-out row|model|gpu|source] [--json] [--catalogue FILE]\n"
     "       llmwatt validate (runs.db | RUN.json)... [filters] [--calibration FILE]   (your own runs:\n"
     "       see docs/loop.md and 'llmwatt validate runs.db --help')\n\n"
     "Predicts every row of a points file (calibration_points.csv format; default: the shipped\n"
@@ -18,11 +18,12 @@ static const char *usage_text =
     "low..high band and the error; per method the median absolute % error, MAPE, the share of\n"
     "rows inside the band and the median band width (high/low), for GPU-only rows and others.\n"
     "Rows without a published input length are costed over the prior input range.\n"
-    "--leave-out refits the roofline without each row (or model, or GPU architecture) and\n"
-    "predicts the held-out rows: a generalisation check.\n";
+    "--leave-out refits the roofline without each row (or model, GPU architecture, or source:\n"
+    "the source_title column) and predicts the held-out rows: a generalisation check. Rows are\n"
+    "weighted in every fit by their fit_weight column (shown when below 1).\n";
 
 
-typedef enum { LO_NONE, LO_ROW, LO_MODEL, LO_GPU } leave_mode;
+typedef enum { LO_NONE, LO_ROW, LO_MODEL, LO_GPU, LO_SOURCE } leave_mode;
 
 static bool same_group(const lw_calib_row *a, const lw_calib_row *b, leave_mode m)
 {
@@ -30,6 +31,7 @@ static bool same_group(const lw_calib_row *a, const lw_calib_row *b, leave_mode 
     case LO_ROW: return a == b;
     case LO_MODEL: return a->model == b->model;
     case LO_GPU: return strcmp(a->gpu->architecture, b->gpu->architecture) == 0;
+    case LO_SOURCE: return strcmp(a->point.source, b->point.source) == 0;
     case LO_NONE: break;
     }
     return false;
@@ -130,8 +132,10 @@ int cmd_validate(int argc, char **argv)
                     lo = LO_MODEL;
                 else if (strcmp(v, "gpu") == 0)
                     lo = LO_GPU;
+                else if (strcmp(v, "source") == 0)
+                    lo = LO_SOURCE;
                 else
-                    return cli_usage(cmd, "--leave-out expects row, model or gpu, got '%s'", v);
+                    return cli_usage(cmd, "--leave-out expects row, model, gpu or source, got '%s'", v);
                 break;
             }
         }
@@ -172,7 +176,8 @@ int cmd_validate(int argc, char **argv)
             if (lw_validate_row(cat, &rows[r], (lw_method)k, NULL, &res[k * n + r], &err) != LW_OK)
                 rc = cli_fail(cmd, &err);
     }
-    static const char *lo_names[] = {"", " (leave-one-row-out)", " (leave-one-model-out)", " (leave-one-gpu-out)"};
+    static const char *lo_names[] = {"", " (leave-one-row-out)", " (leave-one-model-out)", " (leave-one-gpu-out)",
+                                     " (leave-one-source-out)"};
     json_t *top = json ? json_object() : NULL;
     for (int k = 0; k < 3 && rc == EXIT_OK; k++) {
         if (!methods[k])
@@ -192,6 +197,8 @@ int cmd_validate(int argc, char **argv)
                 json_object_set_new(o, "gpus", json_integer(rows[r].point.num_gpus));
                 json_object_set_new(o, "batch", json_real(rows[r].point.batch));
                 json_object_set_new(o, "gpu_only", json_boolean(rows[r].point.gpu_only));
+                json_object_set_new(o, "source", json_string(rows[r].point.source));
+                json_object_set_new(o, "weight", json_real(rows[r].weight));
                 json_object_set_new(o, "measured_j_per_token", json_real(vr[r].measured_j_per_token));
                 if (vr[r].ok) {
                     json_t *b = json_object();
@@ -225,10 +232,13 @@ int cmd_validate(int argc, char **argv)
             }
             char band[32];
             snprintf(band, sizeof band, "%.3g..%.3g", x->predicted_j_per_token.low, x->predicted_j_per_token.high);
-            printf("%4s %-28.28s %-13s %4d %7.1f %9.4g %9.4g %20s %+7.1f %s%s\n", rows[r].point.id, rows[r].point.model,
+            char wnote[32] = "";
+            if (rows[r].weight < 1)
+                snprintf(wnote, sizeof wnote, " (weight %.3g)", rows[r].weight);
+            printf("%4s %-28.28s %-13s %4d %7.1f %9.4g %9.4g %20s %+7.1f %s%s%s\n", rows[r].point.id, rows[r].point.model,
                    rows[r].gpu->id, rows[r].point.num_gpus, rows[r].point.batch, x->measured_j_per_token,
                    x->predicted_j_per_token.expected, band, x->error_pct, x->inside ? "yes" : "no",
-                   x->input_assumed ? " (input assumed)" : "");
+                   x->input_assumed ? " (input assumed)" : "", wnote);
         }
         print_summary("GPU-only", &sg);
         print_summary("other", &so);

@@ -40,6 +40,9 @@ typedef struct lw_roofline_coeffs {
     double power_k_memory;   /* dynamic power fraction per unit of memory busy fraction */
     double sigma_log;        /* standard deviation of ln(predicted/measured J per token): the band */
     int rows;                /* calibration rows behind the fit (0: prior) */
+    double sigma_fit_log;    /* the fit's own part of sigma_log (cross-validated); 0 when not recorded */
+    double sigma_source_log; /* the part covering disagreement between sources at comparable settings
+                                (added to sigma_fit_log in quadrature); 0 when none or not recorded */
 } lw_roofline_coeffs;
 
 /* Options of lw_estimator_new. Versioned (docs/design.md, "ABI"): start from
@@ -286,10 +289,16 @@ typedef struct lw_calib_row {
     const lw_model_arch *model;  /* resolved in the catalogue (NULL: unknown, row skipped) */
     const lw_gpu *gpu;
     char skip_reason[160];       /* why the row cannot be used, "" when usable */
+    double weight;               /* weight in the fit, 0 < weight <= 1 (fit_weight column; 1 when absent) */
+    char weight_reason[320];     /* fit_weight_reason column ("" when absent) */
 } lw_calib_row;
 
 /* Parses a points CSV (calibration_points.csv format) into calibration rows, resolving models
  * and GPUs in the catalogue (GPU names leniently: "NVIDIA GeForce RTX 3090 24GB" -> rtx-3090).
+ * Optional columns fit_weight (a number in (0, 1]; otherwise the row is skipped with the reason)
+ * and fit_weight_reason set the row's weight in the fit. From the notes column: average power,
+ * output throughput and average running batch where published; a row publishing throughput but
+ * no power gets power = J per output token x throughput.
  * *out is a heap array of *n rows (free with free()). */
 LW_API lw_status lw_calib_rows_parse(const lw_catalogue *cat, const char *data, size_t len, const char *where,
                                      lw_calib_row **out, size_t *n, lw_err *err);
@@ -301,9 +310,23 @@ typedef struct lw_calibration {
     int nfamilies;
 } lw_calibration;
 
-/* Fits the rows whose use[i] is true (use NULL: all usable rows). */
+/* Fits the rows whose use[i] is true (use NULL: all usable rows), each weighted by its weight.
+ * A family's sigma_log combines in quadrature its leave-one-row-out error (sigma_fit_log) and
+ * the disagreement between sources at comparable settings (sigma_source_log, see
+ * lw_calib_source_spread). */
 LW_API lw_status lw_calibrate(const lw_catalogue *cat, const lw_calib_row *rows, size_t n, const bool *use,
                               lw_calibration *out, lw_err *err);
+
+/* Comparable settings of two rows from different sources: same GPU architecture, same model or
+ * one of the same kind (dense or MoE) with total parameters within x1.25, batch within x10. */
+LW_API bool lw_calib_comparable(const lw_calib_row *a, const lw_calib_row *b);
+
+/* Source spread of a family's rows idx[0..n) from their residuals res[i] = ln(J_pred/J_meas)
+ * under one fit: D = res[a] - res[b] over every comparable pair from different sources, and
+ * RMS(D) / z, so that the band at z standard deviations reaches from one source to the other.
+ * 0 when no such pair exists. *pairs (may be NULL) receives the number of pairs. */
+LW_API double lw_calib_source_spread(const lw_calib_row *rows, const int *idx, const double *res, int n, double z,
+                                     int *pairs);
 
 /* Writes the calibration as roofline.json text (heap string, free()): the coefficients plus
  * provenance (date, points file, per-row residuals). */

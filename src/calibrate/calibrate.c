@@ -58,36 +58,62 @@ lw_status lw_calib_rows_parse(const lw_catalogue *cat, const char *data, size_t 
         lw_points_free(pts);
         return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory reading %s", where);
     }
-    int id_col = -1, notes_col = -1;
+    int id_col = -1, notes_col = -1, w_col = -1, why_col = -1;
     if (lw_csv_next(c, NULL) == 1) {
         id_col = lw_csv_find(c, "row_id");
         notes_col = lw_csv_find(c, "notes");
+        w_col = lw_csv_find(c, "fit_weight");
+        why_col = lw_csv_find(c, "fit_weight_reason");
     }
     for (size_t i = 0; i < np; i++) {
         lw_calib_row *r = &rows[i];
         r->point = pts[i];
         r->avg_power_w = r->throughput_tok_per_s = NAN;
+        r->weight = 1.0;
     }
-    while (notes_col >= 0 && lw_csv_next(c, NULL) == 1) {
-        const char *id = lw_csv_field(c, (size_t)id_col), *notes = lw_csv_field(c, (size_t)notes_col);
-        for (size_t i = 0; i < np; i++) {
-            if (strcmp(rows[i].point.id, id) != 0)
-                continue;
+    /* rows are matched by position: lw_points_parse keeps every data row, in file order */
+    for (size_t i = 0; id_col >= 0 && i < np && lw_csv_next(c, NULL) == 1; i++) {
+        lw_calib_row *r = &rows[i];
+        if (strcmp(r->point.id, lw_csv_field(c, (size_t)id_col)) != 0)
+            break;
+        if (notes_col >= 0) {
+            const char *notes = lw_csv_field(c, (size_t)notes_col);
             double pw = number_after(notes, "\"avg_power_watts\"");
             if (isnan(pw))
                 pw = number_after(notes, "Average power");
             double thr = number_after(notes, "\"output_throughput_tokens_per_sec\"");
             if (isnan(thr))
+                thr = number_after(notes, "\"Token tput (tok/s)\"");
+            if (isnan(thr))
                 thr = number_after(notes, "Throughput");
-            rows[i].avg_power_w = pw;
-            rows[i].throughput_tok_per_s = thr;
+            /* ML.ENERGY v2 publishes throughput and J per token, not power: their product */
+            if (isnan(pw) && thr > 0 && r->point.j_per_output_token > 0)
+                pw = r->point.j_per_output_token * thr;
+            double avg_bs = number_after(notes, "\"Avg BS (reqs)\"");
+            if (avg_bs > 0 && !r->point.refused[0])
+                r->point.batch = avg_bs; /* the batch column holds the maximum ("Max BS=32 (avg 31.9)") */
+            r->avg_power_w = pw;
+            r->throughput_tok_per_s = thr;
         }
+        const char *wtext = w_col >= 0 ? lw_csv_field(c, (size_t)w_col) : "";
+        if (wtext[0]) {
+            char *end;
+            double wv = strtod(wtext, &end);
+            if (*end != '\0' || !(wv > 0 && wv <= 1))
+                snprintf(r->skip_reason, sizeof r->skip_reason, "fit_weight must be a number in (0, 1], got '%.40s'", wtext);
+            else
+                r->weight = wv;
+        }
+        if (why_col >= 0)
+            lw_strlcpy(r->weight_reason, lw_csv_field(c, (size_t)why_col), sizeof r->weight_reason);
     }
     lw_csv_free(c);
     lw_points_free(pts);
     for (size_t i = 0; i < np; i++) {
         lw_calib_row *r = &rows[i];
         lw_err e2;
+        if (r->skip_reason[0]) /* a bad fit_weight */
+            continue;
         if (r->point.refused[0]) {
             lw_strlcpy(r->skip_reason, r->point.refused, sizeof r->skip_reason);
         } else if (lw_catalogue_find_model(cat, r->point.model, &r->model, &e2) != LW_OK) {
@@ -205,13 +231,14 @@ static double objective(const fit_ctx *f, const double *x)
     lw_roofline_coeffs c = from_x(f, x);
     double s = 0;
     for (int i = 0; i < f->n; i++) {
-        double te, pe, je = row_log_error(f->cat, &f->rows[f->idx[i]], &c, &te, &pe);
+        const lw_calib_row *r = &f->rows[f->idx[i]];
+        double te, pe, je = row_log_error(f->cat, r, &c, &te, &pe);
         if (isnan(je))
             return 1e30;
         if (isnan(te) && isnan(pe))
-            s += sq(je / f->s_obs);
+            s += r->weight * sq(je / f->s_obs);
         else
-            s += (isnan(te) ? 0 : sq(te / f->s_obs)) + (isnan(pe) ? 0 : sq(pe / f->s_obs));
+            s += r->weight * ((isnan(te) ? 0 : sq(te / f->s_obs)) + (isnan(pe) ? 0 : sq(pe / f->s_obs)));
     }
     const lw_roofline_coeffs *p = &f->prior;
     s += sq(log(c.eta_compute / p->eta_compute) / f->s_eta_c) + sq(log(c.eta_memory / p->eta_memory) / f->s_eta_m) +
@@ -357,17 +384,28 @@ lw_status lw_calibrate(const lw_catalogue *cat, const lw_calib_row *rows, size_t
         free(loo);
         return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory in calibrate");
     }
-    /* prior sigma: RMS error of the prior over every usable row */
-    double ss = 0;
-    int cnt = 0;
+    /* prior sigma: weighted RMS error of the prior over every usable row */
+    double ss = 0, sw = 0;
     for (size_t i = 0; i < n; i++) {
         double te, pe, je;
         if (usable(&rows[i], use, i) && isfinite(je = row_log_error(cat, &rows[i], &f.prior, &te, &pe))) {
-            ss += je * je;
-            cnt++;
+            ss += rows[i].weight * je * je;
+            sw += rows[i].weight;
         }
     }
-    out->prior.sigma_log = cnt ? sqrt(ss / cnt) : log(2.0);
+    out->prior.sigma_log = out->prior.sigma_fit_log = sw > 0 ? sqrt(ss / sw) : log(2.0);
+    const lw_constant *zc;
+    if (constant(cat, "estimate.roofline.band_z", &zc, err) != LW_OK) {
+        free(idx);
+        free(loo);
+        return LW_ERR_NOT_FOUND;
+    }
+    double *res = malloc((n ? n : 1) * sizeof *res);
+    if (!res) {
+        free(idx);
+        free(loo);
+        return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory in calibrate");
+    }
     /* families in order of first appearance */
     for (size_t i = 0; i < n; i++) {
         if (!usable(&rows[i], use, i))
@@ -383,9 +421,8 @@ lw_status lw_calibrate(const lw_catalogue *cat, const lw_calib_row *rows, size_t
             if (usable(&rows[j], use, j) && lw_streq_ci(rows[j].gpu->architecture, fam))
                 idx[m++] = (int)j;
         lw_roofline_coeffs c = fit_family(&f, idx, m);
-        /* leave-one-row-out sigma */
-        double s2 = 0;
-        int k2 = 0;
+        /* leave-one-row-out sigma, rows weighted */
+        double s2 = 0, w2 = 0;
         for (int h = 0; h < m; h++) {
             lw_roofline_coeffs ch;
             if (m > 1) {
@@ -399,17 +436,56 @@ lw_status lw_calibrate(const lw_catalogue *cat, const lw_calib_row *rows, size_t
             }
             double te, pe, je = row_log_error(cat, &rows[idx[h]], &ch, &te, &pe);
             if (isfinite(je)) {
-                s2 += je * je;
-                k2++;
+                s2 += rows[idx[h]].weight * je * je;
+                w2 += rows[idx[h]].weight;
             }
         }
-        c.sigma_log = k2 ? sqrt(s2 / k2) : out->prior.sigma_log;
+        c.sigma_fit_log = w2 > 0 ? sqrt(s2 / w2) : out->prior.sigma_log;
+        /* sources that disagree at comparable settings widen the band (in quadrature) */
+        for (int h = 0; h < m; h++) {
+            double te, pe;
+            res[h] = row_log_error(cat, &rows[idx[h]], &c, &te, &pe);
+        }
+        c.sigma_source_log = lw_calib_source_spread(rows, idx, res, m, zc->value, NULL);
+        c.sigma_log = sqrt(sq(c.sigma_fit_log) + sq(c.sigma_source_log));
         lw_strlcpy(c.family, fam, sizeof c.family);
         out->families[out->nfamilies++] = c;
     }
+    free(res);
     free(idx);
     free(loo);
     return LW_OK;
+}
+
+bool lw_calib_comparable(const lw_calib_row *a, const lw_calib_row *b)
+{
+    if (!a->gpu || !b->gpu || !a->model || !b->model || !lw_streq_ci(a->gpu->architecture, b->gpu->architecture))
+        return false;
+    if (!(a->point.batch > 0 && b->point.batch > 0) || fmax(a->point.batch, b->point.batch) > 10.0 * fmin(a->point.batch, b->point.batch))
+        return false;
+    if (a->model == b->model)
+        return true;
+    double pa = a->point.total_params_b, pb = b->point.total_params_b;
+    return (a->model->num_experts > 0) == (b->model->num_experts > 0) && pa > 0 && pb > 0 &&
+           fmax(pa, pb) <= 1.25 * fmin(pa, pb);
+}
+
+double lw_calib_source_spread(const lw_calib_row *rows, const int *idx, const double *res, int n, double z, int *pairs)
+{
+    double ss = 0;
+    int k = 0;
+    for (int a = 0; a < n; a++)
+        for (int b = a + 1; b < n; b++) {
+            const lw_calib_row *ra = &rows[idx[a]], *rb = &rows[idx[b]];
+            if (strcmp(ra->point.source, rb->point.source) == 0 || !lw_calib_comparable(ra, rb) || !isfinite(res[a]) ||
+                !isfinite(res[b]))
+                continue;
+            ss += sq(res[a] - res[b]);
+            k++;
+        }
+    if (pairs)
+        *pairs = k;
+    return k && z > 0 ? sqrt(ss / k) / z : 0.0;
 }
 
 /* ---- site calibration (calibrate/site.c) ------------------------------------------------------ */

@@ -20,6 +20,7 @@ static double json_num(json_t *v)
 static void row_from_run(const lw_catalogue *cat, const char *text, const char *name, lw_calib_row *r)
 {
     memset(r, 0, sizeof *r);
+    r->weight = 1.0;
     r->avg_power_w = r->throughput_tok_per_s = NAN;
     r->point.input_tokens = r->point.output_tokens = r->point.j_per_output_token = r->point.j_per_request = NAN;
     r->point.batch = NAN;

@@ -28,6 +28,16 @@ static lw_status parse_coeffs(json_t *o, lw_roofline_coeffs *c, lw_err *err)
     if (!(c->eta_compute > 0 && c->eta_compute <= 1 && c->eta_memory > 0 && c->eta_memory <= 1))
         return lw_fail(err, LW_ERR_PARSE, "roofline calibration: '%s' efficiencies must lie in (0, 1]", c->family);
     c->rows = (int)json_integer_value(json_object_get(o, "rows"));
+    /* the parts of sigma_log (optional: files written before they were recorded lack them) */
+    static const char *parts[] = {"sigma_fit_log", "sigma_source_log"};
+    double *pdst[] = {&c->sigma_fit_log, &c->sigma_source_log};
+    for (int i = 0; i < 2; i++) {
+        json_t *v = json_object_get(o, parts[i]);
+        if (v && !(json_is_number(v) && json_number_value(v) >= 0))
+            return lw_fail(err, LW_ERR_PARSE, "roofline calibration: '%s' has \"%s\" but not a number >= 0", c->family,
+                           parts[i]);
+        *pdst[i] = v ? json_number_value(v) : 0.0;
+    }
     return LW_OK;
 }
 

@@ -43,6 +43,9 @@ typedef struct lw_roofline_coeffs {
     double sigma_fit_log;    /* the fit's own part of sigma_log (cross-validated); 0 when not recorded */
     double sigma_source_log; /* the part covering disagreement between sources at comparable settings
                                 (added to sigma_fit_log in quadrature); 0 when none or not recorded */
+    double seq_layer_overhead_s; /* time per running sequence per layer per forward pass (the non-GEMM work
+                                    and engine-side handling of each request: norms, rotary, activations,
+                                    per-layer launches, scheduling), GPU idle; 0 when not recorded */
 } lw_roofline_coeffs;
 
 /* Options of lw_estimator_new. Versioned (docs/design.md, "ABI"): start from

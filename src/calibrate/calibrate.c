@@ -1,8 +1,9 @@
 /* Calibration of the roofline coefficients to measured points (llmwatt calibrate).
  *
- * Per GPU architecture, five coefficients (eta_compute, eta_memory, step_overhead_s,
- * power_k_compute, power_k_memory) minimise
- *   sum over rows [ln(thr_pred/thr_meas)^2 + ln(P_pred/P_meas)^2] / s_obs^2   (time and power apart)
+ * Per GPU architecture, six coefficients (eta_compute, eta_memory, step_overhead_s,
+ * seq_layer_overhead_s, power_k_compute, power_k_memory) minimise
+ *   sum over rows w [ln(thr_pred/thr_meas)^2 + ln(P_pred/P_meas)^2] / s_obs^2 (time and power apart;
+ *                                                                              w the row's weight)
  *   + sum over coefficients ((ln c - ln c_prior) / s_c)^2                     (weak priors)
  * where a row that publishes neither throughput nor power contributes ln(J_pred/J_meas)^2 instead.
  * The minimiser is a fixed-iteration Nelder-Mead started at the prior: deterministic. The band's
@@ -132,6 +133,30 @@ lw_status lw_calib_rows_parse(const lw_catalogue *cat, const char *data, size_t 
     return LW_OK;
 }
 
+/* The longest mean prompt, up to `upto`, with which the row's measured batch fits the KV cache
+ * (the engine ran that batch, so its running requests' context fitted). */
+static bool batch_fits(const lw_catalogue *cat, const lw_calib_row *r, const lw_param_counts *p, double input)
+{
+    lw_workload w = lw_calib_workload(r, input);
+    lw_memory_plan plan;
+    return lw_memory_plan_compute(r->model, p, r->gpu, r->point.num_gpus, r->point.num_gpus,
+                                  lw_catalogue_value(cat, "memory.usable_fraction", 0.9), &w, &plan, NULL) == LW_OK &&
+           !(plan.max_concurrency < w.batch);
+}
+
+static double input_that_fits(const lw_catalogue *cat, const lw_calib_row *r, double upto)
+{
+    lw_param_counts p;
+    if (!r->model || !r->gpu || lw_model_params(r->model, &p, NULL) != LW_OK || batch_fits(cat, r, &p, upto))
+        return upto;
+    double lo = 0, hi = upto;
+    for (int i = 0; i < 30; i++) {
+        double mid = 0.5 * (lo + hi);
+        *(batch_fits(cat, r, &p, mid) ? &lo : &hi) = mid;
+    }
+    return fmax(1.0, lo);
+}
+
 double lw_calib_input(const lw_catalogue *cat, const lw_calib_row *r, int which)
 {
     if (isfinite(r->point.input_tokens))
@@ -139,7 +164,7 @@ double lw_calib_input(const lw_catalogue *cat, const lw_calib_row *r, int which)
     const lw_constant *c;
     if (lw_catalogue_find_constant(cat, "estimate.validate.unpublished_input_tokens", &c, NULL) != LW_OK)
         return 0;
-    return which < 0 ? c->low : which > 0 ? c->high : c->value;
+    return input_that_fits(cat, r, which < 0 ? c->low : which > 0 ? c->high : c->value);
 }
 
 lw_workload lw_calib_workload(const lw_calib_row *r, double input_tokens)
@@ -173,7 +198,7 @@ lw_status lw_calib_predict(const lw_catalogue *cat, const lw_calib_row *r, lw_me
 
 /* ---- fit ------------------------------------------------------------------------------------- */
 
-enum { NP = 5 };
+enum { NP = 6 };
 
 typedef struct fit_ctx {
     const lw_catalogue *cat;
@@ -181,7 +206,7 @@ typedef struct fit_ctx {
     const int *idx;
     int n;
     lw_roofline_coeffs prior;
-    double s_eta_c, s_eta_m, s_to, s_kc, s_km, s_obs;
+    double s_eta_c, s_eta_m, s_to, s_sl, s_kc, s_km, s_obs;
     double max_eta_c, max_eta_m; /* physical ceilings */
 } fit_ctx;
 
@@ -196,6 +221,7 @@ static lw_roofline_coeffs from_x(const fit_ctx *f, const double *x)
     c.step_overhead_s = 1e-3 * x[2] * x[2];
     c.power_k_compute = exp(x[3]);
     c.power_k_memory = exp(x[4]);
+    c.seq_layer_overhead_s = 1e-7 * x[5] * x[5];
     return c;
 }
 
@@ -206,6 +232,7 @@ static void to_x(const fit_ctx *f, const lw_roofline_coeffs *c, double *x)
     x[2] = sqrt(c->step_overhead_s / 1e-3);
     x[3] = log(c->power_k_compute);
     x[4] = log(c->power_k_memory);
+    x[5] = sqrt(c->seq_layer_overhead_s / 1e-7);
 }
 
 static double sq(double v) { return v * v; }
@@ -242,7 +269,9 @@ static double objective(const fit_ctx *f, const double *x)
     }
     const lw_roofline_coeffs *p = &f->prior;
     s += sq(log(c.eta_compute / p->eta_compute) / f->s_eta_c) + sq(log(c.eta_memory / p->eta_memory) / f->s_eta_m) +
-         sq((c.step_overhead_s - p->step_overhead_s) / f->s_to) + sq(log(c.power_k_compute / p->power_k_compute) / f->s_kc) +
+         sq((c.step_overhead_s - p->step_overhead_s) / f->s_to) +
+         sq((c.seq_layer_overhead_s - p->seq_layer_overhead_s) / f->s_sl) +
+         sq(log(c.power_k_compute / p->power_k_compute) / f->s_kc) +
          sq(log(c.power_k_memory / p->power_k_memory) / f->s_km);
     return s;
 }
@@ -322,9 +351,9 @@ static lw_status prior_ctx(const lw_catalogue *cat, fit_ctx *f, lw_err *err)
                                  "estimate.roofline.prior.step_overhead_s", "estimate.roofline.prior.power_k_compute",
                                  "estimate.roofline.prior.power_k_memory", "estimate.roofline.prior.idle_fraction",
                                  "estimate.calibrate.obs_sigma_log", "estimate.calibrate.max_eta_compute",
-                                 "estimate.calibrate.max_eta_memory"};
-    const lw_constant *c[9];
-    for (int i = 0; i < 9; i++)
+                                 "estimate.calibrate.max_eta_memory", "estimate.roofline.prior.seq_layer_overhead_s"};
+    const lw_constant *c[10];
+    for (int i = 0; i < 10; i++)
         if (constant(cat, keys[i], &c[i], err) != LW_OK)
             return LW_ERR_NOT_FOUND;
     memset(f, 0, sizeof *f);
@@ -337,10 +366,12 @@ static lw_status prior_ctx(const lw_catalogue *cat, fit_ctx *f, lw_err *err)
     p->power_k_compute = c[3]->value;
     p->power_k_memory = c[4]->value;
     p->idle_fraction = c[5]->value;
+    p->seq_layer_overhead_s = c[9]->value;
     /* the published low..high range read as +-1 standard deviation */
     f->s_eta_c = log(c[0]->high / c[0]->low) / 2.0;
     f->s_eta_m = log(c[1]->high / c[1]->low) / 2.0;
     f->s_to = c[2]->high - c[2]->low;
+    f->s_sl = c[9]->high - c[9]->low;
     f->s_kc = log(c[3]->high / c[3]->low) / 2.0;
     f->s_km = log(c[4]->high / c[4]->low) / 2.0;
     f->s_obs = c[6]->value;
@@ -361,7 +392,8 @@ static lw_roofline_coeffs fit_family(fit_ctx *f, const int *idx, int n)
     f->n = n;
     double x[NP];
     to_x(f, &f->prior, x);
-    x[2] = 0.5; /* start inside the overhead range: sqrt(0.25 ms) */
+    x[2] = 0.5; /* start inside the overhead ranges: sqrt(0.25 ms), sqrt(0.4 us) */
+    x[5] = 2.0;
     nelder_mead(f, x);
     nelder_mead(f, x); /* restart from the optimum: escapes a collapsed simplex */
     lw_roofline_coeffs c = from_x(f, x);
@@ -384,11 +416,15 @@ lw_status lw_calibrate(const lw_catalogue *cat, const lw_calib_row *rows, size_t
         free(loo);
         return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory in calibrate");
     }
-    /* prior sigma: weighted RMS error of the prior over every usable row */
+    /* prior sigma: weighted RMS error over every usable row of the prior as an uncalibrated GPU
+     * gets it (lw_roofline_gpu_prior) */
     double ss = 0, sw = 0;
     for (size_t i = 0; i < n; i++) {
+        if (!usable(&rows[i], use, i))
+            continue;
         double te, pe, je;
-        if (usable(&rows[i], use, i) && isfinite(je = row_log_error(cat, &rows[i], &f.prior, &te, &pe))) {
+        lw_roofline_coeffs pr = lw_roofline_gpu_prior(cat, &f.prior, rows[i].gpu, NULL);
+        if (isfinite(je = row_log_error(cat, &rows[i], &pr, &te, &pe))) {
             ss += rows[i].weight * je * je;
             sw += rows[i].weight;
         }
@@ -432,7 +468,7 @@ lw_status lw_calibrate(const lw_catalogue *cat, const lw_calib_row *rows, size_t
                         loo[q++] = idx[j];
                 ch = fit_family(&f, loo, q);
             } else {
-                ch = f.prior;
+                ch = lw_roofline_gpu_prior(cat, &f.prior, rows[idx[h]].gpu, NULL);
             }
             double te, pe, je = row_log_error(cat, &rows[idx[h]], &ch, &te, &pe);
             if (isfinite(je)) {

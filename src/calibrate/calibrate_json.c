@@ -17,6 +17,7 @@ static json_t *coeffs_json(const lw_roofline_coeffs *c)
     json_object_set_new(o, "eta_compute", json_real(c->eta_compute));
     json_object_set_new(o, "eta_memory", json_real(c->eta_memory));
     json_object_set_new(o, "step_overhead_s", json_real(c->step_overhead_s));
+    json_object_set_new(o, "seq_layer_overhead_s", json_real(c->seq_layer_overhead_s));
     json_object_set_new(o, "idle_fraction", json_real(c->idle_fraction));
     json_object_set_new(o, "power_k_compute", json_real(c->power_k_compute));
     json_object_set_new(o, "power_k_memory", json_real(c->power_k_memory));
@@ -90,8 +91,8 @@ char *lw_calibration_to_json(const lw_catalogue *cat, const lw_calibration *c, c
     json_object_set_new(
         o, "procedure",
         json_string("per GPU architecture, minimise sum[w ln(thr_pred/thr_meas)^2 + w ln(P_pred/P_meas)^2]/s_obs^2 + prior "
-                    "terms over eta_compute, eta_memory, step_overhead_s, power_k_compute, power_k_memory (idle_fraction "
-                    "fixed at its prior), w the row's fit_weight; fixed-iteration Nelder-Mead from the prior; rows without a "
+                    "terms over eta_compute, eta_memory, step_overhead_s, seq_layer_overhead_s, power_k_compute, power_k_memory "
+                    "(idle_fraction fixed at its prior), w the row's fit_weight; fixed-iteration Nelder-Mead from the prior; rows without a "
                     "published input length use estimate.validate.unpublished_input_tokens; sigma_fit_log = weighted "
                     "leave-one-row-out RMS of ln(J_pred/J_meas); sigma_source_log = RMS over comparable row pairs from "
                     "different sources (same architecture, same model or same kind within x1.25 total parameters, batch "

@@ -21,7 +21,7 @@ lw_status lw_validate_row(const lw_catalogue *cat, const lw_calib_row *row, lw_m
     lw_roofline_coeffs co;
     const lw_roofline_coeffs *cop = NULL;
     if (method == LW_METHOD_ROOFLINE && cal) {
-        co = lw_calibration_for_gpu(cal, row->gpu, NULL);
+        co = lw_calibration_for_gpu_in(cat, cal, row->gpu, NULL);
         cop = &co;
     }
     out->input_assumed = !isfinite(row->point.input_tokens);

@@ -152,16 +152,24 @@ lw_status lw_roofline_prepare(lw_estimator *e, const lw_catalogue *cat, const lw
         if ((st = lw_calibration_parse(text, &cal, err)) != LW_OK)
             return st;
         e->co = lw_calibration_for_gpu(&cal, g, &e->calibrated);
+        double pj = NAN;
+        if (!e->calibrated)
+            e->co = lw_roofline_gpu_prior(cat, &e->co, g, &pj);
         if (e->calibrated)
             snprintf(e->coeff_source, sizeof e->coeff_source, "fitted to %d calibration rows on '%s' GPUs (%s)", e->co.rows,
                      e->co.family,
                      o->calibration_json ? "a calibration file, not the shipped fit"
                                          : "data/calibration/roofline.json; llmwatt calibrate");
-        else
+        else if (isnan(pj))
             snprintf(e->coeff_source, sizeof e->coeff_source,
                      "prior (no calibration rows for architecture '%s'): physics.md MFU/MBU ranges, band from the "
                      "prior's error over all calibration rows",
                      g->architecture);
+        else
+            snprintf(e->coeff_source, sizeof e->coeff_source,
+                     "prior (no calibration rows for '%.40s'): physics.md MFU/MBU ranges; power_k_compute %.2f from seed "
+                     "002's %.2f pJ/MAC at %g nm; band from the prior's error over all calibration rows",
+                     g->architecture, e->co.power_k_compute, pj, g->process_node_nm);
     }
     if (!e->calibrated && e->nwarnings < 2)
         snprintf(e->warnings[e->nwarnings++], sizeof e->warnings[0],
@@ -190,6 +198,14 @@ lw_status lw_roofline_prepare(lw_estimator *e, const lw_catalogue *cat, const lw
      * and KV heads are replicated when there are fewer of them than GPUs. */
     e->kv_replication = lw_kv_replication(m, e->tp);
     return LW_OK;
+}
+
+/* Time per forward pass outside the roofline's GEMM and attention terms: a fixed part (launch
+ * and scheduling gaps) and one per running sequence per layer (non-GEMM work and the engine's
+ * per-request handling), which weighs most on small models at large batch (docs/estimate.md). */
+static double step_overhead(const lw_roofline_coeffs *k, const lw_model_arch *m, double batch)
+{
+    return k->step_overhead_s + k->seq_layer_overhead_s * batch * m->layers;
 }
 
 /* Time and energy of one phase; fills ph. wb: bytes per weight element; batch: sequences.
@@ -240,7 +256,7 @@ static void phase(const lw_estimator *e, const lw_accounting *a, const lw_phase_
     }
     if (pp > 1) /* each micro-slot hands a stage's activations to the next node, each GPU its 1/tp slice */
         t_comm += c->steps * slots * (e->internode_latency_s + msg / tp / e->internode_bw_dir);
-    double t = slots / mb * fmax(t_c_max, t_m_max) + t_comm + c->steps * k->step_overhead_s;
+    double t = slots / mb * fmax(t_c_max, t_m_max) + t_comm + c->steps * step_overhead(k, m, batch);
     double idle = e->gpu.idle_w > 0 ? e->gpu.idle_w : k->idle_fraction * e->gpu.tdp_w;
     /* power of the mean GPU: the others wait for the busiest, and stages wait in the bubble */
     double f = fmin(1.0, k->power_k_compute * t_c / t + k->power_k_memory * t_m / t);

@@ -20,7 +20,8 @@ static const char *usage_text =
     "Rows without a published input length are costed over the prior input range.\n"
     "--leave-out refits the roofline without each row (or model, GPU architecture, or source:\n"
     "the source_title column) and predicts the held-out rows: a generalisation check. Rows are\n"
-    "weighted in every fit by their fit_weight column (shown when below 1).\n";
+    "weighted in every fit by their fit_weight column (shown when below 1); the \"weighted\" summary\n"
+    "counts each row at its weight.\n";
 
 
 typedef enum { LO_NONE, LO_ROW, LO_MODEL, LO_GPU, LO_SOURCE } leave_mode;
@@ -186,7 +187,7 @@ int cmd_validate(int argc, char **argv)
         char name[64];
         snprintf(name, sizeof name, "%s%s", lw_method_name((lw_method)k), k == 0 ? lo_names[lo] : "");
         lw_validation_summary sg = lw_validation_summarise(vr, n, 1), so = lw_validation_summarise(vr, n, 0),
-                              sa = lw_validation_summarise(vr, n, -1);
+                              sa = lw_validation_summarise(vr, n, -1), sw = lw_validation_summarise_weighted(vr, n, -1);
         if (json) {
             json_t *m = json_object(), *arr = json_array();
             for (size_t r = 0; r < n; r++) {
@@ -218,6 +219,7 @@ int cmd_validate(int argc, char **argv)
             json_object_set_new(m, "gpu_only", summary_json(&sg));
             json_object_set_new(m, "other_boundaries", summary_json(&so));
             json_object_set_new(m, "all", summary_json(&sa));
+            json_object_set_new(m, "weighted", summary_json(&sw));
             json_object_set_new(top, name, m);
             continue;
         }
@@ -243,6 +245,11 @@ int cmd_validate(int argc, char **argv)
         print_summary("GPU-only", &sg);
         print_summary("other", &so);
         print_summary("all", &sa);
+        bool weighted = false;
+        for (size_t r = 0; r < n; r++)
+            weighted |= vr[r].ok && rows[r].weight < 1;
+        if (weighted)
+            print_summary("weighted", &sw);
         printf("\n");
     }
     if (json && rc == EXIT_OK)

@@ -370,6 +370,10 @@ LW_API lw_status lw_validate_row(const lw_catalogue *cat, const lw_calib_row *ro
 /* Summary over rows with ok set and (gpu_only_filter < 0: all; 1: GPU-only rows; 0: others). */
 LW_API lw_validation_summary lw_validation_summarise(const lw_validation_row *rows, size_t n, int gpu_only_filter);
 
+/* The same with each row counted at its calibration weight (lw_calib_row.weight): weighted
+ * medians, mean and share; `rows` is the number of rows with ok set. */
+LW_API lw_validation_summary lw_validation_summarise_weighted(const lw_validation_row *rows, size_t n, int gpu_only_filter);
+
 /* ---- Sweeps (llmwatt sweep) ----------------------------------------------------------------- */
 
 /* Parses "1,2,4,8", "1..256*2" (geometric) or "100..1000+100" (arithmetic) into at most

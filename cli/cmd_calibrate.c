@@ -155,10 +155,22 @@ int cmd_calibrate(int argc, char **argv)
                        c->power_k_compute, c->power_k_memory, c->sigma_fit_log, c->sigma_source_log, c->sigma_log,
                        exp(2 * 1.645 * c->sigma_log));
             }
-            for (size_t k = 0; k < n; k++)
-                if (!rows[k].skip_reason[0] && rows[k].weight < 1)
-                    printf("row %s weighted %.3g: %.150s\n", rows[k].point.id, rows[k].weight,
-                           rows[k].weight_reason[0] ? rows[k].weight_reason : "(no reason given)");
+            /* down-weighted rows, one line per weight and reason */
+            for (size_t k = 0; k < n; k++) {
+                const lw_calib_row *r = &rows[k];
+                bool seen = false;
+                for (size_t j = 0; j < k && !seen; j++)
+                    seen = !rows[j].skip_reason[0] && rows[j].weight == r->weight &&
+                           strcmp(rows[j].weight_reason, r->weight_reason) == 0;
+                if (r->skip_reason[0] || r->weight >= 1 || seen)
+                    continue;
+                printf("rows");
+                for (size_t j = k; j < n; j++)
+                    if (!rows[j].skip_reason[0] && rows[j].weight == r->weight &&
+                        strcmp(rows[j].weight_reason, r->weight_reason) == 0)
+                        printf(" %s", rows[j].point.id);
+                printf(" weighted %.3g: %s\n", r->weight, r->weight_reason[0] ? r->weight_reason : "(no reason given)");
+            }
             for (size_t k = 0; k < n; k++)
                 if (rows[k].skip_reason[0])
                     printf("skipped row %s: %s\n", rows[k].point.id, rows[k].skip_reason);

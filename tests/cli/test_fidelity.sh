@@ -17,7 +17,7 @@ expect_json v3-weight '{r["weight"] for r in d["roofline"]["rows"] if int(r["row
 
 # calibrate on the fixture: the weighted rows and the refused weight are named
 run calibrate "$FIX" --date 2026-12-05; expect_rc fixture-calibrate 0
-expect_out fixture-weighted 'row 85 weighted 0.0118: reference README'
+expect_out fixture-weighted '^rows 85 86 weighted 0.0118: reference README'
 expect_out fixture-bad-weight "skipped row 99: fit_weight must be a number in \(0, 1\], got '2'"
 
 # the source spread, recomputed from the residuals in the file: rows 85 and 86 (toolkit) against

@@ -41,4 +41,44 @@ run estimate --model llama-3.1-8b --gpu b200 --input 1000 --output 500 --power-l
 expect_err power-no-range-msg "b200 publishes no power-limit and SM clock range.*h100-sxm"
 run estimate $REQ --power-limit 500 --method profile; expect_rc power-seed-method 2
 expect_err power-seed-method-msg "roofline method only"
+
+# sweep --power-limit: one row per limit with the clocks; the minimum-energy limit is the row with
+# the least J/request (read back from the CSV), the --max-slowdown pick the least-energy row whose
+# time is within 1.1 x the time without a limit (= the 700 W row: the TDP clamps power there anyway)
+SW="sweep --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --batch 64"
+run $SW --power-limit 200..700+100 --csv; expect_rc sweep-power-csv 0
+cp "$OUT" "$TMP/pl.csv"
+expect_out sweep-power-csv-header 'decode_bound,status,prefill_sm_clock_mhz,decode_sm_clock_mhz$'
+n=$(grep -c ',ok,' "$TMP/pl.csv"); [ "$n" -eq 6 ] && ok sweep-power-rows || bad sweep-power-rows "$n rows"
+read -r MIN SLOW <<<"$(python3 - "$TMP/pl.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+e = {r["power-limit"]: float(r["j_per_request"]) for r in rows}
+t = {r["power-limit"]: float(r["time_s"]) for r in rows}
+best = min(e, key=lambda k: (e[k], float(k)))
+within = [k for k in e if t[k] <= 1.1 * t["700"]]
+print(best, min(within, key=lambda k: (e[k], float(k))))
+PY
+)"
+run $SW --power-limit 200..700+100 --max-slowdown 1.1; expect_rc sweep-power-table 0
+expect_out sweep-power-min "^minimum energy: --power-limit $MIN W, "
+expect_out sweep-power-slowdown "^within 1\.1x the time without a limit: --power-limit $SLOW W, "
+[ "$MIN" != "$SLOW" ] && ok sweep-power-tradeoff || bad sweep-power-tradeoff "the fastest-enough limit equals the minimum-energy one ($MIN)"
+expect_out sweep-power-clock-col 'SM MHz prefill/decode'
+run $SW --power-limit 200..700+100 --plot "$TMP/pl.svg"; expect_rc sweep-power-plot 0
+[ -s "$TMP/pl.svg" ] && ok sweep-power-plot-file || bad sweep-power-plot-file "no svg"
+# a limit out of range stops the sweep before any row, naming the range
+run $SW --power-limit 100,300; expect_rc sweep-power-range 2
+expect_err sweep-power-range-msg "--power-limit 100 W is outside h100-sxm's settable range 200\.\.700 W"
+[ ! -s "$OUT" ] && ok sweep-power-range-no-table || bad sweep-power-range-no-table "printed $(head -c 100 "$OUT")"
+run $SW --power-limit 200,300 --max-slowdown 0.5; expect_rc sweep-slowdown-range 2
+run sweep --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --batch 1,8 --max-slowdown 1.1; expect_rc sweep-slowdown-no-pl 2
+expect_err sweep-slowdown-no-pl-msg "--max-slowdown applies to a --power-limit sweep"
+# a fixed limit with another swept input: the clocks column, every row at or below the limit
+run sweep --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --batch 1,8,64 --power-limit 300 --csv; expect_rc sweep-fixed-limit 0
+python3 - "$OUT" <<'PY' && ok sweep-fixed-limit-power || bad sweep-fixed-limit-power "a row above 300 W"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+sys.exit(0 if len(rows) == 3 and all(float(r["avg_power_w"]) <= 300 * (1 + 1e-9) for r in rows) else 1)
+PY
 finish

@@ -35,7 +35,7 @@ typedef struct lw_gpu {
     double power_limit_max_w; /* highest settable limit (Max Power Limit) */
     double sm_clock_min_mhz;  /* lowest SM clock of the DVFS table */
     double sm_clock_max_mhz;  /* highest SM clock (Max Clocks SM), the clock of an unthrottled GPU */
-    char power_clock_source[200]; /* where the four figures come from */
+    char power_clock_source[256]; /* where the four figures come from */
 } lw_gpu;
 
 #ifdef __cplusplus

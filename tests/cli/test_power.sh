@@ -42,6 +42,19 @@ expect_err power-no-range-msg "b200 publishes no power-limit and SM clock range.
 run estimate $REQ --power-limit 500 --method profile; expect_rc power-seed-method 2
 expect_err power-seed-method-msg "roofline method only"
 
+# a GPU file can add ranges (here a copy of the B200 row with made-up ranges, named test-b200):
+# --power-limit then runs on it; half-given columns are refused on load (exit 4)
+GPUS="$(dirname "$0")/../../data/gpus.csv"
+{ head -1 "$GPUS"; grep '^b200,' "$GPUS" | sed 's/^b200,[^,]*,/test-b200,,/; s/,,,,,$/,200,1000,400,2000,test ranges/'; } >"$TMP/g.csv"
+run estimate --catalogue "$TMP/g.csv" --model llama-3.1-8b --gpu test-b200 --input 1000 --output 500 --power-limit 500 --json
+expect_rc power-catalogue-range 0
+expect_json power-catalogue-range-clock '(d["sm_clock"]["max_mhz"], d["sm_clock"]["source"])' "(2000.0, 'test ranges')"
+run estimate --catalogue "$TMP/g.csv" --model llama-3.1-8b --gpu test-b200 --input 1000 --output 500 --power-limit 1001
+expect_rc power-catalogue-above 2; expect_err power-catalogue-above-msg "range 200\.\.1000 W"
+{ head -1 "$GPUS"; grep '^b200,' "$GPUS" | sed 's/^b200,[^,]*,/test-b200,,/; s/,,,,,$/,200,1000,,,test ranges/'; } >"$TMP/g2.csv"
+run gpus --catalogue "$TMP/g2.csv"; expect_rc power-catalogue-half 4
+expect_err power-catalogue-half-msg "GPU 'test-b200': give all of power_limit_min_w, power_limit_max_w, sm_clock_min_mhz"
+
 # sweep --power-limit: one row per limit with the clocks; the minimum-energy limit is the row with
 # the least J/request (read back from the CSV), the --max-slowdown pick the least-energy row whose
 # time is within 1.1 x the time without a limit (= the 700 W row: the TDP clamps power there anyway)

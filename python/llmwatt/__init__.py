@@ -387,6 +387,114 @@ def estimate_dataframe(df: Any, model: Optional[str] = None, gpu: Optional[str] 
     return out
 
 
+# ---- sweep, cost, trace (llmwatt sweep / cost --json / trace --json) ------------------------------
+
+_SWEPT = ("batch", "input_tokens", "output_tokens", "gpus", "precision", "gpu")
+
+
+def _sweep_values(name: str, spec: Any) -> List[Any]:
+    """The values of the swept argument: a list, tuple or range, or the CLI's spec text
+    ("1,2,4", "1..256*2" geometric, "1000..8000+1000" arithmetic; names for precision and gpu)."""
+    if isinstance(spec, str):
+        if name in ("precision", "gpu"):
+            vals: List[Any] = [t for t in spec.split(",") if t]
+        else:
+            buf = (ctypes.c_double * 256)()
+            n = ctypes.c_size_t()
+            err = _new_err()
+            _check(lib.lw_sweep_parse(spec.encode(), buf, 256, ctypes.byref(n), err.ptr), err)
+            vals = [buf[i] for i in range(n.value)]
+            vals = [int(v) if v == math.floor(v) else v for v in vals]
+    else:
+        vals = list(spec)
+    if not vals:
+        raise Error(f"sweep: {name} has no values, got {spec!r}")
+    return vals
+
+
+class Sweep(list):
+    """The estimates of a sweep, one :class:`Estimate` per configuration that fits, in the order of
+    the swept values. ``variable`` names the swept argument, ``values`` the values of the
+    estimates (``values[i]`` gave ``self[i]``), ``skipped`` the (value, message) pairs of the
+    configurations that do not fit in memory (as the CLI's table says "does not fit")."""
+
+    def __init__(self, variable: str, values: List[Any], estimates: List[Estimate], skipped: List[Any]):
+        super().__init__(estimates)
+        self.variable = variable
+        self.values = values
+        self.skipped = skipped
+
+    def to_dicts(self) -> List[Dict[str, Any]]:
+        """Each estimate's ``llmwatt estimate --json`` object."""
+        return [e.to_dict() for e in self]
+
+    def to_dataframe(self) -> Any:
+        """A pandas DataFrame, one row per estimate: the swept value, then the energy per request
+        and per output token with their bands (J), time_s, avg_power_w, effective_batch and the
+        decode bound. Needs pandas."""
+        try:
+            import pandas
+        except ImportError as e:
+            raise Error("Sweep.to_dataframe needs pandas (apt-get install python3-pandas)", "unsupported") from e
+        rows = []
+        for v, e in zip(self.values, self):
+            d = e.to_dict()
+            q, t = d["energy_per_request_j"], d["energy_per_output_token_j"]
+            rows.append({self.variable: v, "j_per_request_low": q["low"], "j_per_request": q["expected"],
+                         "j_per_request_high": q["high"], "j_per_output_token_low": t["low"],
+                         "j_per_output_token": t["expected"], "j_per_output_token_high": t["high"],
+                         "time_s": d.get("time_s"), "avg_power_w": d.get("avg_power_w"),
+                         "effective_batch": d.get("effective_batch"), "decode_bound": d["decode"]["bound"]})
+        return pandas.DataFrame(rows)
+
+
+def sweep(model: Optional[str], gpu: Any, input_tokens: Any, output_tokens: Any, batch: Any = 1, gpus: Any = 1,
+          precision: Any = None, method: str = "roofline", **kwargs: Any) -> Sweep:
+    """Estimates one configuration per value of the one argument given as a list (``batch=[1, 8,
+    64]``, ``gpu=["a100", "h100"]``, ``precision=["bf16", "fp8"]``) or as the CLI's range text
+    (``batch="1..256*2"``, ``input_tokens="1000..8000+1000"``), as ``llmwatt sweep`` does; each
+    result is the :class:`Estimate` that :func:`estimate` (``llmwatt estimate --json``) gives for that
+    configuration. Configurations that do not fit are left out and listed in ``.skipped``; an
+    Error (status "infeasible") when none fits. Other keyword arguments as for :func:`estimate`."""
+    args = {"batch": batch, "input_tokens": input_tokens, "output_tokens": output_tokens, "gpus": gpus,
+            "precision": precision, "gpu": gpu}
+
+    def is_list(k: str, v: Any) -> bool:
+        if isinstance(v, (list, tuple, range)):
+            return True
+        return isinstance(v, str) and ("," in v or (k not in ("gpu", "precision") and ".." in v))
+
+    swept = [k for k in _SWEPT if is_list(k, args[k])]
+    if len(swept) > 1:
+        raise Error(f"sweep one argument at a time ({swept[0]} and {swept[1]} are both lists)")
+    if not swept:
+        raise Error("sweep: give one of batch, input_tokens, output_tokens, gpus, precision, gpu as a list or "
+                    "range (e.g. batch='1..256*2' or batch=[1, 8, 64])")
+    var = swept[0]
+    values = _sweep_values(var, args[var])
+    cat = _catalogue(kwargs.pop("catalogue", None))
+    estimates: List[Estimate] = []
+    kept: List[Any] = []
+    skipped: List[Any] = []
+    for v in values:
+        a = dict(args)
+        a[var] = v
+        try:
+            e = estimate(model, a["gpu"], a["input_tokens"], a["output_tokens"], a["batch"], a["gpus"],
+                         a["precision"], method, catalogue=cat, **kwargs)
+        except Error as ex:
+            if ex.status != "infeasible":
+                raise
+            skipped.append((v, str(ex)))
+            continue
+        estimates.append(e)
+        kept.append(v)
+    if not estimates:
+        raise Error(f"no swept configuration fits in memory ({len(values)} tried); add GPUs (gpus=) or lower the "
+                    "precision", "infeasible")
+    return Sweep(var, kept, estimates, skipped)
+
+
 class MeasureResult(Record):
     """One measured window: the measurement JSON (docs/measurement-json.md) as a Record, plus
     energy_j, avg_power_w, peak_power_w (the GPU aggregate) and tokens_per_j / j_per_token."""

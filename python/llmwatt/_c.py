@@ -52,6 +52,7 @@ _SIGNATURES = {
     "lw_estimator_run": (c_int, [P, P, P, P]),
     "lw_estimate_json_opts_init": (c_int, [P, c_uint, P]),
     "lw_estimate_to_json": (P, [P, P, P, P, P]),
+    "lw_sweep_parse": (c_int, [c_char_p, POINTER(c_double), c_size_t, POINTER(c_size_t), P]),
     "lw_power_open_nvml": (c_int, [c_char_p, PP, P]),
     "lw_power_open_replay": (c_int, [c_char_p, PP, P]),
     "lw_power_close": (None, [P]),

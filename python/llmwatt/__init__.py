@@ -751,7 +751,8 @@ class MeasureResult(Record):
 
 
 class Measurement:
-    """Energy measured around a block of code (NVML GPUs, or a replayed nvidia-smi log).
+    """Energy measured around a block of code (NVML GPUs, a dcgm-exporter endpoint, or a replayed
+    nvidia-smi log).
 
     ``with llmwatt.measure(devices=[0]) as m: ...`` then ``m.energy_j``, ``m.avg_power_w``,
     ``m.duration_s``; once the work done is known (``m.tokens = n``, or ``tokens=n``),
@@ -762,7 +763,8 @@ class Measurement:
 
     def __init__(self, devices: Optional[Sequence[int]] = None, interval_s: Optional[float] = None,
                  source: str = "nvml", replay: Optional[Union[str, os.PathLike]] = None,
-                 nvml_library: Optional[str] = None, tokens: Optional[float] = None, catalogue: Any = None):
+                 nvml_library: Optional[str] = None, tokens: Optional[float] = None, catalogue: Any = None,
+                 dcgm: Optional[str] = None):
         err = _new_err()
         self._cat = _catalogue(catalogue)
         cfg = Struct("lw_measure_config")
@@ -782,9 +784,19 @@ class Measurement:
             cfg["n_gpu_indices"] = len(devices)
         self._cfg = cfg
         src = ctypes.c_void_p()
+        if replay is not None and dcgm is not None:
+            raise Error("measure: give replay=PATH or dcgm=URL, not both")
         if replay is not None:
             source = "replay"
-        if source == "replay":
+        if dcgm is not None:
+            source = "dcgm"
+        if source == "dcgm":
+            if not isinstance(dcgm, str):
+                raise Error(f"measure(source='dcgm') needs dcgm='http://HOST:9400/metrics' of a dcgm-exporter, got {dcgm!r}")
+            # each scrape must answer within the sampling interval (at least 1 s), as the CLI's --dcgm
+            timeout = max(1.0, cfg["interval_s"])
+            _check(lib.lw_power_open_dcgm(dcgm.encode(), timeout, ctypes.byref(src), err.ptr), err)
+        elif source == "replay":
             if replay is None:
                 raise Error("measure(source='replay') needs replay=PATH of an nvidia-smi --query-gpu CSV log")
             _check(lib.lw_power_open_replay(os.fsencode(replay), ctypes.byref(src), err.ptr), err)
@@ -792,7 +804,7 @@ class Measurement:
             lib_path = os.fsencode(nvml_library) if nvml_library else None
             _check(lib.lw_power_open_nvml(lib_path, ctypes.byref(src), err.ptr), err)
         else:
-            raise Error(f"measure: source expects 'nvml' or 'replay', got {source!r}")
+            raise Error(f"measure: source expects 'nvml', 'dcgm' or 'replay', got {source!r}")
         self._src = _Handle(src.value, lib.lw_power_close)
         self._replay = os.fspath(replay) if replay is not None else None
         self.tokens = tokens
@@ -822,7 +834,7 @@ class Measurement:
         path = ctypes.c_char_p(os.fsencode(self._replay)) if self._replay else None
         meta["replay_path"] = ctypes.cast(path, ctypes.c_void_p).value if path else None
         out = ctypes.c_void_p()
-        _check(lib.lw_measure_json(r.ptr, meta.ptr, ctypes.byref(out), err.ptr), err)
+        _check(lib.lw_measure_json_source(r.ptr, meta.ptr, self._src.ptr, ctypes.byref(out), err.ptr), err)
         return MeasureResult(json.loads(take_text(out.value)))
 
     def begin_window(self, name: str) -> None:
@@ -888,6 +900,7 @@ class Measurement:
 
 
 def measure(devices: Optional[Sequence[int]] = None, **kwargs: Any) -> Measurement:
-    """A :class:`Measurement` over GPUs ``devices`` (None: all). ``replay=PATH`` analyses an
+    """A :class:`Measurement` over GPUs ``devices`` (None: all). ``dcgm="http://HOST:9400"`` reads
+    the GPUs a dcgm-exporter serves (as ``llmwatt measure --dcgm``); ``replay=PATH`` analyses an
     nvidia-smi log instead of live GPUs. Use it as a context manager or with begin/end_window."""
     return Measurement(devices, **kwargs)

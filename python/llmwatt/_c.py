@@ -55,6 +55,8 @@ _SIGNATURES = {
     "lw_sweep_parse": (c_int, [c_char_p, POINTER(c_double), c_size_t, POINTER(c_size_t), P]),
     "lw_power_open_nvml": (c_int, [c_char_p, PP, P]),
     "lw_power_open_replay": (c_int, [c_char_p, PP, P]),
+    "lw_power_open_dcgm": (c_int, [c_char_p, c_double, PP, P]),
+    "lw_measure_json_source": (c_int, [P, P, P, PP, P]),
     "lw_power_close": (None, [P]),
     "lw_measure_config_default": (c_int, [P, P, P]),
     "lw_measure_new": (c_int, [P, P, P, PP, P]),

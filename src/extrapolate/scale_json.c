@@ -135,6 +135,8 @@ char *lw_scale_to_json(const lw_scale_input *in, const lw_scale_result *r, const
     json_object_set_new(mg, "mode", json_string(lw_multi_gpu_name(in->multi_gpu)));
     json_object_set_new(mg, "alpha", json_real(r->alpha));
     json_object_set_new(mg, "factor", json_real(r->multi_gpu_factor));
+    /* seed 000's tables (Parts 4, 5) apply M = 1: --multi-gpu none */
+    json_object_set_new(mg, "departs_from_seed_table", json_boolean(r->hardware_step && r->multi_gpu_factor != 1.0));
     json_object_set_new(f, "multi_gpu", mg);
     json_object_set_new(f, "fit_residual", band_json(r->fit_residual));
     json_object_set_new(o, "factors", f);

@@ -20,6 +20,34 @@ expect_json part5-deepseek-high 'd["energy_per_token_j"]["high"]' 6.68 0.012
 run scale --baseline-j-per-token 0.35 --from-model qwen2.5-3b --from-params 3e9 --from-gpu a100-80gb \
     --to-model deepseek-v3 --to-params 37e9 --to-gpu h100-sxm --to-gpus 8
 expect_rc overhead-text 0; expect_out overhead-note 'note: multi-GPU \(overhead\)'; expect_out overhead-factor 'multi-GPU M +1\.84 '
+# seed 000's default reading: M = 1 (Parts 4-5); overhead mode says how far it departs and names --multi-gpu none (1/1.84 = 0.5435)
+expect_out overhead-departs "note: this departs from seed 000's tables .*--multi-gpu none gives the seed's reading, 0.5435 times this result"
+run scale --baseline-j-per-token 0.35 --from-model qwen2.5-3b --from-params 3e9 --from-gpu a100-80gb \
+    --to-model deepseek-v3 --to-params 37e9 --to-gpu h100-sxm --to-gpus 8 --json
+expect_json overhead-departs-json 'd["factors"]["multi_gpu"]["departs_from_seed_table"]' True
+run scale --baseline-j-per-token 0.35 --from-model qwen2.5-3b --from-params 3e9 --from-gpu a100-80gb \
+    --to-model deepseek-v3 --to-params 37e9 --to-gpu h100-sxm --to-gpus 8 --multi-gpu none --json
+expect_json none-no-departure 'd["factors"]["multi_gpu"]["departs_from_seed_table"]' False
+expect_json none-no-departure-note '[n for n in d["notes"] if "departs" in n]' '[]'
+run scale --baseline-j-per-token 0.35 --from-params 3e9 --to-params 7e9 --from-gpu a100-80gb --to-gpu h100-sxm
+if grep -q departs "$OUT"; then bad single-gpu-no-departure "note printed for 1 -> 1 GPU"; else ok single-gpu-no-departure; fi
+# seed 000 §1.2 category table for families it names: 2 x k^1 x mu with k 0.90/0.95/1.10
+# Mixtral (highly optimized MoE 0.75-0.85, midpoint 0.80): 1.35 / 1.52 / 1.87
+run scale --baseline-j-per-token 1 --from-params 3e9 --to-params 6e9 --from-family qwen2.5 --family mixtral --json
+expect_json mixtral-low 'd["energy_per_token_j"]["low"]' 1.35 1e-9
+expect_json mixtral-exp 'd["energy_per_token_j"]["expected"]' 1.52 1e-9
+expect_json mixtral-high 'd["energy_per_token_j"]["high"]' 1.87 1e-9
+# Gemma (optimized dense 0.85-1.00, midpoint 0.925): 1.53 / 1.7575 / 2.2
+run scale --baseline-j-per-token 1 --from-params 3e9 --to-params 6e9 --from-family qwen2.5 --family gemma3 --json
+expect_json gemma-band '[round(d["energy_per_token_j"][k], 10) for k in ("low", "expected", "high")]' '[1.53, 1.7575, 2.2]'
+expect_json gemma-basis 'd["factors"]["mu_arch"]["basis"]' 'gemma3 0.925 [0.85, 1] (seed 000 §1.2 category table) / qwen2.5 1'
+# Llama 2 through its catalogue model (standard architectures 1.00-1.20, midpoint 1.10): 1.8 / 2.09 / 2.64
+run scale --baseline-j-per-token 1 --from-params 3e9 --from-family qwen2.5 --to-model llama-2-7b --to-params 6e9 --json
+expect_json llama2-band '[round(d["energy_per_token_j"][k], 10) for k in ("low", "expected", "high")]' '[1.8, 2.09, 2.64]'
+# Qwen3 is in the Qwen family (0.85-1.00): no "no seed 000 estimate" note any more
+run scale --baseline-j-per-token 1 --from-model qwen2.5-3b --to-model qwen3-30b-a3b --json
+expect_json qwen3-mu '[d["factors"]["mu_arch"][k] for k in ("low", "expected", "high")]' '[0.85, 0.925, 1.0]'
+expect_json qwen3-no-default-note '[n for n in d["notes"] if "no seed 000 mu_arch" in n]' '[]'
 # Part 1: 3B -> 72B, 24 * 0.95^log2(24) = 18.97
 run scale --baseline-j-per-token 1 --from-params 3e9 --to-params 72e9 --json
 expect_json part1-exp 'd["energy_per_token_j"]["expected"]' 18.97 0.001

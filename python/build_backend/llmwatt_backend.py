@@ -31,6 +31,7 @@ FIELDS = [
     ("lw_workload", "kv_precision", "enum"),
     ("lw_estimate_opts", "version", "u32"), ("lw_estimate_opts", "method", "enum"), ("lw_estimate_opts", "gpus", "int"),
     ("lw_estimate_opts", "pue", "double"), ("lw_estimate_opts", "attention", "enum"),
+    ("lw_estimate_opts", "power_limit_w", "double"), ("lw_estimate_opts", "sm_clock_mhz", "double"),
     ("lw_estimate", "version", "u32"), ("lw_estimate", "energy_per_request_j.low", "double"),
     ("lw_estimate", "energy_per_request_j.expected", "double"), ("lw_estimate", "energy_per_request_j.high", "double"),
     ("lw_estimate_json_opts", "indent", "int"), ("lw_estimate_json_opts", "pue", "bool"),

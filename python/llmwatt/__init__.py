@@ -236,7 +236,8 @@ class Estimator:
     def __init__(self, model: Optional[str], gpu: str, *, gpus: int = 1, precision: Optional[str] = None,
                  kv_precision: Optional[str] = None, method: str = "roofline", attention: Optional[str] = None,
                  pue: Optional[float] = None, catalogue: Any = None,
-                 model_config: Optional[Union[str, os.PathLike]] = None):
+                 model_config: Optional[Union[str, os.PathLike]] = None, power_limit_w: Optional[float] = None,
+                 sm_clock_mhz: Optional[float] = None):
         self._cat = _catalogue(catalogue)
         err = _new_err()
         opts = Struct("lw_estimate_opts")
@@ -255,6 +256,12 @@ class Estimator:
             if _number("pue", pue) < 1:
                 raise Error(f"pue expects a number >= 1 (1.1 to 1.6 for most data centres), got {pue!r}")
             opts["pue"] = float(pue)
+        # the GPU's settable range is checked by the library (its message names the range)
+        for name, v in (("power_limit_w", power_limit_w), ("sm_clock_mhz", sm_clock_mhz)):
+            if v is not None:
+                if _number(name, v) <= 0:
+                    raise Error(f"{name} expects a number > 0 (None: no {name[:-2].replace('_', ' ')}), got {v!r}")
+                opts[name] = float(v)
         self._model = self._cat.model(model, model_config)
         self._gpu = self._cat.gpu(gpu)
         if precision is not None:
@@ -344,7 +351,8 @@ def estimate(model: Optional[str], gpu: str, input_tokens: float, output_tokens:
              gpus: int = 1, precision: Optional[str] = None, method: str = "roofline", *,
              reasoning_tokens: float = 0, kv_precision: Optional[str] = None, attention: Optional[str] = None,
              pue: Optional[float] = None, labels: Optional[Mapping[str, str]] = None, catalogue: Any = None,
-             model_config: Optional[Union[str, os.PathLike]] = None) -> Estimate:
+             model_config: Optional[Union[str, os.PathLike]] = None, power_limit_w: Optional[float] = None,
+             sm_clock_mhz: Optional[float] = None) -> Estimate:
     """GPU energy of one batch of ``batch`` identical requests and one request's share of it, as
     ``llmwatt estimate --json`` prints it (same keys, same numbers, same bytes from to_json()).
 
@@ -352,10 +360,14 @@ def estimate(model: Optional[str], gpu: str, input_tokens: float, output_tokens:
     gpu: GPU id or name ("h100", "H100 SXM5 80GB"). precision: weight precision (default: the
     model's native one); kv_precision: KV cache precision (default bf16). method: "roofline"
     (default), "llm-bench" or "profile" (attention="quadratic"|"linear" for profile). pue: adds the
-    facility figure. labels: {"workload": "chat"}. Raises Error naming the bad value (unknown model or
-    GPU, bad number, a model that does not fit with the roofline method)."""
+    facility figure. labels: {"workload": "chat"}. power_limit_w (per GPU, as nvidia-smi -pl) and
+    sm_clock_mhz (a locked SM clock, nvidia-smi -lgc): the roofline at the clock they allow (as
+    ``estimate --power-limit`` / ``--sm-clock``; within the GPU's range). Raises Error naming the bad
+    value (unknown model or GPU, bad number, a model that does not fit with the roofline method, a
+    power limit or clock outside the GPU's range)."""
     est = Estimator(model, gpu, gpus=gpus, precision=precision, kv_precision=kv_precision, method=method,
-                    attention=attention, pue=pue, catalogue=catalogue, model_config=model_config)
+                    attention=attention, pue=pue, catalogue=catalogue, model_config=model_config,
+                    power_limit_w=power_limit_w, sm_clock_mhz=sm_clock_mhz)
     return est.estimate(input_tokens, output_tokens, batch, reasoning_tokens, labels)
 
 

@@ -49,6 +49,17 @@ CONSTANTS = ["LW_OK", "LW_ERR_INVALID_ARGUMENT", "LW_ERR_NOT_FOUND", "LW_ERR_PAR
              "LW_WORKLOAD_VERSION", "LW_ESTIMATE_OPTS_VERSION", "LW_ESTIMATE_VERSION",
              "LW_ESTIMATE_JSON_OPTS_VERSION", "LW_METHOD_ROOFLINE", "LW_METHOD_LLM_BENCH", "LW_METHOD_PROFILE",
              "LW_ATTENTION_QUADRATIC", "LW_ATTENTION_LINEAR", "LW_MEASURE_MAX_GPUS"]
+# scale and physics: the request the binding fills; results it only allocates (the library renders the JSON)
+FIELDS += [("lw_scale_request", f, k) for f, k in (
+    ("version", "u32"), ("baseline_j_per_token", "double"), ("from_model", "ptr"), ("to_model", "ptr"),
+    ("from_params", "double"), ("to_params", "double"), ("from_family", "ptr"), ("to_family", "ptr"),
+    ("from_gpu", "ptr"), ("to_gpu", "ptr"), ("from_gpus", "int"), ("to_gpus", "int"), ("from_power_w", "double"),
+    ("to_power_w", "double"), ("multi_gpu", "enum"), ("have_k", "bool"), ("have_mu", "bool"), ("have_eta", "bool"),
+    ("have_alpha", "bool"), ("k.low", "double"), ("k.expected", "double"), ("k.high", "double"), ("mu.low", "double"),
+    ("mu.expected", "double"), ("mu.high", "double"), ("eta.low", "double"), ("eta.expected", "double"),
+    ("eta.high", "double"), ("alpha", "double"))]
+SIZES += ["lw_scale_request", "lw_scale_input", "lw_scale_result", "lw_physics_result"]
+CONSTANTS += ["LW_SCALE_REQUEST_VERSION", "LW_PHYSICS_PRECISIONS"]
 
 
 def _version():

@@ -197,11 +197,19 @@ int cmd_scale(int argc, char **argv)
         lw_free(text);
     } else {
         print_text(&in, &r, lw_multi_gpu_name(in.multi_gpu));
+        size_t unused = 0;
         for (const char *p = nflagged ? flagged : ""; *p;) {
             const char *nl = strchr(p, '\n');
-            printf("warning: flagged coefficient used (--accept-flagged): %.*s\n", (int)(nl - p), p);
+            char key[160];
+            snprintf(key, sizeof key, "%.*s", (int)strcspn(p, " \n"), p);
+            if (lw_scale_uses_key(&in, &r, key))
+                printf("warning: flagged coefficient used (--accept-flagged): %.*s\n", (int)(nl - p), p);
+            else
+                unused++;
             p = nl + 1;
         }
+        if (unused)
+            printf("note: %s holds %zu more flagged coefficient%s that this run does not use\n", coef, unused, unused == 1 ? "" : "s");
     }
     lw_free(flagged);
     lw_catalogue_free(cat);

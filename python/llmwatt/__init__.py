@@ -637,10 +637,6 @@ def scale(baseline_j_per_token: float, from_model: Optional[str] = None, to_mode
         n = ctypes.c_size_t()
         _check(lib.lw_scale_check_coefficients(cat.ptr, path, ctypes.byref(out), ctypes.byref(n), err.ptr), err)
         flagged = take_text(out.value) or ""
-        if n.value and not accept_flagged:
-            more = f" (and {n.value - 1} more flagged)" if n.value > 1 else ""
-            raise Error(f"coefficients: {os.fsdecode(path)}: {flagged.splitlines()[0]}{more}; refit on other points, "
-                        "or pass accept_flagged=True to use it anyway", "parse")
         _check(lib.lw_scale_load_coefficients_checked(cat.ptr, path, True, err.ptr), err)
         if not n.value:
             flagged = None
@@ -648,6 +644,13 @@ def scale(baseline_j_per_token: float, from_model: Optional[str] = None, to_mode
     res = Struct("lw_scale_result")
     _check(lib.lw_scale_resolve(cat.ptr, req.ptr, inp.ptr, err.ptr), err)
     _check(lib.lw_scale_run(cat.ptr, inp.ptr, res.ptr, err.ptr), err)
+    if flagged and not accept_flagged:
+        lines = flagged.splitlines()
+        # as the CLI: name a flagged coefficient this run uses when there is one
+        used = [ln for ln in lines if lib.lw_scale_uses_key(inp.ptr, res.ptr, ln.split(" ", 1)[0].encode())]
+        more = f" (and {len(lines) - 1} more flagged)" if len(lines) > 1 else ""
+        raise Error(f"coefficients: {os.fsdecode(path)}: {(used or lines)[0]}{more}; refit on "
+                    "other points, or pass accept_flagged=True to use it anyway", "parse")
     out_text = take_text(lib.lw_scale_to_json(inp.ptr, res.ptr, flagged.encode() if flagged else None, 2, err.ptr))
     if out_text is None:
         _check(err["status"], err)

@@ -70,6 +70,7 @@ _SIGNATURES.update({  # scale and physics
     "lw_scale_resolve": (c_int, [P, P, P, P]),
     "lw_scale_run": (c_int, [P, P, P, P]),
     "lw_scale_to_json": (P, [P, P, c_char_p, c_int, P]),
+    "lw_scale_uses_key": (c_bool, [P, P, c_char_p]),
     "lw_scale_check_coefficients": (c_int, [P, c_char_p, PP, POINTER(c_size_t), P]),
     "lw_scale_load_coefficients_checked": (c_int, [P, c_char_p, c_bool, P]),
     "lw_physics_default_precision": (c_int, [P]),

@@ -60,6 +60,9 @@ def test_scale_coefficients_flagged():
         llmwatt.scale(1.0, coefficients=flagged, **kw)
     assert "scale.mu_arch.qwen3 = 7.2 is outside its physical range [0.75, 1.8]" in str(e.value)
     assert "accept_flagged=True" in str(e.value)
+    with pytest.raises(llmwatt.Error) as e:  # a GPU step: the run uses the confounded eta, named first
+        llmwatt.scale(1.0, from_params=3e9, to_params=3e9, from_gpu="h100", to_gpu="a100-80gb", coefficients=flagged)
+    assert ": scale.eta_util.h100-sxm.a100-80gb = 1.1 is confounded with the data source" in str(e.value)
     s = llmwatt.scale(1.0, coefficients=flagged, accept_flagged=True, **kw)
     assert s.energy_per_token_j.expected == pytest.approx(2 * 0.95 * 7.2, rel=1e-12)
     assert [f.split(" = ")[0] for f in s.flagged_coefficients] == ["scale.mu_arch.qwen3"]

@@ -124,6 +124,9 @@ expect_json flagged-accepted-unused 'd["flagged_unused"]' 1
 run scale $B1 --coefficients "$D/coef_flagged.json" --accept-flagged
 expect_out flagged-accepted-warn '^warning: flagged coefficient used \(--accept-flagged\): scale.mu_arch.qwen3 = 7.2 is outside'
 expect_out flagged-accepted-unused-note 'coef_flagged.json holds 1 more flagged coefficient that this run does not use$'
+# refused: the message names the flagged coefficient this run uses (the eta), not the file's first (mu qwen3)
+run scale --baseline-j-per-token 1 --from-params 3e9 --to-params 3e9 --from-gpu h100 --to-gpu a100-80gb --coefficients "$D/coef_flagged.json"
+expect_rc flagged-used-refused 4; expect_err flagged-used-refused-msg 'coef_flagged.json: scale.eta_util.h100-sxm.a100-80gb = 1.1 is confounded with the data source: lab B \(a100-80gb\) vs lab A \(h100-sxm\)'
 run scale --baseline-j-per-token 1 --from-params 3e9 --to-params 3e9 --from-gpu h100 --to-gpu a100-80gb --coefficients "$D/coef_flagged.json" --accept-flagged --json
 expect_json flagged-eta-used '[f.split(" = ")[0] for f in d["flagged_coefficients"]]' "['scale.eta_util.h100-sxm.a100-80gb']"
 expect_json flagged-eta-value 'd["factors"]["eta_util"]["expected"]' 1.1 1e-12

@@ -4,11 +4,12 @@
 
 #include "commands.h"
 #include "common.h"
+#include "progress.h"
 #include "llmwatt/scale.h"
 
 static const char *usage_text =
     "usage: llmwatt fit [--points FILE] [--output FILE] [--batch-match X] [--multi-gpu overhead|seed|none]\n"
-    "                   [--alpha A] [--bootstrap N] [--seed N] [--json] [--catalogue FILE]\n\n"
+    "                   [--alpha A] [--bootstrap N] [--seed N] [--json] [--quiet] [--catalogue FILE]\n\n"
     "Fits seed 000's coefficients to measured points (default: the built-in calibration points):\n"
     "k, mu_arch per model family (relative to qwen2.5) and eta_util per GPU pair, by least squares\n"
     "on ln(E_j/E_i) over pairs of GPU-only points whose batch sizes are within a factor X\n"
@@ -20,7 +21,8 @@ static const char *usage_text =
     "Each coefficient is checked: outside its physical range (seed 000: k 0.90..1.10, mu_arch\n"
     "0.75..1.80, eta of a GPU pair 0.70/1.15..1.15/0.70; 'llmwatt sources scale.physical_range')\n"
     "or confounded with the data source (seen only by comparing one source with another) is\n"
-    "flagged, in the output and in the file; scale refuses such a file unless --accept-flagged.\n";
+    "flagged, in the output and in the file; scale refuses such a file unless --accept-flagged.\n"
+    "On a terminal, stderr shows the bootstrap's progress; --quiet turns it off.\n";
 
 /* The library renders the object (lw_fit_accuracy_to_json, also used for the coefficients file). */
 static json_t *acc_json(const lw_fit_accuracy *a)
@@ -46,13 +48,13 @@ static void print_acc(const char *name, const lw_fit_accuracy *a)
 
 int cmd_fit(int argc, char **argv)
 {
-    enum { O_HELP = 256, O_JSON, O_CAT, O_POINTS, O_OUT, O_MATCH, O_MODE, O_ALPHA, O_BOOT, O_SEED };
+    enum { O_HELP = 256, O_JSON, O_CAT, O_POINTS, O_OUT, O_MATCH, O_MODE, O_ALPHA, O_BOOT, O_SEED, O_QUIET };
     static const cli_opt opts[] = {{"help", false, O_HELP},  {"json", false, O_JSON},       {"catalogue", true, O_CAT},
                                    {"points", true, O_POINTS}, {"output", true, O_OUT},     {"batch-match", true, O_MATCH},
                                    {"multi-gpu", true, O_MODE}, {"alpha", true, O_ALPHA},   {"bootstrap", true, O_BOOT},
-                                   {"seed", true, O_SEED},     {NULL, false, 0}};
+                                   {"seed", true, O_SEED},     {"quiet", false, O_QUIET},   {NULL, false, 0}};
     const char *cmd = "fit", *catfile = NULL, *points = NULL, *output = NULL, *v;
-    bool json = false;
+    bool json = false, quiet = false;
     lw_fit_opts fo = lw_fit_opts_default();
     lw_err err;
     int i = 1, id, seed = 1;
@@ -62,6 +64,7 @@ int cmd_fit(int argc, char **argv)
         case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
         case O_JSON: json = true; break;
         case O_CAT: catfile = v; break;
+        case O_QUIET: quiet = true; break;
         case O_POINTS: points = v; break;
         case O_OUT: output = v; break;
         case O_MATCH: ok = cli_number(cmd, "batch-match", v, 1, 1e9, &fo.batch_match); break;
@@ -95,7 +98,12 @@ int cmd_fit(int argc, char **argv)
     }
     const char *pname = points ? points : "built-in calibration/points.csv";
     lw_fit_result *r;
-    if ((st = lw_fit_run(cat, pts, n, &fo, &r, &err)) != LW_OK) {
+    cli_progress pr;
+    cli_progress_start(&pr, cmd, quiet);
+    lw_progress_opts po = {.version = LW_PROGRESS_OPTS_VERSION, .progress = cli_progress_update, .progress_ctx = &pr};
+    st = lw_fit_run_v2(cat, pts, n, &fo, &po, &r, &err);
+    cli_progress_end(&pr);
+    if (st != LW_OK) {
         lw_points_free(pts);
         lw_catalogue_free(cat);
         return cli_fail(cmd, &err);

@@ -212,6 +212,10 @@ typedef struct lw_fit_result lw_fit_result;
  * with LW_ERR_INFEASIBLE when fewer than 2 usable pairs remain. */
 LW_API lw_status lw_fit_run(const lw_catalogue *cat, const lw_point *points, size_t n, const lw_fit_opts *opts,
                             lw_fit_result **out, lw_err *err);
+/* lw_fit_run reporting progress (progress NULL: none): done and total count the bootstrap
+ * resamples, what is "bootstrap". */
+LW_API lw_status lw_fit_run_v2(const lw_catalogue *cat, const lw_point *points, size_t n, const lw_fit_opts *opts,
+                               const lw_progress_opts *progress, lw_fit_result **out, lw_err *err);
 LW_API void lw_fit_free(lw_fit_result *r);
 
 LW_API size_t lw_fit_points_used(const lw_fit_result *r);

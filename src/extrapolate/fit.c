@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "extrapolate/fit_internal.h"
+#include "core/progress.h"
 #include "core/util.h"
 
 lw_fit_opts lw_fit_opts_default(void)
@@ -501,7 +502,7 @@ static uint64_t next_rand(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-static void bootstrap(lw_fit_result *r)
+static void bootstrap(lw_fit_result *r, const lw_progress_opts *progress)
 {
     int n = (int)r->npts;
     r->nboot = r->opts.bootstrap;
@@ -522,6 +523,7 @@ static void bootstrap(lw_fit_result *r)
         for (int k = 0; k < r->np; k++)
             if (!id[k] || col >= 0) /* a confounded resample says nothing reliable */
                 th[k] = NAN;
+        lw_progress_report(progress, bi + 1, r->nboot, "bootstrap");
     }
     free(w);
     free(id);
@@ -564,6 +566,14 @@ static void set_coef(lw_fit_result *r, int idx, const char *name, int param, int
 lw_status lw_fit_run(const lw_catalogue *cat, const lw_point *points, size_t n, const lw_fit_opts *opts, lw_fit_result **out,
                      lw_err *err)
 {
+    return lw_fit_run_v2(cat, points, n, opts, NULL, out, err);
+}
+
+lw_status lw_fit_run_v2(const lw_catalogue *cat, const lw_point *points, size_t n, const lw_fit_opts *opts,
+                        const lw_progress_opts *progress, lw_fit_result **out, lw_err *err)
+{
+    if (lw_progress_check(progress, err) != LW_OK)
+        return err ? err->status : LW_ERR_INVALID_ARGUMENT;
     lw_fit_result *r = calloc(1, sizeof *r);
     if (!r)
         return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory");
@@ -621,7 +631,7 @@ lw_status lw_fit_run(const lw_catalogue *cat, const lw_point *points, size_t n, 
     }
     residuals(r, w, r->theta, r->ident, &r->resid_lo, &r->resid_hi, &r->fitted, &r->unexplained);
     free(w);
-    bootstrap(r);
+    bootstrap(r, progress);
     set_coef(r, 0, "k", 0, -1);
     for (int f = 0; f < r->nfam; f++)
         set_coef(r, 1 + f, r->families[f], 1 + f, 1 + r->ref_fam);

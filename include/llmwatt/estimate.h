@@ -13,6 +13,7 @@
 #include "llmwatt/accounting.h"
 #include "llmwatt/catalogue.h"
 #include "llmwatt/points.h"
+#include "llmwatt/progress.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -314,6 +315,10 @@ typedef struct lw_calibration {
 /* Fits the rows whose use[i] is true (use NULL: all usable rows). */
 LW_API lw_status lw_calibrate(const lw_catalogue *cat, const lw_calib_row *rows, size_t n, const bool *use,
                               lw_calibration *out, lw_err *err);
+/* lw_calibrate reporting progress (opts NULL: none): done and total count the Nelder-Mead fits
+ * (per family one fit plus one per row left out for its sigma), what names the family. */
+LW_API lw_status lw_calibrate_v2(const lw_catalogue *cat, const lw_calib_row *rows, size_t n, const bool *use,
+                                 const lw_progress_opts *opts, lw_calibration *out, lw_err *err);
 
 /* Writes the calibration as roofline.json text (heap string, free()): the coefficients plus
  * provenance (date, points file, per-row residuals). */

@@ -40,6 +40,12 @@ extern "C" {
 /* A counter increment whose mean power exceeds this many times the board's enforced power limit
  * is implausible (a corrupt reading): that interval is integrated from power instead. */
 #define LW_MEASURE_IMPLAUSIBLE_LIMIT_FACTOR 2.0
+/* A live GPU source is read on its own thread. A read of every GPU that has not returned after
+ * this many seconds (a hung vendor library) gives not-ok samples for that tick and every tick
+ * until it returns, so sampling of the other sources and the run go on, gpus_present and
+ * coverage fail, and the results are still written; a read that never returns marks the source
+ * (lw_power_hung_note). llmwatt choice: far above the milliseconds a healthy call takes. */
+#define LW_MEASURE_HUNG_CALL_S 2.0
 
 /* Validity thresholds (seed 004). Defaults come from the catalogue (data/constants/measure.json). */
 typedef struct lw_measure_thresholds {

@@ -42,7 +42,7 @@ FIELDS = [
     ("lw_measure_meta", "replay_path", "ptr"),
 ]
 SIZES = ["lw_err", "lw_model_arch", "lw_workload", "lw_accounting", "lw_estimate_opts", "lw_estimate",
-         "lw_estimate_json_opts", "lw_measure_config", "lw_measure_result", "lw_measure_meta", "int"]
+         "lw_estimate_json_opts", "lw_measure_config", "lw_measure_meta", "int"]
 CONSTANTS = ["LW_OK", "LW_ERR_INVALID_ARGUMENT", "LW_ERR_NOT_FOUND", "LW_ERR_PARSE", "LW_ERR_IO", "LW_ERR_NO_MEMORY",
              "LW_ERR_UNSUPPORTED", "LW_ERR_INFEASIBLE", "LW_ERR_NO_DEVICE", "LW_ERR_CHILD", "LW_ERR_DATABASE",
              "LW_ERR_VERSION", "LW_ERR_INTERRUPTED", "LW_VERSION_NUMBER", "LW_VERSION_MAJOR",

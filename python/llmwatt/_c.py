@@ -61,8 +61,9 @@ _SIGNATURES = {
     "lw_measure_free": (None, [P]),
     "lw_measure_start": (c_int, [P, P]),
     "lw_measure_stop": (c_int, [P, P]),
-    "lw_measure_analyze": (c_int, [P, c_double, c_double, P, P, P]),
-    "lw_measure_json": (c_int, [P, P, PP, P]),
+    "lw_measure_analysis_new": (c_int, [P, c_double, c_double, P, PP, P]),
+    "lw_measure_analysis_free": (None, [P]),
+    "lw_measure_analysis_json": (c_int, [P, P, P, PP, P]),
 }
 for _name, (_res, _args) in _SIGNATURES.items():
     _fn = getattr(lib, _name)

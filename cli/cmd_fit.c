@@ -135,9 +135,25 @@ int cmd_fit(int argc, char **argv)
             json_object_set_new(co, "low", json_real(c->low));
             json_object_set_new(co, "high", json_real(c->high));
             json_object_set_new(co, "pairs", json_integer(c->pairs));
+            bool flagged = !c->in_range || c->confounded_with[0];
+            json_object_set_new(co, "status", json_string(!c->identified ? "not_identified"
+                                                          : c->reference ? "reference"
+                                                          : !c->in_range ? "out_of_range"
+                                                          : flagged      ? "confounded"
+                                                                         : "ok"));
+            json_object_set_new(co, "in_range", json_boolean(c->in_range));
+            json_t *range = json_object();
+            json_object_set_new(range, "low", json_real(c->range_low));
+            json_object_set_new(range, "high", json_real(c->range_high));
+            json_object_set_new(range, "source", json_string(c->range_source));
+            json_object_set_new(co, "range", range);
+            json_object_set_new(co, "confounded_with", c->confounded_with[0] ? json_string(c->confounded_with) : json_null());
+            char line[1024];
+            json_object_set_new(co, "flag", lw_fit_flag_text(r, k, line, sizeof line) ? json_string(line) : json_null());
             json_array_append_new(coefs, co);
         }
         json_object_set_new(o, "coefficients", coefs);
+        json_object_set_new(o, "flagged", json_integer((json_int_t)lw_fit_flagged_count(r)));
         json_object_set_new(o, "confounded", lw_fit_confounded(r) ? json_string(lw_fit_confounded(r)) : json_null());
         json_object_set_new(o, "bootstrap_discarded", json_integer(lw_fit_bootstrap_discarded(r)));
         json_object_set_new(o, "unexplained_variance", json_real(lw_fit_unexplained_variance(r)));
@@ -159,7 +175,7 @@ int cmd_fit(int argc, char **argv)
         printf("pairs: batch within x%g, multi-GPU %s (alpha %g); mu_arch relative to %s, eta_util per GPU relative to %s\n\n",
                fo.batch_match, lw_multi_gpu_name(fo.multi_gpu), isnan(fo.alpha) ? lw_catalogue_value(cat, "scale.alpha", 0.12) : fo.alpha,
                lw_fit_reference_family(r), lw_fit_reference_gpu(r));
-        printf("  %-34s %9s  %-22s %6s\n", "coefficient", "value", "bootstrap 5%..95%", "pairs");
+        printf("  %-34s %9s  %-22s %6s  %s\n", "coefficient", "value", "bootstrap 5%..95%", "pairs", "check");
         for (size_t k = 0; k < lw_fit_coef_count(r); k++) {
             char kind, name[96], range[64];
             const lw_fit_coef *c = lw_fit_coef_at(r, k, &kind);
@@ -175,8 +191,22 @@ int cmd_fit(int argc, char **argv)
                 snprintf(range, sizeof range, "-");
             else
                 snprintf(range, sizeof range, "%.3g .. %.3g", c->low, c->high);
-            printf("  %-34s %9.4g  %-22s %6d\n", name, c->value, range, c->pairs);
+            const char *check = !c->identified || c->reference ? ""
+                                : !c->in_range && c->confounded_with[0] ? "OUT OF RANGE, CONFOUNDED"
+                                : !c->in_range ? "OUT OF RANGE"
+                                : c->confounded_with[0] ? "CONFOUNDED"
+                                : "ok";
+            printf("  %-34s %9.4g  %-22s %6d  %s\n", name, c->value, range, c->pairs, check);
         }
+        for (size_t k = 0; k < lw_fit_coef_count(r); k++) {
+            char line[1024];
+            if (lw_fit_flag_text(r, k, line, sizeof line))
+                printf("flagged: %s\n", line);
+        }
+        if (lw_fit_flagged_count(r))
+            printf("%zu flagged coefficient%s: 'llmwatt scale --coefficients' refuses the output file unless given "
+                   "--accept-flagged\n",
+                   lw_fit_flagged_count(r), lw_fit_flagged_count(r) == 1 ? "" : "s");
         if (lw_fit_confounded(r))
             printf("note: %s cannot be separated from the other coefficients by these pairs: left at 1, the others are conditional on it\n",
                    lw_fit_confounded(r));

@@ -58,6 +58,17 @@ static int intern(char list[][48], int *n, int max, const char *s)
     return (*n)++;
 }
 
+static int intern_src(lw_fit_result *r, const char *s)
+{
+    for (int i = 0; i < r->nsrc; i++)
+        if (strcmp(r->sources[i], s) == 0)
+            return i;
+    if (r->nsrc >= LW_FIT_MAX_SRC)
+        return -1;
+    lw_strlcpy(r->sources[r->nsrc], s, sizeof r->sources[0]);
+    return r->nsrc++;
+}
+
 static void skip(lw_fit_result *r, const lw_point *p, const char *why)
 {
     if (r->skipped++ == 0)
@@ -121,6 +132,14 @@ static lw_status resolve(lw_fit_result *r, const lw_point *points, size_t n, lw_
         q->gpu_idx = intern(r->gpus, &r->ngpu, LW_FIT_MAX_GPU, q->gpu->id);
         if (q->fam < 0 || q->gpu_idx < 0)
             return lw_fail(err, LW_ERR_UNSUPPORTED, "more than %d families or GPUs in the points file", LW_FIT_MAX_FAM);
+        char src[96];
+        lw_strlcpy(src, p->source[0] ? p->source : "(no source_title)", sizeof src);
+        char *paren = strstr(src, " (");
+        if (paren)
+            *paren = '\0';
+        q->src_idx = intern_src(r, src);
+        if (q->src_idx < 0)
+            return lw_fail(err, LW_ERR_UNSUPPORTED, "more than %d sources in the points file", LW_FIT_MAX_SRC);
         q->src = p;
         q->params = params;
         q->ln_e = log(p->j_per_output_token);
@@ -618,6 +637,10 @@ lw_status lw_fit_run_v2(const lw_catalogue *cat, const lw_point *points, size_t 
         set_coef(r, 1 + f, r->families[f], 1 + f, 1 + r->ref_fam);
     for (int g = 0; g < r->ngpu; g++)
         set_coef(r, 1 + r->nfam + g, r->gpus[g], 1 + r->nfam + g, 1 + r->nfam + r->ref_gpu);
+    if ((st = lw_fit_check(r, err)) != LW_OK) {
+        lw_fit_free(r);
+        return st;
+    }
     r->seed = seed_accuracy(r);
     r->heldout = heldout_accuracy(r);
     *out = r;
@@ -634,6 +657,7 @@ void lw_fit_free(lw_fit_result *r)
     free(r->param_pairs);
     free(r->boot);
     free(r->coefs);
+    free(r->src_basis);
     free(r);
 }
 

@@ -72,7 +72,7 @@ struct lw_gpu_reader {
     int64_t began_ns;        /* when the read in progress was asked for */
     uint64_t asked, done;    /* reads asked for and finished */
     bool quit, detached;
-    bool *oom;               /* the measurement's out-of-memory flag */
+    bool oom;                /* a sample could not be stored (passed on to the measurement at the end) */
 };
 
 static void reader_free(lw_gpu_reader *r)
@@ -104,7 +104,7 @@ static void *reader_main(void *arg)
             break;
         for (size_t i = 0; i < r->n; i++)
             if (!lw_series_push(&r->dst[i], &r->out[i]))
-                *r->oom = true;
+                r->oom = true;
         r->done++;
         pthread_cond_broadcast(&r->cv);
     }
@@ -132,7 +132,6 @@ static lw_status reader_start(lw_measure *m, lw_err *err)
     }
     r->src = m->gpu;
     r->n = m->n_gpu;
-    r->oom = &m->oom;
     memcpy(r->index, m->src_index, m->n_gpu * sizeof *r->index);
     pthread_mutex_init(&r->mu, NULL);
     pthread_condattr_t ca;
@@ -171,6 +170,7 @@ static void reader_stop(lw_measure *m)
         m->gpu->hung_at_s = (double)(began - m->t0_ns) / 1e9;
     } else {
         pthread_join(r->thread, NULL);
+        m->oom = m->oom || r->oom;
         reader_free(r);
     }
 }

@@ -18,6 +18,10 @@ static const char *usage_text =
     "fitted values with bootstrap 5..95% intervals (resampling points), the band covering 90% of\n"
     "the fitted pairs, and the pairwise accuracy of seed 000's own coefficients, of the fit, and\n"
     "of the fit on held-out points. --output writes a file for 'llmwatt scale --coefficients'.\n"
+    "Each coefficient is checked: outside its physical range (seed 000: k 0.90..1.10, mu_arch\n"
+    "0.75..1.80, eta of a GPU pair 0.70/1.15..1.15/0.70; 'llmwatt sources scale.physical_range')\n"
+    "or confounded with the data source (seen only by comparing one source with another) is\n"
+    "flagged, in the output and in the file; scale refuses such a file unless --accept-flagged.\n"
     "On a terminal, stderr shows the bootstrap's progress; --quiet turns it off.\n";
 
 /* The library renders the object (lw_fit_accuracy_to_json, also used for the coefficients file). */

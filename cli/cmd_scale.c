@@ -170,23 +170,32 @@ int cmd_scale(int argc, char **argv)
         cli_error(cmd, "--coefficients: %s", lw_err_message(&err));
         return cli_exit_code(err.status);
     }
-    if (nflagged && !accept) {
-        *strchr(flagged, '\n') = '\0';
-        char more[64] = "";
-        if (nflagged > 1)
-            snprintf(more, sizeof more, " (and %zu more flagged)", nflagged - 1);
-        cli_error(cmd, "--coefficients: %s: %s%s; refit on other points, or give --accept-flagged to use it anyway", coef, flagged,
-                  more);
-        lw_free(flagged);
-        lw_catalogue_free(cat);
-        return EXIT_INPUT;
-    }
     lw_scale_input in;
     lw_scale_result r;
     if (lw_scale_resolve(cat, &rq, &in, &err) != LW_OK || lw_scale_run(cat, &in, &r, &err) != LW_OK) {
         lw_free(flagged);
         lw_catalogue_free(cat);
         return cli_fail(cmd, &err);
+    }
+    if (nflagged && !accept) {
+        /* name a flagged coefficient this run uses when there is one, else the file's first */
+        const char *pick = flagged;
+        for (const char *p = flagged; *p; p = strchr(p, '\n') + 1) {
+            char key[160];
+            snprintf(key, sizeof key, "%.*s", (int)strcspn(p, " \n"), p);
+            if (lw_scale_uses_key(&in, &r, key)) {
+                pick = p;
+                break;
+            }
+        }
+        char more[64] = "";
+        if (nflagged > 1)
+            snprintf(more, sizeof more, " (and %zu more flagged)", nflagged - 1);
+        cli_error(cmd, "--coefficients: %s: %.*s%s; refit on other points, or give --accept-flagged to use it anyway", coef,
+                  (int)strcspn(pick, "\n"), pick, more);
+        lw_free(flagged);
+        lw_catalogue_free(cat);
+        return EXIT_INPUT;
     }
     if (json) {
         char *text = lw_scale_to_json(&in, &r, nflagged ? flagged : NULL, 2, &err);
@@ -197,11 +206,19 @@ int cmd_scale(int argc, char **argv)
         lw_free(text);
     } else {
         print_text(&in, &r, lw_multi_gpu_name(in.multi_gpu));
+        size_t unused = 0;
         for (const char *p = nflagged ? flagged : ""; *p;) {
             const char *nl = strchr(p, '\n');
-            printf("warning: flagged coefficient used (--accept-flagged): %.*s\n", (int)(nl - p), p);
+            char key[160];
+            snprintf(key, sizeof key, "%.*s", (int)strcspn(p, " \n"), p);
+            if (lw_scale_uses_key(&in, &r, key))
+                printf("warning: flagged coefficient used (--accept-flagged): %.*s\n", (int)(nl - p), p);
+            else
+                unused++;
             p = nl + 1;
         }
+        if (unused)
+            printf("note: %s holds %zu more flagged coefficient%s that this run does not use\n", coef, unused, unused == 1 ? "" : "s");
     }
     lw_free(flagged);
     lw_catalogue_free(cat);

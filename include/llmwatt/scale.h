@@ -144,9 +144,15 @@ LW_API lw_status lw_scale_request_init(lw_scale_request *req, unsigned int versi
  * an unknown model or GPU (LW_ERR_NOT_FOUND), a bad version. lw_scale_run checks the rest. */
 LW_API lw_status lw_scale_resolve(const lw_catalogue *cat, const lw_scale_request *req, lw_scale_input *in, lw_err *err);
 
+/* True when the run of `in` takes the catalogue constant `key` ("scale.k", "scale.mu_arch.F",
+ * "scale.eta_util.FROM.TO"): not overridden by --k/--mu/--eta, and the family or GPU pair is the
+ * run's. Lets a caller warn about the flagged coefficients a run actually uses. */
+LW_API bool lw_scale_uses_key(const lw_scale_input *in, const lw_scale_result *r, const char *key);
+
 /* The JSON of `llmwatt scale --json` for a run: heap text (lw_free()), one line for indent 0, else
  * indented (1..31). flagged: NULL, or the lines of lw_scale_check_coefficients when a flagged
- * coefficients file was accepted (the JSON then carries "flagged_coefficients"). NULL on a bad
+ * coefficients file was accepted (the JSON then carries "flagged_coefficients": the lines whose
+ * key the run uses (lw_scale_uses_key), and "flagged_unused": how many others). NULL on a bad
  * indent (LW_ERR_INVALID_ARGUMENT) or out of memory. Reads its arguments only: thread safe. */
 LW_API char *lw_scale_to_json(const lw_scale_input *in, const lw_scale_result *r, const char *flagged, int indent, lw_err *err);
 

@@ -80,6 +80,26 @@ lw_status lw_scale_resolve(const lw_catalogue *cat, const lw_scale_request *req,
     return LW_OK;
 }
 
+bool lw_scale_uses_key(const lw_scale_input *in, const lw_scale_result *r, const char *key)
+{
+    char k[160];
+    if (strcmp(key, "scale.k") == 0)
+        return !in->have_k;
+    if (strncmp(key, "scale.mu_arch.", 14) == 0) {
+        const char *ft = in->to.family && *in->to.family ? in->to.family : NULL;
+        const char *ff = in->from.family && *in->from.family ? in->from.family : NULL;
+        if (in->have_mu || !ft || (ff && strcmp(ff, ft) == 0))
+            return false;
+        return strcmp(key + 14, ft) == 0 || (ff && strcmp(key + 14, ff) == 0);
+    }
+    if (strncmp(key, "scale.eta_util.", 15) == 0 && r->hardware_step && !in->have_eta && in->from.gpu) {
+        const lw_gpu *gt = in->to.gpu ? in->to.gpu : in->from.gpu;
+        snprintf(k, sizeof k, "scale.eta_util.%s.%s", in->from.gpu->id, gt->id);
+        return strcmp(key, k) == 0;
+    }
+    return false;
+}
+
 static json_t *band_json(lw_band b)
 {
     json_t *o = json_object();
@@ -146,13 +166,20 @@ char *lw_scale_to_json(const lw_scale_input *in, const lw_scale_result *r, const
     json_object_set_new(o, "notes", notes);
     if (flagged) {
         json_t *fl = json_array();
+        int unused = 0;
         for (const char *p = flagged; *p;) {
             const char *nl = strchr(p, '\n');
             size_t n = nl ? (size_t)(nl - p) : strlen(p);
-            json_array_append_new(fl, json_stringn(p, n));
+            char key[160];
+            snprintf(key, sizeof key, "%.*s", (int)strcspn(p, " \n"), p);
+            if (lw_scale_uses_key(in, r, key))
+                json_array_append_new(fl, json_stringn(p, n));
+            else
+                unused++;
             p += n + (nl ? 1 : 0);
         }
         json_object_set_new(o, "flagged_coefficients", fl);
+        json_object_set_new(o, "flagged_unused", json_integer(unused));
     }
     char *text = json_dumps(o, JSON_REAL_PRECISION(15) | JSON_PRESERVE_ORDER | (indent ? JSON_INDENT(indent) : 0));
     json_decref(o);

@@ -118,9 +118,18 @@ run scale $B1 --coefficients "$D/coef_flagged.json" --accept-flagged --json; exp
 expect_json flagged-accepted-exp 'd["energy_per_token_j"]["expected"]' 13.68 1e-9
 expect_json flagged-accepted-low 'd["energy_per_token_j"]["low"]' 12.312 1e-9
 expect_json flagged-accepted-high 'd["energy_per_token_j"]["high"]' 15.048 1e-9
-expect_json flagged-accepted-list 'len(d["flagged_coefficients"])' 2
+# the run uses mu qwen3 (flagged) and k (ok); the confounded H100 -> A100 eta is in the file, not in this run
+expect_json flagged-accepted-list 'd["flagged_coefficients"]' "['scale.mu_arch.qwen3 = 7.2 is outside its physical range [0.75, 1.8] (seed 000 §1.2; scale.physical_range.mu_arch)']"
+expect_json flagged-accepted-unused 'd["flagged_unused"]' 1
 run scale $B1 --coefficients "$D/coef_flagged.json" --accept-flagged
-expect_out flagged-accepted-warn '^warning: flagged coefficient used \(--accept-flagged\): scale.eta_util.h100-sxm.a100-80gb = 1.1 is confounded with the data source: lab B'
+expect_out flagged-accepted-warn '^warning: flagged coefficient used \(--accept-flagged\): scale.mu_arch.qwen3 = 7.2 is outside'
+expect_out flagged-accepted-unused-note 'coef_flagged.json holds 1 more flagged coefficient that this run does not use$'
+# refused: the message names the flagged coefficient this run uses (the eta), not the file's first (mu qwen3)
+run scale --baseline-j-per-token 1 --from-params 3e9 --to-params 3e9 --from-gpu h100 --to-gpu a100-80gb --coefficients "$D/coef_flagged.json"
+expect_rc flagged-used-refused 4; expect_err flagged-used-refused-msg 'coef_flagged.json: scale.eta_util.h100-sxm.a100-80gb = 1.1 is confounded with the data source: lab B \(a100-80gb\) vs lab A \(h100-sxm\)'
+run scale --baseline-j-per-token 1 --from-params 3e9 --to-params 3e9 --from-gpu h100 --to-gpu a100-80gb --coefficients "$D/coef_flagged.json" --accept-flagged --json
+expect_json flagged-eta-used '[f.split(" = ")[0] for f in d["flagged_coefficients"]]' "['scale.eta_util.h100-sxm.a100-80gb']"
+expect_json flagged-eta-value 'd["factors"]["eta_util"]["expected"]' 1.1 1e-12
 # in range: 2 x 0.95 x 0.9 = 1.71, no flagged list
 run scale $B1 --coefficients "$D/coef_ok.json" --json; expect_rc coef-ok 0
 expect_json coef-ok-exp 'd["energy_per_token_j"]["expected"]' 1.71 1e-9

@@ -840,14 +840,16 @@ class Measurement:
         err = _new_err()
         if self._replay is None:
             _check(lib.lw_measure_stop(m.ptr, err.ptr), err)
-        r = Struct("lw_measure_result")
         t = _tokens("tokens", tokens) if tokens is not None else math.nan
-        _check(lib.lw_measure_analyze(m.ptr, t, math.nan, None, r.ptr, err.ptr), err)
+        ap = ctypes.c_void_p()
+        # the analysis handle: no struct with fixed arrays crosses into Python
+        _check(lib.lw_measure_analysis_new(m.ptr, t, math.nan, None, ctypes.byref(ap), err.ptr), err)
+        a = _Handle(ap.value, lib.lw_measure_analysis_free)
         meta = Struct("lw_measure_meta")
         path = ctypes.c_char_p(os.fsencode(self._replay)) if self._replay else None
         meta["replay_path"] = ctypes.cast(path, ctypes.c_void_p).value if path else None
         out = ctypes.c_void_p()
-        _check(lib.lw_measure_json_source(r.ptr, meta.ptr, self._src.ptr, ctypes.byref(out), err.ptr), err)
+        _check(lib.lw_measure_analysis_json(a.ptr, meta.ptr, self._src.ptr, ctypes.byref(out), err.ptr), err)
         return MeasureResult(json.loads(take_text(out.value)))
 
     def begin_window(self, name: str) -> None:

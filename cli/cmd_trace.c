@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "progress.h"
 #include "loop.h"
 #include "llmwatt/cost.h"
 #include "llmwatt/trace.h"
@@ -21,7 +22,7 @@ static const char *usage_text =
     "                     [--model-map NAME=MODEL]... [--unknown-model fail|default]\n"
     "                     [--on-error skip|fail] [--per-request OUT.csv|OUT.jsonl] [--threads N]\n"
     "                     [--price-kwh USD] [--region R | --grid-g-per-kwh G] [--json] [--catalogue FILE]\n"
-    "                     [--calibration site.json]\n\n"
+    "                     [--calibration site.json] [--quiet]\n\n"
     "Estimates the energy of every request of a trace: CSV with a header or JSON Lines with\n"
     "a timestamp, input tokens and output tokens per row (optional model and reasoning tokens).\n"
     "Recognised columns include the Azure LLM inference trace (TIMESTAMP, ContextTokens,\n"
@@ -52,31 +53,11 @@ static lw_status sink_write(void *ctx, const char *data, size_t len, lw_err *err
     return LW_OK;
 }
 
-typedef struct progress_state {
-    struct timespec t0, last;
-    bool shown;
-} progress_state;
-
-static double since(const struct timespec *a, const struct timespec *b)
+/* The trace's byte progress (pass of passes) as one bar over every pass, in MB. */
+static void trace_progress(void *ctx, int pass, int passes, uint64_t done, uint64_t total)
 {
-    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) * 1e-9;
-}
-
-static void progress(void *ctx, int pass, int passes, uint64_t done, uint64_t total)
-{
-    progress_state *p = ctx;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (since(&p->t0, &now) < 0.5 || (p->shown && since(&p->last, &now) < 0.1 && done < total))
-        return;
-    p->last = now;
-    p->shown = true;
-    double f = total ? (double)done / (double)total : 1.0;
-    int bar = (int)(f * 30);
-    fprintf(stderr, "\rllmwatt trace: pass %d/%d [%.*s%.*s] %3.0f%% %.0f/%.0f MB", pass, passes, bar,
-            "##############################", 30 - bar, "..............................", f * 100, (double)done / 1e6,
-            (double)total / 1e6);
-    fflush(stderr);
+    double mb = (double)total / 1e6;
+    cli_progress_update(ctx, (pass - 1) * mb + (double)done / 1e6, passes * mb, passes > 1 ? "MB (2 passes)" : "MB");
 }
 
 static bool parse_columns(const char *cmd, const char *val, char *store, size_t storen, lw_trace_opts *o)
@@ -107,187 +88,10 @@ static bool parse_columns(const char *cmd, const char *val, char *store, size_t 
     return true;
 }
 
-static const char *method_name(lw_method m)
-{
-    return m == LW_METHOD_LLM_BENCH ? "llm-bench" : m == LW_METHOD_PROFILE ? "profile" : "roofline";
-}
-
 static const char *format_name(lw_trace_format f) { return f == LW_TRACE_JSONL ? "jsonl" : "csv"; }
 
-/* Cost and carbon of the trace's GPU energy through the cost module: its per-1M-token figures
- * at a throughput that reproduces the trace's J per output token (any GPU power gives the same
- * ratio), scaled to the trace's output tokens. */
-typedef struct trace_cost {
-    bool done;
-    double price_usd_per_kwh, grid_g_per_kwh;
-    char grid_source[96];
-    lw_cost_params params;
-    double wall_kwh, billed_kwh, energy_usd, co2e_g;
-} trace_cost;
-
-static lw_status compute_cost(const lw_catalogue *cat, const lw_trace_summary *S, const lw_trace_opts *o,
-                              trace_cost *c, lw_err *err)
-{
-    if (!(S->output_tokens > 0 && S->energy_j > 0))
-        return LW_OK;
-    lw_cost_params p = lw_cost_params_default(cat, o->estimate.gpus);
-    p.pue = o->estimate.pue;
-    p.grid_g_per_kwh = c->grid_g_per_kwh;
-    p.gpu_power_w = 1000.0;
-    p.tokens_per_s = p.gpu_power_w / (S->energy_j / S->output_tokens);
-    lw_cost_energy e;
-    lw_cost_price pr;
-    lw_status st = lw_cost_energy_compute(&p, &e, err);
-    if (st == LW_OK)
-        st = lw_cost_at_price(&e, c->price_usd_per_kwh, &pr, err);
-    if (st != LW_OK)
-        return st;
-    double millions = S->output_tokens / 1e6;
-    c->params = p;
-    c->wall_kwh = e.wall_kwh_per_million * millions;
-    c->billed_kwh = e.billed_kwh_per_million * millions;
-    c->energy_usd = pr.energy_usd_per_million * millions;
-    c->co2e_g = e.co2e_g_per_million >= 0 ? e.co2e_g_per_million * millions : -1;
-    c->done = true;
-    return LW_OK;
-}
-
-static json_t *cost_json(const trace_cost *c)
-{
-    if (!c->done)
-        return json_null();
-    json_t *x = json_object();
-    json_object_set_new(x, "price_usd_per_kwh", json_real(c->price_usd_per_kwh));
-    json_object_set_new(x, "overhead_fraction", json_real(c->params.overhead_fraction));
-    json_object_set_new(x, "psu_efficiency", json_real(c->params.psu_efficiency));
-    json_object_set_new(x, "pue", json_real(c->params.pue));
-    json_object_set_new(x, "wall_kwh", json_real(c->wall_kwh));
-    json_object_set_new(x, "billed_kwh", json_real(c->billed_kwh));
-    json_object_set_new(x, "energy_usd", json_real(c->energy_usd));
-    json_object_set_new(x, "grid_g_per_kwh", c->grid_g_per_kwh >= 0 ? json_real(c->grid_g_per_kwh) : json_null());
-    json_object_set_new(x, "grid_source", c->grid_source[0] ? json_string(c->grid_source) : json_null());
-    json_object_set_new(x, "co2e_g", c->co2e_g >= 0 ? json_real(c->co2e_g) : json_null());
-    json_object_set_new(x, "excludes", json_string("hardware amortisation (see llmwatt cost)"));
-    return x;
-}
-
-static json_t *summary_json(const lw_trace_summary *S, const char *path, const lw_trace_opts *o,
-                            const lw_model_arch *dm, const trace_cost *cost)
-{
-    static const char *const keys[LW_TRACE_NCOLS] = {"timestamp", "input", "output", "reasoning", "model"};
-    json_t *r = json_object();
-    json_object_set_new(r, "file", json_string(path));
-    json_object_set_new(r, "format", json_string(format_name(S->format)));
-    json_t *cols = json_object();
-    for (int c = 0; c < LW_TRACE_NCOLS; c++)
-        json_object_set_new(cols, keys[c], S->columns[c][0] ? json_string(S->columns[c]) : json_null());
-    json_object_set_new(r, "columns", cols);
-    json_object_set_new(r, "requests", json_integer((json_int_t)S->requests));
-    json_object_set_new(r, "bad_rows", json_integer((json_int_t)S->bad_rows));
-    json_t *bad = json_array();
-    for (int i = 0; i < S->nbad; i++) {
-        json_t *b = json_object();
-        json_object_set_new(b, "line", json_integer((json_int_t)S->bad[i].line));
-        json_object_set_new(b, "message", json_string(S->bad[i].msg));
-        json_array_append_new(bad, b);
-    }
-    json_object_set_new(r, "bad_row_samples", bad);
-    json_object_set_new(r, "lines", json_integer((json_int_t)S->lines));
-    json_object_set_new(r, "input_tokens", json_real(S->input_tokens));
-    json_object_set_new(r, "output_tokens", json_real(S->output_tokens));
-    json_object_set_new(r, "reasoning_tokens", json_real(S->reasoning_tokens));
-    json_object_set_new(r, "total_energy_j", json_real(S->energy_j));
-    json_object_set_new(r, "total_energy_j_low", json_real(S->energy_low_j));
-    json_object_set_new(r, "total_energy_j_high", json_real(S->energy_high_j));
-    json_object_set_new(r, "total_kwh", json_real(S->energy_j / 3.6e6));
-    json_object_set_new(r, "pue", json_real(o->estimate.pue));
-    json_object_set_new(r, "facility_energy_j", json_real(S->facility_energy_j));
-    json_object_set_new(r, "j_per_output_token",
-                        S->output_tokens > 0 ? json_real(S->energy_j / S->output_tokens) : json_null());
-    json_t *pct = json_object();
-    json_object_set_new(pct, "p50_j", json_real(S->p50_j));
-    json_object_set_new(pct, "p90_j", json_real(S->p90_j));
-    json_object_set_new(pct, "p99_j", json_real(S->p99_j));
-    json_object_set_new(pct, "min_j", json_real(S->min_j));
-    json_object_set_new(pct, "max_j", json_real(S->max_j));
-    json_object_set_new(pct, "relative_resolution", json_real(S->percentile_rel_resolution));
-    json_object_set_new(r, "per_request_energy", pct);
-    json_t *b = json_object();
-    double bsum = 0;
-    int bmin = 0, bmax = 0;
-    for (int i = 0; i < S->nmodels; i++) {
-        bsum += S->models[i].batch_sum;
-        if (i == 0 || S->models[i].batch_min < bmin)
-            bmin = S->models[i].batch_min;
-        if (S->models[i].batch_max > bmax)
-            bmax = S->models[i].batch_max;
-    }
-    json_object_set_new(b, "mode", json_string(S->estimated_batch ? "estimated" : "fixed"));
-    if (S->estimated_batch) {
-        json_object_set_new(b, "method", json_string("little's law per window and model: smallest B with "
-                                                     "arrival_rate * T(B) <= B"));
-        json_object_set_new(b, "window_s", json_real(S->window_s));
-        json_object_set_new(b, "max_batch", json_integer(S->max_batch));
-        json_object_set_new(b, "windows", json_integer((json_int_t)S->windows));
-        json_object_set_new(b, "saturated_requests", json_integer((json_int_t)S->saturated_requests));
-    } else {
-        json_object_set_new(b, "batch", json_integer(S->batch));
-    }
-    json_object_set_new(b, "mean", json_real(S->requests ? bsum / (double)S->requests : 0));
-    json_object_set_new(b, "min", json_integer(bmin));
-    json_object_set_new(b, "max", json_integer(bmax));
-    json_object_set_new(b, "out_of_order_rows", json_integer((json_int_t)S->out_of_order));
-    json_object_set_new(r, "batching", b);
-    json_t *cfg = json_object();
-    json_object_set_new(cfg, "default_model", dm ? json_string(dm->name) : json_null());
-    json_object_set_new(cfg, "gpu", json_string(o->gpu->id));
-    json_object_set_new(cfg, "gpus", json_integer(o->estimate.gpus));
-    json_object_set_new(cfg, "method", json_string(method_name(o->estimate.method)));
-    json_object_set_new(cfg, "kv_precision", json_string(lw_precision_name(o->kv_precision)));
-    json_object_set_new(r, "configuration", cfg);
-    json_t *models = json_array();
-    for (int i = 0; i < S->nmodels; i++) {
-        const lw_trace_model_summary *m = &S->models[i];
-        json_t *x = json_object();
-        json_object_set_new(x, "name", json_string(m->name));
-        json_object_set_new(x, "catalogue_model", json_string(m->catalogue));
-        json_object_set_new(x, "defaulted", json_boolean(m->defaulted));
-        json_object_set_new(x, "requests", json_integer((json_int_t)m->requests));
-        json_object_set_new(x, "input_tokens", json_real(m->input_tokens));
-        json_object_set_new(x, "output_tokens", json_real(m->output_tokens));
-        json_object_set_new(x, "reasoning_tokens", json_real(m->reasoning_tokens));
-        json_object_set_new(x, "energy_j", json_real(m->energy_j));
-        json_object_set_new(x, "energy_j_low", json_real(m->energy_low_j));
-        json_object_set_new(x, "energy_j_high", json_real(m->energy_high_j));
-        json_object_set_new(x, "j_per_output_token",
-                            m->output_tokens > 0 ? json_real(m->energy_j / m->output_tokens) : json_null());
-        json_object_set_new(x, "mean_batch", json_real(m->batch_sum / (double)m->requests));
-        json_object_set_new(x, "min_batch", json_integer(m->batch_min));
-        json_object_set_new(x, "max_batch", json_integer(m->batch_max));
-        json_array_append_new(models, x);
-    }
-    json_object_set_new(r, "models", models);
-    json_object_set_new(r, "time_first_s", S->has_time ? json_real(S->first_time_s) : json_null());
-    json_object_set_new(r, "time_last_s", S->has_time ? json_real(S->last_time_s) : json_null());
-    json_t *w = json_array();
-    for (int i = 0; i < S->nwarnings; i++)
-        json_array_append_new(w, json_string(S->warnings[i]));
-    json_object_set_new(r, "warnings", w);
-    json_object_set_new(r, "warned_requests", json_integer((json_int_t)S->warned_requests));
-    json_object_set_new(r, "defaulted_requests", json_integer((json_int_t)S->defaulted_requests));
-    json_t *perf = json_object();
-    json_object_set_new(perf, "bytes", json_integer((json_int_t)S->bytes));
-    json_object_set_new(perf, "elapsed_s", json_real(S->elapsed_s));
-    json_object_set_new(perf, "threads", json_integer(S->threads));
-    json_object_set_new(perf, "estimator_calls", json_integer((json_int_t)S->estimator_calls));
-    json_object_set_new(perf, "cache_hits", json_integer((json_int_t)S->cache_hits));
-    json_object_set_new(r, "performance", perf);
-    json_object_set_new(r, "cost_and_carbon", cost_json(cost));
-    return r;
-}
-
 static void print_text(const lw_trace_summary *S, const char *path, const lw_trace_opts *o, const lw_model_arch *dm,
-                       const trace_cost *cost)
+                       const lw_trace_cost *cost)
 {
     char a[32], b[32], c[32];
     printf("trace      %s: %s, %llu requests, %llu bad rows, %llu lines\n", path, format_name(S->format),
@@ -302,7 +106,7 @@ static void print_text(const lw_trace_summary *S, const char *path, const lw_tra
         printf("time       %.3f .. %.3f s (%.1f s), %llu rows out of order\n", S->first_time_s, S->last_time_s,
                S->last_time_s - S->first_time_s, (unsigned long long)S->out_of_order);
     printf("estimate   %s%s on %d x %s, %s, KV %s\n", dm ? "default model " : "models from the rows",
-           dm ? dm->name : "", o->estimate.gpus, o->gpu->id, method_name(o->estimate.method),
+           dm ? dm->name : "", o->estimate.gpus, o->gpu->id, lw_method_name(o->estimate.method),
            lw_precision_name(o->kv_precision));
     double bsum = 0;
     for (int i = 0; i < S->nmodels; i++)
@@ -350,12 +154,12 @@ static void print_text(const lw_trace_summary *S, const char *path, const lw_tra
            S->elapsed_s, S->threads, S->elapsed_s > 0 ? (double)S->lines / S->elapsed_s : 0,
            S->elapsed_s > 0 ? (double)S->bytes / S->elapsed_s / 1e6 : 0, (unsigned long long)S->estimator_calls,
            (unsigned long long)S->cache_hits);
-    if (!cost->done)
+    if (!cost->computed)
         return;
     printf("cost       %.4g USD at %g USD/kWh: %.4g kWh at the wall (GPU x (1 + %g overhead) / %g PSU) x PUE %g = "
            "%.4g kWh billed; hardware not included\n",
-           cost->energy_usd, cost->price_usd_per_kwh, cost->wall_kwh, cost->params.overhead_fraction,
-           cost->params.psu_efficiency, cost->params.pue, cost->billed_kwh);
+           cost->energy_usd, cost->price_usd_per_kwh, cost->wall_kwh, cost->overhead_fraction,
+           cost->psu_efficiency, cost->pue, cost->billed_kwh);
     if (cost->co2e_g >= 0)
         printf("carbon     %.4g kg CO2e at %g g/kWh (%s)\n", cost->co2e_g / 1000, cost->grid_g_per_kwh, cost->grid_source);
     else
@@ -411,7 +215,7 @@ int cmd_trace(int argc, char **argv)
 {
     enum {
         O_HELP = 256, O_JSON, O_CAT, O_MODEL, O_CONFIG, O_GPU, O_GPUS, O_PREC, O_KVPREC, O_METHOD, O_PUE, O_BATCH,
-        O_WINDOW, O_MAXB, O_FORMAT, O_COLS, O_UNIT, O_MAP, O_UNKNOWN, O_ONERR, O_PERREQ, O_THREADS, O_PRICE, O_REGION, O_GRID, O_CALIB
+        O_WINDOW, O_MAXB, O_FORMAT, O_COLS, O_UNIT, O_MAP, O_UNKNOWN, O_ONERR, O_PERREQ, O_THREADS, O_PRICE, O_REGION, O_GRID, O_CALIB, O_QUIET
     };
     static const cli_opt opts[] = {
         {"help", false, O_HELP},        {"json", false, O_JSON},        {"catalogue", true, O_CAT},
@@ -422,13 +226,15 @@ int cmd_trace(int argc, char **argv)
         {"columns", true, O_COLS},      {"time-unit", true, O_UNIT},    {"model-map", true, O_MAP},
         {"unknown-model", true, O_UNKNOWN}, {"on-error", true, O_ONERR}, {"per-request", true, O_PERREQ},
         {"threads", true, O_THREADS},   {"price-kwh", true, O_PRICE},   {"region", true, O_REGION},
-        {"grid-g-per-kwh", true, O_GRID}, {"calibration", true, O_CALIB}, {NULL, false, 0}};
+        {"grid-g-per-kwh", true, O_GRID}, {"calibration", true, O_CALIB}, {"quiet", false, O_QUIET},
+        {NULL, false, 0}};
     const char *cmd = "trace", *catfile = NULL, *model = NULL, *config = NULL, *gpu_name = NULL, *perreq = NULL;
-    const char *file = NULL, *v, *window = NULL, *maxb = NULL, *region = NULL, *calibration = NULL, *pue_arg = NULL;
-    trace_cost cost = {.price_usd_per_kwh = -1, .grid_g_per_kwh = -1};
+    const char *file = NULL, *v, *window = NULL, *maxb = NULL, *calibration = NULL, *pue_arg = NULL;
+    lw_trace_cost_opts co = LW_TRACE_COST_OPTS_INIT;
+    lw_trace_cost cost = LW_TRACE_COST_INIT;
     char colstore[512];
     char mapstore[LW_TRACE_MAX_MAP][2 * LW_NAME_MAX];
-    bool json = false;
+    bool json = false, quiet = false;
     lw_trace_opts o = lw_trace_opts_default(NULL);
     int i = 1, id;
     for (;;) {
@@ -438,6 +244,7 @@ int cmd_trace(int argc, char **argv)
             case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
             case O_JSON: json = true; break;
             case O_CALIB: calibration = v; break;
+            case O_QUIET: quiet = true; break;
             case O_CAT: catfile = v; break;
             case O_MODEL: model = v; break;
             case O_CONFIG: config = v; break;
@@ -512,12 +319,9 @@ int cmd_trace(int argc, char **argv)
                 break;
             case O_PERREQ: perreq = v; break;
             case O_THREADS: ok = cli_int(cmd, "threads", v, 1, 256, &o.threads); break;
-            case O_PRICE: ok = cli_number(cmd, "price-kwh", v, 0, 100, &cost.price_usd_per_kwh); break;
-            case O_REGION: region = v; break;
-            case O_GRID:
-                ok = cli_number(cmd, "grid-g-per-kwh", v, 0, 5000, &cost.grid_g_per_kwh);
-                snprintf(cost.grid_source, sizeof cost.grid_source, "--grid-g-per-kwh");
-                break;
+            case O_PRICE: ok = cli_number(cmd, "price-kwh", v, 0, 100, &co.price_usd_per_kwh); break;
+            case O_REGION: co.region = v; break;
+            case O_GRID: ok = cli_number(cmd, "grid-g-per-kwh", v, 0, 5000, &co.grid_g_per_kwh); break;
             }
             if (!ok)
                 return EXIT_USAGE;
@@ -534,91 +338,83 @@ int cmd_trace(int argc, char **argv)
         return cli_usage(cmd, "missing the trace FILE");
     if (o.batch && (window || maxb))
         return cli_usage(cmd, "--window and --max-batch estimate the batch; they do not go with --batch");
-    if (region && cost.grid_g_per_kwh >= 0)
+    if (co.region && co.grid_g_per_kwh >= 0)
         return cli_usage(cmd, "give either --region or --grid-g-per-kwh, not both");
-    if (region) {
-        lw_region rg;
-        lw_err rerr;
-        if (lw_region_find(region, &rg, &rerr) != LW_OK) {
-            cli_error(cmd, "--region: %s", lw_err_message(&rerr));
-            return cli_exit_code(rerr.status);
-        }
-        cost.grid_g_per_kwh = rg.g_co2e_per_kwh;
-        snprintf(cost.grid_source, sizeof cost.grid_source, "region %s, %d", rg.id, rg.year);
-    }
     if (o.unknown_model == LW_TRACE_UNKNOWN_DEFAULT && !model && !config)
         return cli_usage(cmd, "--unknown-model default needs the default model (--model NAME)");
     lw_catalogue *cat;
     int rc = cli_catalogue(cmd, catfile, &cat);
     if (rc)
         return rc;
-    if (pue_arg && (rc = cli_pue(cmd, cat, pue_arg, &o.estimate.pue))) {
+    lw_err err;
+    lw_trace_summary *S = calloc(1, sizeof *S);
+    if (!S) {
+        lw_catalogue_free(cat);
+        cli_error(cmd, "out of memory");
+        return EXIT_INTERNAL;
+    }
+    /* the cost options (region) are checked now, on an empty summary, not after the whole trace */
+    if ((pue_arg && (rc = cli_pue(cmd, cat, pue_arg, &o.estimate.pue))) ||
+        (lw_trace_cost_compute(cat, S, &o, &co, &cost, &err) != LW_OK && (rc = cli_fail(cmd, &err)))) {
+        free(S);
         lw_catalogue_free(cat);
         return rc;
     }
     lw_trace_opts d = lw_trace_opts_default(cat);
     o.window_s = d.window_s;
     o.max_batch = d.max_batch;
-    if (cost.price_usd_per_kwh < 0)
-        cost.price_usd_per_kwh = lw_catalogue_value(cat, "cost.price_kwh.us", 0.10);
     if ((window && !cli_duration(cmd, "window", window, &o.window_s)) ||
         (maxb && !cli_int(cmd, "max-batch", maxb, 1, 1000000, &o.max_batch))) {
+        free(S);
         lw_catalogue_free(cat);
         return EXIT_USAGE;
     }
     if (window && !(o.window_s > 0)) {
+        free(S);
         lw_catalogue_free(cat);
         return cli_usage(cmd, "--window must be longer than 0 s");
     }
     const lw_model_arch *dm = NULL;
     if ((model || config) && (rc = cli_model(cmd, cat, model, config, &dm))) {
+        free(S);
         lw_catalogue_free(cat);
         return rc;
     }
     o.default_model = dm;
     if ((rc = cli_gpu(cmd, cat, gpu_name, &o.gpu))) {
+        free(S);
         lw_catalogue_free(cat);
         return rc;
     }
     out_file of = {0};
     if (perreq && (rc = open_output(cmd, perreq, &of, &o.per_request))) {
         close_output(cmd, &of, false);
+        free(S);
         lw_catalogue_free(cat);
         return rc;
     }
     o.sink = sink_write;
     o.sink_ctx = &of;
-    progress_state ps = {0};
-    if (isatty(STDERR_FILENO)) {
-        clock_gettime(CLOCK_MONOTONIC, &ps.t0);
-        o.progress = progress;
-        o.progress_ctx = &ps;
-    }
+    cli_progress pr;
+    cli_progress_start(&pr, cmd, quiet);
+    o.progress = trace_progress;
+    o.progress_ctx = &pr;
     cli_calibration cal;
     if ((rc = cli_calibration_open(cmd, calibration, &cal))) {
         close_output(cmd, &of, false);
+        free(S);
         lw_catalogue_free(cat);
         return rc;
     }
     o.estimate.calibration_json = cal.text;
-    lw_trace_summary *S = malloc(sizeof *S);
-    if (!S) {
-        cli_calibration_close(&cal);
-        close_output(cmd, &of, false);
-        lw_catalogue_free(cat);
-        cli_error(cmd, "out of memory");
-        return EXIT_INTERNAL;
-    }
-    lw_err err;
     lw_status st = lw_trace_run(cat, file, &o, S, &err);
-    if (ps.shown)
-        fputs("\r\033[K", stderr);
+    cli_progress_end(&pr);
     if (st == LW_OK && S->requests == 0 && S->bad_rows > 0) {
         st = lw_err_set(&err, LW_ERR_PARSE, "'%s' has no valid rows (%llu bad; line %llu: %s)", file,
                  (unsigned long long)S->bad_rows, (unsigned long long)S->bad[0].line, S->bad[0].msg);
     }
     if (st == LW_OK)
-        st = compute_cost(cat, S, &o, &cost, &err);
+        st = lw_trace_cost_compute(cat, S, &o, &co, &cost, &err);
     rc = close_output(cmd, &of, st == LW_OK);
     if (st != LW_OK) {
         err.status = st;
@@ -627,10 +423,14 @@ int cmd_trace(int argc, char **argv)
         if (S->bad_rows)
             cli_error(cmd, "skipped %llu bad row%s of '%s' (first: line %llu: %s)", (unsigned long long)S->bad_rows,
                       S->bad_rows == 1 ? "" : "s", file, (unsigned long long)S->bad[0].line, S->bad[0].msg);
-        if (json)
-            rc = cli_print_json(summary_json(S, file, &o, dm, &cost));
+        char *text = json ? lw_trace_summary_to_json(S, file, &o, &cost, 2, &err) : NULL;
+        if (json && !text)
+            rc = cli_fail(cmd, &err);
+        else if (json)
+            fprintf(cli_stdout(), "%s\n", text);
         else
             print_text(S, file, &o, dm, &cost);
+        lw_free(text);
         if (!json && cal.text && o.estimate.method == LW_METHOD_ROOFLINE)
             cli_calibration_print(stdout, &cal);
     }

@@ -12,6 +12,7 @@
 #define LLMWATT_COST_H
 
 #include "llmwatt/export.h"
+#include <stdbool.h>
 #include <stddef.h>
 #include "llmwatt/catalogue.h"
 #include "llmwatt/status.h"
@@ -183,6 +184,104 @@ typedef struct lw_rent_compare {
 
 LW_API lw_status lw_cost_rent_compare(const lw_cost_params *p, const lw_cost_price *price,
                                const lw_cost_tco *t, double usd_per_gpu_hour, lw_rent_compare *out, lw_err *err);
+
+
+/* ---------- the whole cost document (llmwatt cost; the Python package's cost()) ---------- */
+
+/* What `llmwatt cost` is given: a run file (measurement or estimate JSON) or plain figures, and
+ * every override. Versioned (docs/design.md, "ABI"): start from LW_COST_REQUEST_INIT,
+ * lw_cost_request_default() or lw_cost_request_init(); new fields are appended. Numbers < 0 (or 0
+ * for gpus and nprices, NULL for strings) mean "not given": the file's figure or the catalogue's
+ * default, each with its source. Strings are borrowed for the duration of lw_cost_report_new. */
+#define LW_COST_REQUEST_VERSION 1
+typedef struct lw_cost_request {
+    unsigned int version;
+    const char *measurement;       /* measurement JSON path (--measurement) */
+    const char *estimate;          /* estimate JSON path (--estimate) */
+    const char *run_json;          /* the run's JSON text instead of reading the path (which then
+                                      only names it in sources and messages); NULL: read the file */
+    double power_w;                /* --power-w: GPU power of all GPUs (W) */
+    double tokens_per_s;           /* --tokens-per-s */
+    int gpus;                      /* --gpus; 0: the run's, else 1 */
+    const char *gpu;               /* --gpu NAME: hardware price, rental offers, embodied carbon */
+    const double *prices_usd_per_kwh; /* --price-kwh list (at most 16); nprices 0: cost.price_kwh.us/eu/high */
+    size_t nprices;
+    double overhead_fraction;      /* --overhead */
+    double psu_efficiency;         /* --psu-efficiency */
+    double idle_w_per_gpu;         /* --idle-w */
+    double utilization;            /* --utilization */
+    const char *pue;               /* --pue: a number 1..10 or a name under cost.pue */
+    const char *wue;               /* --wue: a number 0..100 or a name under cost.wue */
+    double grid_g_per_kwh;         /* --grid-g-per-kwh */
+    const char *region;            /* --region (data/regions.csv) */
+    const char *carbon_intensity;  /* --carbon-intensity SERIES.csv (needs a measurement) */
+    double api_usd_per_million;    /* --api-price-per-m; < 0: data/api_prices.csv */
+    double hardware_usd;           /* --hardware-usd */
+    double depreciation_years;     /* --depreciation-years */
+    double maintenance_fraction;   /* --maintenance */
+    double colocation_usd_per_kw_month; /* --colocation-usd-per-kw-month */
+    double networking_fraction;    /* --networking */
+    lw_depreciation depreciation;  /* --depreciation straight|declining */
+    bool no_tco;                   /* --no-tco: hardware and electricity only (seed 004's table) */
+    double embodied_kg_per_gpu;    /* --embodied-kg-per-gpu */
+    double service_life_years;     /* --service-life-years */
+    double rent_usd_per_gpu_hour;  /* --rent-usd-per-gpu-hour */
+} lw_cost_request;
+
+#ifdef __cplusplus
+#define LW_COST_REQUEST_INIT (lw_cost_request_default())
+#else
+#define LW_COST_REQUEST_INIT                                                                                \
+    {.version = LW_COST_REQUEST_VERSION, .power_w = -1, .tokens_per_s = -1, .overhead_fraction = -1,       \
+     .psu_efficiency = -1, .idle_w_per_gpu = -1, .utilization = -1, .grid_g_per_kwh = -1,                  \
+     .api_usd_per_million = -1, .hardware_usd = -1, .depreciation_years = -1, .maintenance_fraction = -1,  \
+     .colocation_usd_per_kw_month = -1, .networking_fraction = -1, .depreciation = LW_DEPRECIATION_STRAIGHT, \
+     .embodied_kg_per_gpu = -1, .service_life_years = -1, .rent_usd_per_gpu_hour = -1}
+#endif
+
+/* Nothing given (every number -1, every string NULL, straight-line depreciation, TCO on), by
+ * value (inline: built into the caller with the caller's struct size). */
+static inline lw_cost_request lw_cost_request_default(void)
+{
+    lw_cost_request r;
+    r.version = LW_COST_REQUEST_VERSION;
+    r.measurement = r.estimate = r.run_json = r.gpu = r.pue = r.wue = r.region = r.carbon_intensity = NULL;
+    r.prices_usd_per_kwh = NULL;
+    r.nprices = 0;
+    r.gpus = 0;
+    r.power_w = r.tokens_per_s = r.overhead_fraction = r.psu_efficiency = r.idle_w_per_gpu = r.utilization = -1;
+    r.grid_g_per_kwh = r.api_usd_per_million = r.hardware_usd = r.depreciation_years = -1;
+    r.maintenance_fraction = r.colocation_usd_per_kw_month = r.networking_fraction = -1;
+    r.depreciation = LW_DEPRECIATION_STRAIGHT;
+    r.no_tco = false;
+    r.embodied_kg_per_gpu = r.service_life_years = r.rent_usd_per_gpu_hour = -1;
+    return r;
+}
+
+/* The same for an FFI: version is LW_COST_REQUEST_VERSION of the caller's headers. */
+LW_API lw_status lw_cost_request_init(lw_cost_request *req, unsigned int version, lw_err *err);
+
+/* The resolved inputs (each with its source), energy, TCO, carbon, scenarios per price,
+ * break-even against every API price and rental offers. Opaque; lw_cost_report_free. */
+typedef struct lw_cost_report lw_cost_report;
+
+/* Resolves the request against the catalogue and computes everything. Errors name the option
+ * (as the CLI spells it, "--power-w"): LW_ERR_INVALID_ARGUMENT (missing or conflicting inputs),
+ * LW_ERR_NOT_FOUND (file, region, PUE/WUE name), LW_ERR_PARSE (run or series file). The
+ * catalogue is read during the call only. Thread safety: distinct reports may be built and read
+ * from several threads; one report is read-only after this call. */
+LW_API lw_status lw_cost_report_new(const lw_catalogue *cat, const lw_cost_request *req, lw_cost_report **out,
+                                    lw_err *err);
+LW_API void lw_cost_report_free(lw_cost_report *r);
+
+/* The `llmwatt cost --json` document (indent 2 gives the CLI's bytes, without the final newline)
+ * and the CLI's text table: heap strings, lw_free(); NULL with err set when out of memory. */
+LW_API char *lw_cost_report_to_json(const lw_cost_report *r, int indent, lw_err *err);
+LW_API char *lw_cost_report_to_text(const lw_cost_report *r, lw_err *err);
+
+/* Warnings about the inputs ("FILE is an INVALID measurement"), printed by the CLI on stderr. */
+LW_API size_t lw_cost_report_warning_count(const lw_cost_report *r);
+LW_API const char *lw_cost_report_warning(const lw_cost_report *r, size_t i);
 
 #ifdef __cplusplus
 }

@@ -148,6 +148,67 @@ LW_API lw_status lw_trace_run(const lw_catalogue *cat, const char *path, const l
  * (or since the trace's own origin for numbers). false on anything else. */
 LW_API bool lw_trace_parse_time(const char *s, size_t len, double unit_s, int64_t *ns);
 
+
+/* ---- Cost and carbon of a trace, and the `llmwatt trace --json` document ---------------------- */
+
+/* Inputs of the trace's cost and carbon. Versioned (docs/design.md, "ABI"): start from
+ * LW_TRACE_COST_OPTS_INIT, lw_trace_cost_opts_default() or lw_trace_cost_opts_init(). */
+#define LW_TRACE_COST_OPTS_VERSION 1
+typedef struct lw_trace_cost_opts {
+    unsigned int version;
+    double price_usd_per_kwh;  /* < 0: the catalogue's cost.price_kwh.us */
+    double grid_g_per_kwh;     /* < 0: none (no carbon), unless region is given */
+    const char *region;        /* a data/regions.csv id or alias; NULL: none */
+} lw_trace_cost_opts;
+
+#ifdef __cplusplus
+#define LW_TRACE_COST_OPTS_INIT (lw_trace_cost_opts_default())
+#else
+#define LW_TRACE_COST_OPTS_INIT \
+    {.version = LW_TRACE_COST_OPTS_VERSION, .price_usd_per_kwh = -1, .grid_g_per_kwh = -1, .region = NULL}
+#endif
+
+static inline lw_trace_cost_opts lw_trace_cost_opts_default(void)
+{
+    lw_trace_cost_opts o;
+    o.version = LW_TRACE_COST_OPTS_VERSION;
+    o.price_usd_per_kwh = -1;
+    o.grid_g_per_kwh = -1;
+    o.region = NULL;
+    return o;
+}
+
+/* The same for an FFI: version is LW_TRACE_COST_OPTS_VERSION of the caller's headers. */
+LW_API lw_status lw_trace_cost_opts_init(lw_trace_cost_opts *opts, unsigned int version, lw_err *err);
+
+/* The trace's GPU energy through the cost module's power chain (seed 004): its per-1M-token
+ * figures at a throughput that reproduces the trace's J per output token, scaled to the trace's
+ * output tokens. Versioned like the options (LW_TRACE_COST_INIT, lw_trace_cost_init). */
+#define LW_TRACE_COST_VERSION 1
+typedef struct lw_trace_cost {
+    unsigned int version;
+    bool computed;             /* false: no output tokens or no energy, nothing to cost */
+    double price_usd_per_kwh, overhead_fraction, psu_efficiency, pue;
+    double wall_kwh, billed_kwh, energy_usd;
+    double grid_g_per_kwh;     /* < 0: no grid intensity given */
+    double co2e_g;             /* < 0: no grid intensity given */
+    char grid_source[96];      /* "--grid-g-per-kwh", "region us, 2024" or "" */
+} lw_trace_cost;
+
+#define LW_TRACE_COST_INIT {LW_TRACE_COST_VERSION, false, 0, 0, 0, 0, 0, 0, 0, -1, -1, {0}}
+LW_API lw_status lw_trace_cost_init(lw_trace_cost *out, unsigned int version, lw_err *err);
+
+/* Computes the cost and carbon of a finished lw_trace_run (S, with the options o it ran with).
+ * LW_ERR_NOT_FOUND for an unknown region, LW_ERR_INVALID_ARGUMENT for a bad price or intensity. */
+LW_API lw_status lw_trace_cost_compute(const lw_catalogue *cat, const lw_trace_summary *S, const lw_trace_opts *o,
+                                       const lw_trace_cost_opts *co, lw_trace_cost *out, lw_err *err);
+
+/* The `llmwatt trace --json` document of a run of the file `path` (as the "file" key) with
+ * options o, and its cost (NULL: "cost_and_carbon" is null). Heap text, lw_free(); indent 2
+ * gives the CLI's bytes without the final newline. Reads its arguments only: thread-safe. */
+LW_API char *lw_trace_summary_to_json(const lw_trace_summary *S, const char *path, const lw_trace_opts *o,
+                                      const lw_trace_cost *cost, int indent, lw_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,7 +21,7 @@ HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # python/
 ROOT = os.path.dirname(HERE)
 NAME = "llmwatt"
 
-# (struct, field, kind): kind is how the binding reads it (u32, int, enum, double, bool, size, ptr, chars).
+# (struct, field, kind): kind is how the binding reads it (u32, u64, int, enum, double, bool, size, ptr, chars).
 FIELDS = [
     ("lw_err", "status", "enum"),
     ("lw_model_arch", "name", "chars"), ("lw_model_arch", "native_precision", "enum"),
@@ -31,6 +31,7 @@ FIELDS = [
     ("lw_workload", "kv_precision", "enum"),
     ("lw_estimate_opts", "version", "u32"), ("lw_estimate_opts", "method", "enum"), ("lw_estimate_opts", "gpus", "int"),
     ("lw_estimate_opts", "pue", "double"), ("lw_estimate_opts", "attention", "enum"),
+    ("lw_estimate_opts", "power_limit_w", "double"), ("lw_estimate_opts", "sm_clock_mhz", "double"),
     ("lw_estimate", "version", "u32"), ("lw_estimate", "energy_per_request_j.low", "double"),
     ("lw_estimate", "energy_per_request_j.expected", "double"), ("lw_estimate", "energy_per_request_j.high", "double"),
     ("lw_estimate_json_opts", "indent", "int"), ("lw_estimate_json_opts", "pue", "bool"),
@@ -40,15 +41,63 @@ FIELDS = [
     ("lw_measure_config", "interval_s", "double"), ("lw_measure_config", "warmup_s", "double"),
     ("lw_measure_config", "gpu_indices", "chars"), ("lw_measure_config", "n_gpu_indices", "size"),
     ("lw_measure_meta", "replay_path", "ptr"),
+    # cost() and trace() (docs/python.md)
+    ("lw_cost_request", "version", "u32"), ("lw_cost_request", "measurement", "ptr"),
+    ("lw_cost_request", "estimate", "ptr"), ("lw_cost_request", "run_json", "ptr"),
+    ("lw_cost_request", "power_w", "double"), ("lw_cost_request", "tokens_per_s", "double"),
+    ("lw_cost_request", "gpus", "int"), ("lw_cost_request", "gpu", "ptr"),
+    ("lw_cost_request", "prices_usd_per_kwh", "ptr"), ("lw_cost_request", "nprices", "size"),
+    ("lw_cost_request", "overhead_fraction", "double"), ("lw_cost_request", "psu_efficiency", "double"),
+    ("lw_cost_request", "idle_w_per_gpu", "double"), ("lw_cost_request", "utilization", "double"),
+    ("lw_cost_request", "pue", "ptr"), ("lw_cost_request", "wue", "ptr"),
+    ("lw_cost_request", "grid_g_per_kwh", "double"), ("lw_cost_request", "region", "ptr"),
+    ("lw_cost_request", "carbon_intensity", "ptr"), ("lw_cost_request", "api_usd_per_million", "double"),
+    ("lw_cost_request", "hardware_usd", "double"), ("lw_cost_request", "depreciation_years", "double"),
+    ("lw_cost_request", "maintenance_fraction", "double"),
+    ("lw_cost_request", "colocation_usd_per_kw_month", "double"),
+    ("lw_cost_request", "networking_fraction", "double"), ("lw_cost_request", "depreciation", "enum"),
+    ("lw_cost_request", "no_tco", "bool"), ("lw_cost_request", "embodied_kg_per_gpu", "double"),
+    ("lw_cost_request", "service_life_years", "double"), ("lw_cost_request", "rent_usd_per_gpu_hour", "double"),
+    ("lw_trace_opts", "format", "enum"), ("lw_trace_opts", "columns", "chars"),
+    ("lw_trace_opts", "time_unit_s", "double"), ("lw_trace_opts", "default_model", "ptr"),
+    ("lw_trace_opts", "gpu", "ptr"), ("lw_trace_opts", "estimate.method", "enum"),
+    ("lw_trace_opts", "estimate.gpus", "int"), ("lw_trace_opts", "estimate.pue", "double"),
+    ("lw_trace_opts", "estimate.attention", "enum"), ("lw_trace_opts", "weight_precision_set", "bool"),
+    ("lw_trace_opts", "weight_precision", "enum"), ("lw_trace_opts", "kv_precision", "enum"),
+    ("lw_trace_opts", "batch", "int"), ("lw_trace_opts", "window_s", "double"), ("lw_trace_opts", "max_batch", "int"),
+    ("lw_trace_opts", "on_error", "enum"), ("lw_trace_opts", "unknown_model", "enum"),
+    ("lw_trace_opts", "map_from", "chars"), ("lw_trace_opts", "map_to", "chars"), ("lw_trace_opts", "nmap", "int"),
+    ("lw_trace_opts", "threads", "int"),
+    ("lw_trace_cost_opts", "version", "u32"), ("lw_trace_cost_opts", "price_usd_per_kwh", "double"),
+    ("lw_trace_cost_opts", "grid_g_per_kwh", "double"), ("lw_trace_cost_opts", "region", "ptr"),
+    ("lw_trace_cost", "version", "u32"),
+    ("lw_trace_summary", "requests", "u64"), ("lw_trace_summary", "bad_rows", "u64"),
+    ("lw_trace_summary", "bad[0].line", "u64"), ("lw_trace_summary", "bad[0].msg", "chars"),
 ]
 SIZES = ["lw_err", "lw_model_arch", "lw_workload", "lw_accounting", "lw_estimate_opts", "lw_estimate",
-         "lw_estimate_json_opts", "lw_measure_config", "lw_measure_result", "lw_measure_meta", "int"]
+         "lw_estimate_json_opts", "lw_measure_config", "lw_measure_meta", "int",
+         "lw_cost_request", "lw_trace_opts", "lw_trace_cost_opts", "lw_trace_cost", "lw_trace_summary"]
 CONSTANTS = ["LW_OK", "LW_ERR_INVALID_ARGUMENT", "LW_ERR_NOT_FOUND", "LW_ERR_PARSE", "LW_ERR_IO", "LW_ERR_NO_MEMORY",
              "LW_ERR_UNSUPPORTED", "LW_ERR_INFEASIBLE", "LW_ERR_NO_DEVICE", "LW_ERR_CHILD", "LW_ERR_DATABASE",
              "LW_ERR_VERSION", "LW_ERR_INTERRUPTED", "LW_VERSION_NUMBER", "LW_VERSION_MAJOR",
              "LW_WORKLOAD_VERSION", "LW_ESTIMATE_OPTS_VERSION", "LW_ESTIMATE_VERSION",
              "LW_ESTIMATE_JSON_OPTS_VERSION", "LW_METHOD_ROOFLINE", "LW_METHOD_LLM_BENCH", "LW_METHOD_PROFILE",
-             "LW_ATTENTION_QUADRATIC", "LW_ATTENTION_LINEAR", "LW_MEASURE_MAX_GPUS"]
+             "LW_ATTENTION_QUADRATIC", "LW_ATTENTION_LINEAR", "LW_MEASURE_MAX_GPUS",
+             "LW_COST_REQUEST_VERSION", "LW_DEPRECIATION_STRAIGHT", "LW_DEPRECIATION_DECLINING",
+             "LW_TRACE_COST_OPTS_VERSION", "LW_TRACE_COST_VERSION", "LW_TRACE_AUTO", "LW_TRACE_CSV", "LW_TRACE_JSONL",
+             "LW_TRACE_NCOLS", "LW_TRACE_MAX_MAP", "LW_TRACE_SKIP", "LW_TRACE_FAIL", "LW_TRACE_UNKNOWN_FAIL",
+             "LW_TRACE_UNKNOWN_DEFAULT"]
+# scale and physics: the request the binding fills; results it only allocates (the library renders the JSON)
+FIELDS += [("lw_scale_request", f, k) for f, k in (
+    ("version", "u32"), ("baseline_j_per_token", "double"), ("from_model", "ptr"), ("to_model", "ptr"),
+    ("from_params", "double"), ("to_params", "double"), ("from_family", "ptr"), ("to_family", "ptr"),
+    ("from_gpu", "ptr"), ("to_gpu", "ptr"), ("from_gpus", "int"), ("to_gpus", "int"), ("from_power_w", "double"),
+    ("to_power_w", "double"), ("multi_gpu", "enum"), ("have_k", "bool"), ("have_mu", "bool"), ("have_eta", "bool"),
+    ("have_alpha", "bool"), ("k.low", "double"), ("k.expected", "double"), ("k.high", "double"), ("mu.low", "double"),
+    ("mu.expected", "double"), ("mu.high", "double"), ("eta.low", "double"), ("eta.expected", "double"),
+    ("eta.high", "double"), ("alpha", "double"))]
+SIZES += ["lw_scale_request", "lw_scale_input", "lw_scale_result", "lw_physics_result"]
+CONSTANTS += ["LW_SCALE_REQUEST_VERSION", "LW_PHYSICS_PRECISIONS"]
 
 
 def _version():

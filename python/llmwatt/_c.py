@@ -3,13 +3,13 @@ every function the binding calls, and reads or writes struct fields at the offse
 reported at build time (_layout.py), so no struct layout is written by hand."""
 import ctypes
 import os
-from ctypes import POINTER, c_bool, c_char_p, c_double, c_int, c_size_t, c_uint, c_void_p
+from ctypes import POINTER, c_bool, c_char_p, c_double, c_int, c_size_t, c_uint, c_uint64, c_void_p
 from typing import Any, Dict, Optional
 
 from ._layout import CONSTANTS as C
 from ._layout import FIELDS, SIZES
 
-_KINDS = {"u32": c_uint, "int": c_int, "enum": c_int, "double": c_double, "bool": c_bool, "size": c_size_t,
+_KINDS = {"u32": c_uint, "u64": c_uint64, "int": c_int, "enum": c_int, "double": c_double, "bool": c_bool, "size": c_size_t,
           "ptr": c_void_p}
 for (_s, _f), (_off, _size, _kind) in FIELDS.items():
     if _kind in _KINDS and ctypes.sizeof(_KINDS[_kind]) != _size:  # pragma: no cover - an exotic ABI
@@ -52,8 +52,10 @@ _SIGNATURES = {
     "lw_estimator_run": (c_int, [P, P, P, P]),
     "lw_estimate_json_opts_init": (c_int, [P, c_uint, P]),
     "lw_estimate_to_json": (P, [P, P, P, P, P]),
+    "lw_sweep_parse": (c_int, [c_char_p, POINTER(c_double), c_size_t, POINTER(c_size_t), P]),
     "lw_power_open_nvml": (c_int, [c_char_p, PP, P]),
     "lw_power_open_replay": (c_int, [c_char_p, PP, P]),
+    "lw_power_open_dcgm": (c_int, [c_char_p, c_double, PP, P]),
     "lw_power_close": (None, [P]),
     "lw_measure_config_default": (c_int, [P, P, P]),
     "lw_measure_new": (c_int, [P, P, P, PP, P]),
@@ -61,9 +63,36 @@ _SIGNATURES = {
     "lw_measure_free": (None, [P]),
     "lw_measure_start": (c_int, [P, P]),
     "lw_measure_stop": (c_int, [P, P]),
-    "lw_measure_analyze": (c_int, [P, c_double, c_double, P, P, P]),
-    "lw_measure_json": (c_int, [P, P, PP, P]),
+    "lw_measure_analysis_new": (c_int, [P, c_double, c_double, P, PP, P]),
+    "lw_measure_analysis_free": (None, [P]),
+    "lw_measure_analysis_json": (c_int, [P, P, P, PP, P]),
+    "lw_cost_request_init": (c_int, [P, c_uint, P]),
+    "lw_cost_report_new": (c_int, [P, P, PP, P]),
+    "lw_cost_report_free": (None, [P]),
+    "lw_cost_report_to_json": (P, [P, c_int, P]),
+    "lw_cost_report_to_text": (P, [P, P]),
+    "lw_cost_report_warning_count": (c_size_t, [P]),
+    "lw_cost_report_warning": (c_char_p, [P, c_size_t]),
+    "lw_trace_cost_opts_init": (c_int, [P, c_uint, P]),
+    "lw_trace_cost_init": (c_int, [P, c_uint, P]),
+    "lw_trace_cost_compute": (c_int, [P, P, P, P, P, P]),
+    "lw_trace_summary_to_json": (P, [P, c_char_p, P, P, c_int, P]),
+    "lw_trace_run": (c_int, [P, c_char_p, P, P, P]),
 }
+_SIGNATURES.update({  # scale and physics
+    "lw_multi_gpu_parse": (c_int, [c_char_p, POINTER(c_int), P]),
+    "lw_scale_request_init": (c_int, [P, c_uint, P]),
+    "lw_scale_resolve": (c_int, [P, P, P, P]),
+    "lw_scale_run": (c_int, [P, P, P, P]),
+    "lw_scale_to_json": (P, [P, P, c_char_p, c_int, P]),
+    "lw_scale_uses_key": (c_bool, [P, P, c_char_p]),
+    "lw_scale_check_coefficients": (c_int, [P, c_char_p, PP, POINTER(c_size_t), P]),
+    "lw_scale_load_coefficients_checked": (c_int, [P, c_char_p, c_bool, P]),
+    "lw_physics_default_precision": (c_int, [P]),
+    "lw_physics_evaluate": (c_int, [P, P, c_int, c_double, c_double, P, P]),
+    "lw_physics_evaluate_all": (c_int, [P, P, c_double, c_double, P, POINTER(c_size_t), P]),
+    "lw_physics_to_json": (P, [P, P, c_size_t, c_bool, c_int, P]),
+})
 for _name, (_res, _args) in _SIGNATURES.items():
     _fn = getattr(lib, _name)
     _fn.restype = _res
@@ -109,6 +138,39 @@ class Struct:
 
     def address(self, field: str) -> int:
         return self.ptr.value + FIELDS[(self.name, field)][0]
+
+    def set_text(self, field: str, value: Any) -> None:
+        """Points a const char * field at a copy of value (str, bytes or os.PathLike; None: NULL),
+        kept alive as long as this struct."""
+        self.set_texts(field, [value], 1)
+
+    def set_texts(self, field: str, values: Any, n: int) -> None:
+        """Writes a const char *[n] field (n == 1: a plain const char * field)."""
+        keep = self.__dict__.setdefault("_keep", [])
+        arr = (c_void_p * n).from_address(self.address(field))
+        for i, v in enumerate(values):
+            if v is None:
+                arr[i] = None
+                continue
+            b = ctypes.c_char_p(os.fsencode(v) if not isinstance(v, bytes) else v)
+            keep.append(b)
+            arr[i] = ctypes.cast(b, c_void_p).value
+
+
+def trace_opts_default(cat: int) -> "Struct":
+    """lw_trace_opts_default(cat): a struct returned by value, copied into a Struct."""
+    size = SIZES["lw_trace_opts"]
+
+    class _Opts(ctypes.Structure):
+        _fields_ = [("raw", c_double * ((size + 7) // 8))]  # the size and 8-byte alignment of the C struct
+
+    fn = lib.lw_trace_opts_default
+    fn.restype = _Opts
+    fn.argtypes = [P]
+    value = fn(cat)
+    s = Struct("lw_trace_opts")
+    ctypes.memmove(s.buf, ctypes.byref(value), size)
+    return s
 
 
 def read_field(ptr: int, struct: str, field: str) -> Any:

@@ -1,5 +1,6 @@
 /* Dispatch of the public power-source API to the backends. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -40,6 +41,16 @@ int64_t lw_monotonic_ns(void)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+double lw_wrap32_unwrap(lw_wrap32 *w, uint64_t raw)
+{
+    const uint64_t half = (uint64_t)1 << 31, full = (uint64_t)1 << 32;
+    if (w->have_raw && raw < w->last_raw && w->last_raw >= half && w->last_raw < full && raw < half)
+        w->wraps++;
+    w->last_raw = raw;
+    w->have_raw = true;
+    return (double)raw + (double)w->wraps * (double)full;
+}
+
 const char *lw_throttle_name(uint64_t bit)
 {
     switch (bit) {
@@ -58,12 +69,26 @@ const char *lw_throttle_name(uint64_t bit)
 
 void lw_power_close(lw_power_source *src)
 {
-    if (!src)
+    /* a thread is blocked inside the vendor library: shutting it down could block as well and
+     * unloading it would pull the code from under that thread, so the handle is left (the
+     * process is about to end: llmwatt measure writes its results and exits) */
+    if (!src || src->hung)
         return;
     if (src->ops && src->ops->close)
         src->ops->close(src);
     free(src->info);
     free(src);
+}
+
+bool lw_power_hung_note(const lw_power_source *src, char *out, size_t n)
+{
+    if (!src || !src->hung)
+        return false;
+    snprintf(out, n,
+             "a call into the %s library began at %.2f s and never returned (a hung driver): its GPUs have no samples from then on, "
+             "the results cover the run until then",
+             lw_power_kind_name(src->kind), src->hung_at_s);
+    return true;
 }
 
 lw_source_kind lw_power_kind(const lw_power_source *src)
@@ -73,8 +98,8 @@ lw_source_kind lw_power_kind(const lw_power_source *src)
 
 const char *lw_power_no_source_remedy(void)
 {
-    return "Install the NVIDIA driver (libnvidia-ml.so.1) or point " LW_NVML_LIBRARY_ENV " at it, for AMD GPUs ROCm SMI "
-           "(librocm_smi64.so.1, or " LW_ROCM_SMI_LIBRARY_ENV "), give read access to "
+    return "Install the NVIDIA driver (libnvidia-ml.so.1) or point " LW_NVML_LIBRARY_ENV " at it, for AMD GPUs amdsmi "
+           "(libamd_smi.so, or " LW_AMDSMI_LIBRARY_ENV ") or ROCm SMI (librocm_smi64.so.1, or " LW_ROCM_SMI_LIBRARY_ENV "), give read access to "
            "/sys/class/powercap/intel-rapl:*/energy_uj (root), or analyse a log with --replay LOG.";
 }
 
@@ -86,6 +111,7 @@ const char *lw_power_kind_name(lw_source_kind kind)
     case LW_SOURCE_REPLAY: return "replay";
     case LW_SOURCE_DCGM: return "dcgm";
     case LW_SOURCE_ROCM_SMI: return "rocm_smi";
+    case LW_SOURCE_AMDSMI: return "amdsmi";
     }
     return "unknown";
 }

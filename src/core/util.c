@@ -25,6 +25,16 @@ lw_status lw_fail(lw_err *err, lw_status status, const char *fmt, ...)
     return status;
 }
 
+lw_status lw_check_version(const char *what, const char *init, unsigned int version, unsigned int known, lw_err *err)
+{
+    if (version == 0)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "%s has version 0: start it from %s", what, init);
+    if (version > known)
+        return lw_fail(err, LW_ERR_VERSION, "%s version %u is newer than this libllmwatt %s (knows %u): use the library "
+                       "the program was built with", what, version, lw_version(), known);
+    return LW_OK;
+}
+
 lw_status lw_err_set(lw_err *err, lw_status status, const char *fmt, ...)
 {
     if (err) {

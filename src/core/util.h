@@ -10,6 +10,10 @@
 /* Sets err (if non-NULL) and returns status. printf-style one-line message. */
 lw_status lw_fail(lw_err *err, lw_status status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* The version check of a versioned public struct (docs/design.md, "ABI"): version 0 (not started
+ * from its initialiser `init`) is LW_ERR_INVALID_ARGUMENT, one newer than `known` LW_ERR_VERSION. */
+lw_status lw_check_version(const char *what, const char *init, unsigned int version, unsigned int known, lw_err *err);
+
 /* Copies src into dst of size n, always NUL-terminated, truncating. */
 void lw_strlcpy(char *dst, const char *src, size_t n);
 

@@ -10,20 +10,9 @@
 
 #include "core/util.h"
 
-/* A caller's struct version: 0 means the struct was not started from an initialiser. */
-static lw_status check_version(const char *what, const char *init, unsigned int version, unsigned int known, lw_err *err)
-{
-    if (version == 0)
-        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "%s has version 0: start it from %s", what, init);
-    if (version > known)
-        return lw_fail(err, LW_ERR_VERSION, "%s version %u is newer than this libllmwatt %s (knows %u): use the library "
-                       "the program was built with", what, version, lw_version(), known);
-    return LW_OK;
-}
-
 lw_status lw_estimate_opts_init(lw_estimate_opts *opts, unsigned int version, lw_err *err)
 {
-    lw_status st = check_version("lw_estimate_opts", "LW_ESTIMATE_OPTS_INIT", version, LW_ESTIMATE_OPTS_VERSION, err);
+    lw_status st = lw_check_version("lw_estimate_opts", "LW_ESTIMATE_OPTS_INIT", version, LW_ESTIMATE_OPTS_VERSION, err);
     if (st != LW_OK)
         return st;
     /* Version 1 is the whole struct. A later version fills only the fields of the caller's
@@ -34,7 +23,7 @@ lw_status lw_estimate_opts_init(lw_estimate_opts *opts, unsigned int version, lw
 
 lw_status lw_estimate_init(lw_estimate *out, unsigned int version, lw_err *err)
 {
-    lw_status st = check_version("lw_estimate", "LW_ESTIMATE_INIT", version, LW_ESTIMATE_VERSION, err);
+    lw_status st = lw_check_version("lw_estimate", "LW_ESTIMATE_INIT", version, LW_ESTIMATE_VERSION, err);
     if (st != LW_OK)
         return st;
     memset(out, 0, sizeof *out); /* version 1 is the whole struct (a later one: only the caller's part) */
@@ -133,7 +122,7 @@ lw_status lw_estimator_new(const lw_catalogue *cat, const lw_model_arch *m, cons
 {
     *out = NULL;
     if (opts) {
-        lw_status vst = check_version("lw_estimate_opts", "LW_ESTIMATE_OPTS_INIT or lw_estimate_opts_default()",
+        lw_status vst = lw_check_version("lw_estimate_opts", "LW_ESTIMATE_OPTS_INIT or lw_estimate_opts_default()",
                                       opts->version, LW_ESTIMATE_OPTS_VERSION, err);
         if (vst != LW_OK)
             return vst;
@@ -148,6 +137,13 @@ lw_status lw_estimator_new(const lw_catalogue *cat, const lw_model_arch *m, cons
                        o.gpu_memory_utilization);
     if ((unsigned)o.method > LW_METHOD_PROFILE)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "unknown method %d", (int)o.method);
+    if (!(o.power_limit_w >= 0 && isfinite(o.power_limit_w)) || !(o.sm_clock_mhz >= 0 && isfinite(o.sm_clock_mhz)))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "--power-limit and --sm-clock must be finite numbers > 0 (got %g W, %g MHz)",
+                       o.power_limit_w, o.sm_clock_mhz);
+    if ((o.power_limit_w > 0 || o.sm_clock_mhz > 0) && o.method != LW_METHOD_ROOFLINE)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT,
+                       "--power-limit and --sm-clock apply to the roofline method only (the %s method has no clock)",
+                       lw_method_name(o.method));
     lw_status st = lw_model_validate(m, err);
     if (st != LW_OK)
         return st;
@@ -240,7 +236,7 @@ void lw_estimate_finish(const lw_estimator *e, const lw_workload *w, double band
 lw_status lw_estimator_run(const lw_estimator *e, const lw_workload *w, lw_estimate *out, lw_err *err)
 {
     if (out->version - 1u >= LW_ESTIMATE_VERSION) /* one compare: 0 and newer versions both fail */
-        return check_version("lw_estimate", "LW_ESTIMATE_INIT", out->version, LW_ESTIMATE_VERSION, err);
+        return lw_check_version("lw_estimate", "LW_ESTIMATE_INIT", out->version, LW_ESTIMATE_VERSION, err);
     /* hot path: the version stays and the 1 KiB of warning text is not cleared */
     memset((char *)out + offsetof(lw_estimate, method), 0, offsetof(lw_estimate, warnings_) - offsetof(lw_estimate, method));
     out->method = e->method;

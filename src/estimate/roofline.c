@@ -382,7 +382,7 @@ static void phase(const lw_estimator *e, const lw_accounting *a, const lw_phase_
     ph->memory_time_s = t_m_max;
     ph->communication_time_s = t_comm;
     if (e->pw_active) {
-        const clock_terms x = {t_c, t_m, t_c_max, t_m_max, slots / mb, t_comm + c->steps * k->step_overhead_s, idle, g};
+        const clock_terms x = {t_c, t_m, t_c_max, t_m_max, slots / mb, t_comm + c->steps * step_overhead(k, m, batch), idle, g};
         *clock = clock_phase(e, &x, unreachable, ph);
     }
 }

@@ -236,7 +236,8 @@ class Estimator:
     def __init__(self, model: Optional[str], gpu: str, *, gpus: int = 1, precision: Optional[str] = None,
                  kv_precision: Optional[str] = None, method: str = "roofline", attention: Optional[str] = None,
                  pue: Optional[float] = None, catalogue: Any = None,
-                 model_config: Optional[Union[str, os.PathLike]] = None):
+                 model_config: Optional[Union[str, os.PathLike]] = None, power_limit_w: Optional[float] = None,
+                 sm_clock_mhz: Optional[float] = None):
         self._cat = _catalogue(catalogue)
         err = _new_err()
         opts = Struct("lw_estimate_opts")
@@ -255,6 +256,12 @@ class Estimator:
             if _number("pue", pue) < 1:
                 raise Error(f"pue expects a number >= 1 (1.1 to 1.6 for most data centres), got {pue!r}")
             opts["pue"] = float(pue)
+        # the GPU's settable range is checked by the library (its message names the range)
+        for name, v in (("power_limit_w", power_limit_w), ("sm_clock_mhz", sm_clock_mhz)):
+            if v is not None:
+                if _number(name, v) <= 0:
+                    raise Error(f"{name} expects a number > 0 (None: no {name[:-2].replace('_', ' ')}), got {v!r}")
+                opts[name] = float(v)
         self._model = self._cat.model(model, model_config)
         self._gpu = self._cat.gpu(gpu)
         if precision is not None:
@@ -344,7 +351,8 @@ def estimate(model: Optional[str], gpu: str, input_tokens: float, output_tokens:
              gpus: int = 1, precision: Optional[str] = None, method: str = "roofline", *,
              reasoning_tokens: float = 0, kv_precision: Optional[str] = None, attention: Optional[str] = None,
              pue: Optional[float] = None, labels: Optional[Mapping[str, str]] = None, catalogue: Any = None,
-             model_config: Optional[Union[str, os.PathLike]] = None) -> Estimate:
+             model_config: Optional[Union[str, os.PathLike]] = None, power_limit_w: Optional[float] = None,
+             sm_clock_mhz: Optional[float] = None) -> Estimate:
     """GPU energy of one batch of ``batch`` identical requests and one request's share of it, as
     ``llmwatt estimate --json`` prints it (same keys, same numbers, same bytes from to_json()).
 
@@ -352,10 +360,14 @@ def estimate(model: Optional[str], gpu: str, input_tokens: float, output_tokens:
     gpu: GPU id or name ("h100", "H100 SXM5 80GB"). precision: weight precision (default: the
     model's native one); kv_precision: KV cache precision (default bf16). method: "roofline"
     (default), "llm-bench" or "profile" (attention="quadratic"|"linear" for profile). pue: adds the
-    facility figure. labels: {"workload": "chat"}. Raises Error naming the bad value (unknown model or
-    GPU, bad number, a model that does not fit with the roofline method)."""
+    facility figure. labels: {"workload": "chat"}. power_limit_w (per GPU, as nvidia-smi -pl) and
+    sm_clock_mhz (a locked SM clock, nvidia-smi -lgc): the roofline at the clock they allow (as
+    ``estimate --power-limit`` / ``--sm-clock``; within the GPU's range). Raises Error naming the bad
+    value (unknown model or GPU, bad number, a model that does not fit with the roofline method, a
+    power limit or clock outside the GPU's range)."""
     est = Estimator(model, gpu, gpus=gpus, precision=precision, kv_precision=kv_precision, method=method,
-                    attention=attention, pue=pue, catalogue=catalogue, model_config=model_config)
+                    attention=attention, pue=pue, catalogue=catalogue, model_config=model_config,
+                    power_limit_w=power_limit_w, sm_clock_mhz=sm_clock_mhz)
     return est.estimate(input_tokens, output_tokens, batch, reasoning_tokens, labels)
 
 
@@ -390,7 +402,7 @@ def estimate_dataframe(df: Any, model: Optional[str] = None, gpu: Optional[str] 
 
 # ---- sweep, cost, trace (llmwatt sweep / cost --json / trace --json) ------------------------------
 
-_SWEPT = ("batch", "input_tokens", "output_tokens", "gpus", "precision", "gpu")
+_SWEPT = ("batch", "input_tokens", "output_tokens", "gpus", "precision", "gpu", "power_limit_w")
 
 
 def _sweep_values(name: str, spec: Any) -> List[Any]:
@@ -453,12 +465,13 @@ def sweep(model: Optional[str], gpu: Any, input_tokens: Any, output_tokens: Any,
           precision: Any = None, method: str = "roofline", **kwargs: Any) -> Sweep:
     """Estimates one configuration per value of the one argument given as a list (``batch=[1, 8,
     64]``, ``gpu=["a100", "h100"]``, ``precision=["bf16", "fp8"]``) or as the CLI's range text
-    (``batch="1..256*2"``, ``input_tokens="1000..8000+1000"``), as ``llmwatt sweep`` does; each
+    (``batch="1..256*2"``, ``input_tokens="1000..8000+1000"``, ``power_limit_w="200..700+50"``), as
+    ``llmwatt sweep`` does; each
     result is the :class:`Estimate` that :func:`estimate` (``llmwatt estimate --json``) gives for that
     configuration. Configurations that do not fit are left out and listed in ``.skipped``; an
     Error (status "infeasible") when none fits. Other keyword arguments as for :func:`estimate`."""
     args = {"batch": batch, "input_tokens": input_tokens, "output_tokens": output_tokens, "gpus": gpus,
-            "precision": precision, "gpu": gpu}
+            "precision": precision, "gpu": gpu, "power_limit_w": kwargs.pop("power_limit_w", None)}
 
     def is_list(k: str, v: Any) -> bool:
         if isinstance(v, (list, tuple, range)):
@@ -469,8 +482,8 @@ def sweep(model: Optional[str], gpu: Any, input_tokens: Any, output_tokens: Any,
     if len(swept) > 1:
         raise Error(f"sweep one argument at a time ({swept[0]} and {swept[1]} are both lists)")
     if not swept:
-        raise Error("sweep: give one of batch, input_tokens, output_tokens, gpus, precision, gpu as a list or "
-                    "range (e.g. batch='1..256*2' or batch=[1, 8, 64])")
+        raise Error("sweep: give one of batch, input_tokens, output_tokens, gpus, precision, gpu, power_limit_w as a "
+                    "list or range (e.g. batch='1..256*2' or batch=[1, 8, 64])")
     var = swept[0]
     values = _sweep_values(var, args[var])
     cat = _catalogue(kwargs.pop("catalogue", None))
@@ -482,7 +495,7 @@ def sweep(model: Optional[str], gpu: Any, input_tokens: Any, output_tokens: Any,
         a[var] = v
         try:
             e = estimate(model, a["gpu"], a["input_tokens"], a["output_tokens"], a["batch"], a["gpus"],
-                         a["precision"], method, catalogue=cat, **kwargs)
+                         a["precision"], method, catalogue=cat, power_limit_w=a["power_limit_w"], **kwargs)
         except Error as ex:
             if ex.status != "infeasible":
                 raise
@@ -827,14 +840,16 @@ class Measurement:
         err = _new_err()
         if self._replay is None:
             _check(lib.lw_measure_stop(m.ptr, err.ptr), err)
-        r = Struct("lw_measure_result")
         t = _tokens("tokens", tokens) if tokens is not None else math.nan
-        _check(lib.lw_measure_analyze(m.ptr, t, math.nan, None, r.ptr, err.ptr), err)
+        ap = ctypes.c_void_p()
+        # the analysis handle: no struct with fixed arrays crosses into Python
+        _check(lib.lw_measure_analysis_new(m.ptr, t, math.nan, None, ctypes.byref(ap), err.ptr), err)
+        a = _Handle(ap.value, lib.lw_measure_analysis_free)
         meta = Struct("lw_measure_meta")
         path = ctypes.c_char_p(os.fsencode(self._replay)) if self._replay else None
         meta["replay_path"] = ctypes.cast(path, ctypes.c_void_p).value if path else None
         out = ctypes.c_void_p()
-        _check(lib.lw_measure_json_source(r.ptr, meta.ptr, self._src.ptr, ctypes.byref(out), err.ptr), err)
+        _check(lib.lw_measure_analysis_json(a.ptr, meta.ptr, self._src.ptr, ctypes.byref(out), err.ptr), err)
         return MeasureResult(json.loads(take_text(out.value)))
 
     def begin_window(self, name: str) -> None:

@@ -32,7 +32,7 @@ else bad "SONAME is libllmwatt.so.MAJOR" "got '$soname' for VERSION $v"; fi
 if grep -q "^#define LW_VERSION_STRING \"$v\"$" include/llmwatt/version.h; then ok "version.h matches VERSION"
 else bad "version.h matches VERSION" "include/llmwatt/version.h is stale: run make"; fi
 
-printf '#include "llmwatt/llmwatt.h"\nint main() { lw_estimate e = LW_ESTIMATE_INIT; lw_estimate_json_opts j = LW_ESTIMATE_JSON_OPTS_INIT;\n  lw_estimate_opts o = LW_ESTIMATE_OPTS_INIT; return (int)(e.version + j.version + o.version) - 3; }\n' >"$TMP/all.cc"
+printf '#include "llmwatt/llmwatt.h"\nint main() { lw_estimate e = LW_ESTIMATE_INIT; lw_estimate_json_opts j = LW_ESTIMATE_JSON_OPTS_INIT;\n  lw_estimate_opts o = LW_ESTIMATE_OPTS_INIT; lw_progress_opts p = LW_PROGRESS_OPTS_INIT;\n  lw_measure_summary s = LW_MEASURE_SUMMARY_INIT; return (int)(e.version + j.version + o.version + p.version + s.version) - 5; }\n' >"$TMP/all.cc"
 if g++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -Iinclude -o "$TMP/cxx" "$TMP/all.cc" 2>"$ERR" && "$TMP/cxx"; then
     ok "public headers compile as C++11 with the initialisers"
 else

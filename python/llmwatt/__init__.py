@@ -699,6 +699,7 @@ def trace(path_or_iterable: Any, gpu: str, model: Optional[str] = None, *, gpus:
     cost_out = Struct("lw_trace_cost")
     _check(lib.lw_trace_cost_init(cost_out.ptr, C["LW_TRACE_COST_VERSION"], err.ptr), err)
     summary = Struct("lw_trace_summary")
+    _check(lib.lw_trace_summary_init(summary.ptr, C["LW_TRACE_SUMMARY_VERSION"], err.ptr), err)
     # the options are checked (region) before the trace is read, as the CLI does
     _check(lib.lw_trace_cost_compute(cat.ptr, summary.ptr, o.ptr, co.ptr, cost_out.ptr, err.ptr), err)
     tmp = None

@@ -280,37 +280,35 @@ static bool field_number(const lw_csv *c, int i, double *v)
     return lw_parse_number(lw_csv_field(c, (size_t)i), v);
 }
 
-lw_status lw_regions_load(lw_region **out, size_t *n, lw_err *err)
+/* Fills one zeroed record from the current row (ix: the columns' indices); false when a
+ * number column is not a number. */
+typedef bool (*row_fill)(const lw_csv *c, const int *ix, void *record);
+
+/* A built-in table as a heap array of records of `size` bytes, one per row; `numbers` names the
+ * number columns in the error ("prices and year must be numbers"). */
+static lw_status load_table(const char *path, const char *const *cols, size_t ncols, size_t size, row_fill fill,
+                            const char *numbers, void **out, size_t *n, lw_err *err)
 {
-    static const char *const cols[] = {"id", "aliases", "name", "g_co2e_per_kwh", "basis", "year", "source"};
-    int ix[7];
+    int ix[16];
     lw_csv *c;
-    lw_status st = open_table("regions.csv", cols, ix, 7, &c, err);
+    lw_status st = open_table(path, cols, ix, ncols, &c, err);
     if (st != LW_OK)
         return st;
-    lw_region *arr = NULL;
+    char *arr = NULL;
     size_t cnt = 0, cap = 0;
     int r;
     while ((r = lw_csv_next(c, err)) == 1) {
-        lw_region *na = grow_array(arr, cnt, &cap, sizeof *arr);
+        char *na = grow_array(arr, cnt, &cap, size);
         if (!na) {
             st = lw_fail(err, LW_ERR_NO_MEMORY, "out of memory");
             break;
         }
         arr = na;
-        lw_region *g = &arr[cnt];
-        memset(g, 0, sizeof *g);
-        lw_strlcpy(g->id, lw_csv_field(c, (size_t)ix[0]), sizeof g->id);
-        lw_strlcpy(g->aliases, lw_csv_field(c, (size_t)ix[1]), sizeof g->aliases);
-        lw_strlcpy(g->name, lw_csv_field(c, (size_t)ix[2]), sizeof g->name);
-        lw_strlcpy(g->basis, lw_csv_field(c, (size_t)ix[4]), sizeof g->basis);
-        lw_strlcpy(g->source, lw_csv_field(c, (size_t)ix[6]), sizeof g->source);
-        double year;
-        if (!field_number(c, ix[3], &g->g_co2e_per_kwh) || !field_number(c, ix[5], &year)) {
-            st = lw_fail(err, LW_ERR_PARSE, "regions.csv line %zu: g_co2e_per_kwh and year must be numbers", lw_csv_line(c));
+        memset(arr + cnt * size, 0, size);
+        if (!fill(c, ix, arr + cnt * size)) {
+            st = lw_fail(err, LW_ERR_PARSE, "%s line %zu: %s must be numbers", path, lw_csv_line(c), numbers);
             break;
         }
-        g->year = (int)year;
         cnt++;
     }
     if (r < 0 && st == LW_OK)
@@ -323,6 +321,31 @@ lw_status lw_regions_load(lw_region **out, size_t *n, lw_err *err)
     *out = arr;
     *n = cnt;
     return LW_OK;
+}
+
+static bool region_row(const lw_csv *c, const int *ix, void *record)
+{
+    lw_region *g = record;
+    lw_strlcpy(g->id, lw_csv_field(c, (size_t)ix[0]), sizeof g->id);
+    lw_strlcpy(g->aliases, lw_csv_field(c, (size_t)ix[1]), sizeof g->aliases);
+    lw_strlcpy(g->name, lw_csv_field(c, (size_t)ix[2]), sizeof g->name);
+    lw_strlcpy(g->basis, lw_csv_field(c, (size_t)ix[4]), sizeof g->basis);
+    lw_strlcpy(g->source, lw_csv_field(c, (size_t)ix[6]), sizeof g->source);
+    double year;
+    if (!field_number(c, ix[3], &g->g_co2e_per_kwh) || !field_number(c, ix[5], &year))
+        return false;
+    g->year = (int)year;
+    return true;
+}
+
+lw_status lw_regions_load(lw_region **out, size_t *n, lw_err *err)
+{
+    static const char *const cols[] = {"id", "aliases", "name", "g_co2e_per_kwh", "basis", "year", "source"};
+    void *arr;
+    lw_status st = load_table("regions.csv", cols, 7, sizeof **out, region_row, "g_co2e_per_kwh and year", &arr, n, err);
+    if (st == LW_OK)
+        *out = arr;
+    return st;
 }
 
 static bool alias_match(const char *aliases, const char *name)
@@ -357,47 +380,27 @@ lw_status lw_region_find(const char *name, lw_region *out, lw_err *err)
     return lw_fail(err, LW_ERR_NOT_FOUND, "unknown region '%s' (known: %s); or give --grid-g-per-kwh", name, ids);
 }
 
+static bool api_price_row(const lw_csv *c, const int *ix, void *record)
+{
+    lw_api_price *a = record;
+    lw_strlcpy(a->provider, lw_csv_field(c, (size_t)ix[0]), sizeof a->provider);
+    lw_strlcpy(a->model_class, lw_csv_field(c, (size_t)ix[1]), sizeof a->model_class);
+    lw_strlcpy(a->comparable_workload, lw_csv_field(c, (size_t)ix[2]), sizeof a->comparable_workload);
+    lw_strlcpy(a->source, lw_csv_field(c, (size_t)ix[7]), sizeof a->source);
+    double year;
+    if (!field_number(c, ix[3], &a->usd_per_million) || !field_number(c, ix[4], &a->low) ||
+        !field_number(c, ix[5], &a->high) || !field_number(c, ix[6], &year))
+        return false;
+    a->year = (int)year;
+    return true;
+}
+
 lw_status lw_api_prices_load(lw_api_price **out, size_t *n, lw_err *err)
 {
     static const char *const cols[] = {"provider", "class", "comparable_workload", "usd_per_million_tokens", "low", "high", "year", "source"};
-    int ix[8];
-    lw_csv *c;
-    lw_status st = open_table("api_prices.csv", cols, ix, 8, &c, err);
-    if (st != LW_OK)
-        return st;
-    lw_api_price *arr = NULL;
-    size_t cnt = 0, cap = 0;
-    int r;
-    while ((r = lw_csv_next(c, err)) == 1) {
-        lw_api_price *na = grow_array(arr, cnt, &cap, sizeof *arr);
-        if (!na) {
-            st = lw_fail(err, LW_ERR_NO_MEMORY, "out of memory");
-            break;
-        }
-        arr = na;
-        lw_api_price *a = &arr[cnt];
-        memset(a, 0, sizeof *a);
-        lw_strlcpy(a->provider, lw_csv_field(c, (size_t)ix[0]), sizeof a->provider);
-        lw_strlcpy(a->model_class, lw_csv_field(c, (size_t)ix[1]), sizeof a->model_class);
-        lw_strlcpy(a->comparable_workload, lw_csv_field(c, (size_t)ix[2]), sizeof a->comparable_workload);
-        lw_strlcpy(a->source, lw_csv_field(c, (size_t)ix[7]), sizeof a->source);
-        double year;
-        if (!field_number(c, ix[3], &a->usd_per_million) || !field_number(c, ix[4], &a->low) ||
-            !field_number(c, ix[5], &a->high) || !field_number(c, ix[6], &year)) {
-            st = lw_fail(err, LW_ERR_PARSE, "api_prices.csv line %zu: prices and year must be numbers", lw_csv_line(c));
-            break;
-        }
-        a->year = (int)year;
-        cnt++;
-    }
-    if (r < 0 && st == LW_OK)
-        st = LW_ERR_PARSE;
-    lw_csv_free(c);
-    if (st != LW_OK) {
-        free(arr);
-        return st;
-    }
-    *out = arr;
-    *n = cnt;
-    return LW_OK;
+    void *arr;
+    lw_status st = load_table("api_prices.csv", cols, 8, sizeof **out, api_price_row, "prices and year", &arr, n, err);
+    if (st == LW_OK)
+        *out = arr;
+    return st;
 }

@@ -290,7 +290,7 @@ static lw_status load_table(const char *path, const char *const *cols, size_t nc
                             const char *numbers, void **out, size_t *n, lw_err *err)
 {
     int ix[16];
-    lw_csv *c;
+    lw_csv *c = NULL;
     lw_status st = open_table(path, cols, ix, ncols, &c, err);
     if (st != LW_OK)
         return st;

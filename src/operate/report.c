@@ -16,19 +16,18 @@
 
 #define NO_DATA "no data"
 
-lw_report_opts lw_report_opts_default(const lw_catalogue *cat)
+lw_status lw_report_opts_init(lw_report_opts *opts, unsigned int version, const lw_catalogue *cat, lw_err *err)
 {
-    lw_report_opts o;
-    memset(&o, 0, sizeof o);
-    o.format = LW_REPORT_MARKDOWN;
-    o.price_usd_per_kwh = lw_catalogue_value(cat, "cost.price_kwh.us", 0.10);
-    o.source = "";
-    o.regression_ratio = lw_catalogue_value(cat, "report.regression_ratio", 0.9);
-    o.grid_g_per_kwh = -1;
-    o.grid_source = "";
-    o.grid_series = NULL;
-    o.drift = NULL;
-    return o;
+    lw_status st = lw_check_version("lw_report_opts", "LW_REPORT_OPTS_INIT", version, LW_REPORT_OPTS_VERSION, err);
+    if (st != LW_OK)
+        return st;
+    lw_report_opts o = LW_REPORT_OPTS_INIT; /* version 1 is the whole struct */
+    if (cat) {
+        o.price_usd_per_kwh = lw_catalogue_value(cat, "cost.price_kwh.us", 0.10);
+        o.regression_ratio = lw_catalogue_value(cat, "report.regression_ratio", 0.9);
+    }
+    *opts = o;
+    return LW_OK;
 }
 
 static bool usable(const lw_run *r)
@@ -1123,6 +1122,10 @@ bool lw_report_format_parse(const char *name, lw_report_format *fmt)
 
 lw_status lw_report_write(const lw_catalogue *cat, const lw_run *runs, size_t nruns, const lw_report_opts *o, lw_err *err)
 {
+    lw_status vst = lw_check_version("lw_report_opts", "lw_report_opts_default() or LW_REPORT_OPTS_INIT", o->version,
+                                     LW_REPORT_OPTS_VERSION, err);
+    if (vst != LW_OK)
+        return vst;
     if (nruns == 0)
         return lw_fail(err, LW_ERR_NOT_FOUND, "no runs to report on");
     if (!o->output_path || !*o->output_path)

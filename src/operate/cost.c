@@ -9,21 +9,23 @@
 #include "core/csv.h"
 #include "core/util.h"
 
-lw_cost_params lw_cost_params_default(const lw_catalogue *cat, int gpus)
+lw_status lw_cost_params_init(lw_cost_params *out, unsigned int version, const lw_catalogue *cat, int gpus, lw_err *err)
 {
-    lw_cost_params p;
-    memset(&p, 0, sizeof p);
+    lw_status st = lw_check_version("lw_cost_params", "LW_COST_PARAMS_INIT", version, LW_COST_PARAMS_VERSION, err);
+    if (st != LW_OK)
+        return st;
+    lw_cost_params p = LW_COST_PARAMS_INIT; /* version 1 is the whole struct */
     p.gpus = gpus < 1 ? 1 : gpus;
-    p.utilization = 1.0;
-    p.overhead_fraction = lw_catalogue_value(cat, "cost.system_overhead_fraction", 0.20);
-    p.psu_efficiency = lw_catalogue_value(cat, "cost.psu_efficiency", 0.95);
-    p.pue = 1.0;
-    p.grid_g_per_kwh = -1;
-    p.wue_l_per_kwh = -1;
-    p.hardware_usd = lw_catalogue_value(cat, "cost.hardware_usd_per_8_gpus", 200000.0) / 8.0 * p.gpus;
-    p.depreciation_years = lw_catalogue_value(cat, "cost.depreciation_years", 3.0);
-    p.hours_per_year = lw_catalogue_value(cat, "cost.hours_per_year", 8760.0);
-    return p;
+    p.hardware_usd = 200000.0 / 8.0 * p.gpus; /* seed 004 */
+    if (cat) {
+        p.overhead_fraction = lw_catalogue_value(cat, "cost.system_overhead_fraction", p.overhead_fraction);
+        p.psu_efficiency = lw_catalogue_value(cat, "cost.psu_efficiency", p.psu_efficiency);
+        p.hardware_usd = lw_catalogue_value(cat, "cost.hardware_usd_per_8_gpus", 200000.0) / 8.0 * p.gpus;
+        p.depreciation_years = lw_catalogue_value(cat, "cost.depreciation_years", p.depreciation_years);
+        p.hours_per_year = lw_catalogue_value(cat, "cost.hours_per_year", p.hours_per_year);
+    }
+    *out = p;
+    return LW_OK;
 }
 
 static bool bad(double v, double lo, double hi)
@@ -33,6 +35,10 @@ static bool bad(double v, double lo, double hi)
 
 lw_status lw_cost_energy_compute(const lw_cost_params *p, lw_cost_energy *out, lw_err *err)
 {
+    lw_status vst = lw_check_version("lw_cost_params", "lw_cost_params_default() or LW_COST_PARAMS_INIT", p->version,
+                                     LW_COST_PARAMS_VERSION, err);
+    if (vst != LW_OK)
+        return vst;
     if (bad(p->gpu_power_w, 0, 1e9) || p->gpu_power_w <= 0)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "GPU power must be a positive number of watts, got %g", p->gpu_power_w);
     if (bad(p->tokens_per_s, 0, 1e12) || p->tokens_per_s <= 0)
@@ -133,22 +139,30 @@ lw_status lw_cost_break_even(const lw_cost_energy *e, const lw_cost_price *price
     return LW_OK;
 }
 
-lw_cost_tco_params lw_cost_tco_params_default(const lw_catalogue *cat)
+lw_status lw_cost_tco_params_init(lw_cost_tco_params *out, unsigned int version, const lw_catalogue *cat, lw_err *err)
 {
-    lw_cost_tco_params t;
-    memset(&t, 0, sizeof t);
-    t.maintenance_fraction_per_year = lw_catalogue_value(cat, "cost.maintenance_fraction_per_year", 0.10);
-    t.colocation_usd_per_kw_month = lw_catalogue_value(cat, "cost.colocation_usd_per_kw_month", 184.06);
-    t.networking_fraction = lw_catalogue_value(cat, "cost.networking_fraction", 0.10);
-    t.depreciation = LW_DEPRECIATION_STRAIGHT;
-    t.embodied_kg = -1;
-    t.service_life_years = lw_catalogue_value(cat, "cost.depreciation_years", 3.0);
-    return t;
+    lw_status st = lw_check_version("lw_cost_tco_params", "LW_COST_TCO_PARAMS_INIT", version, LW_COST_TCO_PARAMS_VERSION,
+                                    err);
+    if (st != LW_OK)
+        return st;
+    lw_cost_tco_params t = LW_COST_TCO_PARAMS_INIT; /* version 1 is the whole struct */
+    if (cat) {
+        t.maintenance_fraction_per_year = lw_catalogue_value(cat, "cost.maintenance_fraction_per_year", 0.10);
+        t.colocation_usd_per_kw_month = lw_catalogue_value(cat, "cost.colocation_usd_per_kw_month", 184.06);
+        t.networking_fraction = lw_catalogue_value(cat, "cost.networking_fraction", 0.10);
+        t.service_life_years = lw_catalogue_value(cat, "cost.depreciation_years", 3.0);
+    }
+    *out = t;
+    return LW_OK;
 }
 
 lw_status lw_cost_tco_compute(const lw_cost_params *p, const lw_cost_energy *e, const lw_cost_tco_params *t,
                               lw_cost_tco *out, lw_err *err)
 {
+    lw_status vst = lw_check_version("lw_cost_tco_params", "lw_cost_tco_params_default() or LW_COST_TCO_PARAMS_INIT",
+                                     t->version, LW_COST_TCO_PARAMS_VERSION, err);
+    if (vst != LW_OK)
+        return vst;
     if (bad(t->maintenance_fraction_per_year, 0, 10))
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "maintenance must be between 0 and 10 (fraction of hardware per year), got %g",
                        t->maintenance_fraction_per_year);

@@ -28,6 +28,24 @@ static void test_defaults_are_seed_004(void **state)
     assert_rel(p.pue, 1, 0);
     lw_cost_params one = lw_cost_params_default(cat, 1);
     assert_rel(one.hardware_usd, 200000.0 / 8, 1e-12); /* prorated per GPU */
+    /* without a catalogue: the same seed figures, built in */
+    lw_cost_params bare;
+    assert_int_equal(lw_cost_params_init(&bare, LW_COST_PARAMS_VERSION, NULL, 8, NULL), LW_OK);
+    assert_rel(bare.hardware_usd, 200000, 0);
+    assert_rel(bare.overhead_fraction, 0.20, 0);
+    assert_rel(bare.psu_efficiency, 0.95, 0);
+    /* a struct not started from an initialiser is refused, naming the fix */
+    lw_cost_params zero;
+    lw_cost_energy e;
+    lw_err err;
+    memset(&zero, 0, sizeof zero);
+    assert_int_equal(lw_cost_energy_compute(&zero, &e, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "lw_cost_params_default()"));
+    assert_int_equal(lw_cost_params_init(&zero, LW_COST_PARAMS_VERSION + 1, cat, 1, &err), LW_ERR_VERSION);
+    lw_cost_tco_params t0;
+    assert_int_equal(lw_cost_tco_params_init(&t0, LW_COST_TCO_PARAMS_VERSION, NULL, &err), LW_OK);
+    assert_rel(t0.service_life_years, 3, 0);
+    assert_true(t0.embodied_kg < 0 && t0.depreciation == LW_DEPRECIATION_STRAIGHT);
     lw_catalogue_free(cat);
 }
 

@@ -9,17 +9,19 @@
 #include "commands.h"
 #include "calib.h"
 #include "common.h"
+#include "progress.h"
 #include "loop.h"
 
 static const char *usage_text =
-    "usage: llmwatt calibrate [POINTS.csv] [--output FILE] [--date YYYY-MM-DD] [--json] [--catalogue FILE]\n"
+    "usage: llmwatt calibrate [POINTS.csv] [--output FILE] [--date YYYY-MM-DD] [--json] [--quiet] [--catalogue FILE]\n"
     "       llmwatt calibrate (runs.db | RUN.json)... [filters] --output site.json   (site calibration:\n"
     "       see docs/loop.md and 'llmwatt calibrate runs.db --help')\n\n"
     "Fits the roofline method's efficiency and power coefficients per GPU architecture to measured\n"
     "points (default: the shipped calibration points). Time (throughput) and power are fitted\n"
     "separately in log space with weak priors; deterministic. Prints the coefficients, their\n"
     "cross-validated error (sigma) and band width; --output writes roofline.json (atomically)\n"
-    "with provenance: fit date (--date, default today UTC), points file, per-row residuals.\n";
+    "with provenance: fit date (--date, default today UTC), points file, per-row residuals.\n"
+    "On a terminal, stderr shows progress; --quiet turns it off.\n";
 
 /* Writes text and a final newline to path atomically. */
 static int write_atomic(const char *cmd, const char *path, const char *text)
@@ -79,11 +81,12 @@ int cmd_calibrate(int argc, char **argv)
 {
     if (cli_loop_runs_given(argc, argv))
         return cli_loop_calibrate(argc, argv);
-    enum { O_HELP = 256, O_OUT, O_DATE, O_JSON, O_CAT };
-    static const cli_opt opts[] = {{"help", false, O_HELP}, {"output", true, O_OUT},      {"date", true, O_DATE},
-                                   {"json", false, O_JSON}, {"catalogue", true, O_CAT}, {NULL, false, 0}};
+    enum { O_HELP = 256, O_OUT, O_DATE, O_JSON, O_CAT, O_QUIET };
+    static const cli_opt opts[] = {{"help", false, O_HELP},       {"output", true, O_OUT},  {"date", true, O_DATE},
+                                   {"json", false, O_JSON},       {"catalogue", true, O_CAT}, {"quiet", false, O_QUIET},
+                                   {NULL, false, 0}};
     const char *cmd = "calibrate", *out_path = NULL, *date = NULL, *catfile = NULL, *points = NULL, *v;
-    bool json = false;
+    bool json = false, quiet = false;
     int i = 1, id;
     for (;;) { /* options before and after POINTS.csv */
         while ((id = cli_getopt(cmd, argc, argv, opts, &i, &v)) > 0) {
@@ -93,6 +96,7 @@ int cmd_calibrate(int argc, char **argv)
             case O_DATE: date = v; break;
             case O_JSON: json = true; break;
             case O_CAT: catfile = v; break;
+            case O_QUIET: quiet = true; break;
             }
         }
         if (id < 0)
@@ -127,13 +131,18 @@ int cmd_calibrate(int argc, char **argv)
         used += !rows[k].skip_reason[0];
     lw_calibration cal;
     lw_err err;
+    cli_progress pr;
+    cli_progress_start(&pr, cmd, quiet);
+    lw_progress_opts po = {.version = LW_PROGRESS_OPTS_VERSION, .progress = cli_progress_update, .progress_ctx = &pr};
     if (used == 0) {
         cli_error(cmd, "no usable rows in '%s' (each needs a catalogue model and GPU, output tokens, batch and J/token)",
                   points ? points : "calibration/points.csv");
         rc = EXIT_INPUT;
-    } else if (lw_calibrate(cat, rows, n, NULL, &cal, &err) != LW_OK) {
+    } else if (lw_calibrate_v2(cat, rows, n, NULL, &po, &cal, &err) != LW_OK) {
+        cli_progress_end(&pr);
         rc = cli_fail(cmd, &err);
     } else {
+        cli_progress_end(&pr);
         const char *base = points ? strrchr(points, '/') : NULL;
         char *text = lw_calibration_to_json(cat, &cal, rows, n, points ? (base ? base + 1 : points) : "calibration/points.csv",
                                             date);

@@ -12,7 +12,7 @@ static const char *usage_text =
     "                        [--gpus N] [--batch B] [--reasoning N] [--precision P] [--kv-precision P]\n"
     "                        [--method roofline|llm-bench|profile] [--attention quadratic|linear]\n"
     "                        [--gpu-memory-utilization F] [--strict-memory] [--tp N --pp M]\n"
-    "                        [--internode-gbps G]\n"
+    "                        [--internode-gbps G] [--power-limit W] [--sm-clock MHz]\n"
     "                        [--pue X] [--json] [--record runs.db] [--label KEY=VALUE]... [--catalogue FILE]\n"
     "                        [--calibration site.json]\n\n"
     "GPU energy of one batch of B identical requests and one request's share of it (prefill,\n"
@@ -25,6 +25,8 @@ static const char *usage_text =
     "--strict-memory: when the batch at full context does not). More GPUs than one node's\n"
     "NVLink domain run tensor parallel within a node and pipeline parallel across nodes over\n"
     "--internode-gbps (default 400 Gb/s per GPU), or the --tp x --pp split given.\n"
+    "--power-limit W (per GPU, nvidia-smi -pl) and --sm-clock MHz (nvidia-smi -lgc) cost the run at\n"
+    "the SM clock they allow: compute slows with the clock, memory-bound work barely, power falls.\n"
     "--record stores the estimate in a history database.\n"
     "--calibration (or LLMWATT_CALIBRATION) uses a site calibration from 'llmwatt calibrate runs.db'.\n";
 
@@ -36,9 +38,21 @@ static void print_row(const char *name, double ej, double out_tok, double t, dou
     printf("%-8s %12.4g %12.4g %12s %10.4g %10.1f  %s\n", name, ej, ej / 3600.0, per_tok, t, pw, bound);
 }
 
+/* The power limit and clock lock in force and the SM clock each phase runs at. */
+static void print_clocks(const lw_estimate *r, const lw_gpu *g)
+{
+    char limit[32] = "none", lock[32] = "none";
+    if (r->power_limit_w > 0)
+        snprintf(limit, sizeof limit, "%.0f W per GPU", r->power_limit_w);
+    if (r->sm_clock_lock_mhz > 0)
+        snprintf(lock, sizeof lock, "%.0f MHz", r->sm_clock_lock_mhz);
+    printf("power: limit %s, SM clock lock %s; SM clock prefill %.0f MHz, decode %.0f MHz (max %.0f MHz)\n", limit, lock,
+           r->prefill_sm_clock_mhz, r->decode_sm_clock_mhz, g->sm_clock_max_mhz);
+}
+
 int cmd_estimate(int argc, char **argv)
 {
-    enum { O_HELP = 256, O_JSON, O_METHOD, O_ATTN, O_PUE, O_RECORD, O_LABEL, O_GMU, O_STRICT, O_TP, O_PP, O_IB, O_CALIB };
+    enum { O_HELP = 256, O_JSON, O_METHOD, O_ATTN, O_PUE, O_RECORD, O_LABEL, O_GMU, O_STRICT, O_TP, O_PP, O_IB, O_CALIB, O_PL, O_CLK };
     static const cli_opt opts[] = {{"help", false, O_HELP},
                                    {"json", false, O_JSON},
                                    CLI_REQUEST_OPTS,
@@ -53,6 +67,8 @@ int cmd_estimate(int argc, char **argv)
                                    {"pp", true, O_PP},
                                    {"internode-gbps", true, O_IB},
                                    {"calibration", true, O_CALIB},
+                                   {"power-limit", true, O_PL},
+                                   {"sm-clock", true, O_CLK},
                                    {NULL, false, 0}};
     const char *cmd = "estimate", *record = NULL, *calibration = NULL, *v;
     const char *labels[16];
@@ -91,6 +107,8 @@ int cmd_estimate(int argc, char **argv)
             ok = cli_number(cmd, "internode-gbps", v, 1, 10000, &eo.internode_bw_bytes_per_s);
             eo.internode_bw_bytes_per_s *= 1e9 / 8.0;
             break;
+        case O_PL: ok = cli_number(cmd, "power-limit", v, 1, 1e5, &eo.power_limit_w); break;
+        case O_CLK: ok = cli_number(cmd, "sm-clock", v, 1, 1e5, &eo.sm_clock_mhz); break;
         case O_METHOD:
             if (lw_method_parse(v, &eo.method, &err) != LW_OK)
                 return cli_usage(cmd, "%s", lw_err_message(&err));
@@ -224,6 +242,8 @@ int cmd_estimate(int argc, char **argv)
             printf("memory: %.1f GB usable, weights %.1f GB, KV cache %.1f GB holds %.4g running requests; effective batch %d%s\n",
                    r.memory.usable_bytes / 1e9, r.memory.weight_bytes / 1e9, r.memory.kv_budget_bytes / 1e9,
                    r.memory.max_concurrency, r.effective_batch, r.effective_batch < B ? " (capped)" : "");
+        if (r.prefill_sm_clock_mhz > 0)
+            print_clocks(&r, g);
         putchar('\n');
         printf("%-8s %12s %12s %12s %10s %10s  %s\n", "phase", "J/request", "Wh/request", "J/out tok", "time s", "power W",
                "bound");

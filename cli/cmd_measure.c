@@ -31,8 +31,8 @@ static const char *usage_text =
     "  --devices LIST          the GPUs to measure, by index or UUID like CUDA_VISIBLE_DEVICES:\n"
     "                          0,2 or GPU-8932f937,GPU-1d2c (a unique UUID prefix is enough)\n"
     "  --nvml-library PATH     NVML library to load (default $LLMWATT_NVML_LIBRARY or libnvidia-ml.so.1)\n"
-    "  --rocm-smi-library PATH measure AMD GPUs with this ROCm SMI library (default, when NVML finds no\n"
-    "                          GPU: $LLMWATT_ROCM_SMI_LIBRARY or librocm_smi64.so.1)\n"
+    "  --amdsmi-library PATH   AMD GPUs through this amdsmi (ROCm 6+); --rocm-smi-library PATH: ROCm SMI\n"
+    "                          (default without an NVIDIA GPU: amdsmi, then ROCm SMI)\n"
     "  --no-cpu                do not read RAPL CPU energy\n"
     "  --dcgm URL              read the GPUs from NVIDIA dcgm-exporter's /metrics (http://HOST:PORT)\n"
     "                          instead of NVML; exit 3 when it does not answer\n"
@@ -64,8 +64,8 @@ static const char *usage_text =
     "2 usage, 3 --dcgm endpoint not answering, 4 bad log or throughput file, 6 no power source.\n"
     "SIGINT/SIGTERM/SIGHUP are passed on to the workload and the results are still written,\n"
     "marked as interrupted.\n"
-    "Environment: LLMWATT_NVML_LIBRARY (default libnvidia-ml.so.1), LLMWATT_ROCM_SMI_LIBRARY (default\n"
-    "librocm_smi64.so.1), LLMWATT_POWERCAP_ROOT\n"
+    "Environment: LLMWATT_NVML_LIBRARY (default libnvidia-ml.so.1), LLMWATT_AMDSMI_LIBRARY (default\n"
+    "libamd_smi.so), LLMWATT_ROCM_SMI_LIBRARY (default librocm_smi64.so.1), LLMWATT_POWERCAP_ROOT\n"
     "(default /sys/class/powercap).\n";
 
 #define MAX_LABELS 64
@@ -119,7 +119,7 @@ static void restore_signals(const struct sigaction old[N_FWD])
 typedef struct opts {
     lw_measure_config cfg;
     double tokens, iterations;
-    const char *throughput_file, *tokens_key, *output, *csv, *replay, *catalogue, *record, *calibration, *devices, *nvml_lib, *rocm_lib, *dcgm;
+    const char *throughput_file, *tokens_key, *output, *csv, *replay, *catalogue, *record, *calibration, *devices, *nvml_lib, *rocm_lib, *amdsmi_lib, *dcgm;
     int n_gpus; /* --gpus N, 0 when not given */
     double kill_after_s; /* --kill-after */
     bool json, no_cpu, fail_invalid;
@@ -220,7 +220,7 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
 {
     enum { O_HELP = 256, O_INTERVAL, O_WARMUP, O_IDLE, O_GPUS, O_NOCPU, O_TOKENS, O_TFILE, O_TKEY, O_ITER, O_LABEL, O_OUTPUT,
            O_CSV, O_JSON, O_REPLAY, O_MINDUR, O_MINIT, O_MINUTIL, O_MAXCV, O_MASK, O_FAILINV, O_CAT, O_RECORD, O_DEVICES, O_NVML, O_KILLAFTER, O_ROCM, O_CALIB,
-           O_DCGM };
+           O_DCGM, O_AMDSMI };
     static const cli_opt table[] = {
         {"help", false, O_HELP},          {"interval", true, O_INTERVAL},    {"warmup", true, O_WARMUP},
         {"idle-baseline", true, O_IDLE},  {"gpus", true, O_GPUS},            {"no-cpu", false, O_NOCPU},
@@ -231,7 +231,7 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         {"max-power-cv", true, O_MAXCV},  {"throttle-mask", true, O_MASK},   {"fail-invalid", false, O_FAILINV},
         {"catalogue", true, O_CAT},       {"record", true, O_RECORD},        {"devices", true, O_DEVICES},
         {"nvml-library", true, O_NVML},   {"kill-after", true, O_KILLAFTER}, {"rocm-smi-library", true, O_ROCM},
-        {"calibration", true, O_CALIB},   {"dcgm", true, O_DCGM},
+        {"calibration", true, O_CALIB},   {"dcgm", true, O_DCGM},            {"amdsmi-library", true, O_AMDSMI},
         {NULL, false, 0}};
     const char *cmd = "measure", *v;
     /* the catalogue supplies the defaults, so it is found first */
@@ -267,6 +267,7 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         case O_DEVICES: o->devices = v; break;
         case O_NVML: o->nvml_lib = v; break;
         case O_ROCM: o->rocm_lib = v; break;
+        case O_AMDSMI: o->amdsmi_lib = v; break;
         case O_KILLAFTER:
             ok = cli_duration(cmd, "kill-after", v, &o->kill_after_s);
             if (ok && !(o->kill_after_s >= 1 && o->kill_after_s <= 3600))
@@ -311,8 +312,9 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         return cli_usage(cmd, "--tokens-key needs --throughput-file");
     if (o->replay && o->dcgm)
         return cli_usage(cmd, "give either --replay LOG or --dcgm URL, not both");
-    if (o->dcgm && (o->nvml_lib || o->rocm_lib))
-        return cli_usage(cmd, "--dcgm excludes --%s", o->nvml_lib ? "nvml-library" : "rocm-smi-library");
+    const char *lib_flag = o->nvml_lib ? "nvml-library" : o->amdsmi_lib ? "amdsmi-library" : o->rocm_lib ? "rocm-smi-library" : NULL;
+    if (o->dcgm && lib_flag)
+        return cli_usage(cmd, "--dcgm excludes --%s", lib_flag);
     if (o->replay && o->cfg.idle_baseline_s > 0)
         return cli_usage(cmd, "--idle-baseline needs a live run, not --replay");
     if (o->n_labels) { /* before the workload runs: a malformed label is a usage error */
@@ -323,10 +325,10 @@ static int parse(int argc, char **argv, opts *o, int *first_arg)
         if (rc)
             return rc;
     }
-    if (o->replay && (o->nvml_lib || o->rocm_lib))
-        return cli_usage(cmd, "--replay and --%s exclude each other", o->nvml_lib ? "nvml-library" : "rocm-smi-library");
-    if (o->nvml_lib && o->rocm_lib)
-        return cli_usage(cmd, "give either --nvml-library or --rocm-smi-library, not both");
+    if (o->replay && lib_flag)
+        return cli_usage(cmd, "--replay and --%s exclude each other", lib_flag);
+    if ((o->nvml_lib != NULL) + (o->amdsmi_lib != NULL) + (o->rocm_lib != NULL) > 1)
+        return cli_usage(cmd, "give one of --nvml-library, --amdsmi-library and --rocm-smi-library, not several");
     return -1;
 }
 
@@ -344,15 +346,21 @@ static int open_sources(const opts *o, lw_power_source **gpu, lw_power_source **
                                                                                                     : ds == LW_ERR_NO_MEMORY ? EXIT_INTERNAL : EXIT_NO_DEVICE;
         }
     }
-    /* NVIDIA first; AMD (ROCm SMI) when there is no NVIDIA GPU, or only with --rocm-smi-library */
-    lw_status gs = o->dcgm ? LW_OK : o->rocm_lib ? lw_power_open_rocm_smi(o->rocm_lib, gpu, &gerr) : lw_power_open_nvml(o->nvml_lib, gpu, &gerr);
-    if (gs == LW_ERR_NO_DEVICE && !o->rocm_lib && !o->nvml_lib) {
+    /* NVIDIA first; then AMD through amdsmi (ROCm 6+), then ROCm SMI, when there is no NVIDIA GPU;
+     * a --*-library flag names the one library to use */
+    lw_status gs = o->dcgm         ? LW_OK
+                   : o->rocm_lib   ? lw_power_open_rocm_smi(o->rocm_lib, gpu, &gerr)
+                   : o->amdsmi_lib ? lw_power_open_amdsmi(o->amdsmi_lib, gpu, &gerr)
+                                   : lw_power_open_nvml(o->nvml_lib, gpu, &gerr);
+    for (int k = 0; k < 2 && gs == LW_ERR_NO_DEVICE && !o->rocm_lib && !o->amdsmi_lib && !o->nvml_lib; k++) {
         lw_err rerr;
-        gs = lw_power_open_rocm_smi(NULL, gpu, &rerr);
+        gs = k == 0 ? lw_power_open_amdsmi(NULL, gpu, &rerr) : lw_power_open_rocm_smi(NULL, gpu, &rerr);
         if (gs == LW_ERR_NO_DEVICE) {
-            char nv[256];
+            char nv[512];
             snprintf(nv, sizeof nv, "%s", lw_err_message(&gerr));
-            lw_err_set(&gerr, LW_ERR_NO_DEVICE, "%s; %s", nv, lw_err_message(&rerr));
+            /* both AMD libraries give the same reason where there is no /dev/kfd: said once */
+            if (!strstr(nv, lw_err_message(&rerr)))
+                lw_err_set(&gerr, LW_ERR_NO_DEVICE, "%s; %s", nv, lw_err_message(&rerr));
         } else if (gs != LW_OK) {
             gerr = rerr;
         }

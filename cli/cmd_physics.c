@@ -20,36 +20,6 @@ static const char *usage_text =
     "choice, 'llmwatt sources physics.'). Default precision bf16, fp16 on GPUs without bf16\n"
     "(V100, T4). --precision all: every precision with a catalogue peak.\n";
 
-static json_t *result_json(const lw_physics_result *r)
-{
-    json_t *o = json_object(), *models = json_array();
-    json_object_set_new(o, "precision", json_string(lw_precision_name(r->precision)));
-    json_object_set_new(o, "tdp_w", json_real(r->tdp_w));
-    json_object_set_new(o, "peak_flops", json_real(r->peak_flops));
-    json_object_set_new(o, "node_nm", json_real(r->node_nm));
-    json_object_set_new(o, "node_interpolated", json_boolean(r->node_interpolated));
-    json_object_set_new(o, "precision_energy_ratio", json_real(r->precision_ratio));
-    json_object_set_new(o, "flops_per_mac", json_real(r->flops_per_mac));
-    for (int i = 0; i < LW_PHYSICS_MODELS; i++) {
-        const lw_physics_model *m = &r->models[i];
-        json_t *mo = json_object();
-        json_object_set_new(mo, "name", json_string(m->name));
-        json_object_set_new(mo, "pj_per_mac", json_real(m->pj_per_mac));
-        json_object_set_new(mo, "sustainable_flops", json_real(m->sustainable_flops));
-        json_object_set_new(mo, "physics_limit", json_real(m->physics_limit));
-        json_object_set_new(mo, "binds", json_boolean(m->binds));
-        if (r->have_mfu)
-            json_object_set_new(mo, "consistent", json_boolean(m->consistent));
-        json_array_append_new(models, mo);
-    }
-    json_object_set_new(o, "models", models);
-    if (r->have_mfu) {
-        json_object_set_new(o, "mfu", json_real(r->mfu));
-        json_object_set_new(o, "max_pj_per_mac", json_real(r->max_pj_per_mac));
-    }
-    return o;
-}
-
 static void print_result(const lw_gpu *g, const lw_physics_result *r)
 {
     printf("%s (%s %s): TDP %g W, dense %s peak %.1f TFLOP/s, node %g nm%s\n", g->id, g->name, g->variant, r->tdp_w,
@@ -139,44 +109,25 @@ int cmd_physics(int argc, char **argv)
         lw_catalogue_free(cat);
         return rc;
     }
-    /* 16-bit: bf16, or fp16 on a GPU with fp16 tensor cores only (V100, T4) */
-    const lw_precision half = g->peak_flops[LW_PREC_BF16] > 0 || !(g->peak_flops[LW_PREC_FP16] > 0) ? LW_PREC_BF16 : LW_PREC_FP16;
     if (!prec_given)
-        prec = half;
-    const lw_precision every[] = {half, LW_PREC_FP8, LW_PREC_INT8};
-    lw_physics_result res[3];
-    int nres = 0;
+        prec = lw_physics_default_precision(g);
+    lw_physics_result res[LW_PHYSICS_PRECISIONS];
+    size_t nres = 1;
     lw_err err;
-    for (size_t k = 0; k < (all ? 3u : 1u); k++) {
-        lw_precision p = all ? every[k] : prec;
-        lw_status st = lw_physics_evaluate(cat, g, p, fpm, mfu, &res[nres], &err);
-        if (st == LW_OK) {
-            nres++;
-            continue;
-        }
-        /* With "all", a precision without a peak is skipped; anything else is an error. */
-        if (all && k > 0 && !(g->peak_flops[p] > 0))
-            continue;
+    if ((all ? lw_physics_evaluate_all(cat, g, fpm, mfu, res, &nres, &err) : lw_physics_evaluate(cat, g, prec, fpm, mfu, res, &err)) !=
+        LW_OK) {
         lw_catalogue_free(cat);
         return cli_fail(cmd, &err);
     }
     if (json) {
-        json_t *o;
-        if (all) {
-            o = json_object();
-            json_object_set_new(o, "gpu", json_string(g->id));
-            json_object_set_new(o, "tdp_w", json_real(g->tdp_w));
-            json_t *arr = json_array();
-            for (int k = 0; k < nres; k++)
-                json_array_append_new(arr, result_json(&res[k]));
-            json_object_set_new(o, "precisions", arr);
-        } else {
-            o = result_json(&res[0]);
-            json_object_set_new(o, "gpu", json_string(g->id));
-        }
-        rc = cli_print_json(o);
+        char *text = lw_physics_to_json(g, res, nres, all, 2, &err);
+        if (text)
+            fprintf(cli_stdout(), "%s\n", text);
+        else
+            rc = cli_fail(cmd, &err);
+        lw_free(text);
     } else {
-        for (int k = 0; k < nres; k++) {
+        for (size_t k = 0; k < nres; k++) {
             if (k)
                 printf("\n");
             print_result(g, &res[k]);

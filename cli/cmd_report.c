@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "progress.h"
 #include "llmwatt/cost.h"
 #include "llmwatt/grid.h"
 #include "llmwatt/report.h"
@@ -16,7 +17,7 @@ static const char *usage_text =
     "                      [--price-kwh P] [--samples FILE.csv] [--workload W]\n"
     "                      [--since DATE] [--until DATE] [--threshold R]\n"
     "                      [--region R | --grid-g-per-kwh G] [--carbon-intensity SERIES.csv]\n"
-    "                      [--calibration FILE] [--catalogue FILE]\n\n"
+    "                      [--calibration FILE] [--catalogue FILE] [--quiet]\n\n"
     "Renders seed 004's 'Power Efficiency Baselines' document from a history database and/or\n"
     "measurement JSON files: key findings, per-workload configuration tables (throughput,\n"
     "average power, tokens/J, cost per 1M tokens), the three electricity scenarios, the\n"
@@ -33,7 +34,8 @@ static const char *usage_text =
     "series' cleanest hours and each run's energy-weighted intensity. Labelled measurements are\n"
     "checked against the estimate of their configuration (--calibration FILE or LLMWATT_CALIBRATION,\n"
     "default the shipped fit): a run outside its band is flagged as DRIFT (docs/loop.md).\n"
-    "Files are written atomically.\n";
+    "Files are written atomically. On a terminal, stderr shows progress over a large history;\n"
+    "--quiet turns it off.\n";
 
 static const char *cmd = "report";
 
@@ -89,18 +91,20 @@ static bool push(run_vec *rv, const lw_run *r, const lw_catalogue *cat, const ch
 
 int cmd_report(int argc, char **argv)
 {
-    enum { O_HELP = 256, O_CAT, O_OUT, O_FMT, O_PRICE, O_SAMPLES, O_WORK, O_SINCE, O_UNTIL, O_THR, O_REGION, O_GRID, O_SERIES, O_CALIB };
+    enum { O_HELP = 256, O_CAT, O_OUT, O_FMT, O_PRICE, O_SAMPLES, O_WORK, O_SINCE, O_UNTIL, O_THR, O_REGION, O_GRID, O_SERIES, O_CALIB, O_QUIET };
     static const cli_opt opts[] = {{"help", false, O_HELP},   {"catalogue", true, O_CAT},  {"output", true, O_OUT},
                                    {"format", true, O_FMT},   {"price-kwh", true, O_PRICE}, {"samples", true, O_SAMPLES},
                                    {"workload", true, O_WORK}, {"since", true, O_SINCE},   {"until", true, O_UNTIL},
                                    {"threshold", true, O_THR}, {"region", true, O_REGION}, {"grid-g-per-kwh", true, O_GRID},
-                                   {"carbon-intensity", true, O_SERIES}, {"calibration", true, O_CALIB}, {NULL, false, 0}};
+                                   {"carbon-intensity", true, O_SERIES}, {"calibration", true, O_CALIB}, {"quiet", false, O_QUIET},
+                                   {NULL, false, 0}};
     const char *catfile = NULL, *output = NULL, *format = NULL, *samples = NULL, *since = NULL, *until = NULL, *v;
     const char *inputs[256];
     size_t ninputs = 0;
     lw_history_filter f = lw_history_filter_all();
     double price = -1, thr = -1, grid = -1;
     const char *region = NULL, *series = NULL, *calibration = NULL;
+    bool quiet = false;
     int i = 1, id;
     for (;;) {
         id = cli_getopt(cmd, argc, argv, opts, &i, &v);
@@ -116,6 +120,7 @@ int cmd_report(int argc, char **argv)
         }
         switch (id) {
         case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
+        case O_QUIET: quiet = true; break;
         case O_CAT: catfile = v; break;
         case O_OUT: output = v; break;
         case O_FMT: format = v; break;
@@ -194,6 +199,8 @@ int cmd_report(int argc, char **argv)
         return cli_exit_code(err.status);
     }
     run_vec rv = {NULL, NULL, 0, 0};
+    cli_progress pr;
+    cli_progress_start(&pr, cmd, quiet);
     char source[512] = "";
     for (size_t k = 0; k < ninputs && rc == EXIT_OK; k++) {
         const char *in = inputs[k];
@@ -211,6 +218,7 @@ int cmd_report(int argc, char **argv)
             if (lw_history_query(h, &f, &runs, &n, &err) != LW_OK)
                 rc = cli_fail(cmd, &err);
             for (size_t j = 0; j < n && rc == EXIT_OK; j++) {
+                cli_progress_update(&pr, (double)j, (double)n, "runs checked");
                 char *text = NULL;
                 if (lw_history_run_json(h, runs[j].id, &text, NULL) != LW_OK)
                     text = NULL;
@@ -234,6 +242,7 @@ int cmd_report(int argc, char **argv)
             free(text);
         }
     }
+    cli_progress_end(&pr);
     if (rc == EXIT_OK && rv.n == 0) {
         cli_error(cmd, "no runs to report on in %s%s (record some with 'llmwatt history record')", source,
                   f.workload || since || until ? " matching the filters" : "");

@@ -75,6 +75,9 @@ static void print_gpu(const lw_gpu *g)
         printf(", idle %.0f W", g->idle_w);
     if (g->typical_inference_power_w > 0)
         printf(", typical inference %.0f W (%s)", g->typical_inference_power_w, g->typical_power_source);
+    if (g->power_limit_max_w > 0)
+        printf("\npower limit        %.0f..%.0f W, SM clock %.0f..%.0f MHz (%s)", g->power_limit_min_w, g->power_limit_max_w,
+               g->sm_clock_min_mhz, g->sm_clock_max_mhz, g->power_clock_source);
     printf("\ndense peaks        ");
     for (int p = 0; p < LW_PREC_COUNT; p++)
         if (g->peak_flops[p] > 0 && p != LW_PREC_MXFP4 &&

@@ -9,17 +9,21 @@
 static const char *usage_text =
     "usage: llmwatt sweep --model NAME|--model-config PATH --gpu GPU --input N --output N\n"
     "                     [--gpus N] [--batch B] [--precision P] [--gpu-memory-utilization F]\n"
+    "                     [--power-limit W] [--sm-clock MHz] [--max-slowdown F]\n"
     "                     [other estimate flags] [--csv] [--plot FILE.svg|FILE.png] [--calibration site.json]\n\n"
-    "Varies exactly one of --batch, --input, --output, --gpus, --precision, --gpu, given as a list\n"
+    "Varies exactly one of --batch, --input, --output, --gpus, --precision, --gpu, --power-limit, given as a list\n"
     "('--batch 1,2,4,8', '--precision bf16,fp8', '--gpu a100,h100,b200') or a range ('--batch\n"
     "1..256*2' geometric, '--input 1000..8000+1000' arithmetic), and tabulates the estimate (J per\n"
     "request and per output token with the low..high band, time, power, the batch the KV cache\n"
     "holds, weights and KV cache in GB, $ per 1M output tokens at the cost defaults, bound).\n"
     "--csv prints CSV; --plot draws J per output token against the swept input with its band.\n"
-    "Configurations whose weights or single request do not fit are reported as such and skipped.\n";
+    "Configurations whose weights or single request do not fit are reported as such and skipped.\n"
+    "A --power-limit sweep (W per GPU, e.g. 200..700+50) adds the SM clock of each phase and prints\n"
+    "the minimum-energy limit and, with --max-slowdown F (e.g. 1.1), the lowest-energy limit whose\n"
+    "time stays within F x the time without a limit.\n";
 
-enum { V_BATCH, V_INPUT, V_OUTPUT, V_GPUS, V_PREC, V_GPU, V_COUNT };
-static const char *var_names[V_COUNT] = {"batch", "input", "output", "gpus", "precision", "gpu"};
+enum { V_BATCH, V_INPUT, V_OUTPUT, V_GPUS, V_PREC, V_GPU, V_PL, V_COUNT };
+static const char *var_names[V_COUNT] = {"batch", "input", "output", "gpus", "precision", "gpu", "power-limit"};
 
 #define MAXV 256
 
@@ -42,7 +46,7 @@ static double usd_per_million(const lw_catalogue *cat, const lw_estimate *r, con
 int cmd_sweep(int argc, char **argv)
 {
     enum { O_HELP = 256, O_CSV, O_PLOT, O_CAT, O_MODEL, O_CONFIG, O_IN, O_OUT, O_REASON, O_BATCH, O_PREC, O_KVPREC,
-           O_GPU, O_GPUS, O_METHOD, O_ATTN, O_PUE, O_GMU, O_CALIB };
+           O_GPU, O_GPUS, O_METHOD, O_ATTN, O_PUE, O_GMU, O_CALIB, O_PL, O_CLK, O_SLOW };
     static const cli_opt opts[] = {
         {"help", false, O_HELP},     {"csv", false, O_CSV},          {"plot", true, O_PLOT},
         {"catalogue", true, O_CAT},  {"model", true, O_MODEL},       {"model-config", true, O_CONFIG},
@@ -50,11 +54,13 @@ int cmd_sweep(int argc, char **argv)
         {"batch", true, O_BATCH},    {"precision", true, O_PREC},    {"kv-precision", true, O_KVPREC},
         {"gpu", true, O_GPU},        {"gpus", true, O_GPUS},         {"method", true, O_METHOD},
         {"attention", true, O_ATTN}, {"pue", true, O_PUE},           {"gpu-memory-utilization", true, O_GMU},
-        {"calibration", true, O_CALIB},          {NULL, false, 0}};
+        {"calibration", true, O_CALIB},          {"power-limit", true, O_PL},    {"sm-clock", true, O_CLK},
+        {"max-slowdown", true, O_SLOW},          {NULL, false, 0}};
     const char *cmd = "sweep", *calibration = NULL, *catfile = NULL, *model = NULL, *config = NULL, *plot = NULL,
                *pue_arg = NULL, *v;
     const char *spec[V_COUNT] = {NULL};
     bool csv = false, have_prec = false;
+    double max_slowdown = 0;
     lw_estimate_opts eo = lw_estimate_opts_default();
     lw_workload w = lw_workload_default();
     lw_err err;
@@ -78,6 +84,9 @@ int cmd_sweep(int argc, char **argv)
         case O_GMU: ok = cli_number(cmd, "gpu-memory-utilization", v, 0.05, 1.0, &eo.gpu_memory_utilization); break;
         case O_KVPREC: ok = cli_precision(cmd, "kv-precision", v, &w.kv_precision); break;
         case O_GPU: spec[V_GPU] = v; break;
+        case O_PL: spec[V_PL] = v; break;
+        case O_CLK: ok = cli_number(cmd, "sm-clock", v, 1, 1e5, &eo.sm_clock_mhz); break;
+        case O_SLOW: ok = cli_number(cmd, "max-slowdown", v, 1, 100, &max_slowdown); break;
         case O_PUE: pue_arg = v; break;
         case O_METHOD:
             if (lw_method_parse(v, &eo.method, &err) != LW_OK)
@@ -108,8 +117,10 @@ int cmd_sweep(int argc, char **argv)
             var = k;
         }
     if (var < 0)
-        return cli_usage(cmd, "give one of --batch, --input, --output, --gpus, --precision, --gpu as a list or range "
-                              "(e.g. --batch 1..256*2)");
+        return cli_usage(cmd, "give one of --batch, --input, --output, --gpus, --precision, --gpu, --power-limit as a list "
+                              "or range (e.g. --batch 1..256*2)");
+    if (max_slowdown > 0 && var != V_PL)
+        return cli_usage(cmd, "--max-slowdown applies to a --power-limit sweep (e.g. --power-limit 200..700+50)");
     /* fixed values */
     if (var != V_INPUT && !cli_tokens(cmd, "input", spec[V_INPUT], &w.input_tokens))
         return EXIT_USAGE;
@@ -120,6 +131,8 @@ int cmd_sweep(int argc, char **argv)
     if (var != V_GPUS && spec[V_GPUS] && !cli_int(cmd, "gpus", spec[V_GPUS], 1, 4096, &eo.gpus))
         return EXIT_USAGE;
     if (var != V_PREC && spec[V_PREC] && !cli_precision(cmd, "precision", spec[V_PREC], &w.weight_precision))
+        return EXIT_USAGE;
+    if (var != V_PL && spec[V_PL] && !cli_number(cmd, "power-limit", spec[V_PL], 1, 1e5, &eo.power_limit_w))
         return EXIT_USAGE;
     /* swept values */
     double vals[MAXV];
@@ -144,9 +157,10 @@ int cmd_sweep(int argc, char **argv)
     }
     for (size_t k = 0; k < n && var != V_PREC && var != V_GPU; k++) {
         bool integer = var == V_BATCH || var == V_GPUS;
-        if (!(vals[k] >= (integer ? 1 : 0)) || (integer && vals[k] > 1e6))
-            return cli_usage(cmd, "--%s values must be %s (got %g)", var_names[var], integer ? "integers >= 1" : ">= 0",
-                             vals[k]);
+        double lowest = integer || var == V_PL ? 1 : 0;
+        if (!(vals[k] >= lowest) || (integer && vals[k] > 1e6))
+            return cli_usage(cmd, "--%s values must be %s (got %g)", var_names[var],
+                             integer ? "integers >= 1" : var == V_PL ? "watts > 0" : ">= 0", vals[k]);
         if (integer)
             vals[k] = floor(vals[k] + 0.5);
     }
@@ -185,22 +199,42 @@ int cmd_sweep(int argc, char **argv)
         cli_error(cmd, "out of memory");
         return EXIT_INTERNAL;
     }
+    const bool clocks = var == V_PL || eo.power_limit_w > 0 || eo.sm_clock_mhz > 0;
     double xs[MAXV], ys[MAXV], lo[MAXV], hi[MAXV];
     const char *xl[MAXV];
     size_t np = 0, nfit = 0;
-    if (csv)
+    /* a power-limit sweep compares each limit's time with the time without one */
+    double t_free = NAN, best_e = INFINITY, best_slow_e = INFINITY;
+    char best[32] = "", best_slow[32] = "";
+    double best_t = NAN, best_slow_t = NAN;
+    for (size_t k = 0; var == V_PL && k <= n && rc == EXIT_OK; k++) { /* every limit in range before any output */
+        lw_estimate_opts pl_o = eo;
+        pl_o.power_limit_w = k < n ? vals[k] : 0; /* last: no limit */
+        lw_estimator *fe;
+        lw_estimate fr = LW_ESTIMATE_INIT;
+        if (lw_estimator_new(cat, m, g, &pl_o, &fe, &err) != LW_OK) {
+            rc = cli_fail(cmd, &err);
+            break;
+        }
+        if (k == n && lw_estimator_run(fe, &w, &fr, &err) == LW_OK)
+            t_free = fr.time_s;
+        lw_estimator_free(fe);
+    }
+    if (rc == EXIT_OK && csv)
         fprintf(out, "%s,j_per_request_low,j_per_request,j_per_request_high,j_per_output_token_low,j_per_output_token,"
                "j_per_output_token_high,time_s,avg_power_w,effective_batch,weights_gb,kv_cache_gb,usd_per_million_tokens,"
-               "decode_bound,status\n",
-               var_names[var]);
-    else if (cal.text && eo.method == LW_METHOD_ROOFLINE)
+               "decode_bound,status%s\n",
+               var_names[var], clocks ? ",prefill_sm_clock_mhz,decode_sm_clock_mhz" : "");
+    else if (rc == EXIT_OK && cal.text && eo.method == LW_METHOD_ROOFLINE)
         cli_calibration_print(out, &cal);
-    if (!csv)
-        fprintf(out, "%s on %s, method %s, sweeping %s\n\n%12s %10s %20s %10s %20s %9s %8s %6s %13s %9s %s\n", m->name,
+    if (!csv && rc == EXIT_OK)
+        fprintf(out, "%s on %s, method %s, sweeping %s\n\n%12s %10s %20s %10s %20s %9s %8s %6s %13s %9s %-6s%s\n", m->name,
                var == V_GPU ? spec[V_GPU] : g->id, lw_method_name(eo.method), var_names[var], var_names[var], "J/request",
-               "band", "J/out tok", "band", "time s", "power W", "eff.B", "weights+KV GB", "$/1M tok", "decode");
+               "band", "J/out tok", "band", "time s", "power W", "eff.B", "weights+KV GB", "$/1M tok", "decode",
+               clocks ? " SM MHz prefill/decode" : "");
     lw_estimator *e = NULL;
     int e_gpus = 0;
+    double e_pl = 0;
     const lw_gpu *e_gpu = NULL;
     for (size_t k = 0; k < n && rc == EXIT_OK; k++) {
         lw_workload wk = w;
@@ -212,13 +246,14 @@ int cmd_sweep(int argc, char **argv)
         case V_GPUS: ok.gpus = (int)vals[k]; break;
         case V_PREC: wk.weight_precision = precs[k]; break;
         case V_GPU: g = gpus[k]; break;
+        case V_PL: ok.power_limit_w = vals[k]; break;
         }
         char label[32];
         if (var == V_PREC || var == V_GPU)
             snprintf(label, sizeof label, "%s", labels[k]);
         else
             snprintf(label, sizeof label, "%g", vals[k]);
-        if (!e || e_gpus != ok.gpus || e_gpu != g) {
+        if (!e || e_gpus != ok.gpus || e_gpu != g || e_pl != ok.power_limit_w) {
             lw_estimator_free(e);
             e = NULL;
             if (lw_estimator_new(cat, m, g, &ok, &e, &err) != LW_OK) {
@@ -227,12 +262,13 @@ int cmd_sweep(int argc, char **argv)
             }
             e_gpus = ok.gpus;
             e_gpu = g;
+            e_pl = ok.power_limit_w;
         }
         lw_estimate r = LW_ESTIMATE_INIT;
         lw_status st = lw_estimator_run(e, &wk, &r, &err);
         if (st == LW_ERR_INFEASIBLE) {
             if (csv)
-                fprintf(out, "%s,,,,,,,,,,,,,,does not fit\n", label);
+                fprintf(out, "%s,,,,,,,,,,,,,,does not fit%s\n", label, clocks ? ",," : "");
             else
                 fprintf(out, "%12s  does not fit in %d x %s\n", label, ok.gpus, g->id);
             continue;
@@ -246,9 +282,12 @@ int cmd_sweep(int argc, char **argv)
         double wgb = r.memory.weight_bytes / 1e9, kvgb = r.memory.kv_budget_bytes / 1e9;
         nfit++;
         if (csv) {
-            fprintf(out, "%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%d,%.4g,%.4g,%.4g,%s,ok\n", label, q->low, q->expected,
+            fprintf(out, "%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%d,%.4g,%.4g,%.4g,%s,ok", label, q->low, q->expected,
                    q->high, t->low, t->expected, t->high, r.time_s, r.avg_power_w, r.effective_batch, wgb, kvgb, usd,
                    lw_bound_name(r.decode.bound));
+            if (clocks)
+                fprintf(out, ",%.6g,%.6g", r.prefill_sm_clock_mhz, r.decode_sm_clock_mhz);
+            fputc('\n', out);
         } else {
             char b1[40], b2[40], mem[32] = "-", cost[24] = "-";
             snprintf(b1, sizeof b1, "%.4g..%.4g", q->low, q->high);
@@ -257,8 +296,21 @@ int cmd_sweep(int argc, char **argv)
                 snprintf(mem, sizeof mem, "%.1f+%.1f", wgb, kvgb);
             if (isfinite(usd))
                 snprintf(cost, sizeof cost, "%.3g", usd);
-            fprintf(out, "%12s %10.4g %20s %10.4g %20s %9.4g %8.1f %6d %13s %9s %s\n", label, q->expected, b1, t->expected,
+            fprintf(out, "%12s %10.4g %20s %10.4g %20s %9.4g %8.1f %6d %13s %9s %-6s", label, q->expected, b1, t->expected,
                    b2, r.time_s, r.avg_power_w, r.effective_batch, mem, cost, lw_bound_name(r.decode.bound));
+            if (clocks)
+                fprintf(out, " %10.0f/%.0f", r.prefill_sm_clock_mhz, r.decode_sm_clock_mhz);
+            fputc('\n', out);
+        }
+        if (var == V_PL && q->expected < best_e) { /* the first (lowest) limit wins a tie */
+            best_e = q->expected;
+            best_t = r.time_s;
+            snprintf(best, sizeof best, "%s", label);
+        }
+        if (var == V_PL && max_slowdown > 0 && r.time_s <= max_slowdown * t_free && q->expected < best_slow_e) {
+            best_slow_e = q->expected;
+            best_slow_t = r.time_s;
+            snprintf(best_slow, sizeof best_slow, "%s", label);
         }
         if (t->expected > 0) {
             bool cat_axis = var == V_PREC || var == V_GPU;
@@ -271,6 +323,16 @@ int cmd_sweep(int argc, char **argv)
         }
     }
     lw_estimator_free(e);
+    if (rc == EXIT_OK && var == V_PL && !csv && best[0]) {
+        fprintf(out, "\nminimum energy: --power-limit %s W, %.4g J/request, time %.4g s (%+.1f%% vs %.4g s without a limit)\n",
+                best, best_e, best_t, 100 * (best_t / t_free - 1), t_free);
+        if (max_slowdown > 0 && best_slow[0])
+            fprintf(out, "within %.3gx the time without a limit: --power-limit %s W, %.4g J/request, time %.4g s (%+.1f%%)\n",
+                    max_slowdown, best_slow, best_slow_e, best_slow_t, 100 * (best_slow_t / t_free - 1));
+        else if (max_slowdown > 0)
+            fprintf(out, "within %.3gx the time without a limit: none of the swept limits (raise the lowest limit)\n",
+                    max_slowdown);
+    }
     if (rc == EXIT_OK && nfit == 0 && !plot) { /* the table says why for each; the exit code says "none" */
         fflush(out);
         cli_error(cmd, "no swept configuration fits in memory (%zu tried); add GPUs (--gpus) or lower the precision", n);

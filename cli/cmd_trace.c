@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "progress.h"
 #include "loop.h"
 #include "llmwatt/cost.h"
 #include "llmwatt/trace.h"
@@ -21,7 +22,7 @@ static const char *usage_text =
     "                     [--model-map NAME=MODEL]... [--unknown-model fail|default]\n"
     "                     [--on-error skip|fail] [--per-request OUT.csv|OUT.jsonl] [--threads N]\n"
     "                     [--price-kwh USD] [--region R | --grid-g-per-kwh G] [--json] [--catalogue FILE]\n"
-    "                     [--calibration site.json]\n\n"
+    "                     [--calibration site.json] [--quiet]\n\n"
     "Estimates the energy of every request of a trace: CSV with a header or JSON Lines with\n"
     "a timestamp, input tokens and output tokens per row (optional model and reasoning tokens).\n"
     "Recognised columns include the Azure LLM inference trace (TIMESTAMP, ContextTokens,\n"
@@ -52,31 +53,11 @@ static lw_status sink_write(void *ctx, const char *data, size_t len, lw_err *err
     return LW_OK;
 }
 
-typedef struct progress_state {
-    struct timespec t0, last;
-    bool shown;
-} progress_state;
-
-static double since(const struct timespec *a, const struct timespec *b)
+/* The trace's byte progress (pass of passes) as one bar over every pass, in MB. */
+static void trace_progress(void *ctx, int pass, int passes, uint64_t done, uint64_t total)
 {
-    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) * 1e-9;
-}
-
-static void progress(void *ctx, int pass, int passes, uint64_t done, uint64_t total)
-{
-    progress_state *p = ctx;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (since(&p->t0, &now) < 0.5 || (p->shown && since(&p->last, &now) < 0.1 && done < total))
-        return;
-    p->last = now;
-    p->shown = true;
-    double f = total ? (double)done / (double)total : 1.0;
-    int bar = (int)(f * 30);
-    fprintf(stderr, "\rllmwatt trace: pass %d/%d [%.*s%.*s] %3.0f%% %.0f/%.0f MB", pass, passes, bar,
-            "##############################", 30 - bar, "..............................", f * 100, (double)done / 1e6,
-            (double)total / 1e6);
-    fflush(stderr);
+    double mb = (double)total / 1e6;
+    cli_progress_update(ctx, (pass - 1) * mb + (double)done / 1e6, passes * mb, passes > 1 ? "MB (2 passes)" : "MB");
 }
 
 static bool parse_columns(const char *cmd, const char *val, char *store, size_t storen, lw_trace_opts *o)
@@ -234,7 +215,7 @@ int cmd_trace(int argc, char **argv)
 {
     enum {
         O_HELP = 256, O_JSON, O_CAT, O_MODEL, O_CONFIG, O_GPU, O_GPUS, O_PREC, O_KVPREC, O_METHOD, O_PUE, O_BATCH,
-        O_WINDOW, O_MAXB, O_FORMAT, O_COLS, O_UNIT, O_MAP, O_UNKNOWN, O_ONERR, O_PERREQ, O_THREADS, O_PRICE, O_REGION, O_GRID, O_CALIB
+        O_WINDOW, O_MAXB, O_FORMAT, O_COLS, O_UNIT, O_MAP, O_UNKNOWN, O_ONERR, O_PERREQ, O_THREADS, O_PRICE, O_REGION, O_GRID, O_CALIB, O_QUIET
     };
     static const cli_opt opts[] = {
         {"help", false, O_HELP},        {"json", false, O_JSON},        {"catalogue", true, O_CAT},
@@ -245,14 +226,15 @@ int cmd_trace(int argc, char **argv)
         {"columns", true, O_COLS},      {"time-unit", true, O_UNIT},    {"model-map", true, O_MAP},
         {"unknown-model", true, O_UNKNOWN}, {"on-error", true, O_ONERR}, {"per-request", true, O_PERREQ},
         {"threads", true, O_THREADS},   {"price-kwh", true, O_PRICE},   {"region", true, O_REGION},
-        {"grid-g-per-kwh", true, O_GRID}, {"calibration", true, O_CALIB}, {NULL, false, 0}};
+        {"grid-g-per-kwh", true, O_GRID}, {"calibration", true, O_CALIB}, {"quiet", false, O_QUIET},
+        {NULL, false, 0}};
     const char *cmd = "trace", *catfile = NULL, *model = NULL, *config = NULL, *gpu_name = NULL, *perreq = NULL;
     const char *file = NULL, *v, *window = NULL, *maxb = NULL, *calibration = NULL, *pue_arg = NULL;
     lw_trace_cost_opts co = LW_TRACE_COST_OPTS_INIT;
     lw_trace_cost cost = LW_TRACE_COST_INIT;
     char colstore[512];
     char mapstore[LW_TRACE_MAX_MAP][2 * LW_NAME_MAX];
-    bool json = false;
+    bool json = false, quiet = false;
     lw_trace_opts o = lw_trace_opts_default(NULL);
     int i = 1, id;
     while ((id = cli_getopt_args(cmd, argc, argv, opts, &i, &v)) > 0) {
@@ -266,6 +248,7 @@ int cmd_trace(int argc, char **argv)
         case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
         case O_JSON: json = true; break;
         case O_CALIB: calibration = v; break;
+        case O_QUIET: quiet = true; break;
         case O_CAT: catfile = v; break;
         case O_MODEL: model = v; break;
         case O_CONFIG: config = v; break;
@@ -412,12 +395,10 @@ int cmd_trace(int argc, char **argv)
     }
     o.sink = sink_write;
     o.sink_ctx = &of;
-    progress_state ps = {0};
-    if (isatty(STDERR_FILENO)) {
-        clock_gettime(CLOCK_MONOTONIC, &ps.t0);
-        o.progress = progress;
-        o.progress_ctx = &ps;
-    }
+    cli_progress pr;
+    cli_progress_start(&pr, cmd, quiet);
+    o.progress = trace_progress;
+    o.progress_ctx = &pr;
     cli_calibration cal;
     if ((rc = cli_calibration_open(cmd, calibration, &cal))) {
         close_output(cmd, &of, false);
@@ -427,8 +408,7 @@ int cmd_trace(int argc, char **argv)
     }
     o.estimate.calibration_json = cal.text;
     lw_status st = lw_trace_run(cat, file, &o, S, &err);
-    if (ps.shown)
-        fputs("\r\033[K", stderr);
+    cli_progress_end(&pr);
     if (st == LW_OK && S->requests == 0 && S->bad_rows > 0) {
         st = lw_err_set(&err, LW_ERR_PARSE, "'%s' has no valid rows (%llu bad; line %llu: %s)", file,
                  (unsigned long long)S->bad_rows, (unsigned long long)S->bad[0].line, S->bad[0].msg);

@@ -6,11 +6,12 @@
 #include "commands.h"
 #include "calib.h"
 #include "common.h"
+#include "progress.h"
 #include "loop.h"
 
 static const char *usage_text =
     "usage: llmwatt validate [POINTS.csv] [--method all|roofline|llm-bench|profile]\n"
-    "                        [--leave-out row|model|gpu] [--json] [--catalogue FILE]\n"
+    "                        [--leave-out row|model|gpu] [--json] [--quiet] [--catalogue FILE]\n"
     "       llmwatt validate (runs.db | RUN.json)... [filters] [--calibration FILE]   (your own runs:\n"
     "       see docs/loop.md and 'llmwatt validate runs.db --help')\n\n"
     "Predicts every row of a points file (calibration_points.csv format; default: the shipped\n"
@@ -19,7 +20,8 @@ static const char *usage_text =
     "rows inside the band and the median band width (high/low), for GPU-only rows and others.\n"
     "Rows without a published input length are costed over the prior input range.\n"
     "--leave-out refits the roofline without each row (or model, or GPU architecture) and\n"
-    "predicts the held-out rows: a generalisation check.\n";
+    "predicts the held-out rows: a generalisation check. On a terminal, stderr shows progress;\n"
+    "--quiet turns it off.\n";
 
 
 typedef enum { LO_NONE, LO_ROW, LO_MODEL, LO_GPU } leave_mode;
@@ -35,10 +37,26 @@ static bool same_group(const lw_calib_row *a, const lw_calib_row *b, leave_mode 
     return false;
 }
 
+/* Progress of leave_out in rows predicted: the rows done before this group's fit plus its share
+ * of the rows as the fit advances. */
+typedef struct lo_progress {
+    cli_progress *p;
+    double base, share, total;
+} lo_progress;
+
+static void lo_update(void *ctx, double done, double total, const char *what)
+{
+    const lo_progress *l = ctx;
+    (void)what;
+    cli_progress_update(l->p, l->base + (total > 0 ? l->share * done / total : 0), l->total, "rows");
+}
+
 /* Roofline predictions of every row with the rows of its group left out of the fit. */
 static int leave_out(const char *cmd, const lw_catalogue *cat, const lw_calib_row *rows, size_t n, leave_mode m,
-                     lw_validation_row *out)
+                     lw_validation_row *out, cli_progress *pr)
 {
+    lo_progress lp = {pr, 0, 0, (double)n};
+    lw_progress_opts po = {.version = LW_PROGRESS_OPTS_VERSION, .progress = lo_update, .progress_ctx = &lp};
     bool *use = calloc(n ? n : 1, sizeof *use), *done = calloc(n ? n : 1, sizeof *done);
     int rc = EXIT_OK;
     lw_err err;
@@ -48,12 +66,16 @@ static int leave_out(const char *cmd, const lw_catalogue *cat, const lw_calib_ro
         if (rows[i].skip_reason[0]) {
             lw_validate_row(cat, &rows[i], LW_METHOD_ROOFLINE, NULL, &out[i], &err);
             done[i] = true;
+            lp.base++;
             continue;
         }
-        for (size_t j = 0; j < n; j++)
+        lp.share = 0;
+        for (size_t j = 0; j < n; j++) {
             use[j] = !rows[j].skip_reason[0] && !same_group(&rows[i], &rows[j], m);
+            lp.share += !done[j] && !rows[j].skip_reason[0] && same_group(&rows[i], &rows[j], m);
+        }
         lw_calibration cal;
-        if (lw_calibrate(cat, rows, n, use, &cal, &err) != LW_OK) {
+        if (lw_calibrate_v2(cat, rows, n, use, &po, &cal, &err) != LW_OK) {
             rc = cli_fail(cmd, &err);
             break;
         }
@@ -65,6 +87,8 @@ static int leave_out(const char *cmd, const lw_catalogue *cat, const lw_calib_ro
                 }
                 done[j] = true;
             }
+        lp.base += lp.share;
+        cli_progress_update(pr, lp.base, lp.total, "rows");
     }
     if (!use || !done) {
         cli_error(cmd, "out of memory");
@@ -100,11 +124,12 @@ int cmd_validate(int argc, char **argv)
 {
     if (cli_loop_runs_given(argc, argv))
         return cli_loop_validate(argc, argv);
-    enum { O_HELP = 256, O_METHOD, O_JSON, O_CAT, O_LEAVE };
-    static const cli_opt opts[] = {{"help", false, O_HELP}, {"method", true, O_METHOD},    {"json", false, O_JSON},
-                                   {"catalogue", true, O_CAT}, {"leave-out", true, O_LEAVE}, {NULL, false, 0}};
+    enum { O_HELP = 256, O_METHOD, O_JSON, O_CAT, O_LEAVE, O_QUIET };
+    static const cli_opt opts[] = {{"help", false, O_HELP},    {"method", true, O_METHOD},    {"json", false, O_JSON},
+                                   {"catalogue", true, O_CAT}, {"leave-out", true, O_LEAVE}, {"quiet", false, O_QUIET},
+                                   {NULL, false, 0}};
     const char *cmd = "validate", *catfile = NULL, *points = NULL, *v;
-    bool json = false, methods[3] = {true, true, true};
+    bool json = false, quiet = false, methods[3] = {true, true, true};
     leave_mode lo = LO_NONE;
     int i = 1, id;
     for (;;) { /* options before and after POINTS.csv */
@@ -113,6 +138,7 @@ int cmd_validate(int argc, char **argv)
             case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
             case O_JSON: json = true; break;
             case O_CAT: catfile = v; break;
+            case O_QUIET: quiet = true; break;
             case O_METHOD:
                 if (strcmp(v, "all") != 0) {
                     lw_method m;
@@ -161,17 +187,22 @@ int cmd_validate(int argc, char **argv)
         return EXIT_INTERNAL;
     }
     lw_err err;
+    cli_progress pr;
+    cli_progress_start(&pr, cmd, quiet);
     for (int k = 0; k < 3 && rc == EXIT_OK; k++) {
         if (!methods[k])
             continue;
         if (k == 0 && lo != LO_NONE) {
-            rc = leave_out(cmd, cat, rows, n, lo, res);
+            rc = leave_out(cmd, cat, rows, n, lo, res, &pr);
             continue;
         }
-        for (size_t r = 0; r < n && rc == EXIT_OK; r++)
+        for (size_t r = 0; r < n && rc == EXIT_OK; r++) {
+            cli_progress_update(&pr, (double)r, (double)n, lw_method_name((lw_method)k));
             if (lw_validate_row(cat, &rows[r], (lw_method)k, NULL, &res[k * n + r], &err) != LW_OK)
                 rc = cli_fail(cmd, &err);
+        }
     }
+    cli_progress_end(&pr);
     static const char *lo_names[] = {"", " (leave-one-row-out)", " (leave-one-model-out)", " (leave-one-gpu-out)"};
     json_t *top = json ? json_object() : NULL;
     for (int k = 0; k < 3 && rc == EXIT_OK; k++) {

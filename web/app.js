@@ -211,12 +211,12 @@ function renderEstimate(d, s) {
   if (d.effective_batch !== undefined) add('effective batch', String(d.effective_batch));
   add('GPUs', d.gpus + ' × ' + d.gpu);
   add('precision', 'weights ' + d.weight_precision + ', KV ' + d.kv_precision + ', compute ' + d.compute_precision);
-  for (const key of ['precision_rule', 'plan', 'parallel', 'memory', 'power_limit_w', 'sm_clock_mhz']) {
+  for (const key of ['precision_rule', 'plan', 'parallel', 'memory', 'power_limit_w', 'sm_clock_mhz', 'sm_clock']) {
     const v = d[key];
     if (v === undefined || v === null) continue;
     if (typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
-        if (x === null || typeof x === 'object') continue;
+        if (x === null || typeof x === 'object' || (key === 'sm_clock' && k === 'source')) continue;
         add(key.replace(/_/g, ' ') + ': ' + k.replace(/_bytes$/, '').replace(/_/g, ' '), planValue(k, x));
       }
     } else {
@@ -366,6 +366,21 @@ function renderCompare(r, current) {
   }
 }
 
+/* The settable power-limit range of the estimated GPU (data/gpus.csv), as the input's bounds. */
+function powerLimitRange(id) {
+  const g = gpus.find((x) => x.id === id);
+  const input = $('power_limit');
+  if (g && g.power_limit_max_w) {
+    input.min = String(g.power_limit_min_w);
+    input.max = String(g.power_limit_max_w);
+    $('power-limit-hint').textContent = fmt(g.power_limit_min_w) + '–' + fmt(g.power_limit_max_w) + ' W on ' + g.id;
+  } else {
+    input.min = '1';
+    input.removeAttribute('max');
+    $('power-limit-hint').textContent = g ? g.id + ' publishes no power-limit range' : '';
+  }
+}
+
 async function run() {
   const seq = ++runSeq;
   const s = formState();
@@ -384,6 +399,7 @@ async function run() {
   }
   $('error').hidden = true;
   renderEstimate(est.json, s);
+  powerLimitRange(est.json.gpu);
   const gpuId = est.json.gpu;
   const cmp = [gpuId].concat(s.compare.filter((c) => c !== gpuId));
   const sweepQ = (vary, values) => {
@@ -393,7 +409,13 @@ async function run() {
     q.set('values', values);
     return '/api/sweep?' + q.toString();
   };
-  const [chart, compare] = await Promise.all([getJSON(sweepQ('batch', CHART_BATCHES)), getJSON(sweepQ('gpu', cmp.join(','))),
+  /* GPUs are compared at their default power limit: each model has its own settable range */
+  const cq = estimateQuery(s, {vary: 'gpu', values: cmp.join(',')});
+  cq.delete('gpu');
+  cq.delete('power_limit');
+  const compareQ = '/api/sweep?' + cq.toString();
+  $('compare-note').hidden = s.power_limit === '';
+  const [chart, compare] = await Promise.all([getJSON(sweepQ('batch', CHART_BATCHES)), getJSON(compareQ),
     renderCost(est.json, s)]);
   if (seq !== runSeq) return;
   if (chart.ok) drawChart(chart.json.rows, {x: est.json.batch, y: est.json.energy_per_output_token_j.expected});

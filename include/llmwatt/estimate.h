@@ -13,6 +13,7 @@
 #include "llmwatt/accounting.h"
 #include "llmwatt/catalogue.h"
 #include "llmwatt/points.h"
+#include "llmwatt/progress.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -70,11 +71,15 @@ typedef struct lw_estimate_opts {
                                          false: a model whose record carries a reasoning factor f > 1 (o1, o3-mini)
                                          decodes output x (f - 1) hidden reasoning tokens when the workload gives 0
                                          (roofline; the profile method applies f itself, as its seed does) */
+    double power_limit_w;             /* --power-limit: board power limit per GPU (nvidia-smi -pl), within the GPU's
+                                         power_limit_min_w..max_w; 0: none (roofline only) */
+    double sm_clock_mhz;              /* --sm-clock: SM clock locked per GPU (nvidia-smi -lgc), within the GPU's
+                                         sm_clock_min_mhz..max_mhz; 0: none (roofline only) */
 } lw_estimate_opts;
 
 /* Defaults: roofline, 1 GPU, PUE 1, quadratic attention, batch capped to the KV cache (not
  * strict), gpu_memory_utilization from the catalogue, the engines' parallel plan, reasoning from
- * the model's record, shipped calibration. */
+ * the model's record, shipped calibration, no power limit and no clock lock. */
 #ifdef __cplusplus
 #define LW_ESTIMATE_OPTS_INIT (lw_estimate_opts_default())
 #else
@@ -105,6 +110,8 @@ static inline lw_estimate_opts lw_estimate_opts_default(void)
     o.pipeline_parallel = 0;
     o.internode_bw_bytes_per_s = 0;
     o.explicit_reasoning = false;
+    o.power_limit_w = 0;
+    o.sm_clock_mhz = 0;
     return o;
 }
 
@@ -180,6 +187,10 @@ typedef struct lw_estimate {
     double pipeline_bubble;             /* decode: share of a stage's time it waits, 1 - micro_batches/stages */
     int effective_batch;                /* concurrency the estimate ran at: min(batch, what the KV cache holds) */
     lw_memory_plan memory;              /* roofline: weights, KV budget and per-request KV behind effective_batch */
+    double power_limit_w;               /* power limit per GPU in force (0: none) */
+    double sm_clock_lock_mhz;           /* SM clock lock in force (0: none) */
+    double prefill_sm_clock_mhz;        /* with a limit or lock: the SM clock each phase runs at (the lock, or the */
+    double decode_sm_clock_mhz;         /* clock the limit allows it); 0 without either */
     int nwarnings_;                     /* private: read through lw_estimate_warning_count() */
     char warnings_[4][256];             /* private: read through lw_estimate_warning() */
 } lw_estimate;
@@ -304,6 +315,10 @@ typedef struct lw_calibration {
 /* Fits the rows whose use[i] is true (use NULL: all usable rows). */
 LW_API lw_status lw_calibrate(const lw_catalogue *cat, const lw_calib_row *rows, size_t n, const bool *use,
                               lw_calibration *out, lw_err *err);
+/* lw_calibrate reporting progress (opts NULL: none): done and total count the Nelder-Mead fits
+ * (per family one fit plus one per row left out for its sigma), what names the family. */
+LW_API lw_status lw_calibrate_v2(const lw_catalogue *cat, const lw_calib_row *rows, size_t n, const bool *use,
+                                 const lw_progress_opts *opts, lw_calibration *out, lw_err *err);
 
 /* Writes the calibration as roofline.json text (heap string, free()): the coefficients plus
  * provenance (date, points file, per-row residuals). */

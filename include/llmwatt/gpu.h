@@ -30,6 +30,12 @@ typedef struct lw_gpu {
     char confidence[16];    /* high / medium / low, from hardware.csv */
     int node_gpus;          /* GPUs in one node's NVLink/xGMI domain (HGX 8, NVL72 72, PCIe 1-2; 0: not given) */
     char node_source[160];  /* where node_gpus comes from */
+    /* power limit and SM clock ranges (estimate --power-limit / --sm-clock; 0: not published) */
+    double power_limit_min_w; /* lowest settable board power limit (nvidia-smi -q Min Power Limit) */
+    double power_limit_max_w; /* highest settable limit (Max Power Limit) */
+    double sm_clock_min_mhz;  /* lowest SM clock of the DVFS table */
+    double sm_clock_max_mhz;  /* highest SM clock (Max Clocks SM), the clock of an unthrottled GPU */
+    char power_clock_source[256]; /* where the four figures come from */
 } lw_gpu;
 
 #ifdef __cplusplus

@@ -6,6 +6,7 @@
 #include "llmwatt/export.h"
 #include "llmwatt/version.h"
 #include "llmwatt/status.h"
+#include "llmwatt/progress.h"
 #include "llmwatt/precision.h"
 #include "llmwatt/io.h"
 #include "llmwatt/model.h"

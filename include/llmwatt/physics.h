@@ -59,6 +59,24 @@ LW_API lw_status lw_physics_calibrated_pj(const lw_catalogue *cat, double node_n
 LW_API lw_status lw_physics_evaluate(const lw_catalogue *cat, const lw_gpu *gpu, lw_precision precision, double flops_per_mac, double mfu,
                                      lw_physics_result *out, lw_err *err);
 
+/* The 16-bit precision `llmwatt physics` uses by default: bf16, or fp16 on a GPU whose catalogue
+ * record has an fp16 peak but no bf16 one (V100, T4). */
+LW_API lw_precision lw_physics_default_precision(const lw_gpu *gpu);
+
+#define LW_PHYSICS_PRECISIONS 3
+
+/* `--precision all`: the default 16-bit precision, then fp8 and int8 where the GPU has a dense
+ * peak for them; out[] holds LW_PHYSICS_PRECISIONS entries, *n is set to those filled. Fails as
+ * lw_physics_evaluate does when the 16-bit one cannot be evaluated. */
+LW_API lw_status lw_physics_evaluate_all(const lw_catalogue *cat, const lw_gpu *gpu, double flops_per_mac, double mfu,
+                                         lw_physics_result out[LW_PHYSICS_PRECISIONS], size_t *n, lw_err *err);
+
+/* The JSON of `llmwatt physics --json`: for all == false, results[0]'s object with "gpu"
+ * appended; for all == true, {"gpu", "tdp_w", "precisions": [n objects]}. Heap text (lw_free()),
+ * one line for indent 0, else indented (1..31); NULL on bad arguments (LW_ERR_INVALID_ARGUMENT)
+ * or out of memory. Reads its arguments only: thread safe. */
+LW_API char *lw_physics_to_json(const lw_gpu *gpu, const lw_physics_result *results, size_t n, bool all, int indent, lw_err *err);
+
 #ifdef __cplusplus
 }
 #endif

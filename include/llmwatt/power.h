@@ -32,7 +32,8 @@ typedef enum lw_source_kind {
     LW_SOURCE_RAPL = 1,  /* CPU package and DRAM zones of /sys/class/powercap */
     LW_SOURCE_REPLAY = 2, /* an nvidia-smi --query-gpu CSV log */
     LW_SOURCE_DCGM = 3,   /* NVIDIA dcgm-exporter's /metrics, scraped over HTTP */
-    LW_SOURCE_ROCM_SMI = 4 /* AMD GPUs through librocm_smi64.so.1 (dlopen'ed) */
+    LW_SOURCE_ROCM_SMI = 4, /* AMD GPUs through librocm_smi64.so.1 (dlopen'ed) */
+    LW_SOURCE_AMDSMI = 5    /* AMD GPUs through libamd_smi.so, ROCm 6 and later (dlopen'ed) */
 } lw_source_kind;
 
 typedef enum lw_device_kind {
@@ -89,6 +90,7 @@ typedef struct lw_power_sample {
 #define LW_NVML_LIBRARY_ENV "LLMWATT_NVML_LIBRARY"   /* default "libnvidia-ml.so.1" */
 #define LW_POWERCAP_ROOT_ENV "LLMWATT_POWERCAP_ROOT" /* default "/sys/class/powercap" */
 #define LW_ROCM_SMI_LIBRARY_ENV "LLMWATT_ROCM_SMI_LIBRARY" /* default "librocm_smi64.so.1" */
+#define LW_AMDSMI_LIBRARY_ENV "LLMWATT_AMDSMI_LIBRARY"     /* default "libamd_smi.so" */
 
 /* Opens NVML: dlopen(library) (NULL: $LLMWATT_NVML_LIBRARY, else "libnvidia-ml.so.1"),
  * nvmlInit, enumerates every GPU. Optional symbols (energy counter, clocks, throttle reasons,
@@ -103,6 +105,15 @@ LW_API lw_status lw_power_open_nvml(const char *library, lw_power_source **out, 
  * (throttle_known stays false). UUIDs are "GPU-" and the 16 hex digits of the unique id.
  * LW_ERR_NO_DEVICE when the library cannot be loaded, rsmi_init fails or there is no GPU. */
 LW_API lw_status lw_power_open_rocm_smi(const char *library, lw_power_source **out, lw_err *err);
+
+/* Opens amdsmi (ROCm 6 and later) for AMD GPUs: dlopen(library) (NULL: $LLMWATT_AMDSMI_LIBRARY,
+ * else "libamd_smi.so", tried only when /dev/kfd exists), amdsmi_init(AMDSMI_INIT_AMD_GPUS), every
+ * GPU processor of every socket. The energy accumulator times its resolution (32-bit wrap-around
+ * unwrapped), power (amdsmi_get_power_info where the library's layout of it is known, amdsmi
+ * 24.x; else the mean power between two accumulator readings), GFX activity, GFX clock, edge
+ * temperature and the power cap; no throttle reasons. UUIDs as amdsmi gives them. LW_ERR_NO_DEVICE
+ * when the library cannot be loaded, amdsmi_init fails or there is no GPU. */
+LW_API lw_status lw_power_open_amdsmi(const char *library, lw_power_source **out, lw_err *err);
 
 /* Opens the powercap RAPL zones under root (NULL: $LLMWATT_POWERCAP_ROOT, else
  * /sys/class/powercap): every package zone and every dram subzone; core/uncore (inside the
@@ -152,7 +163,7 @@ LW_API const char *lw_power_source_url(const lw_power_source *src);
 LW_API void lw_power_close(lw_power_source *src);
 
 LW_API lw_source_kind lw_power_kind(const lw_power_source *src);
-/* "nvml", "rapl", "replay", "dcgm" or "rocm_smi". */
+/* "nvml", "rapl", "replay", "dcgm", "rocm_smi" or "amdsmi". */
 LW_API const char *lw_power_kind_name(lw_source_kind kind);
 
 LW_API size_t lw_power_device_count(const lw_power_source *src);

@@ -14,6 +14,7 @@
 #include "llmwatt/export.h"
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include "llmwatt/catalogue.h"
 #include "llmwatt/estimate.h"
 #include "llmwatt/points.h"
@@ -94,6 +95,67 @@ LW_API lw_status lw_scale_run(const lw_catalogue *cat, const lw_scale_input *in,
 /* True when `family` is known: it has a "scale.mu_arch.FAMILY" constant or a catalogue model has it. */
 LW_API bool lw_scale_family_known(const lw_catalogue *cat, const char *family);
 
+/* ---------- by names: what the CLI and the Python binding call ---------- */
+
+/* A scale request by catalogue names, resolved by lw_scale_resolve into an lw_scale_input the
+ * way `llmwatt scale` does. Versioned (docs/design.md, "ABI"): start from LW_SCALE_REQUEST_INIT,
+ * lw_scale_request_default() or lw_scale_request_init(); new fields are only appended. Strings
+ * are borrowed: they must outlive the lw_scale_input resolved from them. */
+#define LW_SCALE_REQUEST_VERSION 1
+typedef struct lw_scale_request {
+    unsigned int version;           /* LW_SCALE_REQUEST_VERSION */
+    double baseline_j_per_token;    /* measured J per output token of the baseline (> 0) */
+    const char *from_model, *to_model;   /* catalogue name, alias or Hugging Face id; NULL: none */
+    double from_params, to_params;  /* active parameters; > 0 overrides the model's, and is needed without a model */
+    const char *from_family, *to_family; /* mu_arch family; NULL: the model's family */
+    const char *from_gpu, *to_gpu;  /* catalogue GPU; NULL: none (to_gpu NULL: from_gpu) */
+    int from_gpus, to_gpus;         /* >= 1 (default 1) */
+    double from_power_w, to_power_w; /* > 0 overrides the typical inference power per GPU */
+    lw_multi_gpu_mode multi_gpu;    /* default LW_MULTI_GPU_OVERHEAD */
+    bool have_k, have_mu, have_eta, have_alpha; /* overrides, as lw_scale_input */
+    lw_band k, mu, eta;
+    double alpha;
+} lw_scale_request;
+
+#ifdef __cplusplus
+#define LW_SCALE_REQUEST_INIT (lw_scale_request_default())
+#else
+#define LW_SCALE_REQUEST_INIT {.version = LW_SCALE_REQUEST_VERSION, .from_gpus = 1, .to_gpus = 1, .multi_gpu = LW_MULTI_GPU_OVERHEAD}
+#endif
+
+/* The defaults, by value (inline: built with the caller's struct size). */
+static inline lw_scale_request lw_scale_request_default(void)
+{
+    lw_scale_request r;
+    memset(&r, 0, sizeof r);
+    r.version = LW_SCALE_REQUEST_VERSION;
+    r.from_gpus = r.to_gpus = 1;
+    r.multi_gpu = LW_MULTI_GPU_OVERHEAD;
+    return r;
+}
+
+/* Sets the defaults, for an FFI that cannot expand macros (LW_ERR_VERSION when this library is
+ * older than the caller's headers, LW_ERR_INVALID_ARGUMENT for version 0). */
+LW_API lw_status lw_scale_request_init(lw_scale_request *req, unsigned int version, lw_err *err);
+
+/* Resolves names into *in (pointers into the catalogue and into req's strings): models give the
+ * active parameters and the family unless given; to_gpu defaults to from_gpu. Errors: no baseline
+ * or target size (LW_ERR_INVALID_ARGUMENT: "the baseline needs --from-model or --from-params"),
+ * an unknown model or GPU (LW_ERR_NOT_FOUND), a bad version. lw_scale_run checks the rest. */
+LW_API lw_status lw_scale_resolve(const lw_catalogue *cat, const lw_scale_request *req, lw_scale_input *in, lw_err *err);
+
+/* True when the run of `in` takes the catalogue constant `key` ("scale.k", "scale.mu_arch.F",
+ * "scale.eta_util.FROM.TO"): not overridden by --k/--mu/--eta, and the family or GPU pair is the
+ * run's. Lets a caller warn about the flagged coefficients a run actually uses. */
+LW_API bool lw_scale_uses_key(const lw_scale_input *in, const lw_scale_result *r, const char *key);
+
+/* The JSON of `llmwatt scale --json` for a run: heap text (lw_free()), one line for indent 0, else
+ * indented (1..31). flagged: NULL, or the lines of lw_scale_check_coefficients when a flagged
+ * coefficients file was accepted (the JSON then carries "flagged_coefficients": the lines whose
+ * key the run uses (lw_scale_uses_key), and "flagged_unused": how many others). NULL on a bad
+ * indent (LW_ERR_INVALID_ARGUMENT) or out of memory. Reads its arguments only: thread safe. */
+LW_API char *lw_scale_to_json(const lw_scale_input *in, const lw_scale_result *r, const char *flagged, int indent, lw_err *err);
+
 /* ---------- fit ---------- */
 
 typedef struct lw_fit_opts {
@@ -116,6 +178,18 @@ typedef struct lw_fit_coef {
     bool identified;
     bool reference;      /* the family or GPU the others are relative to (value 1 by definition) */
     int pairs;           /* pairs in which the coefficient's term is non-zero */
+    /* Checks (fields appended for issue 10). A coefficient is flagged when its value lies outside
+     * its physical range or when it is confounded with the data source. */
+    bool in_range;              /* range_low <= value <= range_high (true for the reference family
+                                 * or GPU and for an unidentified coefficient) */
+    double range_low, range_high; /* "scale.physical_range.*": k (seed 000 §1.1), mu_arch (§1.2,
+                                 * widened to lo/hi..hi/lo when the reference family is not
+                                 * qwen2.5), eta_util of a GPU pair (§1.3 bounds as a ratio) */
+    char range_source[160];     /* citation of the range ("seed 000 §1.2; scale.physical_range.mu_arch") */
+    char confounded_with[256];  /* "" or the source(s) (source_title up to " (", "; "-separated) of
+                                 * the coefficient's points: with one free effect per source the
+                                 * pairs no longer determine it, so its value may be the sources'
+                                 * boundary or method rather than the model or GPU */
 } lw_fit_coef;
 
 /* Accuracy of a coefficient set on pairs of points: a prediction of point j from point i. */
@@ -138,6 +212,10 @@ typedef struct lw_fit_result lw_fit_result;
  * with LW_ERR_INFEASIBLE when fewer than 2 usable pairs remain. */
 LW_API lw_status lw_fit_run(const lw_catalogue *cat, const lw_point *points, size_t n, const lw_fit_opts *opts,
                             lw_fit_result **out, lw_err *err);
+/* lw_fit_run reporting progress (progress NULL: none): done and total count the bootstrap
+ * resamples, what is "bootstrap". */
+LW_API lw_status lw_fit_run_v2(const lw_catalogue *cat, const lw_point *points, size_t n, const lw_fit_opts *opts,
+                               const lw_progress_opts *progress, lw_fit_result **out, lw_err *err);
 LW_API void lw_fit_free(lw_fit_result *r);
 
 LW_API size_t lw_fit_points_used(const lw_fit_result *r);
@@ -167,14 +245,38 @@ LW_API const char *lw_fit_confounded(const lw_fit_result *r);
 /* Bootstrap resamples dropped because they left two coefficients confounded. */
 LW_API int lw_fit_bootstrap_discarded(const lw_fit_result *r);
 
+/* Coefficients flagged by the checks above (out of range or confounded), k, families and GPUs. */
+LW_API size_t lw_fit_flagged_count(const lw_fit_result *r);
+/* When coefficient i (as lw_fit_coef_at) is flagged, writes one line into buf ("mu_arch qwen3 =
+ * 7.168 is outside its physical range [0.75, 1.8] (seed 000 §1.2; scale.physical_range.mu_arch)",
+ * "... confounded with the data source: ...") and returns true; false (buf "") otherwise. */
+LW_API bool lw_fit_flag_text(const lw_fit_result *r, size_t i, char *buf, size_t len);
+
 /* Writes the coefficients as a catalogue constants file (atomic): "scale.k", "scale.mu_arch.F",
  * "scale.eta_util.FROM.TO" for every ordered pair of fitted GPUs, "scale.fit.residual_band",
  * plus a "fit" object with the diagnostics. */
 LW_API lw_status lw_fit_write(const lw_fit_result *r, const char *path, const char *points_name, lw_err *err);
 
 /* Loads a file written by lw_fit_write into the catalogue (its constants override the seed's).
- * Fails (LW_ERR_PARSE) on a file that is not a fit output. */
+ * Fails (LW_ERR_PARSE) on a file that is not a fit output, that sets "scale.physical_range.*",
+ * or that holds a flagged coefficient: a value outside its physical range (checked again here
+ * against the catalogue's "scale.physical_range.*", whatever the file says) or one the file marks
+ * "confounded_with" a data source. The message names the first flagged coefficient, its value
+ * and range, and how many more there are. Same as lw_scale_load_coefficients_checked(cat, path,
+ * false, err). */
 LW_API lw_status lw_scale_load_coefficients(lw_catalogue *cat, const char *path, lw_err *err);
+
+/* As lw_scale_load_coefficients; with accept_flagged a file with flagged coefficients is loaded
+ * too (the caller should say so: lw_scale_check_coefficients lists them). */
+LW_API lw_status lw_scale_load_coefficients_checked(lw_catalogue *cat, const char *path, bool accept_flagged, lw_err *err);
+
+/* Checks a coefficients file without loading it: the same refusals as lw_scale_load_coefficients
+ * for a file that is not a fit output, and *flagged = heap text (lw_free()), one line per flagged
+ * coefficient ("scale.mu_arch.qwen3 = 7.168 is outside its physical range [0.75, 1.8] (seed 000
+ * §1.2; scale.physical_range.mu_arch)"), "" when none, with *nflagged lines. Both are set on
+ * success only. Reads the catalogue only: callers may share it across threads. */
+LW_API lw_status lw_scale_check_coefficients(const lw_catalogue *cat, const char *path, char **flagged, size_t *nflagged,
+                                             lw_err *err);
 
 #ifdef __cplusplus
 }

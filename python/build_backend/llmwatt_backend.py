@@ -31,6 +31,7 @@ FIELDS = [
     ("lw_workload", "kv_precision", "enum"),
     ("lw_estimate_opts", "version", "u32"), ("lw_estimate_opts", "method", "enum"), ("lw_estimate_opts", "gpus", "int"),
     ("lw_estimate_opts", "pue", "double"), ("lw_estimate_opts", "attention", "enum"),
+    ("lw_estimate_opts", "power_limit_w", "double"), ("lw_estimate_opts", "sm_clock_mhz", "double"),
     ("lw_estimate", "version", "u32"), ("lw_estimate", "energy_per_request_j.low", "double"),
     ("lw_estimate", "energy_per_request_j.expected", "double"), ("lw_estimate", "energy_per_request_j.high", "double"),
     ("lw_estimate_json_opts", "indent", "int"), ("lw_estimate_json_opts", "pue", "bool"),
@@ -86,6 +87,17 @@ CONSTANTS = ["LW_OK", "LW_ERR_INVALID_ARGUMENT", "LW_ERR_NOT_FOUND", "LW_ERR_PAR
              "LW_TRACE_COST_OPTS_VERSION", "LW_TRACE_COST_VERSION", "LW_TRACE_SUMMARY_VERSION", "LW_TRACE_AUTO", "LW_TRACE_CSV", "LW_TRACE_JSONL",
              "LW_TRACE_NCOLS", "LW_TRACE_MAX_MAP", "LW_TRACE_SKIP", "LW_TRACE_FAIL", "LW_TRACE_UNKNOWN_FAIL",
              "LW_TRACE_UNKNOWN_DEFAULT"]
+# scale and physics: the request the binding fills; results it only allocates (the library renders the JSON)
+FIELDS += [("lw_scale_request", f, k) for f, k in (
+    ("version", "u32"), ("baseline_j_per_token", "double"), ("from_model", "ptr"), ("to_model", "ptr"),
+    ("from_params", "double"), ("to_params", "double"), ("from_family", "ptr"), ("to_family", "ptr"),
+    ("from_gpu", "ptr"), ("to_gpu", "ptr"), ("from_gpus", "int"), ("to_gpus", "int"), ("from_power_w", "double"),
+    ("to_power_w", "double"), ("multi_gpu", "enum"), ("have_k", "bool"), ("have_mu", "bool"), ("have_eta", "bool"),
+    ("have_alpha", "bool"), ("k.low", "double"), ("k.expected", "double"), ("k.high", "double"), ("mu.low", "double"),
+    ("mu.expected", "double"), ("mu.high", "double"), ("eta.low", "double"), ("eta.expected", "double"),
+    ("eta.high", "double"), ("alpha", "double"))]
+SIZES += ["lw_scale_request", "lw_scale_input", "lw_scale_result", "lw_physics_result"]
+CONSTANTS += ["LW_SCALE_REQUEST_VERSION", "LW_PHYSICS_PRECISIONS"]
 
 
 def _version():

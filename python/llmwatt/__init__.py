@@ -236,7 +236,8 @@ class Estimator:
     def __init__(self, model: Optional[str], gpu: str, *, gpus: int = 1, precision: Optional[str] = None,
                  kv_precision: Optional[str] = None, method: str = "roofline", attention: Optional[str] = None,
                  pue: Optional[float] = None, catalogue: Any = None,
-                 model_config: Optional[Union[str, os.PathLike]] = None):
+                 model_config: Optional[Union[str, os.PathLike]] = None, power_limit_w: Optional[float] = None,
+                 sm_clock_mhz: Optional[float] = None):
         self._cat = _catalogue(catalogue)
         err = _new_err()
         opts = Struct("lw_estimate_opts")
@@ -255,6 +256,12 @@ class Estimator:
             if _number("pue", pue) < 1:
                 raise Error(f"pue expects a number >= 1 (1.1 to 1.6 for most data centres), got {pue!r}")
             opts["pue"] = float(pue)
+        # the GPU's settable range is checked by the library (its message names the range)
+        for name, v in (("power_limit_w", power_limit_w), ("sm_clock_mhz", sm_clock_mhz)):
+            if v is not None:
+                if _number(name, v) <= 0:
+                    raise Error(f"{name} expects a number > 0 (None: no {name[:-2].replace('_', ' ')}), got {v!r}")
+                opts[name] = float(v)
         self._model = self._cat.model(model, model_config)
         self._gpu = self._cat.gpu(gpu)
         if precision is not None:
@@ -344,7 +351,8 @@ def estimate(model: Optional[str], gpu: str, input_tokens: float, output_tokens:
              gpus: int = 1, precision: Optional[str] = None, method: str = "roofline", *,
              reasoning_tokens: float = 0, kv_precision: Optional[str] = None, attention: Optional[str] = None,
              pue: Optional[float] = None, labels: Optional[Mapping[str, str]] = None, catalogue: Any = None,
-             model_config: Optional[Union[str, os.PathLike]] = None) -> Estimate:
+             model_config: Optional[Union[str, os.PathLike]] = None, power_limit_w: Optional[float] = None,
+             sm_clock_mhz: Optional[float] = None) -> Estimate:
     """GPU energy of one batch of ``batch`` identical requests and one request's share of it, as
     ``llmwatt estimate --json`` prints it (same keys, same numbers, same bytes from to_json()).
 
@@ -352,10 +360,14 @@ def estimate(model: Optional[str], gpu: str, input_tokens: float, output_tokens:
     gpu: GPU id or name ("h100", "H100 SXM5 80GB"). precision: weight precision (default: the
     model's native one); kv_precision: KV cache precision (default bf16). method: "roofline"
     (default), "llm-bench" or "profile" (attention="quadratic"|"linear" for profile). pue: adds the
-    facility figure. labels: {"workload": "chat"}. Raises Error naming the bad value (unknown model or
-    GPU, bad number, a model that does not fit with the roofline method)."""
+    facility figure. labels: {"workload": "chat"}. power_limit_w (per GPU, as nvidia-smi -pl) and
+    sm_clock_mhz (a locked SM clock, nvidia-smi -lgc): the roofline at the clock they allow (as
+    ``estimate --power-limit`` / ``--sm-clock``; within the GPU's range). Raises Error naming the bad
+    value (unknown model or GPU, bad number, a model that does not fit with the roofline method, a
+    power limit or clock outside the GPU's range)."""
     est = Estimator(model, gpu, gpus=gpus, precision=precision, kv_precision=kv_precision, method=method,
-                    attention=attention, pue=pue, catalogue=catalogue, model_config=model_config)
+                    attention=attention, pue=pue, catalogue=catalogue, model_config=model_config,
+                    power_limit_w=power_limit_w, sm_clock_mhz=sm_clock_mhz)
     return est.estimate(input_tokens, output_tokens, batch, reasoning_tokens, labels)
 
 
@@ -905,3 +917,141 @@ def measure(devices: Optional[Sequence[int]] = None, **kwargs: Any) -> Measureme
     the GPUs a dcgm-exporter serves (as ``llmwatt measure --dcgm``); ``replay=PATH`` analyses an
     nvidia-smi log instead of live GPUs. Use it as a context manager or with begin/end_window."""
     return Measurement(devices, **kwargs)
+
+
+# ---------- scale and physics (seed 000, seed 002) ----------
+
+from ._layout import SIZES as _SIZES  # noqa: E402  (the size of lw_physics_result, for an array of them)
+
+class Scale(Record):
+    """A seed 000 extrapolation (``llmwatt scale --json``): energy_per_token_j is a Band, factors a
+    Record of the formula's factors (each a Band or a number), notes a list of str, and
+    flagged_coefficients the flagged lines of an accepted coefficients file."""
+
+
+class Physics(Record):
+    """Energy per MAC and physics limit of a GPU (``llmwatt physics --json``): models is a list of
+    Records (component, calibrated, external); with precision="all", precisions is a list of them."""
+
+
+def _band(name: str, v: Any) -> Band:
+    if isinstance(v, (str, bytes)) or not isinstance(v, Sequence) or len(v) != 3:
+        raise Error(f"{name} expects (low, expected, high), got {v!r}")
+    return Band(*(_number(f"{name}[{i}]", x) for i, x in enumerate(v)))
+
+
+def scale(baseline_j_per_token: float, from_model: Optional[str] = None, to_model: Optional[str] = None, *,
+          from_params: Optional[float] = None, to_params: Optional[float] = None, from_family: Optional[str] = None,
+          to_family: Optional[str] = None, from_gpu: Optional[str] = None, to_gpu: Optional[str] = None,
+          from_gpus: int = 1, to_gpus: int = 1, from_power_w: Optional[float] = None,
+          to_power_w: Optional[float] = None, k: Optional[Sequence[float]] = None,
+          mu: Optional[Sequence[float]] = None, eta: Optional[Sequence[float]] = None, alpha: Optional[float] = None,
+          multi_gpu: str = "overhead", coefficients: Optional[Union[str, os.PathLike]] = None,
+          accept_flagged: bool = False, catalogue: Any = None) -> Scale:
+    """Extrapolates a measured energy per output token to another model and GPU with seed 000's
+    formulas, as ``llmwatt scale --json`` prints it (same keys, same numbers, same bytes).
+
+    from_model/to_model: catalogue names (their active parameters and family), or from_params /
+    to_params (active parameters, override the model's). from_gpu/to_gpu: catalogue GPUs (to_gpu
+    defaults to from_gpu; no GPU: Formula 1 only). k, mu, eta: (low, expected, high) overrides;
+    alpha: the multi-GPU overhead; multi_gpu: "overhead" (default), "seed" or "none" (seed 000's
+    tables). coefficients: a file of ``llmwatt fit --output``; one with flagged coefficients raises
+    Error unless accept_flagged=True (then the result lists them in flagged_coefficients)."""
+    req = Struct("lw_scale_request")
+    err = _new_err()
+    _check(lib.lw_scale_request_init(req.ptr, C["LW_SCALE_REQUEST_VERSION"], err.ptr), err)
+    keep: List[ctypes.c_char_p] = []  # the strings the request points to live as long as this call
+
+    def text(field: str, v: Optional[str]) -> None:
+        if v is None:
+            return
+        if not isinstance(v, str) or not v:
+            raise Error(f"{field} expects a name, got {v!r}")
+        keep.append(ctypes.c_char_p(v.encode()))
+        req[field] = ctypes.cast(keep[-1], ctypes.c_void_p).value
+
+    req["baseline_j_per_token"] = _number("baseline_j_per_token", baseline_j_per_token)
+    for side, model, params in (("from", from_model, from_params), ("to", to_model, to_params)):
+        text(f"{side}_model", model)
+        if params is not None:
+            if not _number(f"{side}_params", params) > 0:
+                raise Error(f"{side}_params expects a positive number of active parameters, got {params!r}")
+            req[f"{side}_params"] = float(params)
+        elif model is None:
+            raise Error(f"scale: the {'baseline' if side == 'from' else 'target'} needs {side}_model or {side}_params")
+    text("from_family", from_family)
+    text("to_family", to_family)
+    text("from_gpu", from_gpu)
+    text("to_gpu", to_gpu)
+    req["from_gpus"] = _int("from_gpus", from_gpus, 1, 4096)
+    req["to_gpus"] = _int("to_gpus", to_gpus, 1, 4096)
+    for name, v in (("from_power_w", from_power_w), ("to_power_w", to_power_w)):
+        if v is not None:
+            if not _number(name, v) > 0:
+                raise Error(f"{name} expects a positive power per GPU in watts, got {v!r}")
+            req[name] = float(v)
+    for name, v in (("k", k), ("mu", mu), ("eta", eta)):
+        if v is not None:
+            b = _band(name, v)
+            req[f"have_{name}"] = True
+            req[f"{name}.low"], req[f"{name}.expected"], req[f"{name}.high"] = b
+    if alpha is not None:
+        req["have_alpha"] = True
+        req["alpha"] = _number("alpha", alpha)
+    req["multi_gpu"] = _parse(lib.lw_multi_gpu_parse, "multi_gpu", multi_gpu, "'overhead', 'seed' or 'none'")
+    if not isinstance(accept_flagged, bool):
+        raise Error(f"accept_flagged expects True or False, got {accept_flagged!r}")
+    cat = _catalogue(catalogue)
+    flagged: Optional[str] = None
+    if coefficients is not None:
+        path = os.fsencode(coefficients)
+        out = ctypes.c_void_p()
+        n = ctypes.c_size_t()
+        _check(lib.lw_scale_check_coefficients(cat.ptr, path, ctypes.byref(out), ctypes.byref(n), err.ptr), err)
+        flagged = take_text(out.value) or ""
+        _check(lib.lw_scale_load_coefficients_checked(cat.ptr, path, True, err.ptr), err)
+        if not n.value:
+            flagged = None
+    inp = Struct("lw_scale_input")
+    res = Struct("lw_scale_result")
+    _check(lib.lw_scale_resolve(cat.ptr, req.ptr, inp.ptr, err.ptr), err)
+    _check(lib.lw_scale_run(cat.ptr, inp.ptr, res.ptr, err.ptr), err)
+    if flagged and not accept_flagged:
+        lines = flagged.splitlines()
+        # as the CLI: name a flagged coefficient this run uses when there is one
+        used = [ln for ln in lines if lib.lw_scale_uses_key(inp.ptr, res.ptr, ln.split(" ", 1)[0].encode())]
+        more = f" (and {len(lines) - 1} more flagged)" if len(lines) > 1 else ""
+        raise Error(f"coefficients: {os.fsdecode(path)}: {(used or lines)[0]}{more}; refit on "
+                    "other points, or pass accept_flagged=True to use it anyway", "parse")
+    out_text = take_text(lib.lw_scale_to_json(inp.ptr, res.ptr, flagged.encode() if flagged else None, 2, err.ptr))
+    if out_text is None:
+        _check(err["status"], err)
+    return Scale(json.loads(out_text), out_text)
+
+
+def physics(gpu: str, precision: Optional[str] = None, mfu: Optional[float] = None, flops_per_mac: int = 1, *,
+            catalogue: Any = None) -> Physics:
+    """Energy per MAC of a GPU from seed 002's three models, its sustainable FLOP/s at TDP and
+    physics limit, as ``llmwatt physics --json`` prints it. precision: "bf16" (default; fp16 on
+    GPUs without bf16), "fp16", "fp8", "int8" or "all" (every precision with a peak). mfu: an
+    observed MFU in (0, 1] to check each model against. flops_per_mac: 1 (seed 002) or 2 (vendor
+    peaks)."""
+    cat = _catalogue(catalogue)
+    g = cat.gpu(gpu)
+    err = _new_err()
+    m = math.nan if mfu is None else _number("mfu", mfu)
+    fpm = _number("flops_per_mac", flops_per_mac)
+    size = _SIZES["lw_physics_result"]
+    buf = ctypes.create_string_buffer(size * C["LW_PHYSICS_PRECISIONS"])
+    n = ctypes.c_size_t(1)
+    every = precision == "all"
+    if every:
+        _check(lib.lw_physics_evaluate_all(cat.ptr, g, fpm, m, buf, ctypes.byref(n), err.ptr), err)
+    else:
+        p = lib.lw_physics_default_precision(g) if precision is None else \
+            _parse(lib.lw_precision_parse, "precision", precision, "'bf16', 'fp8', 'int8' or 'all'")
+        _check(lib.lw_physics_evaluate(cat.ptr, g, p, fpm, m, buf, err.ptr), err)
+    text = take_text(lib.lw_physics_to_json(g, buf, n.value, every, 2, err.ptr))
+    if text is None:
+        _check(err["status"], err)
+    return Physics(json.loads(text), text)

@@ -80,6 +80,20 @@ _SIGNATURES = {
     "lw_trace_run": (c_int, [P, c_char_p, P, P, P]),
     "lw_trace_summary_init": (c_int, [P, c_uint, P]),
 }
+_SIGNATURES.update({  # scale and physics
+    "lw_multi_gpu_parse": (c_int, [c_char_p, POINTER(c_int), P]),
+    "lw_scale_request_init": (c_int, [P, c_uint, P]),
+    "lw_scale_resolve": (c_int, [P, P, P, P]),
+    "lw_scale_run": (c_int, [P, P, P, P]),
+    "lw_scale_to_json": (P, [P, P, c_char_p, c_int, P]),
+    "lw_scale_uses_key": (c_bool, [P, P, c_char_p]),
+    "lw_scale_check_coefficients": (c_int, [P, c_char_p, PP, POINTER(c_size_t), P]),
+    "lw_scale_load_coefficients_checked": (c_int, [P, c_char_p, c_bool, P]),
+    "lw_physics_default_precision": (c_int, [P]),
+    "lw_physics_evaluate": (c_int, [P, P, c_int, c_double, c_double, P, P]),
+    "lw_physics_evaluate_all": (c_int, [P, P, c_double, c_double, P, POINTER(c_size_t), P]),
+    "lw_physics_to_json": (P, [P, P, c_size_t, c_bool, c_int, P]),
+})
 for _name, (_res, _args) in _SIGNATURES.items():
     _fn = getattr(lib, _name)
     _fn.restype = _res

@@ -39,6 +39,13 @@ CASES = [
           kv_precision="fp8", method="profile"),
      ["--model", "llama-3.1-8b", "--gpu", "l4", "--input", "300", "--output", "0", "--reasoning", "700",
       "--kv-precision", "fp8", "--method", "profile"]),
+    (dict(model="llama-3.1-8b", gpu="h100", input_tokens=1000, output_tokens=500, batch=8, power_limit_w=350),
+     ["--model", "llama-3.1-8b", "--gpu", "h100", "--input", "1000", "--output", "500", "--batch", "8",
+      "--power-limit", "350"]),
+    (dict(model="llama-3.1-8b", gpu="a100", input_tokens=1000, output_tokens=500, sm_clock_mhz=1005,
+          power_limit_w=300),
+     ["--model", "llama-3.1-8b", "--gpu", "a100", "--input", "1000", "--output", "500", "--sm-clock", "1005",
+      "--power-limit", "300"]),
 ]
 
 
@@ -95,6 +102,10 @@ def test_estimator_fast_path_matches():
     (dict(model="llama-3.1-8b", gpu="h100", input_tokens=1, output_tokens=1, method="magic"), "magic"),
     (dict(model="llama-3.1-8b", gpu="h100", input_tokens=1, output_tokens=1, pue=0.5), "0.5"),
     (dict(model="llama-3.1-8b", gpu="h100", input_tokens=1, output_tokens=1, attention="linear"), "profile"),
+    (dict(model="llama-3.1-8b", gpu="h100", input_tokens=1, output_tokens=1, power_limit_w=150), "200..700 W"),
+    (dict(model="llama-3.1-8b", gpu="h100", input_tokens=1, output_tokens=1, sm_clock_mhz=2500), "345..1980 MHz"),
+    (dict(model="llama-3.1-8b", gpu="h100", input_tokens=1, output_tokens=1, power_limit_w=-1), "power_limit_w"),
+    (dict(model="llama-3.1-8b", gpu="h100", input_tokens=1, output_tokens=1, power_limit_w="300"), "'300'"),
 ])
 def test_bad_input_raises_error_naming_the_value(kwargs, needle):
     with pytest.raises(llmwatt.Error) as ei:
@@ -102,6 +113,20 @@ def test_bad_input_raises_error_naming_the_value(kwargs, needle):
     assert isinstance(ei.value, ValueError)
     assert needle in str(ei.value)
     assert "\n" not in str(ei.value)
+
+
+def test_power_limit_and_clock_lock():
+    # half the H100's 1980 MHz: the compute-bound prefill's compute time doubles, the memory-bound
+    # decode keeps its time; a limit at the 700 W maximum changes nothing
+    free = llmwatt.estimate("llama-3.1-8b", "h100", 1000, 500, batch=8)
+    half = llmwatt.estimate("llama-3.1-8b", "h100", 1000, 500, batch=8, sm_clock_mhz=990)
+    assert half.prefill.compute_time_s == pytest.approx(2 * free.prefill.compute_time_s, rel=1e-12)
+    assert half.decode.time_s == pytest.approx(free.decode.time_s, rel=1e-12)
+    assert half.sm_clock.decode_mhz == 990 and half.sm_clock_mhz == 990 and half.power_limit_w is None
+    top = llmwatt.estimate("llama-3.1-8b", "h100", 1000, 500, batch=8, power_limit_w=700)
+    assert top.batch_energy_j == pytest.approx(free.batch_energy_j, rel=1e-12)
+    capped = llmwatt.Estimator("llama-3.1-8b", "h100", power_limit_w=300).estimate(1000, 500, batch=8)
+    assert capped.prefill.avg_power_w == pytest.approx(300, rel=1e-6)
 
 
 def test_does_not_fit_is_an_error_for_the_roofline_and_a_warning_for_seeds():

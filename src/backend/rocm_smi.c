@@ -22,8 +22,6 @@
 #include "backend/source.h"
 #include "core/util.h"
 
-#define WRAP_32 4294967296.0 /* 2^32 */
-
 typedef struct rsmi_api {
     rsmi_status_t (*init)(uint64_t);
     rsmi_status_t (*shut_down)(void);
@@ -41,18 +39,12 @@ typedef struct rsmi_api {
     rsmi_status_t (*version_str)(rsmi_sw_component_t, char *, uint32_t);
 } rsmi_api;
 
-typedef struct rocm_dev {
-    uint64_t last_raw; /* previous accumulator value, for the 32-bit wrap */
-    uint32_t wraps;
-    bool have_raw;
-} rocm_dev;
-
 typedef struct rocm_state {
     void *dl;
     rsmi_api api;
     bool clock_layout_ok; /* the library's rsmi_frequencies_t is the one of our header */
     pthread_mutex_t mu;   /* guards the wrap state of every device */
-    rocm_dev *dev;
+    lw_wrap32 *dev;     /* per device: the accumulator's 32-bit wrap */
 } rocm_state;
 
 static void *sym(void *dl, const char *name)
@@ -103,14 +95,8 @@ static lw_status rocm_read(lw_power_source *src, size_t i, lw_power_sample *out,
     float res;
     if (src->info[i].has_energy_counter && a->energy_count(d, &raw, &res, &ts) == RSMI_STATUS_SUCCESS && res > 0) {
         pthread_mutex_lock(&st->mu);
-        rocm_dev *dv = &st->dev[i];
-        if (dv->have_raw && raw < dv->last_raw && dv->last_raw >= (uint64_t)1 << 31 && dv->last_raw < (uint64_t)1 << 32 &&
-            raw < (uint64_t)1 << 31)
-            dv->wraps++;
-        dv->last_raw = raw;
-        dv->have_raw = true;
-        out->counter_wraps = dv->wraps;
-        out->energy_j = ((double)raw + dv->wraps * WRAP_32) * (double)res / 1e6; /* uJ -> J */
+        out->energy_j = lw_wrap32_unwrap(&st->dev[i], raw) * (double)res / 1e6; /* uJ -> J */
+        out->counter_wraps = st->dev[i].wraps;
         pthread_mutex_unlock(&st->mu);
         energy_ok = true;
     }

@@ -40,6 +40,16 @@ int64_t lw_monotonic_ns(void)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+double lw_wrap32_unwrap(lw_wrap32 *w, uint64_t raw)
+{
+    const uint64_t half = (uint64_t)1 << 31, full = (uint64_t)1 << 32;
+    if (w->have_raw && raw < w->last_raw && w->last_raw >= half && w->last_raw < full && raw < half)
+        w->wraps++;
+    w->last_raw = raw;
+    w->have_raw = true;
+    return (double)raw + (double)w->wraps * (double)full;
+}
+
 const char *lw_throttle_name(uint64_t bit)
 {
     switch (bit) {
@@ -73,8 +83,8 @@ lw_source_kind lw_power_kind(const lw_power_source *src)
 
 const char *lw_power_no_source_remedy(void)
 {
-    return "Install the NVIDIA driver (libnvidia-ml.so.1) or point " LW_NVML_LIBRARY_ENV " at it, for AMD GPUs ROCm SMI "
-           "(librocm_smi64.so.1, or " LW_ROCM_SMI_LIBRARY_ENV "), give read access to "
+    return "Install the NVIDIA driver (libnvidia-ml.so.1) or point " LW_NVML_LIBRARY_ENV " at it, for AMD GPUs amdsmi "
+           "(libamd_smi.so, or " LW_AMDSMI_LIBRARY_ENV ") or ROCm SMI (librocm_smi64.so.1, or " LW_ROCM_SMI_LIBRARY_ENV "), give read access to "
            "/sys/class/powercap/intel-rapl:*/energy_uj (root), or analyse a log with --replay LOG.";
 }
 
@@ -86,6 +96,7 @@ const char *lw_power_kind_name(lw_source_kind kind)
     case LW_SOURCE_REPLAY: return "replay";
     case LW_SOURCE_DCGM: return "dcgm";
     case LW_SOURCE_ROCM_SMI: return "rocm_smi";
+    case LW_SOURCE_AMDSMI: return "amdsmi";
     }
     return "unknown";
 }

@@ -27,6 +27,18 @@ lw_power_sample lw_power_sample_empty(int64_t t_ns);
 /* CLOCK_MONOTONIC now, in nanoseconds. */
 int64_t lw_monotonic_ns(void);
 
+/* A firmware energy accumulator that may be 32 bits wide (AMD: ROCm SMI, amdsmi). A decrease from
+ * the upper half of the 32-bit range to the lower half is one wrap; any other decrease is passed
+ * on (the analysis treats it as a reset). Not thread-safe: the caller holds its lock. */
+typedef struct lw_wrap32 {
+    uint64_t last_raw;
+    uint32_t wraps;
+    bool have_raw;
+} lw_wrap32;
+
+/* raw plus the wraps seen so far times 2^32, in accumulator ticks. */
+double lw_wrap32_unwrap(lw_wrap32 *w, uint64_t raw);
+
 /* Replay series access (replay.c). */
 lw_status lw_replay_series(const lw_power_source *src, size_t i, const lw_power_sample **s, size_t *n);
 double lw_replay_start_unix(const lw_power_source *src);

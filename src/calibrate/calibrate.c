@@ -19,6 +19,7 @@
 
 #include "core/csv.h"
 #include "calibrate/site_internal.h"
+#include "core/progress.h"
 #include "core/util.h"
 
 /* ---- rows ------------------------------------------------------------------------------------ */
@@ -345,6 +346,35 @@ static lw_roofline_coeffs fit_family(fit_ctx *f, const int *idx, int n)
 lw_status lw_calibrate(const lw_catalogue *cat, const lw_calib_row *rows, size_t n, const bool *use, lw_calibration *out,
                        lw_err *err)
 {
+    return lw_calibrate_v2(cat, rows, n, use, NULL, out, err);
+}
+
+/* Nelder-Mead fits lw_calibrate_v2 runs: per family one, plus one per row left out when the
+ * family has more than one row. */
+static double count_fits(const lw_calib_row *rows, size_t n, const bool *use)
+{
+    double fits = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!usable(&rows[i], use, i))
+            continue;
+        bool first = true;
+        int m = 0;
+        for (size_t j = 0; j < n; j++)
+            if (usable(&rows[j], use, j) && lw_streq_ci(rows[j].gpu->architecture, rows[i].gpu->architecture)) {
+                first = first && j >= i;
+                m++;
+            }
+        if (first)
+            fits += 1 + (m > 1 ? m : 0);
+    }
+    return fits;
+}
+
+lw_status lw_calibrate_v2(const lw_catalogue *cat, const lw_calib_row *rows, size_t n, const bool *use,
+                          const lw_progress_opts *opts, lw_calibration *out, lw_err *err)
+{
+    if (lw_progress_check(opts, err) != LW_OK)
+        return err ? err->status : LW_ERR_INVALID_ARGUMENT;
     fit_ctx f;
     if (prior_ctx(cat, &f, err) != LW_OK)
         return err ? err->status : LW_ERR_NOT_FOUND;
@@ -368,6 +398,7 @@ lw_status lw_calibrate(const lw_catalogue *cat, const lw_calib_row *rows, size_t
         }
     }
     out->prior.sigma_log = cnt ? sqrt(ss / cnt) : log(2.0);
+    double done = 0, total = count_fits(rows, n, use);
     /* families in order of first appearance */
     for (size_t i = 0; i < n; i++) {
         if (!usable(&rows[i], use, i))
@@ -382,7 +413,11 @@ lw_status lw_calibrate(const lw_catalogue *cat, const lw_calib_row *rows, size_t
         for (size_t j = i; j < n; j++)
             if (usable(&rows[j], use, j) && lw_streq_ci(rows[j].gpu->architecture, fam))
                 idx[m++] = (int)j;
+        char what[64];
+        snprintf(what, sizeof what, "family %s", fam);
+        lw_progress_report(opts, done, total, what);
         lw_roofline_coeffs c = fit_family(&f, idx, m);
+        lw_progress_report(opts, ++done, total, what);
         /* leave-one-row-out sigma */
         double s2 = 0;
         int k2 = 0;
@@ -394,6 +429,7 @@ lw_status lw_calibrate(const lw_catalogue *cat, const lw_calib_row *rows, size_t
                     if (j != h)
                         loo[q++] = idx[j];
                 ch = fit_family(&f, loo, q);
+                lw_progress_report(opts, ++done, total, what);
             } else {
                 ch = f.prior;
             }

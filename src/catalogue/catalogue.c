@@ -195,6 +195,33 @@ static bool gpu_figure(const char *s, bool required, double scale, double *out)
     return true;
 }
 
+/* The optional power-limit and SM-clock columns of a GPU row: all four figures or none, each a
+ * finite number above 0, min < max, with a source. */
+static lw_status gpu_power_clock(const lw_csv *c, lw_gpu *g, const int *col, const char *const *names, int src_col,
+                                 const char *where, lw_err *err)
+{
+    double *dst[4] = {&g->power_limit_min_w, &g->power_limit_max_w, &g->sm_clock_min_mhz, &g->sm_clock_max_mhz};
+    int given = 0;
+    for (int k = 0; k < 4; k++) {
+        const char *f = col[k] >= 0 ? lw_csv_field(c, (size_t)col[k]) : "";
+        if (!gpu_figure(f, false, 1, dst[k]))
+            return lw_fail(err, LW_ERR_PARSE, "%s: GPU '%s': %s must be a finite number above 0 or blank (got '%.32s')", where,
+                           g->id, names[k], f);
+        given += *dst[k] > 0;
+    }
+    if (given == 0)
+        return LW_OK;
+    const char *src = src_col >= 0 ? lw_csv_field(c, (size_t)src_col) : "";
+    if (given != 4 || !src[0])
+        return lw_fail(err, LW_ERR_PARSE, "%s: GPU '%s': give all of power_limit_min_w, power_limit_max_w, sm_clock_min_mhz, "
+                       "sm_clock_max_mhz and power_clock_source, or none", where, g->id);
+    if (!(g->power_limit_min_w < g->power_limit_max_w) || !(g->sm_clock_min_mhz < g->sm_clock_max_mhz))
+        return lw_fail(err, LW_ERR_PARSE, "%s: GPU '%s': power_limit_min_w and sm_clock_min_mhz must be below their maximum",
+                       where, g->id);
+    lw_strlcpy(g->power_clock_source, src, sizeof g->power_clock_source);
+    return LW_OK;
+}
+
 static lw_status load_gpus_csv(lw_catalogue *cat, const char *data, size_t len, const char *where, lw_err *err)
 {
     lw_csv *c = lw_csv_new(data, len);
@@ -221,6 +248,12 @@ static lw_status load_gpus_csv(lw_catalogue *cat, const char *data, size_t len, 
     }
     /* optional columns (user catalogues may omit them) */
     const int node_col = lw_csv_find(c, "node_gpus"), node_src_col = lw_csv_find(c, "node_gpus_source");
+    enum { PL_MIN, PL_MAX, CLK_MIN, CLK_MAX, NPC };
+    static const char *pc_names[NPC] = {"power_limit_min_w", "power_limit_max_w", "sm_clock_min_mhz", "sm_clock_max_mhz"};
+    int pc_col[NPC];
+    for (int k = 0; k < NPC; k++)
+        pc_col[k] = lw_csv_find(c, pc_names[k]);
+    const int pc_src_col = lw_csv_find(c, "power_clock_source");
     int r;
     while ((r = lw_csv_next(c, err)) == 1) {
         lw_gpu g;
@@ -286,6 +319,8 @@ static lw_status load_gpus_csv(lw_catalogue *cat, const char *data, size_t len, 
         g.node_gpus = (int)ngv;
         if (node_src_col >= 0)
             lw_strlcpy(g.node_source, lw_csv_field(c, (size_t)node_src_col), sizeof g.node_source);
+        if ((st = gpu_power_clock(c, &g, pc_col, pc_names, pc_src_col, where, err)) != LW_OK)
+            break;
 #undef F
         if (!g.id[0]) {
             st = lw_fail(err, LW_ERR_PARSE, "%s: line %zu: empty id", where, lw_csv_line(c));

@@ -95,6 +95,13 @@ static json_t *gpu_json(const lw_gpu *g)
         json_object_set_new(o, "typical_inference_power_w", json_real(g->typical_inference_power_w));
         json_object_set_new(o, "typical_inference_power_source", json_string(g->typical_power_source));
     }
+    if (g->power_limit_max_w > 0) {
+        json_object_set_new(o, "power_limit_min_w", json_real(g->power_limit_min_w));
+        json_object_set_new(o, "power_limit_max_w", json_real(g->power_limit_max_w));
+        json_object_set_new(o, "sm_clock_min_mhz", json_real(g->sm_clock_min_mhz));
+        json_object_set_new(o, "sm_clock_max_mhz", json_real(g->sm_clock_max_mhz));
+        json_object_set_new(o, "power_clock_source", json_string(g->power_clock_source));
+    }
     json_object_set_new(o, "release_year", json_integer(g->release_year));
     json_object_set_new(o, "confidence", json_string(g->confidence));
     json_object_set_new(o, "source", json_string(g->source));

@@ -137,6 +137,13 @@ lw_status lw_estimator_new(const lw_catalogue *cat, const lw_model_arch *m, cons
                        o.gpu_memory_utilization);
     if ((unsigned)o.method > LW_METHOD_PROFILE)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "unknown method %d", (int)o.method);
+    if (!(o.power_limit_w >= 0 && isfinite(o.power_limit_w)) || !(o.sm_clock_mhz >= 0 && isfinite(o.sm_clock_mhz)))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "--power-limit and --sm-clock must be finite numbers > 0 (got %g W, %g MHz)",
+                       o.power_limit_w, o.sm_clock_mhz);
+    if ((o.power_limit_w > 0 || o.sm_clock_mhz > 0) && o.method != LW_METHOD_ROOFLINE)
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT,
+                       "--power-limit and --sm-clock apply to the roofline method only (the %s method has no clock)",
+                       lw_method_name(o.method));
     lw_status st = lw_model_validate(m, err);
     if (st != LW_OK)
         return st;

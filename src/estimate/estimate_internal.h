@@ -39,6 +39,12 @@ struct lw_estimator {
     double internode_bw_dir, internode_latency_s; /* pipeline-stage transfers between nodes */
     double max_normal_z;               /* expected maximum of `gpus` independent N(0,1) draws */
     double kv_replication;             /* KV bytes each GPU reads / (total / gpus), >= 1 */
+    /* power limit and clock lock (roofline.c, "power limits and clocks"); pw_active false: neither */
+    bool pw_active;
+    double pw_limit_w;                 /* per GPU; 0: none */
+    double pw_clock_max;               /* highest clock ratio allowed: the lock / max clock, or 1 */
+    double pw_clock_min;               /* lowest clock ratio of the DVFS table (min / max clock) */
+    double pw_knee, pw_sm_share;       /* estimate.power.voltage_knee, estimate.power.sm_share_memory */
     /* seeds */
     lw_seed003 s003;
     lw_seed001_gpu s001;

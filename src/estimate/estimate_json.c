@@ -173,6 +173,16 @@ char *lw_estimate_to_json(const lw_estimator *e, const lw_workload *w, const lw_
     json_object_set_new(o, "avg_power_w", json_real(r->avg_power_w));
     if (method == LW_METHOD_ROOFLINE)
         json_object_set_new(o, "memory", memory_json(&r->memory));
+    if (r->prefill_sm_clock_mhz > 0) { /* --power-limit / --sm-clock given */
+        json_object_set_new(o, "power_limit_w", r->power_limit_w > 0 ? json_real(r->power_limit_w) : json_null());
+        json_object_set_new(o, "sm_clock_mhz", r->sm_clock_lock_mhz > 0 ? json_real(r->sm_clock_lock_mhz) : json_null());
+        json_t *c = json_object();
+        json_object_set_new(c, "max_mhz", json_real(e->gpu.sm_clock_max_mhz));
+        json_object_set_new(c, "prefill_mhz", json_real(r->prefill_sm_clock_mhz));
+        json_object_set_new(c, "decode_mhz", json_real(r->decode_sm_clock_mhz));
+        json_object_set_new(c, "source", json_string(e->gpu.power_clock_source));
+        json_object_set_new(o, "sm_clock", c);
+    }
     json_object_set_new(o, "prefill", phase_json(&r->prefill, B));
     json_object_set_new(o, "decode", phase_json(&r->decode, B));
     if (x->pue) {

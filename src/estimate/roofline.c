@@ -116,6 +116,118 @@ static lw_status need(const lw_catalogue *cat, const char *key, double *out, lw_
     return LW_OK;
 }
 
+/* ---- Power limits and clocks (estimate --power-limit W / --sm-clock MHz) ------------------------
+ * At SM clock ratio s = f / f_max (docs/estimate.md, "Power limits and clocks"):
+ *   time    t(s) = scale * max(t_c_max / s, t_m_max) + communication + step overhead
+ *           (compute slows with the clock; the HBM clock is not capped, so memory time stays)
+ *   voltage v(s) = max(s, knee): proportional to the clock above the knee, at its floor below
+ *   dynamic energy = (TDP - idle) [k_c t_c v^2 + k_m t_m (beta s v^2 + 1 - beta)]
+ *           (energy per operation ~ V^2; the SM-side share beta of memory-bound power is clocked
+ *           logic, ~ f V^2; the HBM side does not change); idle power stays
+ * A power limit runs the phase at the highest s (up to the lock) whose power is within it. */
+
+/* GPUs of the catalogue that publish a power-limit and clock range, for the message that names them. */
+static void gpus_with_ranges(const lw_catalogue *cat, char *out, size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < lw_catalogue_gpu_count(cat) && len + 2 < size; i++) {
+        const lw_gpu *g = lw_catalogue_gpu_at(cat, i);
+        if (g->power_limit_max_w > 0) {
+            int n = snprintf(out + len, size - len, "%s%s", len ? ", " : "", g->id);
+            len = n > 0 && (size_t)n < size - len ? len + (size_t)n : size - 1;
+        }
+    }
+}
+
+static lw_status power_clock_prepare(lw_estimator *e, const lw_catalogue *cat, const lw_estimate_opts *o, lw_err *err)
+{
+    e->pw_active = o->power_limit_w > 0 || o->sm_clock_mhz > 0;
+    if (!e->pw_active)
+        return LW_OK;
+    const lw_gpu *g = &e->gpu;
+    if (!(g->power_limit_max_w > 0 && g->sm_clock_max_mhz > 0)) {
+        char have[160];
+        gpus_with_ranges(cat, have, sizeof have);
+        return lw_fail(err, LW_ERR_UNSUPPORTED,
+                       "%s publishes no power-limit and SM clock range, so --power-limit and --sm-clock cannot be costed on "
+                       "it (ranges are known for: %s); add power_limit_min_w..sm_clock_max_mhz to a GPU file given with "
+                       "--catalogue",
+                       g->id, have[0] ? have : "none");
+    }
+    if (o->power_limit_w > 0 && (o->power_limit_w < g->power_limit_min_w || o->power_limit_w > g->power_limit_max_w))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT,
+                       "--power-limit %g W is outside %s's settable range %g..%g W (nvidia-smi -q Min/Max Power Limit)",
+                       o->power_limit_w, g->id, g->power_limit_min_w, g->power_limit_max_w);
+    if (o->sm_clock_mhz > 0 && (o->sm_clock_mhz < g->sm_clock_min_mhz || o->sm_clock_mhz > g->sm_clock_max_mhz))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "--sm-clock %g MHz is outside %s's SM clock range %g..%g MHz",
+                       o->sm_clock_mhz, g->id, g->sm_clock_min_mhz, g->sm_clock_max_mhz);
+    lw_status st;
+    if ((st = need(cat, "estimate.power.voltage_knee", &e->pw_knee, err)) != LW_OK ||
+        (st = need(cat, "estimate.power.sm_share_memory", &e->pw_sm_share, err)) != LW_OK)
+        return st;
+    e->pw_limit_w = o->power_limit_w;
+    e->pw_clock_max = o->sm_clock_mhz > 0 ? o->sm_clock_mhz / g->sm_clock_max_mhz : 1.0;
+    e->pw_clock_min = g->sm_clock_min_mhz / g->sm_clock_max_mhz;
+    return LW_OK;
+}
+
+/* A phase's roofline terms at full clock, for re-costing it at another clock. */
+typedef struct clock_terms {
+    double t_c, t_m;         /* mean GPU compute and memory time */
+    double t_c_max, t_m_max; /* busiest GPU */
+    double scale;            /* micro-slots per micro-batch (pipeline) */
+    double fixed_s;          /* communication and step overhead: clock-independent */
+    double idle_w, gpus;
+} clock_terms;
+
+static double clock_time(const clock_terms *x, double s)
+{
+    return x->scale * fmax(x->t_c_max / s, x->t_m_max) + x->fixed_s;
+}
+
+/* Power per GPU at clock ratio s over a phase of time t. */
+static double clock_power(const lw_estimator *e, const clock_terms *x, double s, double t)
+{
+    const lw_roofline_coeffs *k = &e->co;
+    const double v = fmax(s, e->pw_knee), v2 = v * v, beta = e->pw_sm_share, tdp = e->gpu.tdp_w;
+    double f = fmin(1.0, (k->power_k_compute * x->t_c * v2 + k->power_k_memory * x->t_m * (beta * s * v2 + 1.0 - beta)) / t);
+    return fmin(tdp, x->idle_w + (tdp - x->idle_w) * f);
+}
+
+/* Re-costs a phase at the clock the lock and limit allow; returns the clock ratio. *unreachable:
+ * the phase draws more than the limit even at the lowest clock (costed there). Power falls with
+ * the clock (the dynamic part shrinks, the time grows), so bisection finds the limit's clock. */
+static double clock_phase(const lw_estimator *e, const clock_terms *x, bool *unreachable, lw_phase_estimate *ph)
+{
+    double s = e->pw_clock_max, t = clock_time(x, s), p = clock_power(e, x, s, t);
+    if (e->pw_limit_w > 0 && p > e->pw_limit_w) {
+        double lo = e->pw_clock_min, hi = s;
+        if (clock_power(e, x, lo, clock_time(x, lo)) > e->pw_limit_w) {
+            *unreachable = true;
+            hi = lo;
+        }
+        for (int i = 0; i < 48 && hi > lo; i++) {
+            double mid = 0.5 * (lo + hi);
+            if (clock_power(e, x, mid, clock_time(x, mid)) > e->pw_limit_w)
+                hi = mid;
+            else
+                lo = mid;
+        }
+        s = lo;
+        t = clock_time(x, s);
+        p = clock_power(e, x, s, t);
+    }
+    const double t_c = x->t_c_max / s, t_comm = ph->communication_time_s;
+    ph->time_s = t;
+    ph->avg_power_w = x->gpus * p;
+    ph->energy_j = ph->avg_power_w * t;
+    ph->compute_time_s = t_c;
+    ph->compute_bound = t_c >= x->t_m_max && t_c >= t_comm;
+    ph->bound = ph->compute_bound ? LW_BOUND_COMPUTE : t_comm > x->t_m_max ? LW_BOUND_COMMUNICATION : LW_BOUND_MEMORY;
+    return s;
+}
+
 lw_status lw_roofline_prepare(lw_estimator *e, const lw_catalogue *cat, const lw_estimate_opts *o, lw_err *err)
 {
     const lw_gpu *g = &e->gpu;
@@ -189,14 +301,14 @@ lw_status lw_roofline_prepare(lw_estimator *e, const lw_catalogue *cat, const lw
     /* Attention is split by heads over the GPUs: a latent (MLA) cache is read whole by every GPU,
      * and KV heads are replicated when there are fewer of them than GPUs. */
     e->kv_replication = lw_kv_replication(m, e->tp);
-    return LW_OK;
+    return power_clock_prepare(e, cat, o, err);
 }
 
 /* Time and energy of one phase; fills ph. wb: bytes per weight element; batch: sequences.
  * Pipeline stages (pp > 1) run mb = min(batch, pp) micro-batches: each re-reads its stage's
  * weights, a prefill pass takes mb + pp - 1 micro-slots and a decode step pp (the bubble). */
 static void phase(const lw_estimator *e, const lw_accounting *a, const lw_phase_counts *c, double peak, double wb,
-                  double batch, bool prefill, lw_phase_estimate *ph)
+                  double batch, bool prefill, lw_phase_estimate *ph, double *clock, bool *unreachable)
 {
     const lw_roofline_coeffs *k = &e->co;
     const lw_model_arch *m = &e->model;
@@ -253,6 +365,32 @@ static void phase(const lw_estimator *e, const lw_accounting *a, const lw_phase_
     ph->compute_time_s = t_c_max;
     ph->memory_time_s = t_m_max;
     ph->communication_time_s = t_comm;
+    if (e->pw_active) {
+        const clock_terms x = {t_c, t_m, t_c_max, t_m_max, slots / mb, t_comm + c->steps * k->step_overhead_s, idle, g};
+        *clock = clock_phase(e, &x, unreachable, ph);
+    }
+}
+
+/* The limit, the lock and each phase's clock into the estimate; a warning for a phase the limit
+ * cannot hold even at the lowest clock. */
+static void power_clock_report(const lw_estimator *e, const double clock[2], const bool unreachable[2], lw_estimate *out)
+{
+    const double fmax_mhz = e->gpu.sm_clock_max_mhz;
+    out->power_limit_w = e->pw_limit_w;
+    out->sm_clock_lock_mhz = e->opts.sm_clock_mhz;
+    out->prefill_sm_clock_mhz = clock[0] * fmax_mhz;
+    out->decode_sm_clock_mhz = clock[1] * fmax_mhz;
+    const lw_phase_estimate *ph[2] = {&out->prefill, &out->decode};
+    static const char *names[2] = {"prefill", "decode"};
+    for (int i = 0; i < 2; i++)
+        if (unreachable[i]) {
+            char msg[256];
+            snprintf(msg, sizeof msg,
+                     "--power-limit %g W is below what %s draws at %s's lowest SM clock (%.0f MHz): costed at that clock "
+                     "and %.0f W per GPU (a GPU this far below its range also lowers memory clocks: slower still)",
+                     e->pw_limit_w, names[i], e->gpu.id, e->gpu.sm_clock_min_mhz, ph[i]->avg_power_w / e->gpus);
+            lw_estimate_warn(out, msg);
+        }
 }
 
 lw_status lw_roofline_run(const lw_estimator *e, const lw_workload *w, lw_estimate *out, lw_err *err)
@@ -309,8 +447,12 @@ lw_status lw_roofline_run(const lw_estimator *e, const lw_workload *w, lw_estima
         lw_estimate_warn(out, e->prec_warning[p]);
     out->compute_precision = e->peak_prec[p];
     double wb = lw_precision_bytes(w->weight_precision);
-    phase(e, &a, &a.prefill, e->peak[p], wb, run.batch, true, &out->prefill);
-    phase(e, &a, &a.decode, e->peak[p], wb, run.batch, false, &out->decode);
+    double clock[2] = {1.0, 1.0};
+    bool unreachable[2] = {false, false};
+    phase(e, &a, &a.prefill, e->peak[p], wb, run.batch, true, &out->prefill, &clock[0], &unreachable[0]);
+    phase(e, &a, &a.decode, e->peak[p], wb, run.batch, false, &out->decode, &clock[1], &unreachable[1]);
+    if (e->pw_active)
+        power_clock_report(e, clock, unreachable, out);
     if (e->pp > 1) {
         out->micro_batches = run.batch < e->pp ? run.batch : e->pp;
         out->pipeline_bubble = 1.0 - (double)out->micro_batches / e->pp;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "extrapolate/fit_internal.h"
+#include "core/progress.h"
 #include "core/util.h"
 
 lw_fit_opts lw_fit_opts_default(void)
@@ -55,6 +56,17 @@ static int intern(char list[][48], int *n, int max, const char *s)
         return -1;
     lw_strlcpy(list[*n], s, 48);
     return (*n)++;
+}
+
+static int intern_src(lw_fit_result *r, const char *s)
+{
+    for (int i = 0; i < r->nsrc; i++)
+        if (strcmp(r->sources[i], s) == 0)
+            return i;
+    if (r->nsrc >= LW_FIT_MAX_SRC)
+        return -1;
+    lw_strlcpy(r->sources[r->nsrc], s, sizeof r->sources[0]);
+    return r->nsrc++;
 }
 
 static void skip(lw_fit_result *r, const lw_point *p, const char *why)
@@ -120,6 +132,14 @@ static lw_status resolve(lw_fit_result *r, const lw_point *points, size_t n, lw_
         q->gpu_idx = intern(r->gpus, &r->ngpu, LW_FIT_MAX_GPU, q->gpu->id);
         if (q->fam < 0 || q->gpu_idx < 0)
             return lw_fail(err, LW_ERR_UNSUPPORTED, "more than %d families or GPUs in the points file", LW_FIT_MAX_FAM);
+        char src[96];
+        lw_strlcpy(src, p->source[0] ? p->source : "(no source_title)", sizeof src);
+        char *paren = strstr(src, " (");
+        if (paren)
+            *paren = '\0';
+        q->src_idx = intern_src(r, src);
+        if (q->src_idx < 0)
+            return lw_fail(err, LW_ERR_UNSUPPORTED, "more than %d sources in the points file", LW_FIT_MAX_SRC);
         q->src = p;
         q->params = params;
         q->ln_e = log(p->j_per_output_token);
@@ -482,7 +502,7 @@ static uint64_t next_rand(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-static void bootstrap(lw_fit_result *r)
+static void bootstrap(lw_fit_result *r, const lw_progress_opts *progress)
 {
     int n = (int)r->npts;
     r->nboot = r->opts.bootstrap;
@@ -503,6 +523,7 @@ static void bootstrap(lw_fit_result *r)
         for (int k = 0; k < r->np; k++)
             if (!id[k] || col >= 0) /* a confounded resample says nothing reliable */
                 th[k] = NAN;
+        lw_progress_report(progress, bi + 1, r->nboot, "bootstrap");
     }
     free(w);
     free(id);
@@ -545,6 +566,14 @@ static void set_coef(lw_fit_result *r, int idx, const char *name, int param, int
 lw_status lw_fit_run(const lw_catalogue *cat, const lw_point *points, size_t n, const lw_fit_opts *opts, lw_fit_result **out,
                      lw_err *err)
 {
+    return lw_fit_run_v2(cat, points, n, opts, NULL, out, err);
+}
+
+lw_status lw_fit_run_v2(const lw_catalogue *cat, const lw_point *points, size_t n, const lw_fit_opts *opts,
+                        const lw_progress_opts *progress, lw_fit_result **out, lw_err *err)
+{
+    if (lw_progress_check(progress, err) != LW_OK)
+        return err ? err->status : LW_ERR_INVALID_ARGUMENT;
     lw_fit_result *r = calloc(1, sizeof *r);
     if (!r)
         return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory");
@@ -602,12 +631,16 @@ lw_status lw_fit_run(const lw_catalogue *cat, const lw_point *points, size_t n, 
     }
     residuals(r, w, r->theta, r->ident, &r->resid_lo, &r->resid_hi, &r->fitted, &r->unexplained);
     free(w);
-    bootstrap(r);
+    bootstrap(r, progress);
     set_coef(r, 0, "k", 0, -1);
     for (int f = 0; f < r->nfam; f++)
         set_coef(r, 1 + f, r->families[f], 1 + f, 1 + r->ref_fam);
     for (int g = 0; g < r->ngpu; g++)
         set_coef(r, 1 + r->nfam + g, r->gpus[g], 1 + r->nfam + g, 1 + r->nfam + r->ref_gpu);
+    if ((st = lw_fit_check(r, err)) != LW_OK) {
+        lw_fit_free(r);
+        return st;
+    }
     r->seed = seed_accuracy(r);
     r->heldout = heldout_accuracy(r);
     *out = r;
@@ -624,6 +657,7 @@ void lw_fit_free(lw_fit_result *r)
     free(r->param_pairs);
     free(r->boot);
     free(r->coefs);
+    free(r->src_basis);
     free(r);
 }
 

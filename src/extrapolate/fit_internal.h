@@ -8,6 +8,7 @@
 
 #define LW_FIT_MAX_FAM 32
 #define LW_FIT_MAX_GPU 32
+#define LW_FIT_MAX_SRC 32
 
 /* A usable point, resolved against the catalogue. */
 typedef struct lw_fit_point {
@@ -15,6 +16,7 @@ typedef struct lw_fit_point {
     const lw_gpu *gpu;
     char family[48];
     int fam, gpu_idx;     /* indices into the result's family and GPU lists */
+    int src_idx;          /* index into the result's source list */
     double params;        /* active parameters */
     double ln_e;          /* ln J per output token */
     double ln_bw, ln_p;   /* ln memory bandwidth, ln power per GPU */
@@ -33,6 +35,11 @@ struct lw_fit_result {
     int nfam, ref_fam;
     char gpus[LW_FIT_MAX_GPU][48];
     int ngpu, ref_gpu;
+    char sources[LW_FIT_MAX_SRC][96]; /* source_title up to " (" */
+    int nsrc;
+    double *src_basis;    /* orthonormal basis (nsrc_basis x (np + nsrc)) of the row space of the
+                           * pair design with one column per source added */
+    int nsrc_basis;
     /* Parameters: theta[0] = ln k, theta[1 + f] = ln mu_f, theta[1 + nfam + g] = u_g (ref ones 0). */
     int np;
     double *theta;
@@ -48,6 +55,24 @@ struct lw_fit_result {
     double unexplained;
     int npairs;
 };
+
+/* Range check and source confounding of every coefficient (fills in_range, range_*, and
+ * confounded_with of r->coefs); LW_ERR_NOT_FOUND when a "scale.physical_range.*" is missing. */
+lw_status lw_fit_check(lw_fit_result *r, lw_err *err);
+
+/* The same checks for eta_util of the GPU pair a -> b (indices into r->gpus): the range, its
+ * citation, and the sources it is confounded with ("" when none). */
+void lw_fit_check_pair(const lw_fit_result *r, int a, int b, double value, bool *in_range, double *lo, double *hi,
+                       char *cite, size_t cite_len, char *confounded, size_t conf_len);
+
+/* The physical range of a coefficient kind ('k', 'f', 'g' as lw_fit_coef_at) and its citation. */
+lw_status lw_fit_range(const lw_catalogue *cat, char kind, const char *reference_family, double *lo, double *hi, char *cite,
+                       size_t cite_len, lw_err *err);
+
+/* One line describing a flagged coefficient: "NAME = V is outside its physical range [LO, HI]
+ * (CITE)" and/or "... confounded with the data source: SOURCES (...)". */
+void lw_fit_flag_line(char *buf, size_t len, const char *name, double value, bool in_range, double lo, double hi, const char *cite,
+                      const char *confounded);
 
 /* The accuracy object of `llmwatt fit --json` and of the coefficients file (lw_fit_write). */
 json_t *lw_fit_accuracy_json(const lw_fit_accuracy *a);

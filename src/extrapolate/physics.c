@@ -1,6 +1,8 @@
 /* Seed 002: energy per MAC, sustainable FLOP/s at TDP, physics limit and the MFU check. */
 #include "llmwatt/physics.h"
 
+#include <jansson.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,4 +126,80 @@ lw_status lw_physics_evaluate(const lw_catalogue *cat, const lw_gpu *gpu, lw_pre
     if (out->have_mfu)
         out->max_pj_per_mac = flops_per_mac * gpu->tdp_w / (mfu * out->peak_flops) * 1e12;
     return LW_OK;
+}
+
+lw_precision lw_physics_default_precision(const lw_gpu *gpu)
+{
+    return gpu->peak_flops[LW_PREC_BF16] > 0 || !(gpu->peak_flops[LW_PREC_FP16] > 0) ? LW_PREC_BF16 : LW_PREC_FP16;
+}
+
+lw_status lw_physics_evaluate_all(const lw_catalogue *cat, const lw_gpu *gpu, double flops_per_mac, double mfu,
+                                  lw_physics_result out[LW_PHYSICS_PRECISIONS], size_t *n, lw_err *err)
+{
+    const lw_precision every[LW_PHYSICS_PRECISIONS] = {lw_physics_default_precision(gpu), LW_PREC_FP8, LW_PREC_INT8};
+    *n = 0;
+    for (size_t k = 0; k < LW_PHYSICS_PRECISIONS; k++) {
+        lw_status st = lw_physics_evaluate(cat, gpu, every[k], flops_per_mac, mfu, &out[*n], err);
+        if (st == LW_OK)
+            (*n)++;
+        else if (k == 0 || gpu->peak_flops[every[k]] > 0) /* only a missing 8-bit peak is skipped */
+            return st;
+    }
+    return LW_OK;
+}
+
+static json_t *result_json(const lw_physics_result *r)
+{
+    json_t *o = json_object(), *models = json_array();
+    json_object_set_new(o, "precision", json_string(lw_precision_name(r->precision)));
+    json_object_set_new(o, "tdp_w", json_real(r->tdp_w));
+    json_object_set_new(o, "peak_flops", json_real(r->peak_flops));
+    json_object_set_new(o, "node_nm", json_real(r->node_nm));
+    json_object_set_new(o, "node_interpolated", json_boolean(r->node_interpolated));
+    json_object_set_new(o, "precision_energy_ratio", json_real(r->precision_ratio));
+    json_object_set_new(o, "flops_per_mac", json_real(r->flops_per_mac));
+    for (int i = 0; i < LW_PHYSICS_MODELS; i++) {
+        const lw_physics_model *m = &r->models[i];
+        json_t *mo = json_object();
+        json_object_set_new(mo, "name", json_string(m->name));
+        json_object_set_new(mo, "pj_per_mac", json_real(m->pj_per_mac));
+        json_object_set_new(mo, "sustainable_flops", json_real(m->sustainable_flops));
+        json_object_set_new(mo, "physics_limit", json_real(m->physics_limit));
+        json_object_set_new(mo, "binds", json_boolean(m->binds));
+        if (r->have_mfu)
+            json_object_set_new(mo, "consistent", json_boolean(m->consistent));
+        json_array_append_new(models, mo);
+    }
+    json_object_set_new(o, "models", models);
+    if (r->have_mfu) {
+        json_object_set_new(o, "mfu", json_real(r->mfu));
+        json_object_set_new(o, "max_pj_per_mac", json_real(r->max_pj_per_mac));
+    }
+    return o;
+}
+
+char *lw_physics_to_json(const lw_gpu *gpu, const lw_physics_result *results, size_t n, bool all, int indent, lw_err *err)
+{
+    if (!gpu || !results || n == 0 || (!all && n != 1) || indent < 0 || indent > 31) {
+        lw_fail(err, LW_ERR_INVALID_ARGUMENT, "lw_physics_to_json: needs a GPU, 1 result (or 1.. with all) and an indent of 0..31");
+        return NULL;
+    }
+    json_t *o;
+    if (all) {
+        o = json_object();
+        json_object_set_new(o, "gpu", json_string(gpu->id));
+        json_object_set_new(o, "tdp_w", json_real(gpu->tdp_w));
+        json_t *arr = json_array();
+        for (size_t k = 0; k < n; k++)
+            json_array_append_new(arr, result_json(&results[k]));
+        json_object_set_new(o, "precisions", arr);
+    } else {
+        o = result_json(&results[0]);
+        json_object_set_new(o, "gpu", json_string(gpu->id));
+    }
+    char *text = json_dumps(o, JSON_REAL_PRECISION(15) | JSON_PRESERVE_ORDER | (indent ? JSON_INDENT(indent) : 0));
+    json_decref(o);
+    if (!text)
+        lw_fail(err, LW_ERR_NO_MEMORY, "out of memory rendering the physics JSON");
+    return text;
 }

@@ -78,8 +78,10 @@ bool lw_scale_family_known(const lw_catalogue *cat, const char *family)
     return false;
 }
 
-/* The mu_arch band of a family: its table entry, or the default (reference, widest range). */
-static lw_status family_mu(const lw_catalogue *cat, const char *family, lw_band *mu, bool *from_table, lw_err *err)
+/* The mu_arch band of a family: its table entry, or the default (reference, widest range);
+ * cite (when not NULL) gets the entry's citation, its source up to the first ':'. */
+static lw_status family_mu(const lw_catalogue *cat, const char *family, lw_band *mu, bool *from_table, char *cite, size_t cite_len,
+                           lw_err *err)
 {
     char key[96];
     const lw_constant *c;
@@ -93,6 +95,10 @@ static lw_status family_mu(const lw_catalogue *cat, const char *family, lw_band 
             return err ? err->status : LW_ERR_NOT_FOUND;
     }
     *mu = band_const(c);
+    if (cite) {
+        const char *colon = strchr(c->source, ':');
+        snprintf(cite, cite_len, "%.*s", colon ? (int)(colon - c->source) : (int)strlen(c->source), c->source);
+    }
     return LW_OK;
 }
 
@@ -104,9 +110,10 @@ static lw_status resolve_mu(const lw_catalogue *cat, const lw_scale_input *in, l
     bool to_tab = false, from_tab = false;
     lw_status st;
     /* Families are checked even when --mu overrides, so a misspelt one is never silently ignored. */
-    if (ft && (st = family_mu(cat, ft, &to, &to_tab, err)) != LW_OK)
+    char cite[160] = "";
+    if (ft && (st = family_mu(cat, ft, &to, &to_tab, cite, sizeof cite, err)) != LW_OK)
         return st;
-    if (ff && (st = family_mu(cat, ff, &from, &from_tab, err)) != LW_OK)
+    if (ff && (st = family_mu(cat, ff, &from, &from_tab, NULL, 0, err)) != LW_OK)
         return st;
     if (in->have_mu) {
         r->mu = in->mu;
@@ -127,9 +134,8 @@ static lw_status resolve_mu(const lw_catalogue *cat, const lw_scale_input *in, l
      * measurement already contains; the band is the target's uncertainty. With a qwen2.5
      * baseline (1.00) this is seed 000's mu_arch exactly. */
     r->mu = band_of(to.low / from.expected, to.expected / from.expected, to.high / from.expected);
-    snprintf(r->mu_basis, sizeof r->mu_basis, "%s %g [%g, %g]%s / %s %g", ft, to.expected, to.low, to.high,
-             to_tab ? "" : " (no seed 000 estimate: reference 1.00, widest range)", ff ? ff : "baseline (reference)",
-             from.expected);
+    snprintf(r->mu_basis, sizeof r->mu_basis, "%s %g [%g, %g] (%s) / %s %g", ft, to.expected, to.low, to.high,
+             to_tab ? cite : "no seed 000 estimate: reference 1.00, widest range", ff ? ff : "baseline (reference)", from.expected);
     if (!to_tab)
         note(r, "family '%s' has no seed 000 mu_arch estimate: using the reference 1.00 with the widest range [%g, %g]", ft,
              to.low, to.high);
@@ -234,6 +240,10 @@ static lw_status hardware_step(const lw_catalogue *cat, const lw_scale_input *in
         else
             note(r, "multi-GPU (none): the GPU counts are ignored, as seed 000 Part 4's numbers did");
     }
+    if (r->multi_gpu_factor != 1.0)
+        note(r, "this departs from seed 000's tables (Parts 4 and 5 use no multi-GPU term: M = 1, 'already baked into the "
+                "utilization efficiency'): --multi-gpu none gives the seed's reading, %.4g times this result",
+             1.0 / r->multi_gpu_factor);
     r->hardware_step = true;
     return LW_OK;
 }

@@ -20,12 +20,40 @@ expect_json part5-deepseek-high 'd["energy_per_token_j"]["high"]' 6.68 0.012
 run scale --baseline-j-per-token 0.35 --from-model qwen2.5-3b --from-params 3e9 --from-gpu a100-80gb \
     --to-model deepseek-v3 --to-params 37e9 --to-gpu h100-sxm --to-gpus 8
 expect_rc overhead-text 0; expect_out overhead-note 'note: multi-GPU \(overhead\)'; expect_out overhead-factor 'multi-GPU M +1\.84 '
+# seed 000's default reading: M = 1 (Parts 4-5); overhead mode says how far it departs and names --multi-gpu none (1/1.84 = 0.5435)
+expect_out overhead-departs "note: this departs from seed 000's tables .*--multi-gpu none gives the seed's reading, 0.5435 times this result"
+run scale --baseline-j-per-token 0.35 --from-model qwen2.5-3b --from-params 3e9 --from-gpu a100-80gb \
+    --to-model deepseek-v3 --to-params 37e9 --to-gpu h100-sxm --to-gpus 8 --json
+expect_json overhead-departs-json 'd["factors"]["multi_gpu"]["departs_from_seed_table"]' True
+run scale --baseline-j-per-token 0.35 --from-model qwen2.5-3b --from-params 3e9 --from-gpu a100-80gb \
+    --to-model deepseek-v3 --to-params 37e9 --to-gpu h100-sxm --to-gpus 8 --multi-gpu none --json
+expect_json none-no-departure 'd["factors"]["multi_gpu"]["departs_from_seed_table"]' False
+expect_json none-no-departure-note '[n for n in d["notes"] if "departs" in n]' '[]'
+run scale --baseline-j-per-token 0.35 --from-params 3e9 --to-params 7e9 --from-gpu a100-80gb --to-gpu h100-sxm
+if grep -q departs "$OUT"; then bad single-gpu-no-departure "note printed for 1 -> 1 GPU"; else ok single-gpu-no-departure; fi
+# seed 000 §1.2 category table for families it names: 2 x k^1 x mu with k 0.90/0.95/1.10
+# Mixtral (highly optimized MoE 0.75-0.85, midpoint 0.80): 1.35 / 1.52 / 1.87
+run scale --baseline-j-per-token 1 --from-params 3e9 --to-params 6e9 --from-family qwen2.5 --family mixtral --json
+expect_json mixtral-low 'd["energy_per_token_j"]["low"]' 1.35 1e-9
+expect_json mixtral-exp 'd["energy_per_token_j"]["expected"]' 1.52 1e-9
+expect_json mixtral-high 'd["energy_per_token_j"]["high"]' 1.87 1e-9
+# Gemma (optimized dense 0.85-1.00, midpoint 0.925): 1.53 / 1.7575 / 2.2
+run scale --baseline-j-per-token 1 --from-params 3e9 --to-params 6e9 --from-family qwen2.5 --family gemma3 --json
+expect_json gemma-band '[round(d["energy_per_token_j"][k], 10) for k in ("low", "expected", "high")]' '[1.53, 1.7575, 2.2]'
+expect_json gemma-basis 'd["factors"]["mu_arch"]["basis"]' 'gemma3 0.925 [0.85, 1] (seed 000 §1.2 category table) / qwen2.5 1'
+# Llama 2 through its catalogue model (standard architectures 1.00-1.20, midpoint 1.10): 1.8 / 2.09 / 2.64
+run scale --baseline-j-per-token 1 --from-params 3e9 --from-family qwen2.5 --to-model llama-2-7b --to-params 6e9 --json
+expect_json llama2-band '[round(d["energy_per_token_j"][k], 10) for k in ("low", "expected", "high")]' '[1.8, 2.09, 2.64]'
+# Qwen3 is in the Qwen family (0.85-1.00): no "no seed 000 estimate" note any more
+run scale --baseline-j-per-token 1 --from-model qwen2.5-3b --to-model qwen3-30b-a3b --json
+expect_json qwen3-mu '[d["factors"]["mu_arch"][k] for k in ("low", "expected", "high")]' '[0.85, 0.925, 1.0]'
+expect_json qwen3-no-default-note '[n for n in d["notes"] if "no seed 000 mu_arch" in n]' '[]'
 # Part 1: 3B -> 72B, 24 * 0.95^log2(24) = 18.97
 run scale --baseline-j-per-token 1 --from-params 3e9 --to-params 72e9 --json
 expect_json part1-exp 'd["energy_per_token_j"]["expected"]' 18.97 0.001
 expect_json part1-no-hw 'd["factors"]["hardware_step"]' False
 # a catalogue family without a seed estimate gets the widest range, and says so
-run scale --baseline-j-per-token 1 --from-model qwen2.5-3b --to-model qwen3-30b-a3b
+run scale --baseline-j-per-token 1 --from-model qwen2.5-3b --to-model phi-3-mini
 expect_rc default-family 0; expect_out default-family-note 'widest range \[0.75, 1.8\]'
 # a GPU without typical power: 0.72 x TDP, named in the output
 run scale --baseline-j-per-token 1 --from-params 3e9 --to-params 3e9 --from-gpu a100-80gb --to-gpu b200
@@ -51,10 +79,13 @@ echo '{"constants": []}' >"$TMP/notfit.json"
 run scale --baseline-j-per-token 0.35 --from-params 3e9 --to-params 7e9 --coefficients "$TMP/notfit.json"; expect_rc bad-coef 4; expect_err bad-coef-msg 'not a coefficients file'
 run scale --baseline-j-per-token 0.35 --from-params 3e9 --to-params 7e9 --coefficients /nonexistent.json; expect_rc missing-coef 4
 
-# fit: synthetic points with k = 0.90, mu_llama3 = 1.5, eta a100/h100 = 1.2 (tests/data/scale/make_synthetic.py)
+# fit: synthetic points with k = 0.93, mu_llama3 = 1.5, eta a100/h100 = 1.2 (tests/data/scale/make_synthetic.py)
 run fit --points "$D/synthetic_points.csv" --bootstrap 50 --json --output "$TMP/coef.json"
 expect_rc fit-synthetic 0
-expect_json fit-k '[c for c in d["coefficients"] if c["name"] == "k"][0]["value"]' 0.90 0.03
+expect_json fit-k '[c for c in d["coefficients"] if c["name"] == "k"][0]["value"]' 0.93 0.03
+expect_json fit-k-status '[c for c in d["coefficients"] if c["name"] == "k"][0]["status"]' ok
+expect_json fit-k-range '[c for c in d["coefficients"] if c["name"] == "k"][0]["range"]["low"]' 0.90 1e-12
+expect_json fit-flagged 'd["flagged"]' 0
 expect_json fit-mu '[c for c in d["coefficients"] if c["name"] == "llama3"][0]["value"]' 1.5 0.03
 expect_json fit-used 'd["points_used"]' 11
 run scale --coefficients "$TMP/coef.json" --baseline-j-per-token 1 --from-model qwen2.5-3b --to-model llama-3.1-8b --from-gpu h100 --json
@@ -62,6 +93,50 @@ expect_rc scale-with-fit 0
 expect_json scale-fit-mu 'd["factors"]["mu_arch"]["expected"]' 1.5 0.03
 expect_json scale-fit-eta 'd["factors"]["eta_util"]["expected"]' 1
 run fit --bootstrap 0; expect_rc fit-builtin 0; expect_out fit-builtin-seed 'seed 000 coefficients'
+# issue 10's examples on the shipped points: qwen3's mu outside seed 000 §1.2's [0.75, 1.8]; the A100
+# eta vs H100 outside [0.70/1.15, 1.15/0.70] and confounded (A100 only in the toolkit log, H100 only in ML.ENERGY)
+expect_out fit-builtin-qwen3 '^  mu_arch qwen3 .* OUT OF RANGE$'
+expect_out fit-builtin-a100 '^  eta_util h100-sxm -> a100-80gb .* OUT OF RANGE, CONFOUNDED$'
+expect_out fit-builtin-a100-why 'a100-80gb = [0-9.]+ is outside its physical range \[0.6087, 1.643\] \(seed 000 §1.3; scale.physical_range.eta_util_pair\) and is confounded with the data source: inference-energy toolkit measurement log \(a100-80gb\) vs ML.ENERGY'
+expect_out fit-builtin-refuse "refuses the output file unless given --accept-flagged"
+run fit --bootstrap 0 --json; expect_json fit-builtin-qwen3-json '[(c["status"], c["range"]["low"], c["range"]["high"], c["confounded_with"]) for c in d["coefficients"] if c["name"] == "qwen3"][0]' "('out_of_range', 0.75, 1.8, None)"
+expect_json fit-builtin-b200-json '[c["confounded_with"] for c in d["coefficients"] if c["name"] == "b200"][0]' None
+run fit --bootstrap 0 --output "$TMP/builtin_coef.json"
+run scale --coefficients "$TMP/builtin_coef.json" --baseline-j-per-token 1 --from-model qwen2.5-3b --to-model qwen3-8b
+expect_rc scale-refuses-fit 4; expect_err scale-refuses-fit-msg 'is outside its physical range .* give --accept-flagged to use it anyway'
+# confounded only: lab A measured every H100 point, lab B every A100 point
+run fit --points "$D/synthetic_confounded.csv" --bootstrap 0 --json --output "$TMP/conf.json"
+expect_json fit-confounded '[(c["status"], c["confounded_with"]) for c in d["coefficients"] if c["name"] == "a100-80gb"][0]' "('confounded', 'synthetic lab B (a100-80gb) vs synthetic lab A (h100-sxm)')"
+run scale --coefficients "$TMP/conf.json" --baseline-j-per-token 1 --from-model qwen2.5-3b --to-model qwen2.5-7b --from-gpu h100 --to-gpu a100-80gb
+expect_rc scale-refuses-confounded 4; expect_err scale-refuses-confounded-msg 'confounded with the data source: synthetic lab B .*\(and 1 more flagged\); refit on other points, or give --accept-flagged'
+# hand-written fixtures: k 0.95, mu qwen3 7.2 (marked "ok" in the file: the range is checked again on load), a confounded eta
+B1="--baseline-j-per-token 1 --from-params 3e9 --to-params 6e9 --from-family qwen2.5 --family qwen3"
+run scale $B1 --coefficients "$D/coef_flagged.json"; expect_rc flagged-refused 4
+expect_err flagged-refused-msg "coef_flagged.json: scale.mu_arch.qwen3 = 7.2 is outside its physical range \[0.75, 1.8\] \(seed 000 §1.2; scale.physical_range.mu_arch\) \(and 1 more flagged\); refit on other points, or give --accept-flagged to use it anyway"
+# accepted: 1 x 2 x 0.95 x 7.2 = 13.68, band x0.9..x1.1 (the file's residual band) = 12.312 .. 15.048
+run scale $B1 --coefficients "$D/coef_flagged.json" --accept-flagged --json; expect_rc flagged-accepted 0
+expect_json flagged-accepted-exp 'd["energy_per_token_j"]["expected"]' 13.68 1e-9
+expect_json flagged-accepted-low 'd["energy_per_token_j"]["low"]' 12.312 1e-9
+expect_json flagged-accepted-high 'd["energy_per_token_j"]["high"]' 15.048 1e-9
+# the run uses mu qwen3 (flagged) and k (ok); the confounded H100 -> A100 eta is in the file, not in this run
+expect_json flagged-accepted-list 'd["flagged_coefficients"]' "['scale.mu_arch.qwen3 = 7.2 is outside its physical range [0.75, 1.8] (seed 000 §1.2; scale.physical_range.mu_arch)']"
+expect_json flagged-accepted-unused 'd["flagged_unused"]' 1
+run scale $B1 --coefficients "$D/coef_flagged.json" --accept-flagged
+expect_out flagged-accepted-warn '^warning: flagged coefficient used \(--accept-flagged\): scale.mu_arch.qwen3 = 7.2 is outside'
+expect_out flagged-accepted-unused-note 'coef_flagged.json holds 1 more flagged coefficient that this run does not use$'
+# refused: the message names the flagged coefficient this run uses (the eta), not the file's first (mu qwen3)
+run scale --baseline-j-per-token 1 --from-params 3e9 --to-params 3e9 --from-gpu h100 --to-gpu a100-80gb --coefficients "$D/coef_flagged.json"
+expect_rc flagged-used-refused 4; expect_err flagged-used-refused-msg 'coef_flagged.json: scale.eta_util.h100-sxm.a100-80gb = 1.1 is confounded with the data source: lab B \(a100-80gb\) vs lab A \(h100-sxm\)'
+run scale --baseline-j-per-token 1 --from-params 3e9 --to-params 3e9 --from-gpu h100 --to-gpu a100-80gb --coefficients "$D/coef_flagged.json" --accept-flagged --json
+expect_json flagged-eta-used '[f.split(" = ")[0] for f in d["flagged_coefficients"]]' "['scale.eta_util.h100-sxm.a100-80gb']"
+expect_json flagged-eta-value 'd["factors"]["eta_util"]["expected"]' 1.1 1e-12
+# in range: 2 x 0.95 x 0.9 = 1.71, no flagged list
+run scale $B1 --coefficients "$D/coef_ok.json" --json; expect_rc coef-ok 0
+expect_json coef-ok-exp 'd["energy_per_token_j"]["expected"]' 1.71 1e-9
+expect_json coef-ok-noflags '"flagged_coefficients" in d' False
+run scale $B1 --accept-flagged; expect_rc accept-without-file 2; expect_err accept-without-file-msg '--accept-flagged applies to a --coefficients file'
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["constants"].append({"key": "scale.physical_range.mu_arch", "value": 1, "low": 0.1, "high": 10, "source": "x"}); json.dump(d, open(sys.argv[2], "w"))' "$D/coef_flagged.json" "$TMP/widen.json"
+run scale $B1 --coefficients "$TMP/widen.json" --accept-flagged; expect_rc widen-refused 4; expect_err widen-refused-msg 'sets scale.physical_range.mu_arch: a coefficients file cannot change the physical ranges'
 run fit --points /nonexistent.csv; expect_rc fit-no-file 4; expect_err fit-no-file-msg "cannot open '/nonexistent.csv'"
 printf 'row_id,model\n1,x\n' >"$TMP/bad.csv"
 run fit --points "$TMP/bad.csv"; expect_rc fit-bad-file 4; expect_err fit-bad-file-msg "missing column"

@@ -65,6 +65,7 @@ CASES=(
     "multi-gpu|model=llama-3.1-70b&gpu=h100&gpus=4&input=2000&output=300&batch=32|--model llama-3.1-70b --gpu h100 --gpus 4 --input 2000 --output 300 --batch 32"
     "reasoning|model=o1&gpu=h100&gpus=2&input=500&output=300&reasoning=2000&batch=4|--model o1 --gpu h100 --gpus 2 --input 500 --output 300 --reasoning 2000 --batch 4"
     "fp8|model=llama-3.1-70b&gpu=h100&gpus=2&precision=fp8&input=1000&output=500&batch=16|--model llama-3.1-70b --gpu h100 --gpus 2 --precision fp8 --input 1000 --output 500 --batch 16"
+    "power-limit|model=llama-3.1-8b&gpu=h100&input=1000&output=500&batch=8&power_limit=350|--model llama-3.1-8b --gpu h100 --input 1000 --output 500 --batch 8 --power-limit 350"
 )
 for c in "${CASES[@]}"; do
     IFS='|' read -r name query args <<<"$c"
@@ -102,6 +103,9 @@ err_case "unknown model" "model=nope&gpu=h100&input=1&output=1" --model nope --g
 err_case "batch 0" "model=llama-3.1-8b&gpu=h100&input=1&output=1&batch=0" --model llama-3.1-8b --gpu h100 --input 1 --output 1 --batch 0
 err_case "fractional tokens" "model=llama-3.1-8b&gpu=h100&input=1.5&output=1" --model llama-3.1-8b --gpu h100 --input 1.5 --output 1
 err_case "does not fit" "model=llama-3.1-405b&gpu=l4&input=1&output=1" --model llama-3.1-405b --gpu l4 --input 1 --output 1
+err_case "power limit below the GPU's range" "model=llama-3.1-8b&gpu=h100&input=1&output=1&power_limit=150" --model llama-3.1-8b --gpu h100 --input 1 --output 1 --power-limit 150
+err_case "SM clock above the GPU's range" "model=llama-3.1-8b&gpu=h100&input=1&output=1&sm_clock=2500" --model llama-3.1-8b --gpu h100 --input 1 --output 1 --sm-clock 2500
+err_case "power limit on a GPU without a range" "model=llama-3.1-8b&gpu=b200&input=1&output=1&power_limit=500" --model llama-3.1-8b --gpu b200 --input 1 --output 1 --power-limit 500
 err_case "unknown precision" "model=llama-3.1-8b&gpu=h100&input=1&output=1&precision=fp7" --model llama-3.1-8b --gpu h100 --input 1 --output 1 --precision fp7
 get "/api/estimate?model=llama-3.1-8b&gpu=h100&input=1&output=1&record=/tmp/x.db"
 expect_code "a parameter that is not an estimate option: 400" 400
@@ -136,6 +140,21 @@ import json, sys
 rows = json.load(open(sys.argv[1]))["rows"]; e = json.load(open(sys.argv[2]))
 assert [r["value"] for r in rows] == ["h100", "a100-80gb"] and rows[0]["estimate"] == e and rows[1]["estimate"]["gpu"] == "a100-80gb"
 PY
+get "/api/sweep?model=llama-3.1-8b&gpu=h100&input=1000&output=500&batch=8&vary=power_limit&values=200..700%2B250"
+expect_code "sweep power_limit: 200" 200
+"$LLMWATT" estimate --model llama-3.1-8b --gpu h100 --input 1000 --output 500 --batch 8 --power-limit 450 --json >"$OUT"
+python3 - "$TMP/body" "$OUT" <<'PY' && ok "sweep power_limit: one row per limit, the 450 W row is the CLI's estimate" || bad "sweep power_limit" "$(head -c 300 "$TMP/body")"
+import json, sys
+d = json.load(open(sys.argv[1])); e = json.load(open(sys.argv[2]))
+rows = d["rows"]
+assert d["vary"] == "power_limit" and [r["value"] for r in rows] == ["200", "450", "700"] and all(r["exit"] == 0 for r in rows)
+assert rows[1]["estimate"] == e
+assert [r["estimate"]["power_limit_w"] for r in rows] == [200.0, 450.0, 700.0]
+assert rows[0]["estimate"]["sm_clock"]["prefill_mhz"] < rows[2]["estimate"]["sm_clock"]["prefill_mhz"] == 1980.0
+PY
+get "/api/sweep?model=llama-3.1-8b&gpu=h100&input=1000&output=500&vary=power_limit&values=100,300"
+expect_code "sweep power_limit out of the GPU's range: 400" 400
+expect_out_body "sweep power_limit: the CLI's range message" "^llmwatt estimate: --power-limit 100 W is outside h100-sxm's settable range 200\.\.700 W"
 get "/api/sweep?model=llama-3.1-8b&input=1000&output=500&vary=gpu&values=h100,nope"
 expect_code "sweep with an unknown GPU: 400" 400
 expect_out_body "sweep: the CLI's message for the unknown GPU" "^llmwatt estimate: unknown GPU 'nope'"
@@ -241,6 +260,25 @@ PY
         if [ $? -eq 0 ]; then ok "browser $name: the page shows the CLI's J/token to 3 digits, the chart and the GPU table"
         else bad "browser $name" "$(cat "$TMP/check") $(tail -c 200 "$TMP/chrome.err")"; fi
     done
+    # the power-limit page: each phase's SM clock in the plan (the CLI's, 4 digits), the GPU's range by
+    # the input, and the comparison's note that other GPUs run at their default limit
+    python3 - "$TMP/dom-power-limit.html" "$TMP/cli-power-limit.json" <<'PY' >"$TMP/check" 2>&1
+import json, re, sys
+dom = open(sys.argv[1]).read()
+clk = json.load(open(sys.argv[2]))["sm_clock"]
+problems = []
+for phase in ("prefill", "decode"):
+    m = re.search(r"<dt>sm clock: %s mhz</dt><dd>([^<]*)</dd>" % phase, dom)
+    if not m or float(m.group(1)) != float("%.4g" % clk[phase + "_mhz"]):
+        problems.append("%s clock shown %r, CLI %s" % (phase, m and m.group(1), clk[phase + "_mhz"]))
+if not re.search(r'id="power-limit-hint"[^>]*>200–700 W on h100-sxm<', dom):
+    problems.append("no 200-700 W range by the input")
+if re.search(r'id="compare-note"[^>]*hidden', dom) or 'id="compare-note"' not in dom:
+    problems.append("the comparison does not say it runs at the default limit")
+sys.exit("; ".join(problems) if problems else 0)
+PY
+    if [ $? -eq 0 ]; then ok "browser power-limit: the SM clocks, the GPU's range and the comparison note"
+    else bad "browser power-limit" "$(cat "$TMP/check")"; fi
     chrome "$TMP/dom-nope.html" dump "model=nope&gpu=h100&input=100&output=10"
     if grep -q "id=\"error\"[^>]*>llmwatt estimate: unknown model 'nope'" "$TMP/dom-nope.html" &&
         ! grep -q 'id="error"[^>]*hidden' "$TMP/dom-nope.html"; then

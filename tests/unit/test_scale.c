@@ -169,14 +169,28 @@ static void test_mu_ratio_and_default_family(void **state)
     assert_int_equal(lw_scale_run(cat, &in, &r, NULL), LW_OK);
     assert_rel(r.mu.low, 1.0, 1e-12);
     assert_rel(r.mu.high, 1.0, 1e-12);
-    /* qwen3 is a catalogue family without a seed estimate: reference 1.00, widest range [0.75, 1.80] */
+    /* phi3 is a catalogue family seed 000 does not name: reference 1.00, widest range [0.75, 1.80] */
     in.from.family = "qwen2.5";
-    in.to.family = "qwen3";
+    in.to.family = "phi3";
     assert_int_equal(lw_scale_run(cat, &in, &r, NULL), LW_OK);
     assert_rel(r.mu.low, 0.75, 1e-12);
     assert_rel(r.mu.expected, 1.0, 1e-12);
     assert_rel(r.mu.high, 1.80, 1e-12);
     assert_true(r.nnotes >= 1 && strstr(r.notes[0], "widest range"));
+    /* Families seed 000 §1.2's category table names get the category's range, midpoint expected:
+     * Mixtral (highly optimized MoE) 0.75..0.85, Qwen family and Gemma (optimized dense) 0.85..1.00 */
+    in.to.family = "mixtral";
+    assert_int_equal(lw_scale_run(cat, &in, &r, NULL), LW_OK);
+    assert_rel(r.mu.low, 0.75, 1e-12);
+    assert_rel(r.mu.expected, 0.80, 1e-12);
+    assert_rel(r.mu.high, 0.85, 1e-12);
+    assert_non_null(strstr(r.mu_basis, "seed 000 §1.2 category table"));
+    in.to.family = "qwen3";
+    in.from.family = "llama3"; /* over llama3's expected 1.30 */
+    assert_int_equal(lw_scale_run(cat, &in, &r, NULL), LW_OK);
+    assert_rel(r.mu.low, 0.85 / 1.3, 1e-12);
+    assert_rel(r.mu.expected, 0.925 / 1.3, 1e-12);
+    assert_rel(r.mu.high, 1.00 / 1.3, 1e-12);
     lw_catalogue_free(cat);
 }
 

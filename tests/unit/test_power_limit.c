@@ -1,0 +1,191 @@
+/* Power limits and SM clock locks (estimate --power-limit / --sm-clock) on hand-worked cases:
+ * Llama-3.1-8B on one H100 SXM (989.4e12 bf16 FLOP/s, 3.35e12 B/s, 700 W, SM clock 345..1980 MHz,
+ * power limit 200..700 W) with fixed coefficients, the shipped voltage knee 0.87 and SM share of
+ * memory-bound power 0.8 (data/constants/estimate.json). At clock ratio s: v = max(s, 0.87),
+ * t = max(t_c / s, t_m), P = idle + (TDP - idle) min(1, [k_c t_c v^2 + k_m t_m (0.8 s v^2 + 0.2)] / t). */
+#include <math.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "llmwatt/llmwatt.h"
+
+static const double MATMUL = 6979321856.0, WBYTES = 15009849344.0, KV = 131072.0, LMHEAD = 1050673152.0;
+static const double PEAK = 989.4e12, BW = 3.35e12, TDP = 700.0, IDLE = 105.0, KNEE = 0.87, BETA = 0.8;
+
+static lw_roofline_coeffs coeffs(void)
+{
+    lw_roofline_coeffs c;
+    memset(&c, 0, sizeof c);
+    strcpy(c.family, "test");
+    c.eta_compute = 0.5;
+    c.eta_memory = 0.8;
+    c.idle_fraction = 0.15;
+    c.power_k_compute = 1.0;
+    c.power_k_memory = 0.6;
+    c.sigma_log = 0.2;
+    c.rows = 1;
+    return c;
+}
+
+static lw_status try_run(const char *gpu, lw_method method, double limit_w, double clock_mhz, lw_workload w, lw_estimate *r,
+                         lw_err *err)
+{
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_roofline_coeffs c = coeffs();
+    lw_estimate_opts o = lw_estimate_opts_default();
+    o.coeffs = &c;
+    o.method = method;
+    o.power_limit_w = limit_w;
+    o.sm_clock_mhz = clock_mhz;
+    lw_estimator *e;
+    lw_status st = lw_estimator_new(cat, lw_test_model(cat, "llama-3.1-8b"), lw_test_gpu(cat, gpu), &o, &e, err);
+    if (st == LW_OK) {
+        st = lw_estimator_run(e, &w, r, err);
+        lw_estimator_free(e);
+    }
+    lw_catalogue_free(cat);
+    return st;
+}
+
+static lw_estimate run(double limit_w, double clock_mhz, lw_workload w)
+{
+    lw_estimate r = LW_ESTIMATE_INIT;
+    lw_err err;
+    assert_int_equal(try_run("h100", LW_METHOD_ROOFLINE, limit_w, clock_mhz, w, &r, &err), LW_OK);
+    return r;
+}
+
+/* Prefill of 4096 tokens (compute-bound): FLOPs = 2*6,979,321,856*4096 + 32*(4096*4097/2)*16,384
+ * + 1,050,673,152 = 6.0450e13, t_c = FLOPs / (989.4e12 * 0.5) = 0.12219 s at 1980 MHz. */
+static lw_workload prefill_4096(void)
+{
+    lw_workload w = lw_workload_default();
+    w.input_tokens = 4096;
+    return w;
+}
+
+/* --sm-clock 990 (s = 0.5): the compute-bound prefill takes exactly twice as long; v = 0.87, so
+ * P = 105 + 595 (t_c 0.7569 + 0.6 t_m (0.8*0.5*0.7569 + 0.2)) / (2 t_c), about 330 W (TDP 700). */
+static void test_lock_halves_prefill_clock(void **state)
+{
+    (void)state;
+    lw_estimate full = run(0, 0, prefill_4096()), half = run(0, 990, prefill_4096());
+    double flops = 2 * MATMUL * 4096 + 32 * (4096.0 * 4097 / 2) * 16384 + LMHEAD;
+    double tc = flops / (PEAK * 0.5), tm = half.prefill.bytes / (BW * 0.8), v2 = KNEE * KNEE;
+    double p = IDLE + (TDP - IDLE) * (tc * v2 + 0.6 * tm * (BETA * 0.5 * v2 + 1 - BETA)) / (2 * tc);
+    assert_rel(full.prefill.time_s, tc, 1e-9);
+    assert_rel(half.prefill.time_s, 2 * tc, 1e-9);
+    assert_rel(half.prefill.compute_time_s, 2 * tc, 1e-9);
+    assert_rel(half.prefill.avg_power_w, p, 1e-9);
+    assert_true(p > 320 && p < 340);
+    assert_rel(half.prefill_sm_clock_mhz, 990, 1e-12);
+    assert_rel(half.sm_clock_lock_mhz, 990, 1e-12);
+    assert_rel(half.power_limit_w, 0, 1e-12);
+    /* energy per FLOP ~ V^2: 2 x time at 0.47 x power (330 / 700) */
+    assert_true(half.prefill.energy_j < full.prefill.energy_j);
+}
+
+/* One decode step at batch 1 (memory-bound: t_m = (15,009,849,344 + 2*131,072) / (3.35e12*0.8)
+ * = 5.6008 ms, t_c = 30.3 us): at half clock t_c / 0.5 = 60.6 us still hides under t_m, so the time
+ * does not move; P = 105 + 595 (t_c 0.7569 + 0.6 t_m (0.8*0.5*0.7569 + 0.2)) / t_m. */
+static void test_lock_barely_moves_decode(void **state)
+{
+    (void)state;
+    lw_workload w = lw_workload_default();
+    w.output_tokens = 1;
+    lw_estimate full = run(0, 0, w), half = run(0, 990, w);
+    double t = (WBYTES + 2 * KV) / (BW * 0.8), tc = (2 * MATMUL + 32 * 16384.0 + LMHEAD) / (PEAK * 0.5), v2 = KNEE * KNEE;
+    double p = IDLE + (TDP - IDLE) * (tc * v2 + 0.6 * t * (BETA * 0.5 * v2 + 1 - BETA)) / t;
+    assert_rel(full.decode.time_s, t, 1e-9);
+    assert_rel(half.decode.time_s, t, 1e-9);
+    assert_rel(half.decode.avg_power_w, p, 1e-9);
+    assert_false(half.decode.compute_bound);
+    /* 0.6 * (1 - 0.5029) of 595 W of the dynamic memory power goes: about 178 W of 464 W */
+    assert_true(full.decode.avg_power_w - half.decode.avg_power_w > 170);
+}
+
+/* --power-limit 400 on the compute-bound prefill: below the knee, with r = t_m / t_c,
+ * (400 - 105) / 595 = k_c v^2 s + k_m r s (0.8 v^2 s + 0.2): a quadratic a s^2 + b s - c = 0. */
+static void test_limit_sets_clock(void **state)
+{
+    (void)state;
+    lw_estimate capped = run(400, 0, prefill_4096());
+    double flops = 2 * MATMUL * 4096 + 32 * (4096.0 * 4097 / 2) * 16384 + LMHEAD;
+    double tc = flops / (PEAK * 0.5), r = capped.prefill.bytes / (BW * 0.8) / tc, v2 = KNEE * KNEE;
+    double a = 0.6 * r * BETA * v2, b = v2 + 0.6 * r * (1 - BETA), c = (400 - IDLE) / (TDP - IDLE);
+    double s = (-b + sqrt(b * b + 4 * a * c)) / (2 * a);
+    assert_true(s > 0.6 && s < KNEE);
+    assert_rel(capped.prefill_sm_clock_mhz, s * 1980, 1e-6);
+    assert_rel(capped.prefill.time_s, tc / s, 1e-6);
+    assert_rel(capped.prefill.avg_power_w, 400, 1e-6);
+    assert_rel(capped.power_limit_w, 400, 1e-12);
+    assert_int_equal(lw_estimate_warning_count(&capped), 0);
+}
+
+/* A limit above what a phase draws changes nothing (the 4096-token prefill draws the TDP, 700 W). */
+static void test_limit_at_max_is_uncapped(void **state)
+{
+    (void)state;
+    lw_workload w = prefill_4096();
+    w.output_tokens = 100;
+    lw_estimate none = run(0, 0, w), max = run(700, 0, w);
+    assert_rel(max.time_s, none.time_s, 1e-12);
+    assert_rel(max.energy_j, none.energy_j, 1e-12);
+    assert_rel(max.prefill_sm_clock_mhz, 1980, 1e-12);
+    assert_rel(max.decode_sm_clock_mhz, 1980, 1e-12);
+    assert_rel(none.prefill_sm_clock_mhz, 0, 1e-12); /* neither option: no clock reported */
+}
+
+/* 200 W on the batch-1 decode: even at 345 MHz (s = 0.1742) it draws
+ * 105 + 595 (t_c 0.7569 / t + 0.6 (0.8*0.1742*0.7569 + 0.2)) = about 216 W: costed there, warned. */
+static void test_limit_below_lowest_clock_warns(void **state)
+{
+    (void)state;
+    lw_workload w = lw_workload_default();
+    w.output_tokens = 1;
+    lw_estimate r = run(200, 0, w);
+    double t = (WBYTES + 2 * KV) / (BW * 0.8), tc = (2 * MATMUL + 32 * 16384.0 + LMHEAD) / (PEAK * 0.5), v2 = KNEE * KNEE;
+    double s = 345.0 / 1980.0, p = IDLE + (TDP - IDLE) * (tc * v2 / t + 0.6 * (BETA * s * v2 + 1 - BETA));
+    assert_rel(r.decode_sm_clock_mhz, 345, 1e-9);
+    assert_rel(r.decode.avg_power_w, p, 1e-9);
+    assert_true(p > 210 && p < 220);
+    assert_int_equal(lw_estimate_warning_count(&r), 1);
+    assert_non_null(strstr(lw_estimate_warning(&r, 0), "below what decode draws at h100-sxm's lowest SM clock (345 MHz)"));
+}
+
+/* Out-of-range values name the option and the range; a GPU without ranges and the seed methods refuse. */
+static void test_range_errors(void **state)
+{
+    (void)state;
+    lw_workload w = prefill_4096();
+    lw_estimate r = LW_ESTIMATE_INIT;
+    lw_err err;
+    assert_int_equal(try_run("h100", LW_METHOD_ROOFLINE, 150, 0, w, &r, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "--power-limit 150 W is outside h100-sxm's settable range 200..700 W"));
+    assert_int_equal(try_run("h100", LW_METHOD_ROOFLINE, 750, 0, w, &r, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_int_equal(try_run("a100-80gb", LW_METHOD_ROOFLINE, 99, 0, w, &r, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "100..400 W"));
+    assert_int_equal(try_run("h100", LW_METHOD_ROOFLINE, 0, 2500, w, &r, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "--sm-clock 2500 MHz is outside h100-sxm's SM clock range 345..1980 MHz"));
+    assert_int_equal(try_run("h100", LW_METHOD_ROOFLINE, 0, 300, w, &r, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_int_equal(try_run("h100", LW_METHOD_ROOFLINE, NAN, 0, w, &r, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_int_equal(try_run("h100", LW_METHOD_ROOFLINE, -5, 0, w, &r, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_int_equal(try_run("b200", LW_METHOD_ROOFLINE, 500, 0, w, &r, &err), LW_ERR_UNSUPPORTED);
+    assert_non_null(strstr(lw_err_message(&err), "b200 publishes no power-limit and SM clock range"));
+    assert_non_null(strstr(lw_err_message(&err), "h100-sxm"));
+    assert_int_equal(try_run("h100", LW_METHOD_LLM_BENCH, 500, 0, w, &r, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "roofline method only"));
+    /* the bounds themselves are valid */
+    assert_int_equal(try_run("h100", LW_METHOD_ROOFLINE, 200, 345, w, &r, &err), LW_OK);
+    assert_int_equal(try_run("h100", LW_METHOD_ROOFLINE, 700, 1980, w, &r, &err), LW_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lock_halves_prefill_clock),    cmocka_unit_test(test_lock_barely_moves_decode),
+        cmocka_unit_test(test_limit_sets_clock),             cmocka_unit_test(test_limit_at_max_is_uncapped),
+        cmocka_unit_test(test_limit_below_lowest_clock_warns), cmocka_unit_test(test_range_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

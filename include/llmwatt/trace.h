@@ -140,7 +140,17 @@ typedef struct lw_trace_summary {
     double elapsed_s;
 } lw_trace_summary;
 
-#define LW_TRACE_SUMMARY_INIT {LW_TRACE_SUMMARY_VERSION}
+#ifdef __cplusplus
+static inline lw_trace_summary lw_trace_summary_cxx_init_(void)
+{
+    lw_trace_summary s = lw_trace_summary();
+    s.version = LW_TRACE_SUMMARY_VERSION;
+    return s;
+}
+#define LW_TRACE_SUMMARY_INIT (lw_trace_summary_cxx_init_())
+#else
+#define LW_TRACE_SUMMARY_INIT {.version = LW_TRACE_SUMMARY_VERSION}
+#endif
 
 /* Zeroes the summary and sets its version, for an FFI (LW_ERR_VERSION when the library is older). */
 LW_API lw_status lw_trace_summary_init(lw_trace_summary *out, unsigned int version, lw_err *err);

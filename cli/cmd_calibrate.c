@@ -155,13 +155,30 @@ int cmd_calibrate(int argc, char **argv)
             puts(text);
         } else {
             printf("roofline calibration: %zu of %zu rows usable, fit date %s\n\n", used, n, date);
-            printf("%-22s %4s %7s %7s %9s %6s %6s %6s %7s\n", "family", "rows", "eta_c", "eta_m", "ovh_ms", "k_c", "k_m",
-                   "sigma", "band");
+            printf("%-18s %4s %6s %6s %7s %7s %5s %5s %6s %6s %6s %7s\n", "family", "rows", "eta_c", "eta_m", "ovh_ms",
+                   "seq_us", "k_c", "k_m", "s_fit", "s_src", "sigma", "band");
             for (int k = -1; k < cal.nfamilies; k++) {
                 const lw_roofline_coeffs *c = k < 0 ? &cal.prior : &cal.families[k];
-                printf("%-22s %4d %7.3f %7.3f %9.3f %6.2f %6.2f %6.3f %6.2fx\n", c->family, c->rows, c->eta_compute,
-                       c->eta_memory, c->step_overhead_s * 1e3, c->power_k_compute, c->power_k_memory, c->sigma_log,
+                printf("%-18.18s %4d %6.3f %6.3f %7.3f %7.3f %5.2f %5.2f %6.3f %6.3f %6.3f %6.2fx\n", c->family, c->rows,
+                       c->eta_compute, c->eta_memory, c->step_overhead_s * 1e3, c->seq_layer_overhead_s * 1e6,
+                       c->power_k_compute, c->power_k_memory, c->sigma_fit_log, c->sigma_source_log, c->sigma_log,
                        exp(2 * 1.645 * c->sigma_log));
+            }
+            /* down-weighted rows, one line per weight and reason */
+            for (size_t k = 0; k < n; k++) {
+                const lw_calib_row *r = &rows[k];
+                bool seen = false;
+                for (size_t j = 0; j < k && !seen; j++)
+                    seen = !rows[j].skip_reason[0] && rows[j].weight == r->weight &&
+                           strcmp(rows[j].weight_reason, r->weight_reason) == 0;
+                if (r->skip_reason[0] || r->weight >= 1 || seen)
+                    continue;
+                printf("rows");
+                for (size_t j = k; j < n; j++)
+                    if (!rows[j].skip_reason[0] && rows[j].weight == r->weight &&
+                        strcmp(rows[j].weight_reason, r->weight_reason) == 0)
+                        printf(" %s", rows[j].point.id);
+                printf(" weighted %.3g: %s\n", r->weight, r->weight_reason[0] ? r->weight_reason : "(no reason given)");
             }
             for (size_t k = 0; k < n; k++)
                 if (rows[k].skip_reason[0])

@@ -544,6 +544,8 @@ static int write_outputs(const opts *o, const lw_measure *m, const lw_power_sour
         char note[400];
         if (gpu && lw_power_refresh_note(gpu, r->interval_s, note, sizeof note))
             printf("note: %s\n", note);
+        if (gpu && lw_power_hung_note(gpu, note, sizeof note))
+            printf("warning: %s\n", note);
         if (o->n_labels)
             cli_loop_print(stdout, &loop, &cal);
     }

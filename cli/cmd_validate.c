@@ -11,7 +11,7 @@
 
 static const char *usage_text =
     "usage: llmwatt validate [POINTS.csv] [--method all|roofline|llm-bench|profile]\n"
-    "                        [--leave-out row|model|gpu] [--json] [--quiet] [--catalogue FILE]\n"
+    "                        [--leave-out row|model|gpu|source] [--json] [--quiet] [--catalogue FILE]\n"
     "       llmwatt validate (runs.db | RUN.json)... [filters] [--calibration FILE]   (your own runs:\n"
     "       see docs/loop.md and 'llmwatt validate runs.db --help')\n\n"
     "Predicts every row of a points file (calibration_points.csv format; default: the shipped\n"
@@ -19,12 +19,13 @@ static const char *usage_text =
     "low..high band and the error; per method the median absolute % error, MAPE, the share of\n"
     "rows inside the band and the median band width (high/low), for GPU-only rows and others.\n"
     "Rows without a published input length are costed over the prior input range.\n"
-    "--leave-out refits the roofline without each row (or model, or GPU architecture) and\n"
-    "predicts the held-out rows: a generalisation check. On a terminal, stderr shows progress;\n"
-    "--quiet turns it off.\n";
+    "--leave-out refits the roofline without each row (or model, GPU architecture, or source:\n"
+    "the source_title column) and predicts the held-out rows: a generalisation check. Rows are\n"
+    "weighted in every fit by their fit_weight column (shown when below 1); the \"weighted\" summary\n"
+    "counts each row at its weight. On a terminal, stderr shows progress; --quiet turns it off.\n";
 
 
-typedef enum { LO_NONE, LO_ROW, LO_MODEL, LO_GPU } leave_mode;
+typedef enum { LO_NONE, LO_ROW, LO_MODEL, LO_GPU, LO_SOURCE } leave_mode;
 
 static bool same_group(const lw_calib_row *a, const lw_calib_row *b, leave_mode m)
 {
@@ -32,6 +33,7 @@ static bool same_group(const lw_calib_row *a, const lw_calib_row *b, leave_mode 
     case LO_ROW: return a == b;
     case LO_MODEL: return a->model == b->model;
     case LO_GPU: return strcmp(a->gpu->architecture, b->gpu->architecture) == 0;
+    case LO_SOURCE: return strcmp(a->point.source, b->point.source) == 0;
     case LO_NONE: break;
     }
     return false;
@@ -156,8 +158,10 @@ int cmd_validate(int argc, char **argv)
                     lo = LO_MODEL;
                 else if (strcmp(v, "gpu") == 0)
                     lo = LO_GPU;
+                else if (strcmp(v, "source") == 0)
+                    lo = LO_SOURCE;
                 else
-                    return cli_usage(cmd, "--leave-out expects row, model or gpu, got '%s'", v);
+                    return cli_usage(cmd, "--leave-out expects row, model, gpu or source, got '%s'", v);
                 break;
             }
         }
@@ -203,7 +207,8 @@ int cmd_validate(int argc, char **argv)
         }
     }
     cli_progress_end(&pr);
-    static const char *lo_names[] = {"", " (leave-one-row-out)", " (leave-one-model-out)", " (leave-one-gpu-out)"};
+    static const char *lo_names[] = {"", " (leave-one-row-out)", " (leave-one-model-out)", " (leave-one-gpu-out)",
+                                     " (leave-one-source-out)"};
     json_t *top = json ? json_object() : NULL;
     for (int k = 0; k < 3 && rc == EXIT_OK; k++) {
         if (!methods[k])
@@ -212,7 +217,7 @@ int cmd_validate(int argc, char **argv)
         char name[64];
         snprintf(name, sizeof name, "%s%s", lw_method_name((lw_method)k), k == 0 ? lo_names[lo] : "");
         lw_validation_summary sg = lw_validation_summarise(vr, n, 1), so = lw_validation_summarise(vr, n, 0),
-                              sa = lw_validation_summarise(vr, n, -1);
+                              sa = lw_validation_summarise(vr, n, -1), sw = lw_validation_summarise_weighted(vr, n, -1);
         if (json) {
             json_t *m = json_object(), *arr = json_array();
             for (size_t r = 0; r < n; r++) {
@@ -223,6 +228,8 @@ int cmd_validate(int argc, char **argv)
                 json_object_set_new(o, "gpus", json_integer(rows[r].point.num_gpus));
                 json_object_set_new(o, "batch", json_real(rows[r].point.batch));
                 json_object_set_new(o, "gpu_only", json_boolean(rows[r].point.gpu_only));
+                json_object_set_new(o, "source", json_string(rows[r].point.source));
+                json_object_set_new(o, "weight", json_real(rows[r].weight));
                 json_object_set_new(o, "measured_j_per_token", json_real(vr[r].measured_j_per_token));
                 if (vr[r].ok) {
                     json_t *b = json_object();
@@ -242,6 +249,7 @@ int cmd_validate(int argc, char **argv)
             json_object_set_new(m, "gpu_only", summary_json(&sg));
             json_object_set_new(m, "other_boundaries", summary_json(&so));
             json_object_set_new(m, "all", summary_json(&sa));
+            json_object_set_new(m, "weighted", summary_json(&sw));
             json_object_set_new(top, name, m);
             continue;
         }
@@ -256,14 +264,22 @@ int cmd_validate(int argc, char **argv)
             }
             char band[32];
             snprintf(band, sizeof band, "%.3g..%.3g", x->predicted_j_per_token.low, x->predicted_j_per_token.high);
-            printf("%4s %-28.28s %-13s %4d %7.1f %9.4g %9.4g %20s %+7.1f %s%s\n", rows[r].point.id, rows[r].point.model,
+            char wnote[32] = "";
+            if (rows[r].weight < 1)
+                snprintf(wnote, sizeof wnote, " (weight %.3g)", rows[r].weight);
+            printf("%4s %-28.28s %-13s %4d %7.1f %9.4g %9.4g %20s %+7.1f %s%s%s\n", rows[r].point.id, rows[r].point.model,
                    rows[r].gpu->id, rows[r].point.num_gpus, rows[r].point.batch, x->measured_j_per_token,
                    x->predicted_j_per_token.expected, band, x->error_pct, x->inside ? "yes" : "no",
-                   x->input_assumed ? " (input assumed)" : "");
+                   x->input_assumed ? " (input assumed)" : "", wnote);
         }
         print_summary("GPU-only", &sg);
         print_summary("other", &so);
         print_summary("all", &sa);
+        bool weighted = false;
+        for (size_t r = 0; r < n; r++)
+            weighted |= vr[r].ok && rows[r].weight < 1;
+        if (weighted)
+            print_summary("weighted", &sw);
         printf("\n");
     }
     if (json && rc == EXIT_OK)

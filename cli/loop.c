@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "progress.h"
 
 int cli_calibration_open(const char *cmd, const char *path, cli_calibration *out)
 {
@@ -202,7 +203,7 @@ static bool run_matches(const char *text, const run_filter *f)
 }
 
 /* Reads every run of the inputs (history databases: their measurements; files: as they are). */
-static int collect_runs(const char *cmd, char **inputs, size_t ninputs, const run_filter *f, run_set *s)
+static int collect_runs(const char *cmd, char **inputs, size_t ninputs, const run_filter *f, run_set *s, cli_progress *pr)
 {
     lw_err err;
     for (size_t k = 0; k < ninputs; k++) {
@@ -231,6 +232,7 @@ static int collect_runs(const char *cmd, char **inputs, size_t ninputs, const ru
         if (lw_history_query(h, &hf, &runs, &n, &err) != LW_OK)
             rc = cli_fail(cmd, &err);
         for (size_t i = 0; i < n && rc == EXIT_OK; i++) {
+            cli_progress_update(pr, (double)i, (double)n, "runs read");
             char *text, name[1100];
             if (lw_history_run_json(h, runs[i].id, &text, &err) != LW_OK) {
                 rc = cli_fail(cmd, &err);
@@ -250,12 +252,12 @@ static int collect_runs(const char *cmd, char **inputs, size_t ninputs, const ru
     return EXIT_OK;
 }
 
-enum { L_HELP = 256, L_JSON, L_CAT, L_OUT, L_DATE, L_WORK, L_SINCE, L_UNTIL, L_LABEL, L_CALIB };
+enum { L_HELP = 256, L_JSON, L_CAT, L_OUT, L_DATE, L_WORK, L_SINCE, L_UNTIL, L_LABEL, L_CALIB, L_QUIET };
 
 /* Shared options of calibrate and validate over runs. Returns -1 to go on, else an exit code. */
 typedef struct loop_opts {
     const char *catfile, *output, *date, *calibration;
-    bool json;
+    bool json, quiet;
     run_filter f;
     char *inputs[256];
     size_t ninputs;
@@ -266,7 +268,7 @@ static int parse_loop_opts(const char *cmd, const char *usage, bool calibrate, i
     static const cli_opt opts[] = {{"help", false, L_HELP},   {"json", false, L_JSON},          {"catalogue", true, L_CAT},
                                    {"output", true, L_OUT},   {"date", true, L_DATE},           {"workload", true, L_WORK},
                                    {"since", true, L_SINCE},  {"until", true, L_UNTIL},         {"label", true, L_LABEL},
-                                   {"calibration", true, L_CALIB}, {NULL, false, 0}};
+                                   {"calibration", true, L_CALIB}, {"quiet", false, L_QUIET}, {NULL, false, 0}};
     const char *since = NULL, *until = NULL, *v;
     int i = 1, id;
     for (;;) {
@@ -284,6 +286,7 @@ static int parse_loop_opts(const char *cmd, const char *usage, bool calibrate, i
         switch (id) {
         case L_HELP: fputs(usage, stdout); return EXIT_OK;
         case L_JSON: o->json = true; break;
+        case L_QUIET: o->quiet = true; break;
         case L_CAT: o->catfile = v; break;
         case L_OUT:
         case L_DATE:
@@ -369,7 +372,11 @@ static int ctx_open(const char *cmd, const char *usage, bool calibrate, int argc
         cli_error(cmd, "the shipped roofline calibration is not built in");
         return EXIT_INTERNAL;
     }
-    if ((rc = collect_runs(cmd, c->o.inputs, c->o.ninputs, &c->o.f, &c->runs)))
+    cli_progress pr;
+    cli_progress_start(&pr, cmd, c->o.quiet);
+    rc = collect_runs(cmd, c->o.inputs, c->o.ninputs, &c->o.f, &c->runs, &pr);
+    cli_progress_end(&pr);
+    if (rc)
         return rc;
     if (c->runs.n == 0) {
         cli_error(cmd, "no runs in %s match the filters", c->o.inputs[0]);
@@ -393,7 +400,7 @@ static void print_left_out(const loop_ctx *c)
 static const char *calibrate_usage =
     "usage: llmwatt calibrate (runs.db | RUN.json)... [--workload W] [--since DATE] [--until DATE]\n"
     "                         [--label KEY=VALUE]... [--calibration BASE.json] [--output site.json]\n"
-    "                         [--date YYYY-MM-DD] [--json] [--catalogue FILE]\n\n"
+    "                         [--date YYYY-MM-DD] [--json] [--quiet] [--catalogue FILE]\n\n"
     "Site calibration from your own measurements: every labelled, VALID run (labels model, gpu,\n"
     "gpus, batch, input_tokens, output_tokens, precision; docs/measurement-json.md) becomes a\n"
     "calibration point; INVALID runs and runs the labels cannot describe are left out and listed.\n"
@@ -504,7 +511,7 @@ int cli_loop_calibrate(int argc, char **argv)
 
 static const char *validate_usage =
     "usage: llmwatt validate (runs.db | RUN.json)... [--workload W] [--since DATE] [--until DATE]\n"
-    "                        [--label KEY=VALUE]... [--calibration FILE] [--json] [--catalogue FILE]\n\n"
+    "                        [--label KEY=VALUE]... [--calibration FILE] [--json] [--quiet] [--catalogue FILE]\n\n"
     "Predicts every labelled, VALID run with the roofline (shipped calibration, or --calibration\n"
     "FILE / LLMWATT_CALIBRATION) and compares with its measured J per output token: per run the\n"
     "prediction, its band and the error; then the median absolute error, MAPE, the share inside\n"

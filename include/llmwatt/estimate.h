@@ -41,6 +41,12 @@ typedef struct lw_roofline_coeffs {
     double power_k_memory;   /* dynamic power fraction per unit of memory busy fraction */
     double sigma_log;        /* standard deviation of ln(predicted/measured J per token): the band */
     int rows;                /* calibration rows behind the fit (0: prior) */
+    double sigma_fit_log;    /* the fit's own part of sigma_log (cross-validated); 0 when not recorded */
+    double sigma_source_log; /* the part covering disagreement between sources at comparable settings
+                                (added to sigma_fit_log in quadrature); 0 when none or not recorded */
+    double seq_layer_overhead_s; /* time per running sequence per layer per forward pass (the non-GEMM work
+                                    and engine-side handling of each request: norms, rotary, activations,
+                                    per-layer launches, scheduling), GPU idle; 0 when not recorded */
 } lw_roofline_coeffs;
 
 /* Options of lw_estimator_new. Versioned (docs/design.md, "ABI"): start from
@@ -297,10 +303,16 @@ typedef struct lw_calib_row {
     const lw_model_arch *model;  /* resolved in the catalogue (NULL: unknown, row skipped) */
     const lw_gpu *gpu;
     char skip_reason[160];       /* why the row cannot be used, "" when usable */
+    double weight;               /* weight in the fit, 0 < weight <= 1 (fit_weight column; 1 when absent) */
+    char weight_reason[320];     /* fit_weight_reason column ("" when absent) */
 } lw_calib_row;
 
 /* Parses a points CSV (calibration_points.csv format) into calibration rows, resolving models
  * and GPUs in the catalogue (GPU names leniently: "NVIDIA GeForce RTX 3090 24GB" -> rtx-3090).
+ * Optional columns fit_weight (a number in (0, 1]; otherwise the row is skipped with the reason)
+ * and fit_weight_reason set the row's weight in the fit. From the notes column: average power,
+ * output throughput and average running batch where published; a row publishing throughput but
+ * no power gets power = J per output token x throughput.
  * *out is a heap array of *n rows (free with free()). */
 LW_API lw_status lw_calib_rows_parse(const lw_catalogue *cat, const char *data, size_t len, const char *where,
                                      lw_calib_row **out, size_t *n, lw_err *err);
@@ -312,13 +324,27 @@ typedef struct lw_calibration {
     int nfamilies;
 } lw_calibration;
 
-/* Fits the rows whose use[i] is true (use NULL: all usable rows). */
+/* Fits the rows whose use[i] is true (use NULL: all usable rows), each weighted by its weight.
+ * A family's sigma_log combines in quadrature its leave-one-row-out error (sigma_fit_log) and
+ * the disagreement between sources at comparable settings (sigma_source_log, see
+ * lw_calib_source_spread). */
 LW_API lw_status lw_calibrate(const lw_catalogue *cat, const lw_calib_row *rows, size_t n, const bool *use,
                               lw_calibration *out, lw_err *err);
 /* lw_calibrate reporting progress (opts NULL: none): done and total count the Nelder-Mead fits
  * (per family one fit plus one per row left out for its sigma), what names the family. */
 LW_API lw_status lw_calibrate_v2(const lw_catalogue *cat, const lw_calib_row *rows, size_t n, const bool *use,
                                  const lw_progress_opts *opts, lw_calibration *out, lw_err *err);
+
+/* Comparable settings of two rows from different sources: same GPU architecture, same model or
+ * one of the same kind (dense or MoE) with total parameters within x1.25, batch within x10. */
+LW_API bool lw_calib_comparable(const lw_calib_row *a, const lw_calib_row *b);
+
+/* Source spread of a family's rows idx[0..n) from their residuals res[i] = ln(J_pred/J_meas)
+ * under one fit: D = res[a] - res[b] over every comparable pair from different sources, and
+ * RMS(D) / z, so that the band at z standard deviations reaches from one source to the other.
+ * 0 when no such pair exists. *pairs (may be NULL) receives the number of pairs. */
+LW_API double lw_calib_source_spread(const lw_calib_row *rows, const int *idx, const double *res, int n, double z,
+                                     int *pairs);
 
 /* Writes the calibration as roofline.json text (heap string, free()): the coefficients plus
  * provenance (date, points file, per-row residuals). */
@@ -358,6 +384,10 @@ LW_API lw_status lw_validate_row(const lw_catalogue *cat, const lw_calib_row *ro
 
 /* Summary over rows with ok set and (gpu_only_filter < 0: all; 1: GPU-only rows; 0: others). */
 LW_API lw_validation_summary lw_validation_summarise(const lw_validation_row *rows, size_t n, int gpu_only_filter);
+
+/* The same with each row counted at its calibration weight (lw_calib_row.weight): weighted
+ * medians, mean and share; `rows` is the number of rows with ok set. */
+LW_API lw_validation_summary lw_validation_summarise_weighted(const lw_validation_row *rows, size_t n, int gpu_only_filter);
 
 /* ---- Sweeps (llmwatt sweep) ----------------------------------------------------------------- */
 

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 #include "llmwatt/catalogue.h"
 #include "llmwatt/power.h"
@@ -40,6 +41,12 @@ extern "C" {
 /* A counter increment whose mean power exceeds this many times the board's enforced power limit
  * is implausible (a corrupt reading): that interval is integrated from power instead. */
 #define LW_MEASURE_IMPLAUSIBLE_LIMIT_FACTOR 2.0
+/* A live GPU source is read on its own thread. A read of every GPU that has not returned after
+ * this many seconds (a hung vendor library) gives not-ok samples for that tick and every tick
+ * until it returns, so sampling of the other sources and the run go on, gpus_present and
+ * coverage fail, and the results are still written; a read that never returns marks the source
+ * (lw_power_hung_note). llmwatt choice: far above the milliseconds a healthy call takes. */
+#define LW_MEASURE_HUNG_CALL_S 2.0
 
 /* Validity thresholds (seed 004). Defaults come from the catalogue (data/constants/measure.json). */
 typedef struct lw_measure_thresholds {
@@ -225,6 +232,68 @@ typedef struct lw_measure_result {
 LW_API lw_status lw_measure_analyze(const lw_measure *m, double tokens, double iterations, const lw_child_status *child,
                                     lw_measure_result *out, lw_err *err);
 
+/* ---- Results through functions (docs/design.md, "ABI") --------------------------------------
+ * lw_measure_result holds its GPUs, criteria and coverage gaps in fixed arrays, so its layout is
+ * frozen. A program that must keep working with later libraries uses an analysis handle instead:
+ * the scalar figures in a versioned struct, and the GPUs, criteria and gaps by count and index
+ * (library-owned records, valid until lw_measure_analysis_free). */
+typedef struct lw_measure_analysis lw_measure_analysis;
+
+/* The scalar figures of an analysis: the fields of lw_measure_result without its arrays (see
+ * there). Versioned: start from LW_MEASURE_SUMMARY_INIT or lw_measure_summary_default(); new
+ * fields are only appended. */
+#define LW_MEASURE_SUMMARY_VERSION 1
+typedef struct lw_measure_summary {
+    unsigned int version; /* LW_MEASURE_SUMMARY_VERSION of the headers the caller was built with */
+    lw_source_kind source;
+    double start_unix, end_unix, interval_s, warmup_s, duration_s;
+    double energy_j, avg_power_w, peak_power_w;
+    bool has_cpu;
+    double cpu_package_energy_j, cpu_dram_energy_j;
+    unsigned cpu_counter_wraps;
+    bool has_idle;
+    double idle_power_w, idle_duration_s, energy_above_idle_j;
+    double tokens, tokens_per_s, j_per_token, tokens_per_j, iterations;
+    size_t samples, expected_samples;
+    double largest_gap_s;
+    unsigned counter_resets;
+    double window_from_s, window_to_s, coverage_edge_s, coverage_gap_s;
+    size_t coverage_gaps_total; /* gaps found; lw_measure_analysis_gap_count() of them are kept */
+    bool windows_differ;
+    lw_child_status child;
+    bool valid;
+} lw_measure_summary;
+
+static inline lw_measure_summary lw_measure_summary_default(void)
+{
+    lw_measure_summary s;
+    memset(&s, 0, sizeof s);
+    s.version = LW_MEASURE_SUMMARY_VERSION;
+    return s;
+}
+#ifdef __cplusplus
+#define LW_MEASURE_SUMMARY_INIT (lw_measure_summary_default())
+#else
+#define LW_MEASURE_SUMMARY_INIT {.version = LW_MEASURE_SUMMARY_VERSION}
+#endif
+
+/* lw_measure_analyze() into a new handle (free with lw_measure_analysis_free). */
+LW_API lw_status lw_measure_analysis_new(const lw_measure *m, double tokens, double iterations, const lw_child_status *child,
+                                         lw_measure_analysis **out, lw_err *err);
+LW_API void lw_measure_analysis_free(lw_measure_analysis *a);
+
+/* Fills the fields of *out that its version has. LW_ERR_INVALID_ARGUMENT for version 0,
+ * LW_ERR_VERSION for a version newer than this library. */
+LW_API lw_status lw_measure_analysis_summary(const lw_measure_analysis *a, lw_measure_summary *out, lw_err *err);
+
+/* The measured GPUs, validity criteria and coverage gaps, by index (NULL when i >= count). */
+LW_API size_t lw_measure_analysis_gpu_count(const lw_measure_analysis *a);
+LW_API const lw_device_result *lw_measure_analysis_gpu(const lw_measure_analysis *a, size_t i);
+LW_API size_t lw_measure_analysis_criterion_count(const lw_measure_analysis *a);
+LW_API const lw_criterion *lw_measure_analysis_criterion(const lw_measure_analysis *a, size_t i);
+LW_API size_t lw_measure_analysis_gap_count(const lw_measure_analysis *a);
+LW_API const lw_coverage_gap *lw_measure_analysis_gap(const lw_measure_analysis *a, size_t i);
+
 /* Run metadata for the JSON file. */
 typedef struct lw_measure_meta {
     const char *const *command; /* argv of the workload (NULL for replay) */
@@ -245,6 +314,10 @@ LW_API lw_status lw_measure_json(const lw_measure_result *r, const lw_measure_me
  * sampling interval, "source_note" (lw_power_refresh_note()). gpu may be NULL. */
 LW_API lw_status lw_measure_json_source(const lw_measure_result *r, const lw_measure_meta *meta, const lw_power_source *gpu, char **out,
                                         lw_err *err);
+
+/* lw_measure_json_source() of an analysis handle. */
+LW_API lw_status lw_measure_analysis_json(const lw_measure_analysis *a, const lw_measure_meta *meta, const lw_power_source *gpu,
+                                          char **out, lw_err *err);
 
 /* The raw samples as CSV (malloc'ed): phase,t_s,source,device,name,ok,power_w,energy_j,
  * utilization,sm_clock_mhz,temperature_c,throttle_reasons,in_window. t_s is relative to start. */

@@ -160,6 +160,13 @@ LW_API bool lw_power_refresh_note(const lw_power_source *src, double interval_s,
  * sources. */
 LW_API const char *lw_power_source_url(const lw_power_source *src);
 
+/* For a live GPU source whose read never returned during a measurement (a hung vendor library,
+ * LW_MEASURE_HUNG_CALL_S): writes one sentence saying when and what it means into out and
+ * returns true; false otherwise (out untouched). */
+LW_API bool lw_power_hung_note(const lw_power_source *src, char *out, size_t n);
+
+/* Closes the source. A source with a read that never returned (lw_power_hung_note) is left as it
+ * is: a thread is still inside its library, which can be neither shut down nor unloaded safely. */
 LW_API void lw_power_close(lw_power_source *src);
 
 LW_API lw_source_kind lw_power_kind(const lw_power_source *src);

@@ -75,7 +75,7 @@ FIELDS = [
     ("lw_trace_summary", "bad[0].line", "u64"), ("lw_trace_summary", "bad[0].msg", "chars"),
 ]
 SIZES = ["lw_err", "lw_model_arch", "lw_workload", "lw_accounting", "lw_estimate_opts", "lw_estimate",
-         "lw_estimate_json_opts", "lw_measure_config", "lw_measure_result", "lw_measure_meta", "int",
+         "lw_estimate_json_opts", "lw_measure_config", "lw_measure_meta", "int",
          "lw_cost_request", "lw_trace_opts", "lw_trace_cost_opts", "lw_trace_cost", "lw_trace_summary"]
 CONSTANTS = ["LW_OK", "LW_ERR_INVALID_ARGUMENT", "LW_ERR_NOT_FOUND", "LW_ERR_PARSE", "LW_ERR_IO", "LW_ERR_NO_MEMORY",
              "LW_ERR_UNSUPPORTED", "LW_ERR_INFEASIBLE", "LW_ERR_NO_DEVICE", "LW_ERR_CHILD", "LW_ERR_DATABASE",

@@ -402,7 +402,7 @@ def estimate_dataframe(df: Any, model: Optional[str] = None, gpu: Optional[str] 
 
 # ---- sweep, cost, trace (llmwatt sweep / cost --json / trace --json) ------------------------------
 
-_SWEPT = ("batch", "input_tokens", "output_tokens", "gpus", "precision", "gpu")
+_SWEPT = ("batch", "input_tokens", "output_tokens", "gpus", "precision", "gpu", "power_limit_w")
 
 
 def _sweep_values(name: str, spec: Any) -> List[Any]:
@@ -465,12 +465,13 @@ def sweep(model: Optional[str], gpu: Any, input_tokens: Any, output_tokens: Any,
           precision: Any = None, method: str = "roofline", **kwargs: Any) -> Sweep:
     """Estimates one configuration per value of the one argument given as a list (``batch=[1, 8,
     64]``, ``gpu=["a100", "h100"]``, ``precision=["bf16", "fp8"]``) or as the CLI's range text
-    (``batch="1..256*2"``, ``input_tokens="1000..8000+1000"``), as ``llmwatt sweep`` does; each
+    (``batch="1..256*2"``, ``input_tokens="1000..8000+1000"``, ``power_limit_w="200..700+50"``), as
+    ``llmwatt sweep`` does; each
     result is the :class:`Estimate` that :func:`estimate` (``llmwatt estimate --json``) gives for that
     configuration. Configurations that do not fit are left out and listed in ``.skipped``; an
     Error (status "infeasible") when none fits. Other keyword arguments as for :func:`estimate`."""
     args = {"batch": batch, "input_tokens": input_tokens, "output_tokens": output_tokens, "gpus": gpus,
-            "precision": precision, "gpu": gpu}
+            "precision": precision, "gpu": gpu, "power_limit_w": kwargs.pop("power_limit_w", None)}
 
     def is_list(k: str, v: Any) -> bool:
         if isinstance(v, (list, tuple, range)):
@@ -481,8 +482,8 @@ def sweep(model: Optional[str], gpu: Any, input_tokens: Any, output_tokens: Any,
     if len(swept) > 1:
         raise Error(f"sweep one argument at a time ({swept[0]} and {swept[1]} are both lists)")
     if not swept:
-        raise Error("sweep: give one of batch, input_tokens, output_tokens, gpus, precision, gpu as a list or "
-                    "range (e.g. batch='1..256*2' or batch=[1, 8, 64])")
+        raise Error("sweep: give one of batch, input_tokens, output_tokens, gpus, precision, gpu, power_limit_w as a "
+                    "list or range (e.g. batch='1..256*2' or batch=[1, 8, 64])")
     var = swept[0]
     values = _sweep_values(var, args[var])
     cat = _catalogue(kwargs.pop("catalogue", None))
@@ -494,7 +495,7 @@ def sweep(model: Optional[str], gpu: Any, input_tokens: Any, output_tokens: Any,
         a[var] = v
         try:
             e = estimate(model, a["gpu"], a["input_tokens"], a["output_tokens"], a["batch"], a["gpus"],
-                         a["precision"], method, catalogue=cat, **kwargs)
+                         a["precision"], method, catalogue=cat, power_limit_w=a["power_limit_w"], **kwargs)
         except Error as ex:
             if ex.status != "infeasible":
                 raise
@@ -846,14 +847,16 @@ class Measurement:
         err = _new_err()
         if self._replay is None:
             _check(lib.lw_measure_stop(m.ptr, err.ptr), err)
-        r = Struct("lw_measure_result")
         t = _tokens("tokens", tokens) if tokens is not None else math.nan
-        _check(lib.lw_measure_analyze(m.ptr, t, math.nan, None, r.ptr, err.ptr), err)
+        ap = ctypes.c_void_p()
+        # the analysis handle: no struct with fixed arrays crosses into Python
+        _check(lib.lw_measure_analysis_new(m.ptr, t, math.nan, None, ctypes.byref(ap), err.ptr), err)
+        a = _Handle(ap.value, lib.lw_measure_analysis_free)
         meta = Struct("lw_measure_meta")
         path = ctypes.c_char_p(os.fsencode(self._replay)) if self._replay else None
         meta["replay_path"] = ctypes.cast(path, ctypes.c_void_p).value if path else None
         out = ctypes.c_void_p()
-        _check(lib.lw_measure_json_source(r.ptr, meta.ptr, self._src.ptr, ctypes.byref(out), err.ptr), err)
+        _check(lib.lw_measure_analysis_json(a.ptr, meta.ptr, self._src.ptr, ctypes.byref(out), err.ptr), err)
         return MeasureResult(json.loads(take_text(out.value)))
 
     def begin_window(self, name: str) -> None:

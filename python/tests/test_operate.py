@@ -53,6 +53,20 @@ def test_sweep_precision_and_tokens():
                                             "--output", "200", "--method", "llm-bench", "--json"))
 
 
+def test_sweep_power_limit():
+    # as 'llmwatt sweep --power-limit 200..700+250': each row is estimate --power-limit of its value
+    s = llmwatt.sweep("llama-3.1-8b", "h100", 1000, 500, batch=8, power_limit_w="200..700+250")
+    assert s.variable == "power_limit_w" and s.values == [200, 450, 700]
+    assert s[1].to_json() + "\n" == cli("estimate", "--model", "llama-3.1-8b", "--gpu", "h100", "--input", "1000",
+                                         "--output", "500", "--batch", "8", "--power-limit", "450", "--json")
+    assert [e.power_limit_w for e in s] == [200, 450, 700]
+    # a fixed limit with another swept argument
+    t = llmwatt.sweep("llama-3.1-8b", "h100", 1000, 500, batch=[1, 8], power_limit_w=300)
+    assert t.variable == "batch" and all(e.power_limit_w == 300 for e in t)
+    with pytest.raises(llmwatt.Error, match="200..700 W"):
+        llmwatt.sweep("llama-3.1-8b", "h100", 1000, 500, power_limit_w=[100, 300])
+
+
 @pytest.mark.parametrize("kwargs,needle", [
     (dict(batch=[1, 2], input_tokens=[1, 2]), "one argument at a time"),
     (dict(batch="1..x"), "'1..x'"),

@@ -1,5 +1,6 @@
 /* Dispatch of the public power-source API to the backends. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -68,12 +69,26 @@ const char *lw_throttle_name(uint64_t bit)
 
 void lw_power_close(lw_power_source *src)
 {
-    if (!src)
+    /* a thread is blocked inside the vendor library: shutting it down could block as well and
+     * unloading it would pull the code from under that thread, so the handle is left (the
+     * process is about to end: llmwatt measure writes its results and exits) */
+    if (!src || src->hung)
         return;
     if (src->ops && src->ops->close)
         src->ops->close(src);
     free(src->info);
     free(src);
+}
+
+bool lw_power_hung_note(const lw_power_source *src, char *out, size_t n)
+{
+    if (!src || !src->hung)
+        return false;
+    snprintf(out, n,
+             "a call into the %s library began at %.2f s and never returned (a hung driver): its GPUs have no samples from then on, "
+             "the results cover the run until then",
+             lw_power_kind_name(src->kind), src->hung_at_s);
+    return true;
 }
 
 lw_source_kind lw_power_kind(const lw_power_source *src)

@@ -16,6 +16,10 @@ struct lw_power_source {
     size_t ndev;
     lw_device_info *info;     /* ndev entries, owned */
     void *impl;               /* backend state */
+    /* set by a measurement whose read of this source never returned (src/measure/measure.c): a
+     * thread is still inside the vendor library, so lw_power_close leaves the handle alone */
+    bool hung;
+    double hung_at_s;         /* seconds after the start of the run when the call began */
 };
 
 /* Allocates a handle with ndev zeroed infos; NULL on allocation failure. */

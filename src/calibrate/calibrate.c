@@ -1,8 +1,9 @@
 /* Calibration of the roofline coefficients to measured points (llmwatt calibrate).
  *
- * Per GPU architecture, five coefficients (eta_compute, eta_memory, step_overhead_s,
- * power_k_compute, power_k_memory) minimise
- *   sum over rows [ln(thr_pred/thr_meas)^2 + ln(P_pred/P_meas)^2] / s_obs^2   (time and power apart)
+ * Per GPU architecture, six coefficients (eta_compute, eta_memory, step_overhead_s,
+ * seq_layer_overhead_s, power_k_compute, power_k_memory) minimise
+ *   sum over rows w [ln(thr_pred/thr_meas)^2 + ln(P_pred/P_meas)^2] / s_obs^2 (time and power apart;
+ *                                                                              w the row's weight)
  *   + sum over coefficients ((ln c - ln c_prior) / s_c)^2                     (weak priors)
  * where a row that publishes neither throughput nor power contributes ln(J_pred/J_meas)^2 instead.
  * The minimiser is a fixed-iteration Nelder-Mead started at the prior: deterministic. The band's
@@ -59,36 +60,62 @@ lw_status lw_calib_rows_parse(const lw_catalogue *cat, const char *data, size_t 
         lw_points_free(pts);
         return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory reading %s", where);
     }
-    int id_col = -1, notes_col = -1;
+    int id_col = -1, notes_col = -1, w_col = -1, why_col = -1;
     if (lw_csv_next(c, NULL) == 1) {
         id_col = lw_csv_find(c, "row_id");
         notes_col = lw_csv_find(c, "notes");
+        w_col = lw_csv_find(c, "fit_weight");
+        why_col = lw_csv_find(c, "fit_weight_reason");
     }
     for (size_t i = 0; i < np; i++) {
         lw_calib_row *r = &rows[i];
         r->point = pts[i];
         r->avg_power_w = r->throughput_tok_per_s = NAN;
+        r->weight = 1.0;
     }
-    while (notes_col >= 0 && lw_csv_next(c, NULL) == 1) {
-        const char *id = lw_csv_field(c, (size_t)id_col), *notes = lw_csv_field(c, (size_t)notes_col);
-        for (size_t i = 0; i < np; i++) {
-            if (strcmp(rows[i].point.id, id) != 0)
-                continue;
+    /* rows are matched by position: lw_points_parse keeps every data row, in file order */
+    for (size_t i = 0; id_col >= 0 && i < np && lw_csv_next(c, NULL) == 1; i++) {
+        lw_calib_row *r = &rows[i];
+        if (strcmp(r->point.id, lw_csv_field(c, (size_t)id_col)) != 0)
+            break;
+        if (notes_col >= 0) {
+            const char *notes = lw_csv_field(c, (size_t)notes_col);
             double pw = number_after(notes, "\"avg_power_watts\"");
             if (isnan(pw))
                 pw = number_after(notes, "Average power");
             double thr = number_after(notes, "\"output_throughput_tokens_per_sec\"");
             if (isnan(thr))
+                thr = number_after(notes, "\"Token tput (tok/s)\"");
+            if (isnan(thr))
                 thr = number_after(notes, "Throughput");
-            rows[i].avg_power_w = pw;
-            rows[i].throughput_tok_per_s = thr;
+            /* ML.ENERGY v2 publishes throughput and J per token, not power: their product */
+            if (isnan(pw) && thr > 0 && r->point.j_per_output_token > 0)
+                pw = r->point.j_per_output_token * thr;
+            double avg_bs = number_after(notes, "\"Avg BS (reqs)\"");
+            if (avg_bs > 0 && !r->point.refused[0])
+                r->point.batch = avg_bs; /* the batch column holds the maximum ("Max BS=32 (avg 31.9)") */
+            r->avg_power_w = pw;
+            r->throughput_tok_per_s = thr;
         }
+        const char *wtext = w_col >= 0 ? lw_csv_field(c, (size_t)w_col) : "";
+        if (wtext[0]) {
+            char *end;
+            double wv = strtod(wtext, &end);
+            if (*end != '\0' || !(wv > 0 && wv <= 1))
+                snprintf(r->skip_reason, sizeof r->skip_reason, "fit_weight must be a number in (0, 1], got '%.40s'", wtext);
+            else
+                r->weight = wv;
+        }
+        if (why_col >= 0)
+            lw_strlcpy(r->weight_reason, lw_csv_field(c, (size_t)why_col), sizeof r->weight_reason);
     }
     lw_csv_free(c);
     lw_points_free(pts);
     for (size_t i = 0; i < np; i++) {
         lw_calib_row *r = &rows[i];
         lw_err e2;
+        if (r->skip_reason[0]) /* a bad fit_weight */
+            continue;
         if (r->point.refused[0]) {
             lw_strlcpy(r->skip_reason, r->point.refused, sizeof r->skip_reason);
         } else if (lw_catalogue_find_model(cat, r->point.model, &r->model, &e2) != LW_OK) {
@@ -107,6 +134,30 @@ lw_status lw_calib_rows_parse(const lw_catalogue *cat, const char *data, size_t 
     return LW_OK;
 }
 
+/* The longest mean prompt, up to `upto`, with which the row's measured batch fits the KV cache
+ * (the engine ran that batch, so its running requests' context fitted). */
+static bool batch_fits(const lw_catalogue *cat, const lw_calib_row *r, const lw_param_counts *p, double input)
+{
+    lw_workload w = lw_calib_workload(r, input);
+    lw_memory_plan plan;
+    return lw_memory_plan_compute(r->model, p, r->gpu, r->point.num_gpus, r->point.num_gpus,
+                                  lw_catalogue_value(cat, "memory.usable_fraction", 0.9), &w, &plan, NULL) == LW_OK &&
+           !(plan.max_concurrency < w.batch);
+}
+
+static double input_that_fits(const lw_catalogue *cat, const lw_calib_row *r, double upto)
+{
+    lw_param_counts p;
+    if (!r->model || !r->gpu || lw_model_params(r->model, &p, NULL) != LW_OK || batch_fits(cat, r, &p, upto))
+        return upto;
+    double lo = 0, hi = upto;
+    for (int i = 0; i < 30; i++) {
+        double mid = 0.5 * (lo + hi);
+        *(batch_fits(cat, r, &p, mid) ? &lo : &hi) = mid;
+    }
+    return fmax(1.0, lo);
+}
+
 double lw_calib_input(const lw_catalogue *cat, const lw_calib_row *r, int which)
 {
     if (isfinite(r->point.input_tokens))
@@ -114,7 +165,7 @@ double lw_calib_input(const lw_catalogue *cat, const lw_calib_row *r, int which)
     const lw_constant *c;
     if (lw_catalogue_find_constant(cat, "estimate.validate.unpublished_input_tokens", &c, NULL) != LW_OK)
         return 0;
-    return which < 0 ? c->low : which > 0 ? c->high : c->value;
+    return input_that_fits(cat, r, which < 0 ? c->low : which > 0 ? c->high : c->value);
 }
 
 lw_workload lw_calib_workload(const lw_calib_row *r, double input_tokens)
@@ -148,7 +199,7 @@ lw_status lw_calib_predict(const lw_catalogue *cat, const lw_calib_row *r, lw_me
 
 /* ---- fit ------------------------------------------------------------------------------------- */
 
-enum { NP = 5 };
+enum { NP = 6 };
 
 typedef struct fit_ctx {
     const lw_catalogue *cat;
@@ -156,7 +207,7 @@ typedef struct fit_ctx {
     const int *idx;
     int n;
     lw_roofline_coeffs prior;
-    double s_eta_c, s_eta_m, s_to, s_kc, s_km, s_obs;
+    double s_eta_c, s_eta_m, s_to, s_sl, s_kc, s_km, s_obs;
     double max_eta_c, max_eta_m; /* physical ceilings */
 } fit_ctx;
 
@@ -171,6 +222,7 @@ static lw_roofline_coeffs from_x(const fit_ctx *f, const double *x)
     c.step_overhead_s = 1e-3 * x[2] * x[2];
     c.power_k_compute = exp(x[3]);
     c.power_k_memory = exp(x[4]);
+    c.seq_layer_overhead_s = 1e-7 * x[5] * x[5];
     return c;
 }
 
@@ -181,6 +233,7 @@ static void to_x(const fit_ctx *f, const lw_roofline_coeffs *c, double *x)
     x[2] = sqrt(c->step_overhead_s / 1e-3);
     x[3] = log(c->power_k_compute);
     x[4] = log(c->power_k_memory);
+    x[5] = sqrt(c->seq_layer_overhead_s / 1e-7);
 }
 
 static double sq(double v) { return v * v; }
@@ -206,17 +259,20 @@ static double objective(const fit_ctx *f, const double *x)
     lw_roofline_coeffs c = from_x(f, x);
     double s = 0;
     for (int i = 0; i < f->n; i++) {
-        double te, pe, je = row_log_error(f->cat, &f->rows[f->idx[i]], &c, &te, &pe);
+        const lw_calib_row *r = &f->rows[f->idx[i]];
+        double te, pe, je = row_log_error(f->cat, r, &c, &te, &pe);
         if (isnan(je))
             return 1e30;
         if (isnan(te) && isnan(pe))
-            s += sq(je / f->s_obs);
+            s += r->weight * sq(je / f->s_obs);
         else
-            s += (isnan(te) ? 0 : sq(te / f->s_obs)) + (isnan(pe) ? 0 : sq(pe / f->s_obs));
+            s += r->weight * ((isnan(te) ? 0 : sq(te / f->s_obs)) + (isnan(pe) ? 0 : sq(pe / f->s_obs)));
     }
     const lw_roofline_coeffs *p = &f->prior;
     s += sq(log(c.eta_compute / p->eta_compute) / f->s_eta_c) + sq(log(c.eta_memory / p->eta_memory) / f->s_eta_m) +
-         sq((c.step_overhead_s - p->step_overhead_s) / f->s_to) + sq(log(c.power_k_compute / p->power_k_compute) / f->s_kc) +
+         sq((c.step_overhead_s - p->step_overhead_s) / f->s_to) +
+         sq((c.seq_layer_overhead_s - p->seq_layer_overhead_s) / f->s_sl) +
+         sq(log(c.power_k_compute / p->power_k_compute) / f->s_kc) +
          sq(log(c.power_k_memory / p->power_k_memory) / f->s_km);
     return s;
 }
@@ -296,9 +352,9 @@ static lw_status prior_ctx(const lw_catalogue *cat, fit_ctx *f, lw_err *err)
                                  "estimate.roofline.prior.step_overhead_s", "estimate.roofline.prior.power_k_compute",
                                  "estimate.roofline.prior.power_k_memory", "estimate.roofline.prior.idle_fraction",
                                  "estimate.calibrate.obs_sigma_log", "estimate.calibrate.max_eta_compute",
-                                 "estimate.calibrate.max_eta_memory"};
-    const lw_constant *c[9];
-    for (int i = 0; i < 9; i++)
+                                 "estimate.calibrate.max_eta_memory", "estimate.roofline.prior.seq_layer_overhead_s"};
+    const lw_constant *c[10];
+    for (int i = 0; i < 10; i++)
         if (constant(cat, keys[i], &c[i], err) != LW_OK)
             return LW_ERR_NOT_FOUND;
     memset(f, 0, sizeof *f);
@@ -311,10 +367,12 @@ static lw_status prior_ctx(const lw_catalogue *cat, fit_ctx *f, lw_err *err)
     p->power_k_compute = c[3]->value;
     p->power_k_memory = c[4]->value;
     p->idle_fraction = c[5]->value;
+    p->seq_layer_overhead_s = c[9]->value;
     /* the published low..high range read as +-1 standard deviation */
     f->s_eta_c = log(c[0]->high / c[0]->low) / 2.0;
     f->s_eta_m = log(c[1]->high / c[1]->low) / 2.0;
     f->s_to = c[2]->high - c[2]->low;
+    f->s_sl = c[9]->high - c[9]->low;
     f->s_kc = log(c[3]->high / c[3]->low) / 2.0;
     f->s_km = log(c[4]->high / c[4]->low) / 2.0;
     f->s_obs = c[6]->value;
@@ -335,7 +393,8 @@ static lw_roofline_coeffs fit_family(fit_ctx *f, const int *idx, int n)
     f->n = n;
     double x[NP];
     to_x(f, &f->prior, x);
-    x[2] = 0.5; /* start inside the overhead range: sqrt(0.25 ms) */
+    x[2] = 0.5; /* start inside the overhead ranges: sqrt(0.25 ms), sqrt(0.4 us) */
+    x[5] = 2.0;
     nelder_mead(f, x);
     nelder_mead(f, x); /* restart from the optimum: escapes a collapsed simplex */
     lw_roofline_coeffs c = from_x(f, x);
@@ -387,17 +446,32 @@ lw_status lw_calibrate_v2(const lw_catalogue *cat, const lw_calib_row *rows, siz
         free(loo);
         return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory in calibrate");
     }
-    /* prior sigma: RMS error of the prior over every usable row */
-    double ss = 0;
-    int cnt = 0;
+    /* prior sigma: weighted RMS error over every usable row of the prior as an uncalibrated GPU
+     * gets it (lw_roofline_gpu_prior) */
+    double ss = 0, sw = 0;
     for (size_t i = 0; i < n; i++) {
+        if (!usable(&rows[i], use, i))
+            continue;
         double te, pe, je;
-        if (usable(&rows[i], use, i) && isfinite(je = row_log_error(cat, &rows[i], &f.prior, &te, &pe))) {
-            ss += je * je;
-            cnt++;
+        lw_roofline_coeffs pr = lw_roofline_gpu_prior(cat, &f.prior, rows[i].gpu, NULL);
+        if (isfinite(je = row_log_error(cat, &rows[i], &pr, &te, &pe))) {
+            ss += rows[i].weight * je * je;
+            sw += rows[i].weight;
         }
     }
-    out->prior.sigma_log = cnt ? sqrt(ss / cnt) : log(2.0);
+    out->prior.sigma_log = out->prior.sigma_fit_log = sw > 0 ? sqrt(ss / sw) : log(2.0);
+    const lw_constant *zc;
+    if (constant(cat, "estimate.roofline.band_z", &zc, err) != LW_OK) {
+        free(idx);
+        free(loo);
+        return LW_ERR_NOT_FOUND;
+    }
+    double *res = malloc((n ? n : 1) * sizeof *res);
+    if (!res) {
+        free(idx);
+        free(loo);
+        return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory in calibrate");
+    }
     double done = 0, total = count_fits(rows, n, use);
     /* families in order of first appearance */
     for (size_t i = 0; i < n; i++) {
@@ -418,9 +492,8 @@ lw_status lw_calibrate_v2(const lw_catalogue *cat, const lw_calib_row *rows, siz
         lw_progress_report(opts, done, total, what);
         lw_roofline_coeffs c = fit_family(&f, idx, m);
         lw_progress_report(opts, ++done, total, what);
-        /* leave-one-row-out sigma */
-        double s2 = 0;
-        int k2 = 0;
+        /* leave-one-row-out sigma, rows weighted */
+        double s2 = 0, w2 = 0;
         for (int h = 0; h < m; h++) {
             lw_roofline_coeffs ch;
             if (m > 1) {
@@ -431,21 +504,60 @@ lw_status lw_calibrate_v2(const lw_catalogue *cat, const lw_calib_row *rows, siz
                 ch = fit_family(&f, loo, q);
                 lw_progress_report(opts, ++done, total, what);
             } else {
-                ch = f.prior;
+                ch = lw_roofline_gpu_prior(cat, &f.prior, rows[idx[h]].gpu, NULL);
             }
             double te, pe, je = row_log_error(cat, &rows[idx[h]], &ch, &te, &pe);
             if (isfinite(je)) {
-                s2 += je * je;
-                k2++;
+                s2 += rows[idx[h]].weight * je * je;
+                w2 += rows[idx[h]].weight;
             }
         }
-        c.sigma_log = k2 ? sqrt(s2 / k2) : out->prior.sigma_log;
+        c.sigma_fit_log = w2 > 0 ? sqrt(s2 / w2) : out->prior.sigma_log;
+        /* sources that disagree at comparable settings widen the band (in quadrature) */
+        for (int h = 0; h < m; h++) {
+            double te, pe;
+            res[h] = row_log_error(cat, &rows[idx[h]], &c, &te, &pe);
+        }
+        c.sigma_source_log = lw_calib_source_spread(rows, idx, res, m, zc->value, NULL);
+        c.sigma_log = sqrt(sq(c.sigma_fit_log) + sq(c.sigma_source_log));
         lw_strlcpy(c.family, fam, sizeof c.family);
         out->families[out->nfamilies++] = c;
     }
+    free(res);
     free(idx);
     free(loo);
     return LW_OK;
+}
+
+bool lw_calib_comparable(const lw_calib_row *a, const lw_calib_row *b)
+{
+    if (!a->gpu || !b->gpu || !a->model || !b->model || !lw_streq_ci(a->gpu->architecture, b->gpu->architecture))
+        return false;
+    if (!(a->point.batch > 0 && b->point.batch > 0) || fmax(a->point.batch, b->point.batch) > 10.0 * fmin(a->point.batch, b->point.batch))
+        return false;
+    if (a->model == b->model)
+        return true;
+    double pa = a->point.total_params_b, pb = b->point.total_params_b;
+    return (a->model->num_experts > 0) == (b->model->num_experts > 0) && pa > 0 && pb > 0 &&
+           fmax(pa, pb) <= 1.25 * fmin(pa, pb);
+}
+
+double lw_calib_source_spread(const lw_calib_row *rows, const int *idx, const double *res, int n, double z, int *pairs)
+{
+    double ss = 0;
+    int k = 0;
+    for (int a = 0; a < n; a++)
+        for (int b = a + 1; b < n; b++) {
+            const lw_calib_row *ra = &rows[idx[a]], *rb = &rows[idx[b]];
+            if (strcmp(ra->point.source, rb->point.source) == 0 || !lw_calib_comparable(ra, rb) || !isfinite(res[a]) ||
+                !isfinite(res[b]))
+                continue;
+            ss += sq(res[a] - res[b]);
+            k++;
+        }
+    if (pairs)
+        *pairs = k;
+    return k && z > 0 ? sqrt(ss / k) / z : 0.0;
 }
 
 /* ---- site calibration (calibrate/site.c) ------------------------------------------------------ */

@@ -20,6 +20,7 @@ static double json_num(json_t *v)
 static void row_from_run(const lw_catalogue *cat, const char *text, const char *name, lw_calib_row *r)
 {
     memset(r, 0, sizeof *r);
+    r->weight = 1.0;
     r->avg_power_w = r->throughput_tok_per_s = NAN;
     r->point.input_tokens = r->point.output_tokens = r->point.j_per_output_token = r->point.j_per_request = NAN;
     r->point.batch = NAN;
@@ -123,7 +124,7 @@ lw_status lw_calibrate_site(const lw_catalogue *cat, const lw_calib_row *rows, s
                 idx[m++] = (int)j;
                 done[j] = true;
             }
-        lw_roofline_coeffs centre = lw_calibration_for_gpu(base, rows[i].gpu, NULL), c;
+        lw_roofline_coeffs centre = lw_calibration_for_gpu_in(cat, base, rows[i].gpu, NULL), c;
         lw_strlcpy(centre.family, fam, sizeof centre.family);
         if ((st = lw_calib_fit_centred(cat, rows, idx, m, &centre, &c, err)) != LW_OK)
             break;
@@ -235,7 +236,8 @@ char *lw_site_calibration_to_json(const lw_catalogue *cat, const lw_calibration 
             json_object_set_new(x, "skipped", json_string(r->skip_reason));
         } else {
             double before, after;
-            lw_roofline_coeffs cb = lw_calibration_for_gpu(base, r->gpu, NULL), ca = lw_calibration_for_gpu(site, r->gpu, NULL);
+            lw_roofline_coeffs cb = lw_calibration_for_gpu_in(cat, base, r->gpu, NULL),
+                               ca = lw_calibration_for_gpu_in(cat, site, r->gpu, NULL);
             log_error(cat, r, &cb, &before);
             log_error(cat, r, &ca, &after);
             json_object_set_new(x, "model", json_string(r->point.model));

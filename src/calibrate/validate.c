@@ -21,7 +21,7 @@ lw_status lw_validate_row(const lw_catalogue *cat, const lw_calib_row *row, lw_m
     lw_roofline_coeffs co;
     const lw_roofline_coeffs *cop = NULL;
     if (method == LW_METHOD_ROOFLINE && cal) {
-        co = lw_calibration_for_gpu(cal, row->gpu, NULL);
+        co = lw_calibration_for_gpu_in(cat, cal, row->gpu, NULL);
         cop = &co;
     }
     out->input_assumed = !isfinite(row->point.input_tokens);
@@ -75,6 +75,70 @@ static double median(double *v, int n)
         return NAN;
     qsort(v, (size_t)n, sizeof *v, cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+typedef struct wval {
+    double v, w;
+} wval;
+
+static int cmp_wval(const void *a, const void *b)
+{
+    double x = ((const wval *)a)->v, y = ((const wval *)b)->v;
+    return (x > y) - (x < y);
+}
+
+/* The smallest value at which the cumulative weight reaches half the total (the average of
+ * two values when it is exactly half there: the unweighted median for equal weights). */
+static double weighted_median(wval *v, int n)
+{
+    if (n == 0)
+        return NAN;
+    qsort(v, (size_t)n, sizeof *v, cmp_wval);
+    double total = 0, cum = 0;
+    for (int i = 0; i < n; i++)
+        total += v[i].w;
+    for (int i = 0; i < n; i++) {
+        cum += v[i].w;
+        if (fabs(cum - total / 2) <= 1e-12 * total && i + 1 < n)
+            return (v[i].v + v[i + 1].v) / 2.0;
+        if (cum > total / 2)
+            return v[i].v;
+    }
+    return v[n - 1].v;
+}
+
+lw_validation_summary lw_validation_summarise_weighted(const lw_validation_row *rows, size_t n, int gpu_only_filter)
+{
+    lw_validation_summary s;
+    memset(&s, 0, sizeof s);
+    wval *err = malloc((n ? n : 1) * sizeof *err), *width = malloc((n ? n : 1) * sizeof *width);
+    if (!err || !width) {
+        free(err);
+        free(width);
+        s.median_abs_pct = s.mape = s.inside_share = s.median_band_width = NAN;
+        return s;
+    }
+    double wsum = 0, esum = 0, inside = 0;
+    for (size_t i = 0; i < n; i++) {
+        const lw_validation_row *r = &rows[i];
+        if (!r->ok || (gpu_only_filter >= 0 && r->row->point.gpu_only != (gpu_only_filter == 1)))
+            continue;
+        const double w = r->row->weight;
+        const lw_band *b = &r->predicted_j_per_token;
+        err[s.rows] = (wval){fabs(r->error_pct), w};
+        width[s.rows] = (wval){b->low > 0 ? b->high / b->low : NAN, w};
+        wsum += w;
+        esum += w * fabs(r->error_pct);
+        inside += r->inside ? w : 0;
+        s.rows++;
+    }
+    s.median_abs_pct = weighted_median(err, s.rows);
+    s.mape = wsum > 0 ? esum / wsum : NAN;
+    s.inside_share = wsum > 0 ? inside / wsum : NAN;
+    s.median_band_width = weighted_median(width, s.rows);
+    free(err);
+    free(width);
+    return s;
 }
 
 lw_validation_summary lw_validation_summarise(const lw_validation_row *rows, size_t n, int gpu_only_filter)

@@ -4,9 +4,11 @@
 #include "estimate/estimate_internal.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <string.h>
 
 #include "core/util.h"
+#include "llmwatt/physics.h"
 
 static lw_status parse_coeffs(json_t *o, lw_roofline_coeffs *c, lw_err *err)
 {
@@ -28,6 +30,16 @@ static lw_status parse_coeffs(json_t *o, lw_roofline_coeffs *c, lw_err *err)
     if (!(c->eta_compute > 0 && c->eta_compute <= 1 && c->eta_memory > 0 && c->eta_memory <= 1))
         return lw_fail(err, LW_ERR_PARSE, "roofline calibration: '%s' efficiencies must lie in (0, 1]", c->family);
     c->rows = (int)json_integer_value(json_object_get(o, "rows"));
+    /* optional: files written before these were recorded lack them (0) */
+    static const char *parts[] = {"sigma_fit_log", "sigma_source_log", "seq_layer_overhead_s"};
+    double *pdst[] = {&c->sigma_fit_log, &c->sigma_source_log, &c->seq_layer_overhead_s};
+    for (int i = 0; i < 3; i++) {
+        json_t *v = json_object_get(o, parts[i]);
+        if (v && !(json_is_number(v) && json_number_value(v) >= 0))
+            return lw_fail(err, LW_ERR_PARSE, "roofline calibration: '%s' has \"%s\" but not a number >= 0", c->family,
+                           parts[i]);
+        *pdst[i] = v ? json_number_value(v) : 0.0;
+    }
     return LW_OK;
 }
 
@@ -44,6 +56,36 @@ lw_status lw_calibration_parse(const char *text, lw_calibration *out, lw_err *er
         st = parse_coeffs(json_array_get(fams, i), &out->families[out->nfamilies++], err);
     json_decref(o);
     return st;
+}
+
+lw_roofline_coeffs lw_roofline_gpu_prior(const lw_catalogue *cat, const lw_roofline_coeffs *prior, const lw_gpu *g,
+                                         double *pj_per_mac)
+{
+    lw_roofline_coeffs c = *prior;
+    double pj;
+    bool interpolated;
+    if (pj_per_mac)
+        *pj_per_mac = NAN;
+    const double peak = g->peak_flops[LW_PREC_BF16] > 0 ? g->peak_flops[LW_PREC_BF16] : g->peak_flops[LW_PREC_FP16];
+    const double idle = g->idle_w > 0 ? g->idle_w : prior->idle_fraction * g->tdp_w;
+    const double fpm = lw_catalogue_value(cat, "physics.flops_per_mac", 1.0);
+    if (!(peak > 0 && g->tdp_w > idle && fpm > 0) ||
+        lw_physics_calibrated_pj(cat, g->process_node_nm, &pj, &interpolated, NULL) != LW_OK)
+        return c;
+    c.power_k_compute = pj * 1e-12 * prior->eta_compute * peak / fpm / (g->tdp_w - idle);
+    if (pj_per_mac)
+        *pj_per_mac = pj;
+    return c;
+}
+
+lw_roofline_coeffs lw_calibration_for_gpu_in(const lw_catalogue *cat, const lw_calibration *c, const lw_gpu *g,
+                                             bool *calibrated)
+{
+    bool cal;
+    lw_roofline_coeffs co = lw_calibration_for_gpu(c, g, &cal);
+    if (calibrated)
+        *calibrated = cal;
+    return cal ? co : lw_roofline_gpu_prior(cat, &co, g, NULL);
 }
 
 lw_roofline_coeffs lw_calibration_for_gpu(const lw_calibration *c, const lw_gpu *g, bool *calibrated)

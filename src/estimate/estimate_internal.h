@@ -91,7 +91,20 @@ lw_workload lw_calib_workload(const lw_calib_row *r, double input_tokens);
 lw_status lw_calib_predict(const lw_catalogue *cat, const lw_calib_row *r, lw_method method, const lw_roofline_coeffs *co,
                            double input_tokens, lw_estimate *out, lw_err *err);
 
-/* The input length a row is costed at: published, else the prior (estimate.validate.unpublished_input_tokens). */
+/* The input length a row is costed at: published, else the prior (estimate.validate.unpublished_input_tokens),
+ * at most the longest prompt with which the row's measured batch fits the KV cache. */
 double lw_calib_input(const lw_catalogue *cat, const lw_calib_row *r, int which /* -1 low, 0 expected, 1 high */);
+
+/* The prior for a GPU without calibration rows: `prior` with power_k_compute from seed 002's
+ * energy per MAC at the GPU's process node (physics.pj_per_mac.calibrated.*, physics.flops_per_mac):
+ * dynamic power at the prior compute efficiency = pJ/MAC x eta_compute x 16-bit peak / FLOP per
+ * MAC, as a fraction of TDP - idle. *pj_per_mac (may be NULL) gets the energy per MAC used, NAN
+ * when the node is unknown or outside the table (then the prior is returned unchanged). */
+lw_roofline_coeffs lw_roofline_gpu_prior(const lw_catalogue *cat, const lw_roofline_coeffs *prior, const lw_gpu *g,
+                                         double *pj_per_mac);
+
+/* lw_calibration_for_gpu, with the GPU's prior (lw_roofline_gpu_prior) when its architecture has no fit. */
+lw_roofline_coeffs lw_calibration_for_gpu_in(const lw_catalogue *cat, const lw_calibration *c, const lw_gpu *g,
+                                             bool *calibrated);
 
 #endif

@@ -84,6 +84,7 @@ static json_t *coeffs_json(const lw_estimator *e)
     json_object_set_new(c, "eta_compute", json_real(e->co.eta_compute));
     json_object_set_new(c, "eta_memory", json_real(e->co.eta_memory));
     json_object_set_new(c, "step_overhead_s", json_real(e->co.step_overhead_s));
+    json_object_set_new(c, "seq_layer_overhead_s", json_real(e->co.seq_layer_overhead_s));
     json_object_set_new(c, "idle_fraction", json_real(e->co.idle_fraction));
     json_object_set_new(c, "power_k_compute", json_real(e->co.power_k_compute));
     json_object_set_new(c, "power_k_memory", json_real(e->co.power_k_memory));

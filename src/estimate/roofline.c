@@ -118,7 +118,7 @@ static lw_status need(const lw_catalogue *cat, const char *key, double *out, lw_
 
 /* ---- Power limits and clocks (estimate --power-limit W / --sm-clock MHz) ------------------------
  * At SM clock ratio s = f / f_max (docs/estimate.md, "Power limits and clocks"):
- *   time    t(s) = scale * max(t_c_max / s, t_m_max) + communication + step overhead
+ *   time    t(s) = scale * max(t_c_max / s, t_m_max) + communication + step overheads
  *           (compute slows with the clock; the HBM clock is not capped, so memory time stays)
  *   voltage v(s) = max(s, knee): proportional to the clock above the knee, at its floor below
  *   dynamic energy = (TDP - idle) [k_c t_c v^2 + k_m t_m (beta s v^2 + 1 - beta)]
@@ -177,7 +177,7 @@ typedef struct clock_terms {
     double t_c, t_m;         /* mean GPU compute and memory time */
     double t_c_max, t_m_max; /* busiest GPU */
     double scale;            /* micro-slots per micro-batch (pipeline) */
-    double fixed_s;          /* communication and step overhead: clock-independent */
+    double fixed_s;          /* communication and step overheads: clock-independent */
     double idle_w, gpus;
 } clock_terms;
 
@@ -264,16 +264,24 @@ lw_status lw_roofline_prepare(lw_estimator *e, const lw_catalogue *cat, const lw
         if ((st = lw_calibration_parse(text, &cal, err)) != LW_OK)
             return st;
         e->co = lw_calibration_for_gpu(&cal, g, &e->calibrated);
+        double pj = NAN;
+        if (!e->calibrated)
+            e->co = lw_roofline_gpu_prior(cat, &e->co, g, &pj);
         if (e->calibrated)
             snprintf(e->coeff_source, sizeof e->coeff_source, "fitted to %d calibration rows on '%s' GPUs (%s)", e->co.rows,
                      e->co.family,
                      o->calibration_json ? "a calibration file, not the shipped fit"
                                          : "data/calibration/roofline.json; llmwatt calibrate");
-        else
+        else if (isnan(pj))
             snprintf(e->coeff_source, sizeof e->coeff_source,
                      "prior (no calibration rows for architecture '%s'): physics.md MFU/MBU ranges, band from the "
                      "prior's error over all calibration rows",
                      g->architecture);
+        else
+            snprintf(e->coeff_source, sizeof e->coeff_source,
+                     "prior (no calibration rows for '%.40s'): physics.md MFU/MBU ranges; power_k_compute %.2f from seed "
+                     "002's %.2f pJ/MAC at %g nm; band from the prior's error over all calibration rows",
+                     g->architecture, e->co.power_k_compute, pj, g->process_node_nm);
     }
     if (!e->calibrated && e->nwarnings < 2)
         snprintf(e->warnings[e->nwarnings++], sizeof e->warnings[0],
@@ -302,6 +310,14 @@ lw_status lw_roofline_prepare(lw_estimator *e, const lw_catalogue *cat, const lw
      * and KV heads are replicated when there are fewer of them than GPUs. */
     e->kv_replication = lw_kv_replication(m, e->tp);
     return power_clock_prepare(e, cat, o, err);
+}
+
+/* Time per forward pass outside the roofline's GEMM and attention terms: a fixed part (launch
+ * and scheduling gaps) and one per running sequence per layer (non-GEMM work and the engine's
+ * per-request handling), which weighs most on small models at large batch (docs/estimate.md). */
+static double step_overhead(const lw_roofline_coeffs *k, const lw_model_arch *m, double batch)
+{
+    return k->step_overhead_s + k->seq_layer_overhead_s * batch * m->layers;
 }
 
 /* Time and energy of one phase; fills ph. wb: bytes per weight element; batch: sequences.
@@ -352,7 +368,7 @@ static void phase(const lw_estimator *e, const lw_accounting *a, const lw_phase_
     }
     if (pp > 1) /* each micro-slot hands a stage's activations to the next node, each GPU its 1/tp slice */
         t_comm += c->steps * slots * (e->internode_latency_s + msg / tp / e->internode_bw_dir);
-    double t = slots / mb * fmax(t_c_max, t_m_max) + t_comm + c->steps * k->step_overhead_s;
+    double t = slots / mb * fmax(t_c_max, t_m_max) + t_comm + c->steps * step_overhead(k, m, batch);
     double idle = e->gpu.idle_w > 0 ? e->gpu.idle_w : k->idle_fraction * e->gpu.tdp_w;
     /* power of the mean GPU: the others wait for the busiest, and stages wait in the bubble */
     double f = fmin(1.0, k->power_k_compute * t_c / t + k->power_k_memory * t_m / t);
@@ -366,7 +382,8 @@ static void phase(const lw_estimator *e, const lw_accounting *a, const lw_phase_
     ph->memory_time_s = t_m_max;
     ph->communication_time_s = t_comm;
     if (e->pw_active) {
-        const clock_terms x = {t_c, t_m, t_c_max, t_m_max, slots / mb, t_comm + c->steps * k->step_overhead_s, idle, g};
+        const double fixed = t_comm + c->steps * step_overhead(k, m, batch);
+        const clock_terms x = {t_c, t_m, t_c_max, t_m_max, slots / mb, fixed, idle, g};
         *clock = clock_phase(e, &x, unreachable, ph);
     }
 }

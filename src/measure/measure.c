@@ -60,6 +60,179 @@ bool lw_series_push(lw_series *s, const lw_power_sample *p)
     return true;
 }
 
+struct lw_gpu_reader {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t thread;
+    lw_power_source *src;
+    size_t n;
+    size_t *index;           /* n source device indices */
+    lw_power_sample *out;    /* n samples of the read in progress */
+    lw_series *dst;          /* where the read in progress stores its samples (first n series) */
+    int64_t began_ns;        /* when the read in progress was asked for */
+    uint64_t asked, done;    /* reads asked for and finished */
+    bool quit, detached;
+    bool oom;                /* a sample could not be stored (passed on to the measurement at the end) */
+};
+
+static void reader_free(lw_gpu_reader *r)
+{
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
+    free(r->index);
+    free(r->out);
+    free(r);
+}
+
+/* Reads every GPU when asked and stores the samples itself, under the lock, so that a call that
+ * never returns holds up only this thread. */
+static void *reader_main(void *arg)
+{
+    lw_gpu_reader *r = arg;
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        while (!r->quit && r->done == r->asked)
+            pthread_cond_wait(&r->cv, &r->mu);
+        if (r->quit)
+            break;
+        pthread_mutex_unlock(&r->mu);
+        for (size_t i = 0; i < r->n; i++)
+            if (lw_power_read(r->src, r->index[i], &r->out[i], NULL) != LW_OK)
+                r->out[i] = lw_power_sample_empty(lw_monotonic_ns());
+        pthread_mutex_lock(&r->mu);
+        if (r->detached) /* left behind by its measurement, which is gone */
+            break;
+        for (size_t i = 0; i < r->n; i++)
+            if (!lw_series_push(&r->dst[i], &r->out[i]))
+                r->oom = true;
+        r->done++;
+        pthread_cond_broadcast(&r->cv);
+    }
+    bool own = r->detached;
+    pthread_mutex_unlock(&r->mu);
+    if (own)
+        reader_free(r);
+    return NULL;
+}
+
+static lw_status reader_start(lw_measure *m, lw_err *err)
+{
+    lw_gpu_reader *r = calloc(1, sizeof *r);
+    if (r) {
+        r->index = calloc(m->n_gpu, sizeof *r->index);
+        r->out = calloc(m->n_gpu, sizeof *r->out);
+    }
+    if (!r || !r->index || !r->out) {
+        if (r) {
+            free(r->index);
+            free(r->out);
+        }
+        free(r);
+        return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory starting a measurement");
+    }
+    r->src = m->gpu;
+    r->n = m->n_gpu;
+    memcpy(r->index, m->src_index, m->n_gpu * sizeof *r->index);
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(&r->thread, NULL, reader_main, r) != 0) {
+        reader_free(r);
+        return lw_fail(err, LW_ERR_NO_MEMORY, "cannot start the GPU reading thread: %s", strerror(errno));
+    }
+    m->reader = r;
+    return LW_OK;
+}
+
+/* Ends the reader: joined when idle; left behind (detached, freeing itself if its call ever
+ * returns) when it is inside a call that never returned, and the source is marked hung. */
+static void reader_stop(lw_measure *m)
+{
+    lw_gpu_reader *r = m->reader;
+    if (!r)
+        return;
+    m->reader = NULL;
+    pthread_mutex_lock(&r->mu);
+    bool busy = r->done != r->asked;
+    if (busy)
+        r->detached = true;
+    else
+        r->quit = true;
+    int64_t began = r->began_ns;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    if (busy) {
+        pthread_detach(r->thread);
+        m->gpu->hung = true;
+        m->gpu->hung_at_s = (double)(began - m->t0_ns) / 1e9;
+    } else {
+        pthread_join(r->thread, NULL);
+        m->oom = m->oom || r->oom;
+        reader_free(r);
+    }
+}
+
+static struct timespec to_timespec(int64_t ns)
+{
+    struct timespec ts = {(time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL)};
+    return ts;
+}
+
+static int64_t hung_ns(void)
+{
+    return (int64_t)llround(LW_MEASURE_HUNG_CALL_S * 1e9);
+}
+
+/* Not-ok samples of every GPU at t (the reader's lock held). */
+static void push_failed(lw_measure *m, lw_series *dst, int64_t t)
+{
+    lw_power_sample s = lw_power_sample_empty(t);
+    for (size_t i = 0; i < m->n_gpu; i++)
+        if (!lw_series_push(&dst[i], &s))
+            m->oom = true;
+}
+
+/* Asks the reader for one read of every GPU into dst, without waiting for it (wait false) or
+ * waiting until it is stored (wait true: the closing sample). A read still in progress from an
+ * earlier tick is not interrupted: this tick has no GPU sample, unless that read has taken longer
+ * than LW_MEASURE_HUNG_CALL_S, then not-ok samples mark the GPUs as not answering (the first
+ * stamped when the read began). */
+static void sample_gpus(lw_measure *m, lw_series *dst, bool wait)
+{
+    lw_gpu_reader *r = m->reader;
+    pthread_mutex_lock(&r->mu);
+    for (int pass = 0; pass < 2; pass++) {
+        bool busy = r->done != r->asked;
+        if (busy && wait) { /* the closing sample: let the read in progress finish first */
+            struct timespec ts = to_timespec(r->began_ns + hung_ns());
+            while (r->done != r->asked && pthread_cond_timedwait(&r->cv, &r->mu, &ts) != ETIMEDOUT)
+                ;
+            busy = r->done != r->asked;
+        }
+        int64_t now = lw_monotonic_ns();
+        if (busy) {
+            if (now - r->began_ns >= hung_ns()) {
+                push_failed(m, r->dst, m->hung_since_ns ? now : r->began_ns);
+                m->hung_since_ns = r->began_ns;
+            }
+            break;
+        }
+        if (pass == 1) /* the read asked for below has finished */
+            break;
+        m->hung_since_ns = 0;
+        r->dst = dst;
+        r->began_ns = now;
+        r->asked++;
+        pthread_cond_broadcast(&r->cv);
+        if (!wait)
+            break;
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
 static lw_status check_config(const lw_measure_config *cfg, lw_err *err)
 {
     if (!(cfg->interval_s >= LW_MEASURE_MIN_INTERVAL_S && cfg->interval_s <= 3600))
@@ -147,6 +320,10 @@ lw_status lw_measure_new(const lw_measure_config *cfg, lw_power_source *gpu, lw_
     if (st == LW_OK) {
         (*out)->gpu = gpu;
         (*out)->cpu = cpu;
+        if ((*out)->n_gpu && (st = reader_start(*out, err)) != LW_OK) {
+            lw_measure_free(*out);
+            *out = NULL;
+        }
     }
     return st;
 }
@@ -208,6 +385,7 @@ void lw_measure_free(lw_measure *m)
         return;
     if (m->started && !m->stopped)
         lw_measure_stop(m, NULL);
+    reader_stop(m);
     size_t n = m->n_gpu + m->n_cpu;
     for (size_t i = 0; i < n && m->run; i++)
         free(m->run[i].s);
@@ -234,10 +412,16 @@ size_t lw_measure_cpu_count(const lw_measure *m)
     return m->n_cpu;
 }
 
-/* One tick: every device once, GPUs then CPU zones. */
-static void sample_all(lw_measure *m, lw_series *dst)
+/* One tick: every device once, GPUs (through the reader; wait: until their samples are stored)
+ * then CPU zones. */
+static void sample_all(lw_measure *m, lw_series *dst, bool wait)
 {
-    for (size_t i = 0; i < m->n_gpu + m->n_cpu; i++) {
+    size_t first = 0;
+    if (m->reader) {
+        sample_gpus(m, dst, wait);
+        first = m->n_gpu;
+    }
+    for (size_t i = first; i < m->n_gpu + m->n_cpu; i++) {
         lw_power_source *src = i < m->n_gpu ? m->gpu : m->cpu;
         lw_power_sample s;
         if (lw_power_read(src, m->src_index[i], &s, NULL) != LW_OK)
@@ -245,12 +429,6 @@ static void sample_all(lw_measure *m, lw_series *dst)
         if (!lw_series_push(&dst[i], &s))
             m->oom = true;
     }
-}
-
-static struct timespec to_timespec(int64_t ns)
-{
-    struct timespec ts = {(time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL)};
-    return ts;
 }
 
 static double realtime_now(void)
@@ -268,13 +446,13 @@ lw_status lw_measure_idle(lw_measure *m, lw_err *err)
     int64_t t0 = lw_monotonic_ns(), end = t0 + (int64_t)llround(m->cfg.idle_baseline_s * 1e9), next = t0;
     m->idle_t0_ns = t0;
     while (next <= end) {
-        sample_all(m, m->idle);
+        sample_all(m, m->idle, false);
         next += step;
         struct timespec ts = to_timespec(next < end ? next : end);
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
             ;
         if (next >= end) {
-            sample_all(m, m->idle);
+            sample_all(m, m->idle, true);
             break;
         }
     }
@@ -290,7 +468,7 @@ static void *sampler(void *arg)
     pthread_mutex_lock(&m->mu);
     while (!m->stop_req) {
         pthread_mutex_unlock(&m->mu);
-        sample_all(m, m->run);
+        sample_all(m, m->run, false);
         int64_t now = lw_monotonic_ns();
         next += step;
         while (next <= now) /* fell behind: skip the missed ticks rather than bunching samples */
@@ -327,8 +505,9 @@ lw_status lw_measure_stop(lw_measure *m, lw_err *err)
     pthread_cond_signal(&m->cv);
     pthread_mutex_unlock(&m->mu);
     pthread_join(m->thread, NULL);
-    sample_all(m, m->run); /* the closing edge of the window */
+    sample_all(m, m->run, true); /* the closing edge of the window */
     m->t_stop_ns = lw_monotonic_ns();
+    reader_stop(m);
     m->end_unix = realtime_now();
     m->stopped = true;
     return m->oom ? lw_fail(err, LW_ERR_NO_MEMORY, "out of memory storing samples") : LW_OK;

@@ -11,6 +11,11 @@ typedef struct lw_series {
     size_t n, cap;
 } lw_series;
 
+/* The thread that reads a live GPU source (measure.c), so that a vendor call that never returns
+ * holds up only that thread. Shared with it: freed by the measurement, or by the thread itself
+ * when it was left behind (detached) inside a call that never returned. */
+typedef struct lw_gpu_reader lw_gpu_reader;
+
 struct lw_measure {
     lw_measure_config cfg;
     lw_source_kind kind;         /* of the GPU source, or RAPL when CPU only */
@@ -27,6 +32,8 @@ struct lw_measure {
     pthread_cond_t cv;
     bool started, stopped, stop_req, sync_ready;
     bool oom;                    /* a sample could not be stored */
+    lw_gpu_reader *reader;       /* live GPU source only */
+    int64_t hung_since_ns;       /* the pending GPU read began then and has not returned; 0: none */
 };
 
 /* Appends a sample; false when memory runs out. */

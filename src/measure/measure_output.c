@@ -99,6 +99,8 @@ static json_t *result_json(const lw_measure_result *r, const lw_measure_meta *me
         json_object_set_new(o, "source_url", json_string(lw_power_source_url(gpu)));
     if (gpu && lw_power_refresh_note(gpu, r->interval_s, note, sizeof note))
         json_object_set_new(o, "source_note", json_string(note));
+    if (gpu && lw_power_hung_note(gpu, note, sizeof note))
+        json_object_set_new(o, "source_hung", json_string(note));
     json_object_set_new(o, "driver", str_or_null(r->n_gpus ? r->gpus[0].info.driver : NULL));
     json_object_set_new(o, "interval_s", json_real(r->interval_s));
     json_object_set_new(o, "warmup_s", json_real(r->warmup_s));

@@ -33,6 +33,14 @@ amd_fault_suite() {
     env "${p}_STALL_AT_S=0.2" "${p}_STALL_S=1" "$LLMWATT" measure --interval 20ms --min-duration 0.1 --json -- sleep 0.4 >"$OUT" 2>"$ERR"
     expect_json "$t-stall-energy" 'd["gpus"][0]["avg_power_w"]' 250 5e-3
     expect_json "$t-stall-hole" 'd["coverage"]["gaps"][0]["kind"]' hole
+    # a call that never returns (hung driver) from 0.3 s: the run ends with the workload, the GPU
+    # fails from 0.3 s (gpus_present, coverage), the file is written and says so
+    env "${p}_HANG_AT_S=0.3" "$LLMWATT" measure --interval 50ms --min-duration 0.1 --output "$TMP/hung.json" -- sleep 2.6 >"$OUT" 2>"$ERR"
+    RC=$?; expect_rc "$t-hung" 0
+    expect_out "$t-hung-line" "^warning: a call into the $src library began at 0\.[0-9]+ s and never returned \(a hung driver\)"
+    cp "$TMP/hung.json" "$OUT"
+    expect_json "$t-hung-lost" 'round(d["gpus"][0]["lost_at_s"], 1)' 0.3
+    expect_json "$t-hung-invalid" '[c["pass"] for c in d["verdict"]["criteria"] if c["name"] in ("gpus_present", "coverage")] + [d["verdict"]["valid"]]' '[False, False, False]'
     # a workload ignoring SIGTERM, and an output directory that vanishes: as with NVML
     rm -f "$TMP/ready-term" "$TMP/k.json"
     "$LLMWATT" measure --interval 20ms --kill-after 1s --output "$TMP/k.json" -- sh -c 'trap "" TERM; : >"$1"; exec sleep 30' sh "$TMP/ready-term" >"$OUT" 2>"$ERR" &

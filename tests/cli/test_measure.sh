@@ -5,6 +5,7 @@ FAKE="$LW_BUILD/tests/libfake_nvml.so"
 R="$LW_TEST_DATA/replay"
 mkdir -p "$TMP/empty-powercap"
 export LLMWATT_POWERCAP_ROOT="$TMP/empty-powercap" LLMWATT_ROCM_SMI_LIBRARY=/nonexistent/librocm_smi64.so.1
+export LLMWATT_AMDSMI_LIBRARY=/nonexistent/libamd_smi.so
 # jq-like check of a JSON file (not stdout): swap it into $OUT
 json_file() { cp "$1" "$OUT"; }
 # fallback files of measurements that could not be written where asked land here
@@ -180,6 +181,17 @@ echo package-0 >"$TMP/pc/intel-rapl:0/name"; echo 1000 >"$TMP/pc/intel-rapl:0/en
 LLMWATT_NVML_LIBRARY=/nonexistent.so LLMWATT_POWERCAP_ROOT="$TMP/pc" run measure --interval 20ms --json -- true
 expect_rc cpu-only 0
 expect_json cpu-only-source 'd["source"] + "/" + d["aggregate"]["covers"] + "/" + str(d["cpu"]["package_energy_j"])' rapl/cpu/0.0
+# a driver call that never returns (hung NVML) from 0.3 s: measure ends with the workload, the CPU
+# zone is sampled to the end, the GPUs have failed samples from 0.3 s on (gpus_present and
+# coverage fail) and the measurement file is written
+LLMWATT_POWERCAP_ROOT="$TMP/pc" FAKE_NVML_GPUS=2 FAKE_NVML_HANG_AT_S=0.3 run measure --interval 50ms --min-duration 0.1 --output "$TMP/hung.json" -- sleep 2.6
+expect_rc fault-hung 0
+expect_out fault-hung-line '^warning: a call into the nvml library began at 0\.[0-9]+ s and never returned \(a hung driver\): its GPUs have no samples from then on'
+json_file "$TMP/hung.json"
+expect_json fault-hung-lost '[round(g["lost_at_s"], 1) for g in d["gpus"]] + [g["back_at_s"] for g in d["gpus"]]' '[0.3, 0.3, None, None]'
+expect_json fault-hung-criteria '[c["pass"] for c in d["verdict"]["criteria"] if c["name"] in ("gpus_present", "coverage")] + [d["verdict"]["valid"]]' '[False, False, False]'
+expect_json fault-hung-cpu-sampled 'sorted(set(g["device"] + " " + g["kind"] for g in d["coverage"]["gaps"]))' "['gpu early_end']"
+expect_json fault-hung-json 'd["source_hung"][:47]' 'a call into the nvml library began at 0.30 s an'
 
 # replay: energy by the trapezoid rule, GPU 0 800 J + GPU 1 450 J (see tests/unit/test_replay.c)
 run measure --replay "$R/two_gpus.csv" --tokens 2500 --json

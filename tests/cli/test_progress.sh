@@ -46,6 +46,10 @@ check validate "$TMP/points.csv" --leave-out model
 check fit --bootstrap 2000
 check trace "$TMP/trace.csv" --gpu h100 --model llama-3.1-8b --batch 8 --json
 check report "$TMP/runs.db" --output "$TMP/report.md"
+# over runs (calibrate/validate runs.db) --quiet is taken as well
+run validate "$TMP/runs.db"; rc1=$RC; cp "$ERR" "$TMP/e1"
+run validate "$TMP/runs.db" --quiet
+if [ "$RC" -eq "$rc1" ] && cmp -s "$ERR" "$TMP/e1"; then ok validate-runs-quiet; else bad validate-runs-quiet "exit $RC vs $rc1: $(head -c 200 "$ERR")"; fi
 # the delay: with the default 0.3 s a command that ends sooner draws nothing
 LLMWATT_PROGRESS_DELAY=1000 script -qec "$(printf '%q ' "$LLMWATT") fit --bootstrap 10 >/dev/null" "$TMP/delay.log" >/dev/null 2>&1 </dev/null
 if ! grep -aq 'llmwatt fit:' "$TMP/delay.log"; then ok progress-delay; else bad progress-delay "drew before the delay"; fi

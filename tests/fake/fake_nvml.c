@@ -15,6 +15,7 @@
  *   FAKE_NVML_FAIL_UNTIL_S=t   ... until t, then answers again (default: never again)
  *   FAKE_NVML_BACK_J=E         the counter steps back by E J at FAKE_NVML_BACK_AT_S (a glitch, not a reset)
  *   FAKE_NVML_STALL_AT_S=t     the first power reading at or after t blocks for FAKE_NVML_STALL_S (default 1)
+ *   FAKE_NVML_HANG_AT_S=t      every power reading at or after t blocks for an hour (a hung driver)
  * The counter starts at 1,000,000 J (energy since driver load) plus the script's energy.
  * Built with -DFAKE_NVML_OLD (fake_nvml_old.c) it mimics an old driver: only unversioned
  * symbols, "Throttle" instead of "ClocksEvent", and no nvmlDeviceGetTotalEnergyConsumption. */
@@ -42,7 +43,7 @@ struct fake_gpu {
 static struct {
     int ngpu;
     struct fake_gpu gpu[MAXG];
-    double swing_w, period_s, util, gain, reset_at, throttle_at, fail_at, fail_until, back_j, back_at, stall_at, stall_s;
+    double swing_w, period_s, util, gain, reset_at, throttle_at, fail_at, fail_until, back_j, back_at, stall_at, stall_s, hang_at;
     int no_energy, fail_gpu, stalled;
     unsigned long long throttle;
     struct timespec t0;
@@ -117,6 +118,7 @@ static nvmlReturn_t init(void)
     S.back_at = env_num("FAKE_NVML_BACK_AT_S", 0);
     S.stall_at = env_num("FAKE_NVML_STALL_AT_S", -1);
     S.stall_s = env_num("FAKE_NVML_STALL_S", 1);
+    S.hang_at = env_num("FAKE_NVML_HANG_AT_S", -1);
     S.stalled = 0;
     clock_gettime(CLOCK_MONOTONIC, &S.t0);
     S.inited = 1;
@@ -203,6 +205,10 @@ API nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t d, unsigned int *mw)
     if (S.stall_at >= 0 && !S.stalled && now_s() >= S.stall_at) {
         S.stalled = 1;
         struct timespec ts = {(time_t)S.stall_s, (long)((S.stall_s - floor(S.stall_s)) * 1e9)};
+        nanosleep(&ts, NULL);
+    }
+    if (S.hang_at >= 0 && now_s() >= S.hang_at) {
+        struct timespec ts = {3600, 0};
         nanosleep(&ts, NULL);
     }
     *mw = (unsigned int)llround(power_at(d, now_s()) * 1000.0);

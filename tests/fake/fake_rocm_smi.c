@@ -11,7 +11,8 @@
  *   FAKE_ROCM_BACK_J=E         the accumulator steps back by E J at FAKE_ROCM_BACK_AT_S
  *   FAKE_ROCM_FAIL_GPU=i       GPU i answers RSMI_STATUS_FILE_ERROR (fell off the bus) from
  *                              FAKE_ROCM_FAIL_AT_S until FAKE_ROCM_FAIL_UNTIL_S (default never back)
- *   FAKE_ROCM_STALL_AT_S=t     the first power reading at or after t blocks FAKE_ROCM_STALL_S (default 1) */
+ *   FAKE_ROCM_STALL_AT_S=t     the first power reading at or after t blocks FAKE_ROCM_STALL_S (default 1)
+ *   FAKE_ROCM_HANG_AT_S=t      every power reading at or after t blocks for an hour (a hung driver) */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@
 
 static struct {
     int ngpu, fail_gpu, stalled;
-    double power_w[MAXG], cap_w, res_uj, wrap_at, gain, back_j, back_at, fail_at, fail_until, stall_at, stall_s;
+    double power_w[MAXG], cap_w, res_uj, wrap_at, gain, back_j, back_at, fail_at, fail_until, stall_at, stall_s, hang_at;
     struct timespec t0;
 } S;
 
@@ -79,6 +80,7 @@ API rsmi_status_t rsmi_init(uint64_t flags)
     S.fail_until = env_num("FAKE_ROCM_FAIL_UNTIL_S", -1);
     S.stall_at = env_num("FAKE_ROCM_STALL_AT_S", -1);
     S.stall_s = env_num("FAKE_ROCM_STALL_S", 1);
+    S.hang_at = env_num("FAKE_ROCM_HANG_AT_S", -1);
     S.stalled = 0;
     clock_gettime(CLOCK_MONOTONIC, &S.t0);
     return RSMI_STATUS_SUCCESS;
@@ -145,6 +147,10 @@ API rsmi_status_t rsmi_dev_power_ave_get(uint32_t d, uint32_t sensor, uint64_t *
     if (S.stall_at >= 0 && !S.stalled && now_s() >= S.stall_at) {
         S.stalled = 1;
         struct timespec ts = {(time_t)S.stall_s, (long)((S.stall_s - floor(S.stall_s)) * 1e9)};
+        nanosleep(&ts, NULL);
+    }
+    if (S.hang_at >= 0 && now_s() >= S.hang_at) {
+        struct timespec ts = {3600, 0};
         nanosleep(&ts, NULL);
     }
     *p = (uint64_t)llround(S.power_w[d] * 1e6); /* microwatts */

@@ -136,6 +136,7 @@ static int run(const char *label, const lw_catalogue *cat, const char *path, lw_
     lw_err err;
     if (!S)
         return 1;
+    S->version = LW_TRACE_SUMMARY_VERSION;
     double t0 = now();
     lw_status st = lw_trace_run(cat, path, o, S, &err);
     double dt = now() - t0;

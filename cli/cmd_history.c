@@ -191,20 +191,14 @@ int cmd_history(int argc, char **argv)
     const char *db = NULL, *v, *since = NULL, *until = NULL, *calibration = NULL;
     bool json = false;
     int i = 1, id, limit = 0;
-    for (;;) {
-        id = cli_getopt(cmd, argc, argv, opts, &i, &v);
-        if (id < 0)
-            return EXIT_USAGE;
-        if (id == 0) {
-            if (i >= argc)
-                break;
-            if (db)
-                return cli_usage(cmd, "unexpected argument '%s'", argv[i]);
-            db = argv[i++];
-            continue;
-        }
+    while ((id = cli_getopt_args(cmd, argc, argv, opts, &i, &v)) > 0) {
         bool ok = true;
         switch (id) {
+        case CLI_ARG:
+            if (db)
+                return cli_usage(cmd, "unexpected argument '%s'", v);
+            db = v;
+            break;
         case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
         case O_JSON: json = true; break;
         case O_WORK: f.workload = v; break;
@@ -228,6 +222,8 @@ int cmd_history(int argc, char **argv)
         if (!ok)
             return EXIT_USAGE;
     }
+    if (id < 0)
+        return EXIT_USAGE;
     if (!db)
         return cli_usage(cmd, "missing the history database (llmwatt history runs.db)");
     lw_err err;

@@ -96,29 +96,21 @@ int cmd_show(int argc, char **argv)
     bool json = false;
     const char *catfile = NULL, *config = NULL, *v, *pos[3] = {NULL, NULL, NULL};
     int npos = 0, i = 1, id;
-    while (i < argc) {
-        id = cli_getopt("show", argc, argv, opts, &i, &v);
-        if (id < 0)
-            return EXIT_USAGE;
-        if (id == 0) {
-            if (i >= argc)
-                break;
+    while ((id = cli_getopt_args("show", argc, argv, opts, &i, &v)) > 0) {
+        switch (id) {
+        case CLI_ARG:
             if (npos == 2)
-                return cli_usage("show", "unexpected argument '%s'", argv[i]);
-            pos[npos++] = argv[i++];
-            continue;
+                return cli_usage("show", "unexpected argument '%s'", v);
+            pos[npos++] = v;
+            break;
+        case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
+        case O_JSON: json = true; break;
+        case O_CAT: catfile = v; break;
+        case O_CONFIG: config = v; break;
         }
-        if (id == O_HELP) {
-            fputs(usage_text, stdout);
-            return EXIT_OK;
-        }
-        if (id == O_JSON)
-            json = true;
-        if (id == O_CAT)
-            catfile = v;
-        if (id == O_CONFIG)
-            config = v;
     }
+    if (id < 0)
+        return EXIT_USAGE;
     if (!pos[0] || (strcmp(pos[0], "model") != 0 && strcmp(pos[0], "gpu") != 0))
         return cli_usage("show", "say what to show: 'show model NAME' or 'show gpu NAME'");
     bool is_model = strcmp(pos[0], "model") == 0;

@@ -17,25 +17,16 @@ int cmd_sources(int argc, char **argv)
     bool json = false;
     const char *catfile = NULL, *prefix = "", *v;
     int i = 1, id;
-    while (i < argc) {
-        id = cli_getopt("sources", argc, argv, opts, &i, &v);
-        if (id < 0)
-            return EXIT_USAGE;
-        if (id == 0) {
-            if (i >= argc)
-                break;
-            prefix = argv[i++];
-            continue;
+    while ((id = cli_getopt_args("sources", argc, argv, opts, &i, &v)) > 0) {
+        switch (id) {
+        case CLI_ARG: prefix = v; break;
+        case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
+        case O_JSON: json = true; break;
+        case O_CAT: catfile = v; break;
         }
-        if (id == O_HELP) {
-            fputs(usage_text, stdout);
-            return EXIT_OK;
-        }
-        if (id == O_JSON)
-            json = true;
-        if (id == O_CAT)
-            catfile = v;
     }
+    if (id < 0)
+        return EXIT_USAGE;
     lw_catalogue *cat;
     int rc = cli_catalogue("sources", catfile, &cat);
     if (rc)

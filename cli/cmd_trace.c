@@ -148,8 +148,8 @@ static void print_text(const lw_trace_summary *S, const char *path, const lw_tra
                S->bad[i].msg);
     if (S->bad_rows > (uint64_t)S->nbad)
         printf("           ... and %llu more\n", (unsigned long long)(S->bad_rows - (uint64_t)S->nbad));
-    for (int i = 0; i < S->nwarnings; i++)
-        printf("%s%s\n", i == 0 ? "\nwarning    " : "           ", S->warnings[i]);
+    for (int i = 0; i < lw_trace_summary_warning_count(S); i++)
+        printf("%s%s\n", i == 0 ? "\nwarning    " : "           ", lw_trace_summary_warning(S, i));
     printf("\nspeed      %.3g s on %d threads: %.3g rows/s, %.3g MB/s; %llu estimator calls, %llu cache hits\n",
            S->elapsed_s, S->threads, S->elapsed_s > 0 ? (double)S->lines / S->elapsed_s : 0,
            S->elapsed_s > 0 ? (double)S->bytes / S->elapsed_s / 1e6 : 0, (unsigned long long)S->estimator_calls,
@@ -237,103 +237,101 @@ int cmd_trace(int argc, char **argv)
     bool json = false, quiet = false;
     lw_trace_opts o = lw_trace_opts_default(NULL);
     int i = 1, id;
-    for (;;) {
-        while ((id = cli_getopt(cmd, argc, argv, opts, &i, &v)) > 0) {
-            bool ok = true;
-            switch (id) {
-            case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
-            case O_JSON: json = true; break;
-            case O_CALIB: calibration = v; break;
-            case O_QUIET: quiet = true; break;
-            case O_CAT: catfile = v; break;
-            case O_MODEL: model = v; break;
-            case O_CONFIG: config = v; break;
-            case O_GPU: gpu_name = v; break;
-            case O_GPUS: ok = cli_int(cmd, "gpus", v, 1, 4096, &o.estimate.gpus); break;
-            case O_PREC: ok = cli_precision(cmd, "precision", v, &o.weight_precision); o.weight_precision_set = true; break;
-            case O_KVPREC: ok = cli_precision(cmd, "kv-precision", v, &o.kv_precision); break;
-            case O_METHOD:
-                if (strcmp(v, "roofline") == 0)
-                    o.estimate.method = LW_METHOD_ROOFLINE;
-                else if (strcmp(v, "llm-bench") == 0)
-                    o.estimate.method = LW_METHOD_LLM_BENCH;
-                else if (strcmp(v, "profile") == 0)
-                    o.estimate.method = LW_METHOD_PROFILE;
-                else
-                    return cli_usage(cmd, "--method expects roofline, llm-bench or profile, got '%s'", v);
-                break;
-            case O_PUE: pue_arg = v; break;
-            case O_BATCH: ok = cli_int(cmd, "batch", v, 1, 1000000, &o.batch); break;
-            case O_WINDOW: window = v; break;
-            case O_MAXB: maxb = v; break;
-            case O_FORMAT:
-                if (strcmp(v, "csv") == 0)
-                    o.format = LW_TRACE_CSV;
-                else if (strcmp(v, "jsonl") == 0)
-                    o.format = LW_TRACE_JSONL;
-                else
-                    return cli_usage(cmd, "--format expects csv or jsonl, got '%s'", v);
-                break;
-            case O_COLS: ok = parse_columns(cmd, v, colstore, sizeof colstore, &o); break;
-            case O_UNIT:
-                if (strcmp(v, "s") == 0)
-                    o.time_unit_s = 1;
-                else if (strcmp(v, "ms") == 0)
-                    o.time_unit_s = 1e-3;
-                else if (strcmp(v, "us") == 0)
-                    o.time_unit_s = 1e-6;
-                else if (strcmp(v, "ns") == 0)
-                    o.time_unit_s = 1e-9;
-                else
-                    return cli_usage(cmd, "--time-unit expects s, ms, us or ns, got '%s'", v);
-                break;
-            case O_MAP: {
-                const char *eq = strrchr(v, '=');
-                if (!eq || eq == v || !eq[1] || strlen(v) >= sizeof mapstore[0])
-                    return cli_usage(cmd, "--model-map expects NAME=MODEL, got '%s'", v);
-                if (o.nmap >= LW_TRACE_MAX_MAP)
-                    return cli_usage(cmd, "at most %d --model-map options", LW_TRACE_MAX_MAP);
-                char *s = mapstore[o.nmap];
-                strcpy(s, v);
-                s[eq - v] = '\0';
-                o.map_from[o.nmap] = s;
-                o.map_to[o.nmap] = s + (eq - v) + 1;
-                o.nmap++;
-                break;
-            }
-            case O_UNKNOWN:
-                if (strcmp(v, "fail") == 0)
-                    o.unknown_model = LW_TRACE_UNKNOWN_FAIL;
-                else if (strcmp(v, "default") == 0)
-                    o.unknown_model = LW_TRACE_UNKNOWN_DEFAULT;
-                else
-                    return cli_usage(cmd, "--unknown-model expects fail or default, got '%s'", v);
-                break;
-            case O_ONERR:
-                if (strcmp(v, "skip") == 0)
-                    o.on_error = LW_TRACE_SKIP;
-                else if (strcmp(v, "fail") == 0)
-                    o.on_error = LW_TRACE_FAIL;
-                else
-                    return cli_usage(cmd, "--on-error expects skip or fail, got '%s'", v);
-                break;
-            case O_PERREQ: perreq = v; break;
-            case O_THREADS: ok = cli_int(cmd, "threads", v, 1, 256, &o.threads); break;
-            case O_PRICE: ok = cli_number(cmd, "price-kwh", v, 0, 100, &co.price_usd_per_kwh); break;
-            case O_REGION: co.region = v; break;
-            case O_GRID: ok = cli_number(cmd, "grid-g-per-kwh", v, 0, 5000, &co.grid_g_per_kwh); break;
-            }
-            if (!ok)
-                return EXIT_USAGE;
-        }
-        if (id < 0)
-            return EXIT_USAGE;
-        if (i >= argc)
+    while ((id = cli_getopt_args(cmd, argc, argv, opts, &i, &v)) > 0) {
+        bool ok = true;
+        switch (id) {
+        case CLI_ARG:
+            if (file)
+                return cli_usage(cmd, "unexpected argument '%s' (one trace file)", v);
+            file = v;
             break;
-        if (file)
-            return cli_usage(cmd, "unexpected argument '%s' (one trace file)", argv[i]);
-        file = argv[i++];
+        case O_HELP: fputs(usage_text, stdout); return EXIT_OK;
+        case O_JSON: json = true; break;
+        case O_CALIB: calibration = v; break;
+        case O_QUIET: quiet = true; break;
+        case O_CAT: catfile = v; break;
+        case O_MODEL: model = v; break;
+        case O_CONFIG: config = v; break;
+        case O_GPU: gpu_name = v; break;
+        case O_GPUS: ok = cli_int(cmd, "gpus", v, 1, 4096, &o.estimate.gpus); break;
+        case O_PREC: ok = cli_precision(cmd, "precision", v, &o.weight_precision); o.weight_precision_set = true; break;
+        case O_KVPREC: ok = cli_precision(cmd, "kv-precision", v, &o.kv_precision); break;
+        case O_METHOD:
+            if (strcmp(v, "roofline") == 0)
+                o.estimate.method = LW_METHOD_ROOFLINE;
+            else if (strcmp(v, "llm-bench") == 0)
+                o.estimate.method = LW_METHOD_LLM_BENCH;
+            else if (strcmp(v, "profile") == 0)
+                o.estimate.method = LW_METHOD_PROFILE;
+            else
+                return cli_usage(cmd, "--method expects roofline, llm-bench or profile, got '%s'", v);
+            break;
+        case O_PUE: pue_arg = v; break;
+        case O_BATCH: ok = cli_int(cmd, "batch", v, 1, 1000000, &o.batch); break;
+        case O_WINDOW: window = v; break;
+        case O_MAXB: maxb = v; break;
+        case O_FORMAT:
+            if (strcmp(v, "csv") == 0)
+                o.format = LW_TRACE_CSV;
+            else if (strcmp(v, "jsonl") == 0)
+                o.format = LW_TRACE_JSONL;
+            else
+                return cli_usage(cmd, "--format expects csv or jsonl, got '%s'", v);
+            break;
+        case O_COLS: ok = parse_columns(cmd, v, colstore, sizeof colstore, &o); break;
+        case O_UNIT:
+            if (strcmp(v, "s") == 0)
+                o.time_unit_s = 1;
+            else if (strcmp(v, "ms") == 0)
+                o.time_unit_s = 1e-3;
+            else if (strcmp(v, "us") == 0)
+                o.time_unit_s = 1e-6;
+            else if (strcmp(v, "ns") == 0)
+                o.time_unit_s = 1e-9;
+            else
+                return cli_usage(cmd, "--time-unit expects s, ms, us or ns, got '%s'", v);
+            break;
+        case O_MAP: {
+            const char *eq = strrchr(v, '=');
+            if (!eq || eq == v || !eq[1] || strlen(v) >= sizeof mapstore[0])
+                return cli_usage(cmd, "--model-map expects NAME=MODEL, got '%s'", v);
+            if (o.nmap >= LW_TRACE_MAX_MAP)
+                return cli_usage(cmd, "at most %d --model-map options", LW_TRACE_MAX_MAP);
+            char *s = mapstore[o.nmap];
+            strcpy(s, v);
+            s[eq - v] = '\0';
+            o.map_from[o.nmap] = s;
+            o.map_to[o.nmap] = s + (eq - v) + 1;
+            o.nmap++;
+            break;
+        }
+        case O_UNKNOWN:
+            if (strcmp(v, "fail") == 0)
+                o.unknown_model = LW_TRACE_UNKNOWN_FAIL;
+            else if (strcmp(v, "default") == 0)
+                o.unknown_model = LW_TRACE_UNKNOWN_DEFAULT;
+            else
+                return cli_usage(cmd, "--unknown-model expects fail or default, got '%s'", v);
+            break;
+        case O_ONERR:
+            if (strcmp(v, "skip") == 0)
+                o.on_error = LW_TRACE_SKIP;
+            else if (strcmp(v, "fail") == 0)
+                o.on_error = LW_TRACE_FAIL;
+            else
+                return cli_usage(cmd, "--on-error expects skip or fail, got '%s'", v);
+            break;
+        case O_PERREQ: perreq = v; break;
+        case O_THREADS: ok = cli_int(cmd, "threads", v, 1, 256, &o.threads); break;
+        case O_PRICE: ok = cli_number(cmd, "price-kwh", v, 0, 100, &co.price_usd_per_kwh); break;
+        case O_REGION: co.region = v; break;
+        case O_GRID: ok = cli_number(cmd, "grid-g-per-kwh", v, 0, 5000, &co.grid_g_per_kwh); break;
+        }
+        if (!ok)
+            return EXIT_USAGE;
     }
+    if (id < 0)
+        return EXIT_USAGE;
     if (!file)
         return cli_usage(cmd, "missing the trace FILE");
     if (o.batch && (window || maxb))
@@ -348,6 +346,8 @@ int cmd_trace(int argc, char **argv)
         return rc;
     lw_err err;
     lw_trace_summary *S = calloc(1, sizeof *S);
+    if (S)
+        S->version = LW_TRACE_SUMMARY_VERSION;
     if (!S) {
         lw_catalogue_free(cat);
         cli_error(cmd, "out of memory");

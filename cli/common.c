@@ -116,6 +116,15 @@ int cli_getopt(const char *cmd, int argc, char **argv, const cli_opt *opts, int 
     return -1;
 }
 
+int cli_getopt_args(const char *cmd, int argc, char **argv, const cli_opt *opts, int *optind, const char **value)
+{
+    int id = cli_getopt(cmd, argc, argv, opts, optind, value);
+    if (id != 0 || *optind >= argc)
+        return id;
+    *value = argv[(*optind)++];
+    return CLI_ARG;
+}
+
 /* strtod for decimal numbers only: hexadecimal ("0x10"), "inf" and "nan" are not numbers here
  * (end == s). */
 static double decimal_strtod(const char *s, char **end)

@@ -58,6 +58,12 @@ typedef struct cli_opt {
  * value). Accepts "--name value" and "--name=value". "-h" maps to the option named "help". */
 int cli_getopt(const char *cmd, int argc, char **argv, const cli_opt *opts, int *optind, const char **value);
 
+/* cli_getopt for commands with positional arguments: where cli_getopt would stop at an argument
+ * that is not an option (or the one after "--"), returns CLI_ARG with *value the argument and
+ * moves past it; 0 only at the end of argv. Option ids must differ from CLI_ARG. */
+#define CLI_ARG 1
+int cli_getopt_args(const char *cmd, int argc, char **argv, const cli_opt *opts, int *optind, const char **value);
+
 /* Parses the options of a command that takes only --help, --json and --catalogue FILE and
  * opens the catalogue. Returns EXIT_OK with *cat open (the caller frees it), or the exit code
  * to return with *cat NULL (EXIT_OK after printing --help). */

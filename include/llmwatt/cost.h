@@ -22,8 +22,11 @@ extern "C" {
 #endif
 
 /* Inputs of the cost model. Every field is required; lw_cost_params_default fills the seed-004
- * defaults from the catalogue's cost.* constants. */
+ * defaults from the catalogue's cost.* constants. Versioned (docs/design.md, "ABI"): start from
+ * lw_cost_params_default(), lw_cost_params_init() or LW_COST_PARAMS_INIT; fields are appended. */
+#define LW_COST_PARAMS_VERSION 1
 typedef struct lw_cost_params {
+    unsigned int version;      /* LW_COST_PARAMS_VERSION of the caller's headers */
     double gpu_power_w;        /* average board power of all GPUs together while serving (W), > 0 */
     double tokens_per_s;       /* output tokens per second of the whole deployment while serving, > 0 */
     int gpus;                  /* GPUs in the deployment, >= 1 (prorates the hardware cost) */
@@ -41,8 +44,21 @@ typedef struct lw_cost_params {
 
 /* Seed-004 defaults: overhead 0.20, PSU 0.95, PUE 1, utilisation 1, idle 0, hardware
  * $200,000 per 8 GPUs prorated to `gpus`, 3 years of 8760 h; power and throughput 0 (to be set).
- * Values come from the catalogue (cost.* constants) with the built-in seed figures as fallback. */
-LW_API lw_cost_params lw_cost_params_default(const lw_catalogue *cat, int gpus);
+ * Values come from the catalogue (cost.* constants; cat may be NULL) with the built-in seed
+ * figures as fallback. version is LW_COST_PARAMS_VERSION of the caller's headers. */
+LW_API lw_status lw_cost_params_init(lw_cost_params *p, unsigned int version, const lw_catalogue *cat, int gpus,
+                                     lw_err *err);
+
+/* The built-in seed figures for one GPU, without the catalogue. */
+#define LW_COST_PARAMS_INIT {LW_COST_PARAMS_VERSION, 0, 0, 1, 0, 1.0, 0.20, 0.95, 1.0, -1, -1, 25000, 3, 8760}
+
+/* lw_cost_params_init by value (inline: built into the caller with the caller's struct size). */
+static inline lw_cost_params lw_cost_params_default(const lw_catalogue *cat, int gpus)
+{
+    lw_cost_params p = LW_COST_PARAMS_INIT;
+    lw_cost_params_init(&p, LW_COST_PARAMS_VERSION, cat, gpus, NULL);
+    return p;
+}
 
 /* Price-independent results. */
 typedef struct lw_cost_energy {
@@ -135,8 +151,11 @@ typedef enum lw_depreciation {
     LW_DEPRECIATION_DECLINING = 1 /* double-declining balance (rate 2/years), straight line on the rest once larger */
 } lw_depreciation;
 
-/* What owning costs beyond the hardware and its electricity, and what making it emitted. */
+/* What owning costs beyond the hardware and its electricity, and what making it emitted.
+ * Versioned like lw_cost_params (lw_cost_tco_params_default/_init, LW_COST_TCO_PARAMS_INIT). */
+#define LW_COST_TCO_PARAMS_VERSION 1
 typedef struct lw_cost_tco_params {
+    unsigned int version;                 /* LW_COST_TCO_PARAMS_VERSION of the caller's headers */
     double maintenance_fraction_per_year; /* service contract, fraction of hardware cost per year, >= 0 */
     double colocation_usd_per_kw_month;   /* rack space and power capacity per kW of wall power, >= 0 */
     double networking_fraction;           /* networking bought with the hardware, fraction of it, >= 0 */
@@ -146,8 +165,19 @@ typedef struct lw_cost_tco_params {
 } lw_cost_tco_params;
 
 /* Catalogue defaults (cost.maintenance_fraction_per_year, cost.colocation_usd_per_kw_month,
- * cost.networking_fraction), straight line, embodied unknown, service life = cost.depreciation_years. */
-LW_API lw_cost_tco_params lw_cost_tco_params_default(const lw_catalogue *cat);
+ * cost.networking_fraction), straight line, embodied unknown, service life = cost.depreciation_years;
+ * cat may be NULL (the built-in figures of LW_COST_TCO_PARAMS_INIT). */
+LW_API lw_status lw_cost_tco_params_init(lw_cost_tco_params *t, unsigned int version, const lw_catalogue *cat,
+                                         lw_err *err);
+
+#define LW_COST_TCO_PARAMS_INIT {LW_COST_TCO_PARAMS_VERSION, 0.10, 184.06, 0.10, LW_DEPRECIATION_STRAIGHT, -1, 3}
+
+static inline lw_cost_tco_params lw_cost_tco_params_default(const lw_catalogue *cat)
+{
+    lw_cost_tco_params t = LW_COST_TCO_PARAMS_INIT;
+    lw_cost_tco_params_init(&t, LW_COST_TCO_PARAMS_VERSION, cat, NULL);
+    return t;
+}
 
 typedef struct lw_cost_tco {
     double capex_usd;                 /* hardware x (1 + networking fraction) */

@@ -102,8 +102,12 @@ LW_API lw_status lw_history_add_measurement(lw_history *h, const char *json_text
 /* Adds one estimate JSON (LW_ERR_PARSE if the text is a measurement); time is now unless it has "time". */
 LW_API lw_status lw_history_add_estimate(lw_history *h, const char *json_text, long long *id, lw_err *err);
 
-/* Query filter. Zero-initialise, then set what you need. */
+/* Query filter. Versioned (docs/design.md, "ABI"): start from lw_history_filter_all(),
+ * LW_HISTORY_FILTER_INIT or lw_history_filter_init() (everything matches, oldest first), then set
+ * what you need. */
+#define LW_HISTORY_FILTER_VERSION 1
 typedef struct lw_history_filter {
+    unsigned int version;   /* LW_HISTORY_FILTER_VERSION of the caller's headers */
     const char *workload;   /* exact label; NULL: any */
     const char *model;
     const char *gpu;
@@ -118,8 +122,17 @@ typedef struct lw_history_filter {
     size_t limit;           /* 0: no limit */
 } lw_history_filter;
 
-/* A filter matching everything, oldest first. */
-LW_API lw_history_filter lw_history_filter_all(void);
+#define LW_HISTORY_FILTER_INIT {LW_HISTORY_FILTER_VERSION, NULL, NULL, NULL, NULL, 0, 0, 0, 0, -1, false, false, 0}
+
+/* A filter matching everything, oldest first, for an FFI (LW_ERR_VERSION when the library is older). */
+LW_API lw_status lw_history_filter_init(lw_history_filter *f, unsigned int version, lw_err *err);
+
+/* The same by value (inline: built into the caller with the caller's struct size). */
+static inline lw_history_filter lw_history_filter_all(void)
+{
+    lw_history_filter f = LW_HISTORY_FILTER_INIT;
+    return f;
+}
 
 /* Runs matching f; *runs is heap-allocated (free()), *n may be 0. */
 LW_API lw_status lw_history_query(lw_history *h, const lw_history_filter *f, lw_run **runs, size_t *n, lw_err *err);

@@ -30,7 +30,12 @@ LW_API bool lw_report_format_from_path(const char *path, lw_report_format *fmt);
 /* The format named by --format: "md"/"markdown", "html" or "pdf"; false otherwise. */
 LW_API bool lw_report_format_parse(const char *name, lw_report_format *fmt);
 
+/* Options of lw_report_write. Versioned (docs/design.md, "ABI"): start from
+ * lw_report_opts_default(cat), lw_report_opts_init() or LW_REPORT_OPTS_INIT (the built-in
+ * figures, without the catalogue's); new fields are appended. */
+#define LW_REPORT_OPTS_VERSION 1
 typedef struct lw_report_opts {
+    unsigned int version;      /* LW_REPORT_OPTS_VERSION of the caller's headers */
     lw_report_format format;
     const char *output_path;   /* Markdown: PNG plots are written beside it as STEM-NAME.png; HTML, PDF: one file */
     double price_usd_per_kwh;  /* price of the "Cost/1M Tokens" columns and the break-even tables */
@@ -46,9 +51,22 @@ typedef struct lw_report_opts {
                                     * configuration (lw_loop_check); NULL: the drift section is skipped */
 } lw_report_opts;
 
+#define LW_REPORT_OPTS_INIT                                                                                   \
+    {LW_REPORT_OPTS_VERSION, LW_REPORT_MARKDOWN, NULL, 0.10, NULL, "", 0, 0.9, -1, "", NULL, NULL}
+
 /* Defaults: Markdown, price = the catalogue's cost.price_kwh.us (seed scenario 1, $0.10/kWh),
- * regression ratio = report.regression_ratio (seed 004: 0.9), no grid intensity. */
-LW_API lw_report_opts lw_report_opts_default(const lw_catalogue *cat);
+ * regression ratio = report.regression_ratio (seed 004: 0.9), no grid intensity, no drift.
+ * version is LW_REPORT_OPTS_VERSION of the caller's headers (LW_ERR_VERSION when this library is
+ * older); cat may be NULL (the built-in figures). */
+LW_API lw_status lw_report_opts_init(lw_report_opts *opts, unsigned int version, const lw_catalogue *cat, lw_err *err);
+
+/* The same by value (inline: built into the caller with the caller's struct size). */
+static inline lw_report_opts lw_report_opts_default(const lw_catalogue *cat)
+{
+    lw_report_opts o = LW_REPORT_OPTS_INIT;
+    lw_report_opts_init(&o, LW_REPORT_OPTS_VERSION, cat, NULL);
+    return o;
+}
 
 /* One configuration, averaged over its valid runs. */
 typedef struct lw_report_row {

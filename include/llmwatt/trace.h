@@ -103,7 +103,12 @@ typedef struct lw_trace_model_summary {
     int batch_min, batch_max;
 } lw_trace_model_summary;
 
+/* What lw_trace_run counted. Versioned (docs/design.md, "ABI"): start it from
+ * LW_TRACE_SUMMARY_INIT or lw_trace_summary_init(); lw_trace_run fills only the caller's version.
+ * The estimator's warnings are read with lw_trace_summary_warning_count/_warning. */
+#define LW_TRACE_SUMMARY_VERSION 1
 typedef struct lw_trace_summary {
+    unsigned int version;              /* LW_TRACE_SUMMARY_VERSION of the caller's headers */
     lw_trace_format format;
     char columns[LW_TRACE_NCOLS][64];  /* column names used ("" when absent) */
     bool estimated_batch;              /* true: concurrency estimated from timestamps */
@@ -128,17 +133,36 @@ typedef struct lw_trace_summary {
     lw_trace_model_summary models[LW_TRACE_MAX_MODELS];
     int nmodels;
     uint64_t warned_requests;          /* requests whose estimate carried a warning */
-    char warnings[4][256];             /* distinct estimator warnings */
-    int nwarnings;
+    char warnings_[4][256];            /* private: use lw_trace_summary_warning() */
+    int nwarnings_;
     uint64_t estimator_calls, cache_hits;
     int threads;
     double elapsed_s;
 } lw_trace_summary;
 
+#ifdef __cplusplus
+static inline lw_trace_summary lw_trace_summary_cxx_init_(void)
+{
+    lw_trace_summary s = lw_trace_summary();
+    s.version = LW_TRACE_SUMMARY_VERSION;
+    return s;
+}
+#define LW_TRACE_SUMMARY_INIT (lw_trace_summary_cxx_init_())
+#else
+#define LW_TRACE_SUMMARY_INIT {.version = LW_TRACE_SUMMARY_VERSION}
+#endif
+
+/* Zeroes the summary and sets its version, for an FFI (LW_ERR_VERSION when the library is older). */
+LW_API lw_status lw_trace_summary_init(lw_trace_summary *out, unsigned int version, lw_err *err);
+
+/* The distinct estimator warnings of the run (at most 4 are kept), and warning i (NULL past the end). */
+LW_API int lw_trace_summary_warning_count(const lw_trace_summary *s);
+LW_API const char *lw_trace_summary_warning(const lw_trace_summary *s, int i);
+
 /* Estimates every row of the trace at path. On a fatal error (unreadable file, unrecognised
  * header, bad row with LW_TRACE_FAIL, unknown model with LW_TRACE_UNKNOWN_FAIL, estimator
  * failure) returns its status with the line number in the message; out then holds what was
- * counted so far. Statuses: LW_ERR_IO (file), LW_ERR_PARSE (header or row), LW_ERR_NOT_FOUND
+ * counted so far. out must carry its version (LW_TRACE_SUMMARY_INIT). Statuses: LW_ERR_IO (file), LW_ERR_PARSE (header or row), LW_ERR_NOT_FOUND
  * (model), LW_ERR_INVALID_ARGUMENT (options), LW_ERR_NO_MEMORY, or the estimator's. */
 LW_API lw_status lw_trace_run(const lw_catalogue *cat, const char *path, const lw_trace_opts *opts, lw_trace_summary *out,
                               lw_err *err);

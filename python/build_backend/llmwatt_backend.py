@@ -71,7 +71,7 @@ FIELDS = [
     ("lw_trace_cost_opts", "version", "u32"), ("lw_trace_cost_opts", "price_usd_per_kwh", "double"),
     ("lw_trace_cost_opts", "grid_g_per_kwh", "double"), ("lw_trace_cost_opts", "region", "ptr"),
     ("lw_trace_cost", "version", "u32"),
-    ("lw_trace_summary", "requests", "u64"), ("lw_trace_summary", "bad_rows", "u64"),
+    ("lw_trace_summary", "version", "u32"), ("lw_trace_summary", "requests", "u64"), ("lw_trace_summary", "bad_rows", "u64"),
     ("lw_trace_summary", "bad[0].line", "u64"), ("lw_trace_summary", "bad[0].msg", "chars"),
 ]
 SIZES = ["lw_err", "lw_model_arch", "lw_workload", "lw_accounting", "lw_estimate_opts", "lw_estimate",
@@ -84,7 +84,7 @@ CONSTANTS = ["LW_OK", "LW_ERR_INVALID_ARGUMENT", "LW_ERR_NOT_FOUND", "LW_ERR_PAR
              "LW_ESTIMATE_JSON_OPTS_VERSION", "LW_METHOD_ROOFLINE", "LW_METHOD_LLM_BENCH", "LW_METHOD_PROFILE",
              "LW_ATTENTION_QUADRATIC", "LW_ATTENTION_LINEAR", "LW_MEASURE_MAX_GPUS",
              "LW_COST_REQUEST_VERSION", "LW_DEPRECIATION_STRAIGHT", "LW_DEPRECIATION_DECLINING",
-             "LW_TRACE_COST_OPTS_VERSION", "LW_TRACE_COST_VERSION", "LW_TRACE_AUTO", "LW_TRACE_CSV", "LW_TRACE_JSONL",
+             "LW_TRACE_COST_OPTS_VERSION", "LW_TRACE_COST_VERSION", "LW_TRACE_SUMMARY_VERSION", "LW_TRACE_AUTO", "LW_TRACE_CSV", "LW_TRACE_JSONL",
              "LW_TRACE_NCOLS", "LW_TRACE_MAX_MAP", "LW_TRACE_SKIP", "LW_TRACE_FAIL", "LW_TRACE_UNKNOWN_FAIL",
              "LW_TRACE_UNKNOWN_DEFAULT"]
 # scale and physics: the request the binding fills; results it only allocates (the library renders the JSON)

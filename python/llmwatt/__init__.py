@@ -634,7 +634,7 @@ def _choice(name: str, v: Any, choices: Mapping[str, Any]) -> Any:
 
 def trace(path_or_iterable: Any, gpu: str, model: Optional[str] = None, *, gpus: int = 1, batch: Optional[int] = None,
           window_s: Optional[float] = None, max_batch: Optional[int] = None, precision: Optional[str] = None,
-          kv_precision: Optional[str] = None, method: str = "roofline", pue: Optional[float] = None,
+          kv_precision: Optional[str] = None, method: str = "roofline", pue: Union[None, float, str] = None,
           format: Optional[str] = None, columns: Optional[Mapping[str, str]] = None, time_unit: str = "s",
           model_map: Optional[Mapping[str, str]] = None, unknown_model: str = "fail", on_error: str = "skip",
           threads: Optional[int] = None, price_kwh: Optional[float] = None, region: Optional[str] = None,
@@ -660,7 +660,13 @@ def trace(path_or_iterable: Any, gpu: str, model: Optional[str] = None, *, gpus:
         o["default_model"] = cat.model(model, model_config)
     o["estimate.gpus"] = _int("gpus", gpus, 1, 4096)
     o["estimate.method"] = _parse(lib.lw_method_parse, "method", method, "'roofline', 'llm-bench' or 'profile'")
-    if pue is not None:
+    if isinstance(pue, str):  # a name, as the CLI's --pue aws
+        value = lib.lw_catalogue_value(cat.ptr, f"cost.pue.{pue.lower()}".encode(), math.nan)
+        if math.isnan(value):
+            raise Error(f"pue: unknown name {pue!r} (give a number from 1 to 10, or a name from 'llmwatt sources "
+                        "cost.pue')", "not_found")
+        o["estimate.pue"] = value
+    elif pue is not None:
         o["estimate.pue"] = _bounded("pue", pue, 1, 10)
     if precision is not None:
         o["weight_precision"] = _parse(lib.lw_precision_parse, "precision", precision, "'bf16' or 'fp8'")
@@ -712,6 +718,7 @@ def trace(path_or_iterable: Any, gpu: str, model: Optional[str] = None, *, gpus:
     cost_out = Struct("lw_trace_cost")
     _check(lib.lw_trace_cost_init(cost_out.ptr, C["LW_TRACE_COST_VERSION"], err.ptr), err)
     summary = Struct("lw_trace_summary")
+    _check(lib.lw_trace_summary_init(summary.ptr, C["LW_TRACE_SUMMARY_VERSION"], err.ptr), err)
     # the options are checked (region) before the trace is read, as the CLI does
     _check(lib.lw_trace_cost_compute(cat.ptr, summary.ptr, o.ptr, co.ptr, cost_out.ptr, err.ptr), err)
     tmp = None

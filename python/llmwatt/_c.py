@@ -78,6 +78,7 @@ _SIGNATURES = {
     "lw_trace_cost_compute": (c_int, [P, P, P, P, P, P]),
     "lw_trace_summary_to_json": (P, [P, c_char_p, P, P, c_int, P]),
     "lw_trace_run": (c_int, [P, c_char_p, P, P, P]),
+    "lw_trace_summary_init": (c_int, [P, c_uint, P]),
 }
 _SIGNATURES.update({  # scale and physics
     "lw_multi_gpu_parse": (c_int, [c_char_p, POINTER(c_int), P]),

@@ -179,7 +179,7 @@ def test_measure_errors():
     with pytest.raises(llmwatt.Error, match="cannot load"):
         llmwatt.measure(nvml_library="/nonexistent/libnvidia-ml.so.1")
     with pytest.raises(llmwatt.Error, match="source expects"):
-        llmwatt.measure(source="rocm")
+        llmwatt.measure(source="smoke-signals")
     with pytest.raises(llmwatt.Error, match="needs dcgm="):
         llmwatt.measure(source="dcgm")
 

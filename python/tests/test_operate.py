@@ -166,6 +166,7 @@ TRACE_ARGS = ["--gpu", "h100", "--model", "llama-3.1-8b", "--region", "us", "--t
     ("generic.jsonl", dict(window_s=10, max_batch=16, price_kwh=0.2, pue=1.2),
      ["--window", "10s", "--max-batch", "16", "--price-kwh", "0.2", "--pue", "1.2"]),
     ("bad_rows.csv", dict(), []),
+    ("azure_code.csv", dict(pue="aws", method="llm-bench"), ["--pue", "aws", "--method", "llm-bench"]),
 ])
 def test_trace_equals_cli(name, kwargs, args):
     path = os.path.join(DATA, "trace", name)
@@ -198,6 +199,7 @@ def test_trace_of_an_iterable_equals_the_file(tmp_path):
     (dict(batch=4, window_s=10), "do not go with batch"),
     (dict(columns={"tokens": "x"}), "'tokens'"),
     (dict(model_map={"ChatGPT": "gpt-9"}), "gpt-9"),
+    (dict(pue="mars"), "'mars'"),
 ])
 def test_trace_errors_name_the_value(kwargs, needle):
     a = dict(gpu="h100", model="llama-3.1-8b")

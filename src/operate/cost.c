@@ -9,21 +9,23 @@
 #include "core/csv.h"
 #include "core/util.h"
 
-lw_cost_params lw_cost_params_default(const lw_catalogue *cat, int gpus)
+lw_status lw_cost_params_init(lw_cost_params *out, unsigned int version, const lw_catalogue *cat, int gpus, lw_err *err)
 {
-    lw_cost_params p;
-    memset(&p, 0, sizeof p);
+    lw_status st = lw_check_version("lw_cost_params", "LW_COST_PARAMS_INIT", version, LW_COST_PARAMS_VERSION, err);
+    if (st != LW_OK)
+        return st;
+    lw_cost_params p = LW_COST_PARAMS_INIT; /* version 1 is the whole struct */
     p.gpus = gpus < 1 ? 1 : gpus;
-    p.utilization = 1.0;
-    p.overhead_fraction = lw_catalogue_value(cat, "cost.system_overhead_fraction", 0.20);
-    p.psu_efficiency = lw_catalogue_value(cat, "cost.psu_efficiency", 0.95);
-    p.pue = 1.0;
-    p.grid_g_per_kwh = -1;
-    p.wue_l_per_kwh = -1;
-    p.hardware_usd = lw_catalogue_value(cat, "cost.hardware_usd_per_8_gpus", 200000.0) / 8.0 * p.gpus;
-    p.depreciation_years = lw_catalogue_value(cat, "cost.depreciation_years", 3.0);
-    p.hours_per_year = lw_catalogue_value(cat, "cost.hours_per_year", 8760.0);
-    return p;
+    p.hardware_usd = 200000.0 / 8.0 * p.gpus; /* seed 004 */
+    if (cat) {
+        p.overhead_fraction = lw_catalogue_value(cat, "cost.system_overhead_fraction", p.overhead_fraction);
+        p.psu_efficiency = lw_catalogue_value(cat, "cost.psu_efficiency", p.psu_efficiency);
+        p.hardware_usd = lw_catalogue_value(cat, "cost.hardware_usd_per_8_gpus", 200000.0) / 8.0 * p.gpus;
+        p.depreciation_years = lw_catalogue_value(cat, "cost.depreciation_years", p.depreciation_years);
+        p.hours_per_year = lw_catalogue_value(cat, "cost.hours_per_year", p.hours_per_year);
+    }
+    *out = p;
+    return LW_OK;
 }
 
 static bool bad(double v, double lo, double hi)
@@ -33,6 +35,10 @@ static bool bad(double v, double lo, double hi)
 
 lw_status lw_cost_energy_compute(const lw_cost_params *p, lw_cost_energy *out, lw_err *err)
 {
+    lw_status vst = lw_check_version("lw_cost_params", "lw_cost_params_default() or LW_COST_PARAMS_INIT", p->version,
+                                     LW_COST_PARAMS_VERSION, err);
+    if (vst != LW_OK)
+        return vst;
     if (bad(p->gpu_power_w, 0, 1e9) || p->gpu_power_w <= 0)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "GPU power must be a positive number of watts, got %g", p->gpu_power_w);
     if (bad(p->tokens_per_s, 0, 1e12) || p->tokens_per_s <= 0)
@@ -133,22 +139,30 @@ lw_status lw_cost_break_even(const lw_cost_energy *e, const lw_cost_price *price
     return LW_OK;
 }
 
-lw_cost_tco_params lw_cost_tco_params_default(const lw_catalogue *cat)
+lw_status lw_cost_tco_params_init(lw_cost_tco_params *out, unsigned int version, const lw_catalogue *cat, lw_err *err)
 {
-    lw_cost_tco_params t;
-    memset(&t, 0, sizeof t);
-    t.maintenance_fraction_per_year = lw_catalogue_value(cat, "cost.maintenance_fraction_per_year", 0.10);
-    t.colocation_usd_per_kw_month = lw_catalogue_value(cat, "cost.colocation_usd_per_kw_month", 184.06);
-    t.networking_fraction = lw_catalogue_value(cat, "cost.networking_fraction", 0.10);
-    t.depreciation = LW_DEPRECIATION_STRAIGHT;
-    t.embodied_kg = -1;
-    t.service_life_years = lw_catalogue_value(cat, "cost.depreciation_years", 3.0);
-    return t;
+    lw_status st = lw_check_version("lw_cost_tco_params", "LW_COST_TCO_PARAMS_INIT", version, LW_COST_TCO_PARAMS_VERSION,
+                                    err);
+    if (st != LW_OK)
+        return st;
+    lw_cost_tco_params t = LW_COST_TCO_PARAMS_INIT; /* version 1 is the whole struct */
+    if (cat) {
+        t.maintenance_fraction_per_year = lw_catalogue_value(cat, "cost.maintenance_fraction_per_year", 0.10);
+        t.colocation_usd_per_kw_month = lw_catalogue_value(cat, "cost.colocation_usd_per_kw_month", 184.06);
+        t.networking_fraction = lw_catalogue_value(cat, "cost.networking_fraction", 0.10);
+        t.service_life_years = lw_catalogue_value(cat, "cost.depreciation_years", 3.0);
+    }
+    *out = t;
+    return LW_OK;
 }
 
 lw_status lw_cost_tco_compute(const lw_cost_params *p, const lw_cost_energy *e, const lw_cost_tco_params *t,
                               lw_cost_tco *out, lw_err *err)
 {
+    lw_status vst = lw_check_version("lw_cost_tco_params", "lw_cost_tco_params_default() or LW_COST_TCO_PARAMS_INIT",
+                                     t->version, LW_COST_TCO_PARAMS_VERSION, err);
+    if (vst != LW_OK)
+        return vst;
     if (bad(t->maintenance_fraction_per_year, 0, 10))
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "maintenance must be between 0 and 10 (fraction of hardware per year), got %g",
                        t->maintenance_fraction_per_year);
@@ -280,37 +294,35 @@ static bool field_number(const lw_csv *c, int i, double *v)
     return lw_parse_number(lw_csv_field(c, (size_t)i), v);
 }
 
-lw_status lw_regions_load(lw_region **out, size_t *n, lw_err *err)
+/* Fills one zeroed record from the current row (ix: the columns' indices); false when a
+ * number column is not a number. */
+typedef bool (*row_fill)(const lw_csv *c, const int *ix, void *record);
+
+/* A built-in table as a heap array of records of `size` bytes, one per row; `numbers` names the
+ * number columns in the error ("prices and year must be numbers"). */
+static lw_status load_table(const char *path, const char *const *cols, size_t ncols, size_t size, row_fill fill,
+                            const char *numbers, void **out, size_t *n, lw_err *err)
 {
-    static const char *const cols[] = {"id", "aliases", "name", "g_co2e_per_kwh", "basis", "year", "source"};
-    int ix[7];
-    lw_csv *c;
-    lw_status st = open_table("regions.csv", cols, ix, 7, &c, err);
+    int ix[16];
+    lw_csv *c = NULL;
+    lw_status st = open_table(path, cols, ix, ncols, &c, err);
     if (st != LW_OK)
         return st;
-    lw_region *arr = NULL;
+    char *arr = NULL;
     size_t cnt = 0, cap = 0;
     int r;
     while ((r = lw_csv_next(c, err)) == 1) {
-        lw_region *na = grow_array(arr, cnt, &cap, sizeof *arr);
+        char *na = grow_array(arr, cnt, &cap, size);
         if (!na) {
             st = lw_fail(err, LW_ERR_NO_MEMORY, "out of memory");
             break;
         }
         arr = na;
-        lw_region *g = &arr[cnt];
-        memset(g, 0, sizeof *g);
-        lw_strlcpy(g->id, lw_csv_field(c, (size_t)ix[0]), sizeof g->id);
-        lw_strlcpy(g->aliases, lw_csv_field(c, (size_t)ix[1]), sizeof g->aliases);
-        lw_strlcpy(g->name, lw_csv_field(c, (size_t)ix[2]), sizeof g->name);
-        lw_strlcpy(g->basis, lw_csv_field(c, (size_t)ix[4]), sizeof g->basis);
-        lw_strlcpy(g->source, lw_csv_field(c, (size_t)ix[6]), sizeof g->source);
-        double year;
-        if (!field_number(c, ix[3], &g->g_co2e_per_kwh) || !field_number(c, ix[5], &year)) {
-            st = lw_fail(err, LW_ERR_PARSE, "regions.csv line %zu: g_co2e_per_kwh and year must be numbers", lw_csv_line(c));
+        memset(arr + cnt * size, 0, size);
+        if (!fill(c, ix, arr + cnt * size)) {
+            st = lw_fail(err, LW_ERR_PARSE, "%s line %zu: %s must be numbers", path, lw_csv_line(c), numbers);
             break;
         }
-        g->year = (int)year;
         cnt++;
     }
     if (r < 0 && st == LW_OK)
@@ -323,6 +335,31 @@ lw_status lw_regions_load(lw_region **out, size_t *n, lw_err *err)
     *out = arr;
     *n = cnt;
     return LW_OK;
+}
+
+static bool region_row(const lw_csv *c, const int *ix, void *record)
+{
+    lw_region *g = record;
+    lw_strlcpy(g->id, lw_csv_field(c, (size_t)ix[0]), sizeof g->id);
+    lw_strlcpy(g->aliases, lw_csv_field(c, (size_t)ix[1]), sizeof g->aliases);
+    lw_strlcpy(g->name, lw_csv_field(c, (size_t)ix[2]), sizeof g->name);
+    lw_strlcpy(g->basis, lw_csv_field(c, (size_t)ix[4]), sizeof g->basis);
+    lw_strlcpy(g->source, lw_csv_field(c, (size_t)ix[6]), sizeof g->source);
+    double year;
+    if (!field_number(c, ix[3], &g->g_co2e_per_kwh) || !field_number(c, ix[5], &year))
+        return false;
+    g->year = (int)year;
+    return true;
+}
+
+lw_status lw_regions_load(lw_region **out, size_t *n, lw_err *err)
+{
+    static const char *const cols[] = {"id", "aliases", "name", "g_co2e_per_kwh", "basis", "year", "source"};
+    void *arr;
+    lw_status st = load_table("regions.csv", cols, 7, sizeof **out, region_row, "g_co2e_per_kwh and year", &arr, n, err);
+    if (st == LW_OK)
+        *out = arr;
+    return st;
 }
 
 static bool alias_match(const char *aliases, const char *name)
@@ -357,47 +394,27 @@ lw_status lw_region_find(const char *name, lw_region *out, lw_err *err)
     return lw_fail(err, LW_ERR_NOT_FOUND, "unknown region '%s' (known: %s); or give --grid-g-per-kwh", name, ids);
 }
 
+static bool api_price_row(const lw_csv *c, const int *ix, void *record)
+{
+    lw_api_price *a = record;
+    lw_strlcpy(a->provider, lw_csv_field(c, (size_t)ix[0]), sizeof a->provider);
+    lw_strlcpy(a->model_class, lw_csv_field(c, (size_t)ix[1]), sizeof a->model_class);
+    lw_strlcpy(a->comparable_workload, lw_csv_field(c, (size_t)ix[2]), sizeof a->comparable_workload);
+    lw_strlcpy(a->source, lw_csv_field(c, (size_t)ix[7]), sizeof a->source);
+    double year;
+    if (!field_number(c, ix[3], &a->usd_per_million) || !field_number(c, ix[4], &a->low) ||
+        !field_number(c, ix[5], &a->high) || !field_number(c, ix[6], &year))
+        return false;
+    a->year = (int)year;
+    return true;
+}
+
 lw_status lw_api_prices_load(lw_api_price **out, size_t *n, lw_err *err)
 {
     static const char *const cols[] = {"provider", "class", "comparable_workload", "usd_per_million_tokens", "low", "high", "year", "source"};
-    int ix[8];
-    lw_csv *c;
-    lw_status st = open_table("api_prices.csv", cols, ix, 8, &c, err);
-    if (st != LW_OK)
-        return st;
-    lw_api_price *arr = NULL;
-    size_t cnt = 0, cap = 0;
-    int r;
-    while ((r = lw_csv_next(c, err)) == 1) {
-        lw_api_price *na = grow_array(arr, cnt, &cap, sizeof *arr);
-        if (!na) {
-            st = lw_fail(err, LW_ERR_NO_MEMORY, "out of memory");
-            break;
-        }
-        arr = na;
-        lw_api_price *a = &arr[cnt];
-        memset(a, 0, sizeof *a);
-        lw_strlcpy(a->provider, lw_csv_field(c, (size_t)ix[0]), sizeof a->provider);
-        lw_strlcpy(a->model_class, lw_csv_field(c, (size_t)ix[1]), sizeof a->model_class);
-        lw_strlcpy(a->comparable_workload, lw_csv_field(c, (size_t)ix[2]), sizeof a->comparable_workload);
-        lw_strlcpy(a->source, lw_csv_field(c, (size_t)ix[7]), sizeof a->source);
-        double year;
-        if (!field_number(c, ix[3], &a->usd_per_million) || !field_number(c, ix[4], &a->low) ||
-            !field_number(c, ix[5], &a->high) || !field_number(c, ix[6], &year)) {
-            st = lw_fail(err, LW_ERR_PARSE, "api_prices.csv line %zu: prices and year must be numbers", lw_csv_line(c));
-            break;
-        }
-        a->year = (int)year;
-        cnt++;
-    }
-    if (r < 0 && st == LW_OK)
-        st = LW_ERR_PARSE;
-    lw_csv_free(c);
-    if (st != LW_OK) {
-        free(arr);
-        return st;
-    }
-    *out = arr;
-    *n = cnt;
-    return LW_OK;
+    void *arr;
+    lw_status st = load_table("api_prices.csv", cols, 8, sizeof **out, api_price_row, "prices and year", &arr, n, err);
+    if (st == LW_OK)
+        *out = arr;
+    return st;
 }

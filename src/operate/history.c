@@ -598,12 +598,12 @@ lw_status lw_history_add_estimate(lw_history *h, const char *text, long long *id
     return add_kind(h, text, LW_RUN_ESTIMATE, id, err);
 }
 
-lw_history_filter lw_history_filter_all(void)
+lw_status lw_history_filter_init(lw_history_filter *f, unsigned int version, lw_err *err)
 {
-    lw_history_filter f;
-    memset(&f, 0, sizeof f);
-    f.kind = -1;
-    return f;
+    lw_status st = lw_check_version("lw_history_filter", "LW_HISTORY_FILTER_INIT", version, LW_HISTORY_FILTER_VERSION, err);
+    if (st == LW_OK)
+        *f = lw_history_filter_all(); /* version 1 is the whole struct */
+    return st;
 }
 
 static double col_real(sqlite3_stmt *s, int i)
@@ -619,6 +619,10 @@ static void col_text(sqlite3_stmt *s, int i, char *dst, size_t n)
 
 lw_status lw_history_query(lw_history *h, const lw_history_filter *f, lw_run **out, size_t *n, lw_err *err)
 {
+    lw_status vst = lw_check_version("lw_history_filter", "lw_history_filter_all() or LW_HISTORY_FILTER_INIT", f->version,
+                                     LW_HISTORY_FILTER_VERSION, err);
+    if (vst != LW_OK)
+        return vst;
     char sql[1024];
     snprintf(sql, sizeof sql,
              "SELECT id, kind, time_ns, workload, model, gpu, precision, batch, seq_len, gpus, tokens, tokens_per_s,"

@@ -14,24 +14,23 @@
 #include "operate/report_int.h"
 #include "core/util.h"
 
-#define NO_DATA "no data"
+#define NO_DATA LW_REPORT_NO_DATA
 
-lw_report_opts lw_report_opts_default(const lw_catalogue *cat)
+lw_status lw_report_opts_init(lw_report_opts *opts, unsigned int version, const lw_catalogue *cat, lw_err *err)
 {
-    lw_report_opts o;
-    memset(&o, 0, sizeof o);
-    o.format = LW_REPORT_MARKDOWN;
-    o.price_usd_per_kwh = lw_catalogue_value(cat, "cost.price_kwh.us", 0.10);
-    o.source = "";
-    o.regression_ratio = lw_catalogue_value(cat, "report.regression_ratio", 0.9);
-    o.grid_g_per_kwh = -1;
-    o.grid_source = "";
-    o.grid_series = NULL;
-    o.drift = NULL;
-    return o;
+    lw_status st = lw_check_version("lw_report_opts", "LW_REPORT_OPTS_INIT", version, LW_REPORT_OPTS_VERSION, err);
+    if (st != LW_OK)
+        return st;
+    lw_report_opts o = LW_REPORT_OPTS_INIT; /* version 1 is the whole struct */
+    if (cat) {
+        o.price_usd_per_kwh = lw_catalogue_value(cat, "cost.price_kwh.us", 0.10);
+        o.regression_ratio = lw_catalogue_value(cat, "report.regression_ratio", 0.9);
+    }
+    *opts = o;
+    return LW_OK;
 }
 
-static bool usable(const lw_run *r)
+bool lw_report_usable(const lw_run *r)
 {
     return r->kind == LW_RUN_MEASUREMENT && r->valid == 1 && isfinite(r->tokens_per_j) && r->tokens_per_j > 0 &&
            isfinite(r->avg_power_w) && isfinite(r->tokens_per_s);
@@ -88,7 +87,7 @@ lw_status lw_report_rows(const lw_catalogue *cat, const lw_run *runs, size_t nru
     size_t nr = 0;
     for (size_t i = 0; i < nruns; i++) {
         const lw_run *r = &runs[i];
-        if (!usable(r))
+        if (!lw_report_usable(r))
             continue;
         size_t j;
         for (j = 0; j < nr && !same_config(&rows[j], r); j++)
@@ -124,19 +123,7 @@ lw_status lw_report_rows(const lw_catalogue *cat, const lw_run *runs, size_t nru
 
 /* ---------- document content ---------- */
 
-typedef struct ctx {
-    const lw_catalogue *cat;
-    const lw_run *runs;
-    size_t nruns;
-    const lw_report_opts *o;
-    lw_report_row *rows;
-    size_t nrows;
-    lw_doc doc;
-    size_t *baseline;   /* per run: index of its configuration's first usable run (SIZE_MAX: none) */
-    bool *regressed;    /* per run: tokens/J below regression_ratio x its baseline's */
-    size_t nregressed;
-    bool multi_gpu;     /* the usable runs hold several GPU types: plot series name the GPU */
-} ctx;
+typedef lw_report_ctx ctx;
 
 static bool same_run_config(const lw_run *a, const lw_run *b)
 {
@@ -153,14 +140,14 @@ static lw_status find_regressions(ctx *c, lw_err *err)
         return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory");
     for (size_t i = 0; i < c->nruns; i++) {
         c->baseline[i] = SIZE_MAX;
-        if (!usable(&c->runs[i]))
+        if (!lw_report_usable(&c->runs[i]))
             continue;
         for (size_t j = 0; j < c->nruns; j++)
-            if (usable(&c->runs[j]) && same_run_config(&c->runs[i], &c->runs[j]) &&
+            if (lw_report_usable(&c->runs[j]) && same_run_config(&c->runs[i], &c->runs[j]) &&
                 (c->baseline[i] == SIZE_MAX || c->runs[j].time_ns < c->runs[c->baseline[i]].time_ns))
                 c->baseline[i] = j;
         for (size_t j = 0; j < i && !c->multi_gpu; j++)
-            if (usable(&c->runs[j]) && strcmp(c->runs[j].gpu, c->runs[i].gpu) != 0)
+            if (lw_report_usable(&c->runs[j]) && strcmp(c->runs[j].gpu, c->runs[i].gpu) != 0)
                 c->multi_gpu = true;
         size_t b = c->baseline[i];
         if (b != i && c->runs[i].tokens_per_j < c->o->regression_ratio * c->runs[b].tokens_per_j) {
@@ -172,7 +159,7 @@ static lw_status find_regressions(ctx *c, lw_err *err)
 }
 
 /* v with `decimals` decimals after prefix ("$"), or "no data" when unknown. */
-static const char *fmtv(char *b, size_t n, const char *prefix, int decimals, double v)
+const char *lw_report_fmtv(char *b, size_t n, const char *prefix, int decimals, double v)
 {
     if (isfinite(v))
         snprintf(b, n, "%s%.*f", prefix, decimals, v);
@@ -186,7 +173,7 @@ static bool is16(const char *p)
     return strcmp(p, "fp16") == 0 || strcmp(p, "bf16") == 0;
 }
 
-static void upper(char *dst, const char *src, size_t n)
+void lw_report_upper(char *dst, const char *src, size_t n)
 {
     size_t i;
     for (i = 0; src[i] && i + 1 < n; i++)
@@ -195,7 +182,7 @@ static void upper(char *dst, const char *src, size_t n)
 }
 
 /* Best (highest tokens/J) row of workload/precision/gpus (gpus 0: any); NULL if none. */
-static const lw_report_row *best_row(const ctx *c, const char *workload, const char *precision, int gpus)
+const lw_report_row *lw_report_best_row(const ctx *c, const char *workload, const char *precision, int gpus)
 {
     const lw_report_row *best = NULL;
     for (size_t i = 0; i < c->nrows; i++) {
@@ -246,7 +233,7 @@ static void header(ctx *c)
             est++;
         else if (r->valid != 1)
             invalid++;
-        else if (!usable(r))
+        else if (!lw_report_usable(r))
             notok++;
         else
             valid++;
@@ -281,16 +268,16 @@ static void key_findings(ctx *c)
     lw_doc_table_head(d, 6, h);
     /* seed rows first (with or without data), then the data's other groups */
     for (size_t s = 0; s < sizeof seed_key_rows / sizeof seed_key_rows[0]; s++) {
-        const lw_report_row *b = best_row(c, seed_key_rows[s].workload, seed_key_rows[s].precision, seed_key_rows[s].gpus);
+        const lw_report_row *b = lw_report_best_row(c, seed_key_rows[s].workload, seed_key_rows[s].precision, seed_key_rows[s].gpus);
         char g[16], t[32], k[32], note[160], p[16];
-        upper(p, seed_key_rows[s].precision, sizeof p);
+        lw_report_upper(p, seed_key_rows[s].precision, sizeof p);
         snprintf(g, sizeof g, "%d", seed_key_rows[s].gpus);
         if (b)
             snprintf(note, sizeof note, "batch %d, seq %d, %zu run(s)", b->batch, b->seq_len, b->runs);
         else
             snprintf(note, sizeof note, "%s", seed_key_rows[s].note);
-        const char *cells[] = {seed_key_rows[s].workload, p, g, b ? fmtv(t, sizeof t, "", 3, b->tokens_per_j) : NO_DATA,
-                               b ? fmtv(k, sizeof k, "$", 4, b->cost_usd_per_million) : NO_DATA, note};
+        const char *cells[] = {seed_key_rows[s].workload, p, g, b ? lw_report_fmtv(t, sizeof t, "", 3, b->tokens_per_j) : NO_DATA,
+                               b ? lw_report_fmtv(k, sizeof k, "$", 4, b->cost_usd_per_million) : NO_DATA, note};
         lw_doc_table_row(d, 6, cells);
     }
     for (size_t i = 0; i < c->nrows; i++) {
@@ -299,14 +286,14 @@ static void key_findings(ctx *c)
         for (size_t s = 0; s < sizeof seed_key_rows / sizeof seed_key_rows[0]; s++)
             seen |= strcmp(r->workload, seed_key_rows[s].workload) == 0 && strcmp(r->precision, seed_key_rows[s].precision) == 0 &&
                     r->gpus == seed_key_rows[s].gpus;
-        if (seen || best_row(c, r->workload, r->precision, r->gpus) != r)
+        if (seen || lw_report_best_row(c, r->workload, r->precision, r->gpus) != r)
             continue;
         char g[16], t[32], k[32], note[160], p[16];
-        upper(p, r->precision, sizeof p);
+        lw_report_upper(p, r->precision, sizeof p);
         snprintf(g, sizeof g, "%d", r->gpus);
         snprintf(note, sizeof note, "batch %d, seq %d, %zu run(s)", r->batch, r->seq_len, r->runs);
-        const char *cells[] = {r->workload, p, g, fmtv(t, sizeof t, "", 3, r->tokens_per_j),
-                               fmtv(k, sizeof k, "$", 4, r->cost_usd_per_million), note};
+        const char *cells[] = {r->workload, p, g, lw_report_fmtv(t, sizeof t, "", 3, r->tokens_per_j),
+                               lw_report_fmtv(k, sizeof k, "$", 4, r->cost_usd_per_million), note};
         lw_doc_table_row(d, 6, cells);
     }
     lw_doc_table_end(d);
@@ -391,7 +378,7 @@ static void methodology(ctx *c)
 /* "Efficiency vs 1-GPU": tokens/J against the best 1-GPU configuration of the same workload and precision. */
 static void vs_one_gpu(const ctx *c, const lw_report_row *r, char *b, size_t n)
 {
-    const lw_report_row *one = r->gpus > 1 ? best_row(c, r->workload, r->precision, 1) : NULL;
+    const lw_report_row *one = r->gpus > 1 ? lw_report_best_row(c, r->workload, r->precision, 1) : NULL;
     if (r->gpus == 1)
         snprintf(b, n, "1.00x (is 1-GPU)");
     else if (one)
@@ -424,7 +411,7 @@ static void workload_table(ctx *c, const char *workload)
         if (strcmp(r->workload, workload))
             continue;
         char cfg[48], b[16], s[16], g[16], n[16], tps[32], pw[32], tpj[32], k[32], v1[48], p[16];
-        upper(p, r->precision, sizeof p);
+        lw_report_upper(p, r->precision, sizeof p);
         snprintf(cfg, sizeof cfg, "%s%s", p, r->gpus > 1 ? " TP" : "");
         if (r->gpus > 1)
             snprintf(cfg + strlen(cfg), sizeof cfg - strlen(cfg), "%d", r->gpus);
@@ -433,8 +420,8 @@ static void workload_table(ctx *c, const char *workload)
         snprintf(g, sizeof g, "%d", r->gpus);
         snprintf(n, sizeof n, "%zu", r->runs);
         vs_one_gpu(c, r, v1, sizeof v1);
-        const char *cells[] = {cfg, b, s, g, n, fmtv(tps, sizeof tps, "", 1, r->tokens_per_s), fmtv(pw, sizeof pw, "", 1, r->avg_power_w),
-                               fmtv(tpj, sizeof tpj, "", 3, r->tokens_per_j), fmtv(k, sizeof k, "$", 4, r->cost_usd_per_million), v1};
+        const char *cells[] = {cfg, b, s, g, n, lw_report_fmtv(tps, sizeof tps, "", 1, r->tokens_per_s), lw_report_fmtv(pw, sizeof pw, "", 1, r->avg_power_w),
+                               lw_report_fmtv(tpj, sizeof tpj, "", 3, r->tokens_per_j), lw_report_fmtv(k, sizeof k, "$", 4, r->cost_usd_per_million), v1};
         lw_doc_table_row(d, 10, cells);
     }
     for (size_t s = 0; s < NSEED; s++) {
@@ -450,7 +437,7 @@ static void workload_table(ctx *c, const char *workload)
         if (have)
             continue;
         char cfg[48], b[16], sl[16], g[16], p[16];
-        upper(p, sc->precision, sizeof p);
+        lw_report_upper(p, sc->precision, sizeof p);
         snprintf(cfg, sizeof cfg, "%s%s (seed plan)", p, sc->gpus > 1 ? " TP8" : "");
         snprintf(b, sizeof b, "%d", sc->batch);
         snprintf(sl, sizeof sl, "%d", sc->seq_len);
@@ -522,7 +509,7 @@ static void findings_for(ctx *c, const char *workload)
             continue;
         any = true;
         char p[16];
-        upper(p, a->precision, sizeof p);
+        lw_report_upper(p, a->precision, sizeof p);
         if (best == hi)
             lw_doc_li(d, "%s, seq %d, %d GPU: tokens/J rises with batch size up to the largest measured, batch %d (%.3f tokens/J, "
                          "%.2fx batch %d); larger batches are untested",
@@ -587,18 +574,18 @@ static void scenarios(ctx *c)
         size_t shown = 0;
         for (size_t i = 0; i < c->nrows; i++) {
             const lw_report_row *r = &c->rows[i];
-            if (best_row(c, r->workload, r->precision, r->gpus) != r)
+            if (lw_report_best_row(c, r->workload, r->precision, r->gpus) != r)
                 continue;
             lw_report_row x = *r;
             row_cost(c->cat, &x, price);
             char w[128], b[16], tps[32], pw[32], k[32], hr[32], p[16];
-            upper(p, r->precision, sizeof p);
+            lw_report_upper(p, r->precision, sizeof p);
             snprintf(w, sizeof w, "%s%s %s", r->workload, r->gpus > 1 ? " TP" : "", p);
             if (r->gpus > 1)
                 snprintf(w, sizeof w, "%s TP%d %s", r->workload, r->gpus, p);
             snprintf(b, sizeof b, "%d", r->batch);
-            const char *cells[] = {w, b, fmtv(tps, sizeof tps, "", 1, x.tokens_per_s), fmtv(pw, sizeof pw, "", 1, x.wall_power_w),
-                                   fmtv(k, sizeof k, "$", 4, x.cost_usd_per_million), fmtv(hr, sizeof hr, "$", 4, x.cost_usd_per_hour)};
+            const char *cells[] = {w, b, lw_report_fmtv(tps, sizeof tps, "", 1, x.tokens_per_s), lw_report_fmtv(pw, sizeof pw, "", 1, x.wall_power_w),
+                                   lw_report_fmtv(k, sizeof k, "$", 4, x.cost_usd_per_million), lw_report_fmtv(hr, sizeof hr, "$", 4, x.cost_usd_per_hour)};
             lw_doc_table_row(d, 6, cells);
             shown++;
         }
@@ -653,7 +640,7 @@ static void break_even(ctx *c)
         lw_doc_h(d, 4, "%s (comparable to %s)", api[a].model_class, wl);
         if (best) {
             char p[16];
-            upper(p, best->precision, sizeof p);
+            lw_report_upper(p, best->precision, sizeof p);
             lw_doc_p(d, "On-prem: %s %s batch %d on %d GPU(s), %.1f tokens/s; hardware $%.0f (seed 004: $200,000 per 8 GPUs, "
                         "prorated) over %.0f years straight line; electricity $%.2f/kWh at the wall.",
                      wl, p, best->batch, best->gpus, bp.tokens_per_s, bp.hardware_usd, bp.depreciation_years, c->o->price_usd_per_kwh);
@@ -700,375 +687,6 @@ static void break_even(ctx *c)
     free(api);
 }
 
-/* ---------- TCO, embodied carbon, GPU comparison ---------- */
-
-/* Hardware of a row's GPUs from data/gpu_prices.csv (price.ID.purchase) or seed 004's $200,000 per 8. */
-static double row_hardware(const ctx *c, const char *gpu_name, int gpus, char *src, size_t n, char *id, size_t idn)
-{
-    const lw_gpu *g;
-    const lw_constant *k;
-    char key[96];
-    id[0] = '\0';
-    if (gpu_name[0] && lw_catalogue_find_gpu(c->cat, gpu_name, &g, NULL) == LW_OK) {
-        lw_strlcpy(id, g->id, idn);
-        snprintf(key, sizeof key, "price.%s.purchase", g->id);
-        if (lw_catalogue_find_constant(c->cat, key, &k, NULL) == LW_OK) {
-            snprintf(src, n, "%s ($%.0f-%.0f, %d)", key, k->low, k->high, k->year);
-            return k->value * gpus;
-        }
-    }
-    snprintf(src, n, "seed 004 $200,000 per 8 GPUs");
-    return lw_catalogue_value(c->cat, "cost.hardware_usd_per_8_gpus", 200000) / 8.0 * gpus;
-}
-
-typedef struct tco_row {
-    double hw, fixed_h, tco_m, emb_kg, emb_m, op_m, sci_m;
-    char src[160], id[48];
-} tco_row;
-
-static bool row_tco(const ctx *c, const lw_report_row *r, const char *gpu_name, tco_row *out)
-{
-    lw_cost_params p = lw_cost_params_default(c->cat, r->gpus);
-    p.gpu_power_w = r->avg_power_w;
-    p.tokens_per_s = r->avg_power_w * r->tokens_per_j;
-    p.hardware_usd = out->hw = row_hardware(c, gpu_name, r->gpus, out->src, sizeof out->src, out->id, sizeof out->id);
-    p.grid_g_per_kwh = c->o->grid_g_per_kwh;
-    lw_cost_tco_params tp = lw_cost_tco_params_default(c->cat);
-    char key[96];
-    const lw_constant *g, *host;
-    snprintf(key, sizeof key, "embodied.%s.gpu", out->id);
-    out->emb_kg = -1;
-    if (out->id[0] && lw_catalogue_find_constant(c->cat, key, &g, NULL) == LW_OK &&
-        lw_catalogue_find_constant(c->cat, "embodied.server_host", &host, NULL) == LW_OK)
-        tp.embodied_kg = out->emb_kg = g->value * r->gpus + host->value * r->gpus / 8.0;
-    lw_cost_energy e;
-    lw_cost_price cp;
-    lw_cost_tco t;
-    if (lw_cost_energy_compute(&p, &e, NULL) != LW_OK || lw_cost_at_price(&e, c->o->price_usd_per_kwh, &cp, NULL) != LW_OK ||
-        lw_cost_tco_compute(&p, &e, &tp, &t, NULL) != LW_OK)
-        return false;
-    out->fixed_h = t.fixed_usd_per_hour;
-    out->tco_m = cp.energy_usd_per_million + t.fixed_usd_per_million;
-    out->emb_m = t.embodied_g_per_million;
-    out->op_m = p.grid_g_per_kwh >= 0 ? e.co2e_g_per_million : -1;
-    out->sci_m = t.sci_g_per_million;
-    return true;
-}
-
-static const char *gram(char *b, size_t n, double v)
-{
-    if (v < 0)
-        snprintf(b, n, NO_DATA);
-    else
-        snprintf(b, n, "%.3f g", v);
-    return b;
-}
-
-static void tco_section(ctx *c)
-{
-    lw_doc *d = &c->doc;
-    lw_doc_h(d, 3, "Total Cost of Ownership and Embodied Carbon");
-    const lw_constant *m = NULL, *co = NULL, *ne = NULL;
-    lw_catalogue_find_constant(c->cat, "cost.maintenance_fraction_per_year", &m, NULL);
-    lw_catalogue_find_constant(c->cat, "cost.colocation_usd_per_kw_month", &co, NULL);
-    lw_catalogue_find_constant(c->cat, "cost.networking_fraction", &ne, NULL);
-    lw_doc_p(d, "Best configuration of each workload, precision and GPU count. Hardware: the GPU's price in data/gpu_prices.csv "
-                "(midpoint of the published range) x GPUs, else seed 004's $200,000 per 8 GPUs; networking %.0f%% of hardware; "
-                "maintenance %.0f%% of hardware a year; colocation $%.2f per kW-month of wall power (CBRE H2 2024); straight "
-                "line over %.0f years. Embodied carbon (scope 3 category 2, cradle-to-gate): data/gpu_embodied.csv per GPU plus "
-                "1/8 of a 2,500 kg host per GPU, spread over the same life by hours of use. Operational carbon (scope 2, "
-                "location-based): %s. SCI = (E x I + M) per 1M output tokens.",
-             ne ? ne->value * 100 : 10, m ? m->value * 100 : 10, co ? co->value : 184.06,
-             lw_catalogue_value(c->cat, "cost.depreciation_years", 3),
-             c->o->grid_g_per_kwh >= 0 ? c->o->grid_source : "not given (report --region R or --grid-g-per-kwh G)");
-    const char *h[] = {"Configuration", "GPU", "Hardware", "Fixed $/h", "TCO $/1M", "Embodied kgCO2e", "Embodied/1M",
-                       "Operational/1M", "SCI/1M"};
-    lw_doc_table_head(d, 9, h);
-    for (size_t i = 0; i < c->nrows; i++) {
-        const lw_report_row *r = &c->rows[i];
-        if (best_row(c, r->workload, r->precision, r->gpus) != r)
-            continue;
-        tco_row t;
-        const char *gn = r->gpu;
-        if (!row_tco(c, r, gn, &t))
-            continue;
-        char cfg[128], p[16], hw[200], fx[32], tm[32], ek[32], em[32], om[32], sm[32];
-        upper(p, r->precision, sizeof p);
-        snprintf(cfg, sizeof cfg, "%s %s b%d x%d", r->workload, p, r->batch, r->gpus);
-        snprintf(hw, sizeof hw, "$%.0f [%s]", t.hw, t.src);
-        snprintf(fx, sizeof fx, "$%.3f", t.fixed_h);
-        snprintf(tm, sizeof tm, "$%.4f", t.tco_m);
-        if (t.emb_kg >= 0)
-            snprintf(ek, sizeof ek, "%.1f", t.emb_kg);
-        else
-            snprintf(ek, sizeof ek, NO_DATA);
-        const char *cells[] = {cfg, gn[0] ? gn : "-", hw, fx, tm, ek, gram(em, sizeof em, t.emb_m), gram(om, sizeof om, t.op_m),
-                               gram(sm, sizeof sm, t.sci_m)};
-        lw_doc_table_row(d, 9, cells);
-    }
-    lw_doc_table_end(d);
-}
-
-/* Hourly grid intensity: the series' cleanest hours and each valid run's energy-weighted intensity. */
-static void grid_section(ctx *c)
-{
-    const lw_grid_series *g = c->o->grid_series;
-    if (!g)
-        return;
-    lw_doc *d = &c->doc;
-    size_t n = lw_grid_series_count(g), idx[5], m = 0;
-    for (size_t i = 0; i < n; i++) { /* the five lowest rows, lowest first */
-        long long t, len;
-        double v, w;
-        lw_grid_series_row(g, i, &t, &len, &v, NULL);
-        size_t pos = m;
-        while (pos > 0 && (lw_grid_series_row(g, idx[pos - 1], &t, &len, &w, NULL), w > v))
-            pos--;
-        if (pos >= 5)
-            continue;
-        for (size_t j = (m < 5 ? m : 4); j > pos; j--)
-            idx[j] = idx[j - 1];
-        idx[pos] = i;
-        if (m < 5)
-            m++;
-    }
-    lw_doc_h(d, 3, "Hourly Grid Intensity");
-    lw_doc_p(d, "Series: %zu rows (%s, column '%s'). Each run's intensity is the series' mean over the run, weighted by the "
-                "energy used in each row; operational carbon per 1M tokens = wall energy of 1M tokens x that intensity.",
-             n, lw_grid_series_format(g), lw_grid_series_column(g));
-    const char *h1[] = {"Cleanest hours (start, UTC)", "gCO2e/kWh"};
-    lw_doc_table_head(d, 2, h1);
-    for (size_t k = 0; k < m; k++) {
-        long long t, len;
-        double v;
-        char tb[32], vb[32];
-        lw_grid_series_row(g, idx[k], &t, &len, &v, NULL);
-        snprintf(vb, sizeof vb, "%.1f", v);
-        const char *cells[] = {lw_time_format(t, tb, sizeof tb), vb};
-        lw_doc_table_row(d, 2, cells);
-    }
-    lw_doc_table_end(d);
-    const char *h2[] = {"Run", "Start (UTC)", "Configuration", "gCO2e/kWh during the run", "Operational gCO2e/1M tokens"};
-    lw_doc_table_head(d, 5, h2);
-    for (size_t i = 0; i < c->nruns; i++) {
-        const lw_run *r = &c->runs[i];
-        if (!usable(r) || !r->time_ns || !isfinite(r->duration_s) || r->duration_s <= 0)
-            continue;
-        char id[24], tb[32], cfg[128], ib[48], ob[48];
-        double v;
-        snprintf(id, sizeof id, "%lld", r->id);
-        snprintf(cfg, sizeof cfg, "%s %s b%d x%d", r->workload, r->precision, r->batch, r->gpus);
-        bool ok = lw_grid_series_mean(g, r->time_ns, r->time_ns + (long long)llround(r->duration_s * 1e9), &v, NULL) == LW_OK;
-        if (ok) {
-            /* wall kWh per 1M tokens = 1e6 / tokens per J x (1 + overhead) / PSU / 3.6e6 */
-            double kwh = 1e6 / r->tokens_per_j * (1 + lw_catalogue_value(c->cat, "cost.system_overhead_fraction", 0.20)) /
-                         lw_catalogue_value(c->cat, "cost.psu_efficiency", 0.95) / 3.6e6;
-            snprintf(ib, sizeof ib, "%.1f", v);
-            snprintf(ob, sizeof ob, "%.3f", kwh * v);
-        }
-        const char *cells[] = {id, lw_time_format(r->time_ns, tb, sizeof tb), cfg, ok ? ib : "not covered", ok ? ob : NO_DATA};
-        lw_doc_table_row(d, 5, cells);
-    }
-    lw_doc_table_end(d);
-}
-
-static void gpu_comparison(ctx *c)
-{
-    char names[8][96];
-    size_t ng = 0;
-    for (size_t i = 0; i < c->nruns && ng < 8; i++) {
-        if (!usable(&c->runs[i]) || !c->runs[i].gpu[0])
-            continue;
-        bool seen = false;
-        for (size_t g = 0; g < ng; g++)
-            seen |= strcmp(names[g], c->runs[i].gpu) == 0;
-        if (!seen)
-            lw_strlcpy(names[ng++], c->runs[i].gpu, sizeof names[0]);
-    }
-    if (ng < 2)
-        return;
-    lw_doc *d = &c->doc;
-    lw_doc_h(d, 2, "GPU Comparison");
-    lw_doc_p(d, "%zu GPU types in the runs. For each GPU and workload: the best configuration (highest mean tokens/J), its "
-                "electricity and total cost per 1M tokens at $%.2f/kWh, and its embodied carbon per 1M tokens.",
-             ng, c->o->price_usd_per_kwh);
-    const char *h[] = {"GPU", "Workload", "Best configuration", "Runs", "Tokens/Joule", "Avg Power (W)", "Energy $/1M", "TCO $/1M",
-                       "Embodied/1M"};
-    lw_doc_table_head(d, 9, h);
-    for (size_t g = 0; g < ng; g++)
-        for (size_t i = 0; i < c->nrows; i++) {
-            const lw_report_row *r = &c->rows[i];
-            if (strcmp(r->gpu, names[g]))
-                continue;
-            bool best = true; /* best of this workload on this GPU */
-            for (size_t j = 0; j < c->nrows; j++)
-                if (strcmp(c->rows[j].workload, r->workload) == 0 && strcmp(c->rows[j].gpu, names[g]) == 0 &&
-                    c->rows[j].tokens_per_j > r->tokens_per_j)
-                    best = false;
-            tco_row t;
-            if (!best || !row_tco(c, r, names[g], &t))
-                continue;
-            char cfg[96], p[16], n[16], tj[32], pw[32], en[32], tm[32], em[32];
-            upper(p, r->precision, sizeof p);
-            snprintf(cfg, sizeof cfg, "%s b%d x%d", p, r->batch, r->gpus);
-            snprintf(n, sizeof n, "%zu", r->runs);
-            snprintf(tm, sizeof tm, "$%.4f", t.tco_m);
-            const char *cells[] = {names[g], r->workload, cfg, n, fmtv(tj, sizeof tj, "", 3, r->tokens_per_j),
-                                   fmtv(pw, sizeof pw, "", 1, r->avg_power_w), fmtv(en, sizeof en, "$", 4, r->cost_usd_per_million),
-                                   tm, gram(em, sizeof em, t.emb_m)};
-            lw_doc_table_row(d, 9, cells);
-        }
-    lw_doc_table_end(d);
-}
-
-/* ---------- plots ---------- */
-
-typedef struct series_buf {
-    lw_plot_series s[16];
-    double *x[16], *y[16];
-    size_t n;
-} series_buf;
-
-/* The series for key (created on first use; NULL when all 16 are used). */
-static lw_plot_series *series_for(series_buf *sb, const char *key, size_t cap)
-{
-    for (size_t i = 0; i < sb->n; i++)
-        if (strcmp(sb->s[i].name, key) == 0)
-            return &sb->s[i];
-    if (sb->n == 16)
-        return NULL;
-    size_t i = sb->n;
-    sb->x[i] = calloc(cap ? cap : 1, sizeof(double));
-    sb->y[i] = calloc(cap ? cap : 1, sizeof(double));
-    if (!sb->x[i] || !sb->y[i]) {
-        free(sb->x[i]);
-        free(sb->y[i]);
-        return NULL;
-    }
-    memset(&sb->s[i], 0, sizeof sb->s[i]);
-    lw_strlcpy(sb->s[i].name, key, sizeof sb->s[i].name);
-    sb->s[i].x = sb->x[i];
-    sb->s[i].y = sb->y[i];
-    sb->n++;
-    return &sb->s[i];
-}
-
-static void series_push(series_buf *sb, lw_plot_series *s, double x, double y)
-{
-    size_t i = (size_t)(s - sb->s);
-    sb->x[i][s->n] = x;
-    sb->y[i][s->n] = y;
-    s->n++;
-}
-
-static void series_free(series_buf *sb)
-{
-    for (size_t i = 0; i < sb->n; i++) {
-        free(sb->x[i]);
-        free(sb->y[i]);
-    }
-}
-
-/* A GPU name for a legend, without the vendor ("NVIDIA H100 80GB HBM3" -> "H100 80GB HBM3"). */
-static const char *short_gpu(const char *name)
-{
-    const char *sp = strchr(name, ' ');
-    return (strncmp(name, "NVIDIA ", 7) == 0 || strncmp(name, "AMD ", 4) == 0) && sp ? sp + 1 : name;
-}
-
-static lw_status add_plot(ctx *c, const lw_plot *p, const char *name, const char *alt, lw_err *err)
-{
-    unsigned char *png;
-    size_t len;
-    lw_status st = lw_plot_png(p, 900, 420, &png, &len, err);
-    if (st == LW_OK)
-        lw_doc_image(&c->doc, name, alt, png, len);
-    return st;
-}
-
-static lw_status plots(ctx *c, lw_err *err)
-{
-    lw_doc *d = &c->doc;
-    lw_status st = LW_OK;
-    lw_doc_h(d, 2, "Trends");
-    /* tokens/J over time: one series per workload x precision x GPUs; INVALID runs as grey crosses */
-    series_buf t = {0};
-    for (size_t i = 0; i < c->nruns; i++) {
-        const lw_run *r = &c->runs[i];
-        if (r->kind != LW_RUN_MEASUREMENT || !isfinite(r->tokens_per_j) || !r->time_ns)
-            continue;
-        char key[256];
-        if (r->valid == 1)
-            snprintf(key, sizeof key, "%s %s b%d %dGPU%s%s", r->workload, r->precision, r->batch, r->gpus, c->multi_gpu ? " " : "",
-                     c->multi_gpu ? short_gpu(r->gpu) : "");
-        else
-            snprintf(key, sizeof key, "INVALID (off-scale: on border)");
-        lw_plot_series *s = series_for(&t, key, c->nruns);
-        if (s) {
-            s->muted = r->valid != 1;
-            s->lines = r->valid == 1;
-            series_push(&t, s, (double)r->time_ns, r->tokens_per_j);
-        }
-        if (c->regressed[i]) {
-            char rk[96];
-            snprintf(rk, sizeof rk, "REGRESSION (< %.2f x first run)", c->o->regression_ratio);
-            lw_plot_series *m = series_for(&t, rk, c->nruns);
-            if (m)
-                series_push(&t, m, (double)r->time_ns, r->tokens_per_j);
-        }
-    }
-    lw_doc_h(d, 3, "Tokens/J over time");
-    if (t.n) {
-        lw_plot p = {"Tokens per joule over time", "run start (UTC)", "tokens / J (GPU energy)", LW_AXIS_TIME_NS, true, t.s, t.n, false, NULL};
-        st = add_plot(c, &p, "tokens-per-j-over-time", "tokens/J over time", err);
-    } else
-        lw_doc_p(d, "No data: no measurement with a token count and a start time.");
-    series_free(&t);
-    if (st != LW_OK)
-        return st;
-
-    /* tokens/J vs batch: one series per workload x precision x GPUs x seq_len, rows sorted by batch */
-    series_buf b = {0};
-    for (size_t i = 0; i < c->nrows; i++) {
-        const lw_report_row *r = &c->rows[i];
-        if (r->batch <= 0)
-            continue;
-        char key[256];
-        snprintf(key, sizeof key, "%s %s %dGPU s%d%s%s", r->workload, r->precision, r->gpus, r->seq_len, c->multi_gpu ? " " : "",
-                 c->multi_gpu ? short_gpu(r->gpu) : "");
-        lw_plot_series *s = series_for(&b, key, c->nrows);
-        if (s) {
-            s->lines = true;
-            series_push(&b, s, r->batch, r->tokens_per_j);
-        }
-    }
-    lw_doc_h(d, 3, "Tokens/J vs batch size");
-    if (b.n) {
-        lw_plot p = {"Tokens per joule vs batch size (mean of valid runs)", "batch size", "tokens / J (GPU energy)", LW_AXIS_LOG2,
-                     true, b.s, b.n, false, NULL};
-        st = add_plot(c, &p, "tokens-per-j-vs-batch", "tokens/J vs batch size", err);
-    } else
-        lw_doc_p(d, "No data: no valid measurement with a batch label.");
-    series_free(&b);
-    if (st != LW_OK)
-        return st;
-
-    lw_doc_h(d, 3, "Power over a run");
-    if (!c->o->samples_csv) {
-        lw_doc_p(d, "Skipped: no samples CSV given (report --samples FILE.csv, from 'llmwatt measure --csv').");
-        return LW_OK;
-    }
-    unsigned char *png;
-    size_t len;
-    char desc[700];
-    st = lw_report_power_plot(c->o->samples_csv, &png, &len, desc, sizeof desc, err);
-    if (st != LW_OK)
-        return st;
-    lw_doc_p(d, "%s.", desc);
-    lw_doc_image(d, "power-over-run", "power over a run", png, len);
-    return LW_OK;
-}
-
 static void run_list(ctx *c)
 {
     lw_doc *d = &c->doc;
@@ -1084,8 +702,8 @@ static void run_list(ctx *c)
         snprintf(g, sizeof g, "%d", r->gpus);
         const char *cells[] = {id, lw_time_format(r->time_ns, t, sizeof t), r->kind == LW_RUN_ESTIMATE ? "estimate" : "measurement",
                                r->workload[0] ? r->workload : "-", r->precision[0] ? r->precision : "-", b, g,
-                               fmtv(tps, sizeof tps, "", 1, r->tokens_per_s), fmtv(pw, sizeof pw, "", 1, r->avg_power_w),
-                               fmtv(tpj, sizeof tpj, "", 3, r->tokens_per_j),
+                               lw_report_fmtv(tps, sizeof tps, "", 1, r->tokens_per_s), lw_report_fmtv(pw, sizeof pw, "", 1, r->avg_power_w),
+                               lw_report_fmtv(tpj, sizeof tpj, "", 3, r->tokens_per_j),
                                r->valid < 0 ? "n/a" : r->valid ? "VALID" : "INVALID"};
         lw_doc_table_row(d, 11, cells);
     }
@@ -1123,6 +741,10 @@ bool lw_report_format_parse(const char *name, lw_report_format *fmt)
 
 lw_status lw_report_write(const lw_catalogue *cat, const lw_run *runs, size_t nruns, const lw_report_opts *o, lw_err *err)
 {
+    lw_status vst = lw_check_version("lw_report_opts", "lw_report_opts_default() or LW_REPORT_OPTS_INIT", o->version,
+                                     LW_REPORT_OPTS_VERSION, err);
+    if (vst != LW_OK)
+        return vst;
     if (nruns == 0)
         return lw_fail(err, LW_ERR_NOT_FOUND, "no runs to report on");
     if (!o->output_path || !*o->output_path)
@@ -1149,12 +771,12 @@ lw_status lw_report_write(const lw_catalogue *cat, const lw_run *runs, size_t nr
     drift_findings(&c);
     methodology(&c);
     baselines(&c);
-    gpu_comparison(&c);
+    lw_report_gpu_comparison(&c);
     scenarios(&c);
     break_even(&c);
-    tco_section(&c);
-    grid_section(&c);
-    st = plots(&c, err);
+    lw_report_tco_section(&c);
+    lw_report_grid_section(&c);
+    st = lw_report_plots(&c, err);
     if (st == LW_OK) {
         run_list(&c);
         st = lw_doc_write(&c.doc, o->output_path, err);

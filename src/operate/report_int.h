@@ -47,4 +47,39 @@ lw_status lw_doc_render_pdf(const lw_doc *d, unsigned char **pdf, size_t *len, l
 /* Power-over-a-run plot from a samples CSV (PNG in *png), with a one-line description. */
 lw_status lw_report_power_plot(const char *csv_path, unsigned char **png, size_t *len, char *desc, size_t desc_n, lw_err *err);
 
+/* ---- the document's sections, shared by report.c, report_tco.c and report_plots.c ---- */
+
+#define LW_REPORT_NO_DATA "no data"
+
+/* What every section reads while the document is written. */
+typedef struct lw_report_ctx {
+    const lw_catalogue *cat;
+    const lw_run *runs;
+    size_t nruns;
+    const lw_report_opts *o;
+    lw_report_row *rows;
+    size_t nrows;
+    lw_doc doc;
+    size_t *baseline;   /* per run: index of its configuration's first usable run (SIZE_MAX: none) */
+    bool *regressed;    /* per run: tokens/J below regression_ratio x its baseline's */
+    size_t nregressed;
+    bool multi_gpu;     /* the usable runs hold several GPU types: plot series name the GPU */
+} lw_report_ctx;
+
+/* A valid measurement with tokens/J, power and throughput: it enters the tables. */
+bool lw_report_usable(const lw_run *r);
+/* v with `decimals` decimals after prefix ("$"), or "no data" when unknown. */
+const char *lw_report_fmtv(char *b, size_t n, const char *prefix, int decimals, double v);
+/* src in upper case into dst (n bytes). */
+void lw_report_upper(char *dst, const char *src, size_t n);
+/* Best (highest tokens/J) row of workload/precision/gpus (gpus 0: any); NULL if none. */
+const lw_report_row *lw_report_best_row(const lw_report_ctx *c, const char *workload, const char *precision, int gpus);
+
+/* report_tco.c */
+void lw_report_gpu_comparison(lw_report_ctx *c);
+void lw_report_tco_section(lw_report_ctx *c);
+void lw_report_grid_section(lw_report_ctx *c);
+/* report_plots.c: the PNG plots (Markdown beside the document, HTML/PDF inside it) */
+lw_status lw_report_plots(lw_report_ctx *c, lw_err *err);
+
 #endif

@@ -210,8 +210,8 @@ char *lw_trace_summary_to_json(const lw_trace_summary *S, const char *path, cons
     json_object_set_new(r, "time_first_s", S->has_time ? json_real(S->first_time_s) : json_null());
     json_object_set_new(r, "time_last_s", S->has_time ? json_real(S->last_time_s) : json_null());
     json_t *w = json_array();
-    for (int i = 0; i < S->nwarnings; i++)
-        json_array_append_new(w, json_string(S->warnings[i]));
+    for (int i = 0; i < lw_trace_summary_warning_count(S); i++)
+        json_array_append_new(w, json_string(lw_trace_summary_warning(S, i)));
     json_object_set_new(r, "warnings", w);
     json_object_set_new(r, "warned_requests", json_integer((json_int_t)S->warned_requests));
     json_object_set_new(r, "defaulted_requests", json_integer((json_int_t)S->defaulted_requests));

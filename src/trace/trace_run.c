@@ -409,10 +409,10 @@ static void fill_summary(engine *E, const pass_state *ps, lw_trace_summary *S)
         S->cache_hits += w->hits;
         for (int k = 0; k < w->nwarnings; k++) {
             bool seen = false;
-            for (int i = 0; i < S->nwarnings && !seen; i++)
-                seen = strcmp(S->warnings[i], w->warnings[k]) == 0;
-            if (!seen && S->nwarnings < 4)
-                lw_strlcpy(S->warnings[S->nwarnings++], w->warnings[k], sizeof S->warnings[0]);
+            for (int i = 0; i < S->nwarnings_ && !seen; i++)
+                seen = strcmp(S->warnings_[i], w->warnings[k]) == 0;
+            if (!seen && S->nwarnings_ < 4)
+                lw_strlcpy(S->warnings_[S->nwarnings_++], w->warnings[k], sizeof S->warnings_[0]);
         }
     }
     for (int m = 0; m < n; m++) {
@@ -574,12 +574,34 @@ static lw_status run_engine(engine *E, lw_trace_summary *S, lw_err *err)
     return st;
 }
 
+lw_status lw_trace_summary_init(lw_trace_summary *out, unsigned int version, lw_err *err)
+{
+    lw_status st = lw_check_version("lw_trace_summary", "LW_TRACE_SUMMARY_INIT", version, LW_TRACE_SUMMARY_VERSION, err);
+    if (st != LW_OK)
+        return st;
+    memset(out, 0, sizeof *out);
+    out->version = version;
+    return LW_OK;
+}
+
+int lw_trace_summary_warning_count(const lw_trace_summary *s)
+{
+    return s ? s->nwarnings_ : 0;
+}
+
+const char *lw_trace_summary_warning(const lw_trace_summary *s, int i)
+{
+    return s && i >= 0 && i < s->nwarnings_ ? s->warnings_[i] : NULL;
+}
+
 lw_status lw_trace_run(const lw_catalogue *cat, const char *path, const lw_trace_opts *o, lw_trace_summary *out,
                        lw_err *err)
 {
     if (!cat || !path || !o || !out)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "lw_trace_run: NULL argument");
-    memset(out, 0, sizeof *out);
+    lw_status vst = lw_trace_summary_init(out, out->version, err); /* version 1 is the whole struct */
+    if (vst != LW_OK)
+        return vst;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     lw_status st = lw_trace_check_opts(cat, o, err);

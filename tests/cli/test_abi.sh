@@ -32,7 +32,13 @@ else bad "SONAME is libllmwatt.so.MAJOR" "got '$soname' for VERSION $v"; fi
 if grep -q "^#define LW_VERSION_STRING \"$v\"$" include/llmwatt/version.h; then ok "version.h matches VERSION"
 else bad "version.h matches VERSION" "include/llmwatt/version.h is stale: run make"; fi
 
-printf '#include "llmwatt/llmwatt.h"\nint main() { lw_estimate e = LW_ESTIMATE_INIT; lw_estimate_json_opts j = LW_ESTIMATE_JSON_OPTS_INIT;\n  lw_estimate_opts o = LW_ESTIMATE_OPTS_INIT; lw_progress_opts p = LW_PROGRESS_OPTS_INIT;\n  lw_measure_summary s = LW_MEASURE_SUMMARY_INIT; return (int)(e.version + j.version + o.version + p.version + s.version) - 5; }\n' >"$TMP/all.cc"
+printf '#include "llmwatt/llmwatt.h"\nint main() { lw_estimate e = LW_ESTIMATE_INIT; lw_estimate_json_opts j = LW_ESTIMATE_JSON_OPTS_INIT;\n  lw_estimate_opts o = LW_ESTIMATE_OPTS_INIT; lw_progress_opts p = LW_PROGRESS_OPTS_INIT;\n  lw_measure_summary s = LW_MEASURE_SUMMARY_INIT; lw_cost_request q = LW_COST_REQUEST_INIT;\n  lw_cost_params cp = LW_COST_PARAMS_INIT; lw_cost_tco_params t = LW_COST_TCO_PARAMS_INIT;\n  lw_trace_cost_opts co = LW_TRACE_COST_OPTS_INIT; lw_trace_cost c = LW_TRACE_COST_INIT;\n  lw_report_opts r = LW_REPORT_OPTS_INIT; lw_history_filter f = LW_HISTORY_FILTER_INIT;\n  static lw_trace_summary ts = LW_TRACE_SUMMARY_INIT;\n  return (int)(e.version + j.version + o.version + p.version + s.version + q.version + cp.version + t.version\n               + co.version + c.version + r.version + f.version + ts.version) - 13; }\n' >"$TMP/all.cc"
+cp "$TMP/all.cc" "$TMP/all.c"
+if gcc -std=c11 -Wall -Wextra -Wpedantic -Werror -Iinclude -o "$TMP/cc" "$TMP/all.c" 2>"$ERR" && "$TMP/cc"; then
+    ok "public headers compile as C11 with the initialisers"
+else
+    bad "public headers compile as C11 with the initialisers" "$(head -c 300 "$ERR")"
+fi
 if g++ -std=c++11 -Wall -Wextra -Wpedantic -Werror -Iinclude -o "$TMP/cxx" "$TMP/all.cc" 2>"$ERR" && "$TMP/cxx"; then
     ok "public headers compile as C++11 with the initialisers"
 else

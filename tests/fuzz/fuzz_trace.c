@@ -19,6 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lw_trace_summary *s = malloc(sizeof *s);
     if (!s)
         abort();
+    s->version = LW_TRACE_SUMMARY_VERSION;
     lw_err err;
     lw_trace_run(cat, fuzz_file(data, size, ".trace"), &o, s, &err);
     free(s);

@@ -1,5 +1,6 @@
 /* Cost, carbon, water and break-even against arithmetic written out here (seed 004 assumptions). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,24 @@ static void test_defaults_are_seed_004(void **state)
     assert_rel(p.pue, 1, 0);
     lw_cost_params one = lw_cost_params_default(cat, 1);
     assert_rel(one.hardware_usd, 200000.0 / 8, 1e-12); /* prorated per GPU */
+    /* without a catalogue: the same seed figures, built in */
+    lw_cost_params bare;
+    assert_int_equal(lw_cost_params_init(&bare, LW_COST_PARAMS_VERSION, NULL, 8, NULL), LW_OK);
+    assert_rel(bare.hardware_usd, 200000, 0);
+    assert_rel(bare.overhead_fraction, 0.20, 0);
+    assert_rel(bare.psu_efficiency, 0.95, 0);
+    /* a struct not started from an initialiser is refused, naming the fix */
+    lw_cost_params zero;
+    lw_cost_energy e;
+    lw_err err;
+    memset(&zero, 0, sizeof zero);
+    assert_int_equal(lw_cost_energy_compute(&zero, &e, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "lw_cost_params_default()"));
+    assert_int_equal(lw_cost_params_init(&zero, LW_COST_PARAMS_VERSION + 1, cat, 1, &err), LW_ERR_VERSION);
+    lw_cost_tco_params t0;
+    assert_int_equal(lw_cost_tco_params_init(&t0, LW_COST_TCO_PARAMS_VERSION, NULL, &err), LW_OK);
+    assert_rel(t0.service_life_years, 3, 0);
+    assert_true(t0.embodied_kg < 0 && t0.depreciation == LW_DEPRECIATION_STRAIGHT);
     lw_catalogue_free(cat);
 }
 
@@ -308,6 +327,72 @@ static void test_price_constants(void **state)
     lw_catalogue_free(cat);
 }
 
+/* The whole document: 1000 W, 2000 tokens/s, $0.15/kWh through seed 004's chain, by hand. */
+static void test_report(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_err err;
+    lw_cost_report *r = NULL;
+    lw_cost_request q = LW_COST_REQUEST_INIT;
+    double price = 0.15;
+    q.power_w = 1000;
+    q.tokens_per_s = 2000;
+    q.prices_usd_per_kwh = &price;
+    q.nprices = 1;
+    q.region = "us";
+    assert_int_equal(lw_cost_report_new(cat, &q, &r, &err), LW_OK);
+    char *json = lw_cost_report_to_json(r, 0, &err), *text = lw_cost_report_to_text(r, &err);
+    assert_non_null(json);
+    assert_non_null(text);
+    char want[128];
+    double kwh = 1000 * 1.2 / 0.95 * 500 / 3.6e6; /* 500 s per 1M tokens at 2000 tokens/s */
+    snprintf(want, sizeof want, "\"energy_per_million_tokens_kwh\": %.15g", kwh);
+    assert_non_null(strstr(json, want));
+    snprintf(want, sizeof want, "\"cost_per_million_tokens_usd\": %.15g", kwh * 0.15);
+    assert_non_null(strstr(json, want));
+    snprintf(want, sizeof want, "\"co2e_g_per_million_tokens\": %.15g", kwh * 384); /* Ember 2024, us */
+    assert_non_null(strstr(json, want));
+    assert_non_null(strstr(text, "  GPU power          1000 W                 --power-w\n"));
+    assert_int_equal(lw_cost_report_warning_count(r), 0);
+    assert_null(lw_cost_report_warning(r, 0));
+    lw_free(json);
+    lw_free(text);
+    lw_cost_report_free(r);
+    lw_catalogue_free(cat);
+}
+
+static void test_report_bad_requests(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_err err;
+    lw_cost_report *r = NULL;
+    lw_cost_request q;
+    memset(&q, 0, sizeof q);
+    assert_int_equal(lw_cost_report_new(cat, &q, &r, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "LW_COST_REQUEST_INIT"));
+    assert_int_equal(lw_cost_request_init(&q, LW_COST_REQUEST_VERSION + 1, &err), LW_ERR_VERSION);
+    assert_int_equal(lw_cost_request_init(&q, LW_COST_REQUEST_VERSION, &err), LW_OK);
+    q.power_w = 1000;
+    assert_int_equal(lw_cost_report_new(cat, &q, &r, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "--tokens-per-s"));
+    q.tokens_per_s = 10;
+    q.pue = "mars";
+    assert_int_equal(lw_cost_report_new(cat, &q, &r, &err), LW_ERR_NOT_FOUND);
+    assert_non_null(strstr(lw_err_message(&err), "'mars'"));
+    q.pue = NULL;
+    q.measurement = "a.json";
+    q.estimate = "b.json";
+    assert_int_equal(lw_cost_report_new(cat, &q, &r, &err), LW_ERR_INVALID_ARGUMENT);
+    q.estimate = NULL;
+    q.power_w = -1;
+    q.run_json = "{\"schema\": \"llmwatt.measurement/1\"";
+    assert_int_equal(lw_cost_report_new(cat, &q, &r, &err), LW_ERR_PARSE);
+    assert_null(r);
+    lw_catalogue_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_break_even),            cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_tables),                cmocka_unit_test(test_tco),
         cmocka_unit_test(test_depreciation),          cmocka_unit_test(test_price_constants),
+        cmocka_unit_test(test_report),                cmocka_unit_test(test_report_bad_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

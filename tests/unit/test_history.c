@@ -126,6 +126,13 @@ static void test_round_trip(void **state)
     assert_true(runs[1].id == id2);
     assert_true(runs[1].time_ns == 20779LL * 86400 * 1000000000LL);
     free(runs);
+    /* a filter not started from lw_history_filter_all() is refused, naming the fix */
+    lw_history_filter zero;
+    memset(&zero, 0, sizeof zero);
+    assert_int_equal(lw_history_query(h, &zero, &runs, &n, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "lw_history_filter_all()"));
+    assert_int_equal(lw_history_filter_init(&zero, LW_HISTORY_FILTER_VERSION, &err), LW_OK);
+    assert_int_equal(zero.kind, -1);
     f.workload = "gpt8b";
     assert_int_equal(lw_history_query(h, &f, &runs, &n, NULL), LW_OK);
     assert_int_equal(n, 1);

@@ -235,6 +235,26 @@ static void test_format_from_path(void **state)
     assert_false(lw_report_format_parse("odt", &f));
 }
 
+/* Options not started from an initialiser are refused naming the fix; the defaults are seed 004's. */
+static void test_opts_version(void **state)
+{
+    fixture *f = *state;
+    lw_report_opts o;
+    lw_err err;
+    memset(&o, 0, sizeof o);
+    o.output_path = "/tmp/never-written.md";
+    assert_int_equal(lw_report_write(f->cat, f->runs, f->n, &o, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "lw_report_opts_default()"));
+    assert_null(fopen("/tmp/never-written.md", "rb"));
+    assert_int_equal(lw_report_opts_init(&o, LW_REPORT_OPTS_VERSION + 1, f->cat, &err), LW_ERR_VERSION);
+    assert_int_equal(lw_report_opts_init(&o, LW_REPORT_OPTS_VERSION, NULL, &err), LW_OK);
+    assert_rel(o.price_usd_per_kwh, 0.10, 0);   /* seed 004 scenario 1 */
+    assert_rel(o.regression_ratio, 0.9, 0);     /* seed 004 */
+    assert_true(o.grid_g_per_kwh < 0 && o.drift == NULL && o.format == LW_REPORT_MARKDOWN);
+    lw_report_opts d = lw_report_opts_default(f->cat);
+    assert_int_equal(d.version, LW_REPORT_OPTS_VERSION);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_html_one_file),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_format_from_path),
+        cmocka_unit_test(test_opts_version),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include <jansson.h>
+
 #include "llmwatt/trace.h"
 
 typedef struct fixture {
@@ -23,6 +25,7 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     f->cat = lw_test_catalogue();
+    f->S.version = LW_TRACE_SUMMARY_VERSION;
     f->m = lw_test_model(f->cat, "llama-3.1-8b");
     f->g = lw_test_gpu(f->cat, "h100");
     lw_estimate_opts eo = lw_estimate_opts_default();
@@ -411,6 +414,77 @@ static void test_bad_options(void **state)
     assert_non_null(strstr(lw_err_message(&err), "has no model column"));
 }
 
+/* The --json document and the cost of a trace: the energy through seed 004's chain (GPU x 1.2
+ * overhead / 0.95 PSU x PUE) at the price, and carbon at the grid intensity, by hand. */
+static void test_json_and_cost(void **state)
+{
+    fixture *f = *state;
+    lw_err err;
+    lw_trace_opts o = opts(f, 1);
+    o.estimate.pue = 1.25;
+    run_ok(f, data_path("azure_code.csv"), &o);
+    lw_trace_cost_opts co = LW_TRACE_COST_OPTS_INIT;
+    co.price_usd_per_kwh = 0.2;
+    co.grid_g_per_kwh = 400;
+    lw_trace_cost c = LW_TRACE_COST_INIT;
+    assert_int_equal(lw_trace_cost_compute(f->cat, &f->S, &o, &co, &c, &err), LW_OK);
+    assert_true(c.computed);
+    double wall = f->S.energy_j / 3.6e6 * 1.2 / 0.95;
+    assert_rel(c.wall_kwh, wall, 1e-12);
+    assert_rel(c.billed_kwh, wall * 1.25, 1e-12);
+    assert_rel(c.energy_usd, wall * 1.25 * 0.2, 1e-12);
+    assert_rel(c.co2e_g, wall * 1.25 * 400, 1e-12);
+    assert_string_equal(c.grid_source, "--grid-g-per-kwh");
+    char *text = lw_trace_summary_to_json(&f->S, "azure_code.csv", &o, &c, 2, &err);
+    assert_non_null(text);
+    json_t *d = json_loads(text, 0, NULL);
+    assert_non_null(d);
+    assert_rel(json_real_value(json_object_get(d, "total_energy_j")), f->S.energy_j, 1e-14);
+    assert_int_equal(json_integer_value(json_object_get(d, "requests")), 8);
+    assert_string_equal(json_string_value(json_object_get(d, "file")), "azure_code.csv");
+    json_t *cc = json_object_get(d, "cost_and_carbon");
+    assert_rel(json_real_value(json_object_get(cc, "co2e_g")), wall * 1.25 * 400, 1e-14);
+    assert_int_equal(json_array_size(json_object_get(d, "warnings")), (size_t)lw_trace_summary_warning_count(&f->S));
+    json_decref(d);
+    lw_free(text);
+    /* no cost given: "cost_and_carbon" is null */
+    text = lw_trace_summary_to_json(&f->S, "x", &o, NULL, 0, &err);
+    assert_non_null(strstr(text, "\"cost_and_carbon\": null"));
+    lw_free(text);
+    /* region and intensity together, an unknown region */
+    co.region = "us";
+    assert_int_equal(lw_trace_cost_compute(f->cat, &f->S, &o, &co, &c, &err), LW_ERR_INVALID_ARGUMENT);
+    co.grid_g_per_kwh = -1;
+    co.region = "atlantis";
+    assert_int_equal(lw_trace_cost_compute(f->cat, &f->S, &o, &co, &c, &err), LW_ERR_NOT_FOUND);
+    assert_non_null(strstr(lw_err_message(&err), "atlantis"));
+}
+
+/* Structs not started from their initialiser are refused with the fix named. */
+static void test_versions(void **state)
+{
+    fixture *f = *state;
+    lw_err err;
+    lw_trace_opts o = opts(f, 1);
+    lw_trace_summary *s = calloc(1, sizeof *s);
+    assert_int_equal(lw_trace_run(f->cat, data_path("azure_code.csv"), &o, s, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "LW_TRACE_SUMMARY_INIT"));
+    assert_int_equal(lw_trace_summary_init(s, LW_TRACE_SUMMARY_VERSION + 1, &err), LW_ERR_VERSION);
+    assert_int_equal(lw_trace_summary_init(s, LW_TRACE_SUMMARY_VERSION, &err), LW_OK);
+    assert_int_equal(lw_trace_run(f->cat, data_path("azure_code.csv"), &o, s, &err), LW_OK);
+    assert_int_equal(s->requests, 8);
+    assert_int_equal(lw_trace_summary_warning_count(s), 0);
+    assert_null(lw_trace_summary_warning(s, 0));
+    free(s);
+    lw_trace_cost_opts co;
+    memset(&co, 0, sizeof co);
+    lw_trace_cost c = LW_TRACE_COST_INIT;
+    assert_int_equal(lw_trace_cost_compute(f->cat, &f->S, &o, &co, &c, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "LW_TRACE_COST_OPTS_INIT"));
+    assert_int_equal(lw_trace_cost_opts_init(&co, LW_TRACE_COST_OPTS_VERSION, &err), LW_OK);
+    assert_true(co.price_usd_per_kwh < 0 && co.region == NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +498,8 @@ int main(void)
         cmocka_unit_test(test_percentiles),
         cmocka_unit_test(test_per_request_output),
         cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_json_and_cost),
+        cmocka_unit_test(test_versions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -154,14 +154,14 @@ static lw_status resolve(lw_fit_result *r, const lw_point *points, size_t n, lw_
 
 /* ---------- pairs and the least-squares solve ---------- */
 
-static bool matched(const lw_fit_result *r, const lw_fit_point *a, const lw_fit_point *b)
+bool lw_fit_matched(const lw_fit_result *r, const lw_fit_point *a, const lw_fit_point *b)
 {
     return fmax(a->batch, b->batch) / fmin(a->batch, b->batch) <= r->opts.batch_match * (1 + 1e-12);
 }
 
 /* Design row of the pair a -> b (x has np entries) and the part of ln(E_b/E_a) the fixed terms
  * do not explain. */
-static double pair_row(const lw_fit_result *r, const lw_fit_point *a, const lw_fit_point *b, double *x)
+double lw_fit_pair_row(const lw_fit_result *r, const lw_fit_point *a, const lw_fit_point *b, double *x)
 {
     memset(x, 0, (size_t)r->np * sizeof *x);
     x[0] = log2(b->params) - log2(a->params);
@@ -259,7 +259,7 @@ static int solve(const lw_fit_result *r, const int *weight, double *theta, bool 
     int n = (int)r->npts, cap = 0, m = 0;
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++)
-            if (weight[i] && weight[j] && matched(r, &r->pts[i], &r->pts[j]))
+            if (weight[i] && weight[j] && lw_fit_matched(r, &r->pts[i], &r->pts[j]))
                 cap += weight[i] * weight[j];
     bool *fixed = calloc((size_t)r->np, sizeof *fixed);
     double *A = malloc((size_t)(cap ? cap : 1) * (size_t)r->np * sizeof *A), *y = malloc((size_t)(cap ? cap : 1) * sizeof *y);
@@ -275,11 +275,11 @@ static int solve(const lw_fit_result *r, const int *weight, double *theta, bool 
         memset(param_pairs, 0, (size_t)r->np * sizeof *param_pairs);
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++) {
-            if (!weight[i] || !weight[j] || !matched(r, &r->pts[i], &r->pts[j]))
+            if (!weight[i] || !weight[j] || !lw_fit_matched(r, &r->pts[i], &r->pts[j]))
                 continue;
             for (int w = 0; w < weight[i] * weight[j]; w++, m++) {
                 double *x = A + (size_t)m * (size_t)r->np;
-                y[m] = pair_row(r, &r->pts[i], &r->pts[j], x);
+                y[m] = lw_fit_pair_row(r, &r->pts[i], &r->pts[j], x);
                 if (param_pairs && w == 0)
                     for (int k = 0; k < r->np; k++)
                         param_pairs[k] += x[k] != 0;
@@ -300,7 +300,7 @@ static bool predict(const lw_fit_result *r, const double *theta, const bool *ide
                     double *ln_pred)
 {
     double x[1 + LW_FIT_MAX_FAM + LW_FIT_MAX_GPU];
-    double y = pair_row(r, a, b, x), dot = 0;
+    double y = lw_fit_pair_row(r, a, b, x), dot = 0;
     for (int k = 0; k < r->np; k++) {
         if (x[k] != 0 && !ident[k])
             return false;
@@ -390,7 +390,7 @@ static void residuals(lw_fit_result *r, const int *weight, const double *theta, 
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {
             double lp;
-            if (i == j || !weight[i] || !weight[j] || !matched(r, &r->pts[i], &r->pts[j]) ||
+            if (i == j || !weight[i] || !weight[j] || !lw_fit_matched(r, &r->pts[i], &r->pts[j]) ||
                 !predict(r, theta, ident, &r->pts[i], &r->pts[j], &lp))
                 continue;
             acc_add(&b, r->pts[j].ln_e, lp, -INFINITY, INFINITY);
@@ -428,7 +428,7 @@ static lw_fit_accuracy seed_accuracy(const lw_fit_result *r)
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {
             const lw_fit_point *a = &r->pts[i], *t = &r->pts[j];
-            if (i == j || !matched(r, a, t))
+            if (i == j || !lw_fit_matched(r, a, t))
                 continue;
             lw_scale_input in = lw_scale_input_default();
             in.baseline_j_per_token = exp(a->ln_e);
@@ -471,14 +471,14 @@ static lw_fit_accuracy heldout_accuracy(lw_fit_result *r)
         solve(r, w, th, id, NULL, &col);
         if (col >= 0) { /* leaving h out confounds two coefficients: h cannot be predicted */
             for (int i = 0; i < n; i++)
-                b.unpredictable += i != h && matched(r, &r->pts[i], &r->pts[h]);
+                b.unpredictable += i != h && lw_fit_matched(r, &r->pts[i], &r->pts[h]);
             continue;
         }
         double lo, hi;
         residuals(r, w, th, id, &lo, &hi, NULL, NULL);
         for (int i = 0; i < n; i++) {
             double lp;
-            if (i == h || !matched(r, &r->pts[i], &r->pts[h]))
+            if (i == h || !lw_fit_matched(r, &r->pts[i], &r->pts[h]))
                 continue;
             if (!predict(r, th, id, &r->pts[i], &r->pts[h], &lp)) {
                 b.unpredictable++;

@@ -49,13 +49,8 @@ lw_status lw_fit_range(const lw_catalogue *cat, char kind, const char *reference
 /* Design row of the pair a -> b over the coefficients and the sources (np + nsrc entries). */
 static void source_row(const lw_fit_result *r, const lw_fit_point *a, const lw_fit_point *b, double *x)
 {
-    int p = r->np + r->nsrc;
-    memset(x, 0, (size_t)p * sizeof *x);
-    x[0] = log2(b->params) - log2(a->params);
-    x[1 + b->fam] += 1;
-    x[1 + a->fam] -= 1;
-    x[1 + r->nfam + b->gpu_idx] += 1;
-    x[1 + r->nfam + a->gpu_idx] -= 1;
+    lw_fit_pair_row(r, a, b, x);
+    memset(x + r->np, 0, (size_t)r->nsrc * sizeof *x);
     x[1 + r->ref_fam] = 0; /* fixed at 0: not a free coefficient */
     x[1 + r->nfam + r->ref_gpu] = 0;
     x[r->np + b->src_idx] += 1;
@@ -94,7 +89,7 @@ static lw_status source_basis(lw_fit_result *r, lw_err *err)
     for (size_t i = 0; i < r->npts && r->nsrc_basis < p; i++)
         for (size_t j = i + 1; j < r->npts && r->nsrc_basis < p; j++) {
             const lw_fit_point *a = &r->pts[i], *b = &r->pts[j];
-            if (fmax(a->batch, b->batch) / fmin(a->batch, b->batch) > r->opts.batch_match * (1 + 1e-12))
+            if (!lw_fit_matched(r, a, b))
                 continue;
             source_row(r, a, b, x);
             double n0 = 0;

@@ -56,6 +56,13 @@ struct lw_fit_result {
     int npairs;
 };
 
+/* True when the batch sizes of a and b are within the fit's batch match (the pair is used). */
+bool lw_fit_matched(const lw_fit_result *r, const lw_fit_point *a, const lw_fit_point *b);
+
+/* Design row of the pair a -> b over the np coefficients (x), and the part of ln(E_b/E_a) the
+ * fixed terms do not explain (returned). */
+double lw_fit_pair_row(const lw_fit_result *r, const lw_fit_point *a, const lw_fit_point *b, double *x);
+
 /* Range check and source confounding of every coefficient (fills in_range, range_*, and
  * confounded_with of r->coefs); LW_ERR_NOT_FOUND when a "scale.physical_range.*" is missing. */
 lw_status lw_fit_check(lw_fit_result *r, lw_err *err);

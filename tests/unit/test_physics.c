@@ -148,11 +148,41 @@ static void test_fp16_only_gpus(void **state)
     lw_catalogue_free(cat);
 }
 
+/* --precision all and the JSON builder shared by the CLI and Python. */
+static void test_all_and_json(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_err err;
+    const lw_gpu *a100 = lw_test_gpu(cat, "a100-80gb"), *v100 = lw_test_gpu(cat, "v100");
+    assert_int_equal(lw_physics_default_precision(a100), LW_PREC_BF16);
+    assert_int_equal(lw_physics_default_precision(v100), LW_PREC_FP16); /* fp16 tensor cores only */
+    lw_physics_result res[LW_PHYSICS_PRECISIONS];
+    size_t n;
+    /* A100: bf16 and int8 peaks, no fp8 (skipped) */
+    assert_int_equal(lw_physics_evaluate_all(cat, a100, 1, NAN, res, &n, &err), LW_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(res[0].precision, LW_PREC_BF16);
+    assert_int_equal(res[1].precision, LW_PREC_INT8);
+    char *text = lw_physics_to_json(a100, res, n, true, 0, &err);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "{\"gpu\": \"a100-80gb\", \"tdp_w\": 400.0, \"precisions\": [{\"precision\": \"bf16\""));
+    lw_free(text);
+    text = lw_physics_to_json(a100, res, 1, false, 0, &err);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "\"gpu\": \"a100-80gb\"}"));
+    lw_free(text);
+    assert_null(lw_physics_to_json(a100, res, 2, false, 0, &err)); /* one result without all */
+    assert_int_equal(err.status, LW_ERR_INVALID_ARGUMENT);
+    lw_catalogue_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_h100_limits), cmocka_unit_test(test_mfu_check), cmocka_unit_test(test_two_flops_per_mac),
         cmocka_unit_test(test_nodes_and_precisions), cmocka_unit_test(test_errors), cmocka_unit_test(test_fp16_only_gpus),
+        cmocka_unit_test(test_all_and_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

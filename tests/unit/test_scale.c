@@ -282,6 +282,66 @@ static void test_bad_input(void **state)
     lw_catalogue_free(cat);
 }
 
+/* lw_scale_request by names -> lw_scale_input, as the CLI and Python call it. */
+static void test_request_resolve_and_json(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_err err;
+    lw_scale_request rq = LW_SCALE_REQUEST_INIT, r2;
+    assert_int_equal(lw_scale_request_init(&r2, LW_SCALE_REQUEST_VERSION, &err), LW_OK);
+    assert_int_equal(r2.from_gpus, 1);
+    assert_int_equal(r2.multi_gpu, LW_MULTI_GPU_OVERHEAD);
+    assert_int_equal(lw_scale_request_init(&r2, 0, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_int_equal(lw_scale_request_init(&r2, LW_SCALE_REQUEST_VERSION + 1, &err), LW_ERR_VERSION);
+    rq.baseline_j_per_token = 0.35;
+    rq.from_model = "qwen2.5-3b";
+    rq.from_params = 3e9; /* given: overrides the model's */
+    rq.from_gpu = "a100-80gb";
+    rq.to_model = "gpt-oss-120b";
+    rq.to_params = 5.1e9;
+    lw_scale_input in;
+    assert_int_equal(lw_scale_resolve(cat, &rq, &in, &err), LW_OK);
+    assert_rel(in.from.params, 3e9, 1e-15);
+    assert_string_equal(in.from.family, "qwen2.5");
+    assert_string_equal(in.to.family, "gpt-oss");
+    assert_ptr_equal(in.to.gpu, in.from.gpu); /* to_gpu defaults to from_gpu */
+    lw_scale_result r;
+    assert_int_equal(lw_scale_run(cat, &in, &r, &err), LW_OK);
+    /* the run takes k, both families' mu and the a100 -> a100 eta key (none of them overridden) */
+    assert_true(lw_scale_uses_key(&in, &r, "scale.k"));
+    assert_true(lw_scale_uses_key(&in, &r, "scale.mu_arch.gpt-oss"));
+    assert_true(lw_scale_uses_key(&in, &r, "scale.mu_arch.qwen2.5"));
+    assert_false(lw_scale_uses_key(&in, &r, "scale.mu_arch.llama3"));
+    assert_true(lw_scale_uses_key(&in, &r, "scale.eta_util.a100-80gb.a100-80gb"));
+    assert_false(lw_scale_uses_key(&in, &r, "scale.eta_util.a100-80gb.h100-sxm"));
+    in.have_k = in.have_mu = true;
+    in.k = r.k;
+    in.mu = r.mu;
+    assert_false(lw_scale_uses_key(&in, &r, "scale.k"));
+    assert_false(lw_scale_uses_key(&in, &r, "scale.mu_arch.gpt-oss"));
+    /* JSON: the flagged lines the run uses are listed, the others counted */
+    char *text = lw_scale_to_json(&in, &r, "scale.k = 0.8 is outside\nscale.mu_arch.llama3 = 9 is outside\n"
+                                            "scale.eta_util.a100-80gb.a100-80gb = 2 is outside\n", 0, &err);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "\"flagged_coefficients\": [\"scale.eta_util.a100-80gb.a100-80gb = 2 is outside\"]"));
+    assert_non_null(strstr(text, "\"flagged_unused\": 2"));
+    assert_non_null(strstr(text, "\"departs_from_seed_table\": false"));
+    lw_free(text);
+    assert_null(lw_scale_to_json(&in, &r, NULL, 32, &err));
+    assert_int_equal(err.status, LW_ERR_INVALID_ARGUMENT);
+    /* names: an unknown model, and neither model nor size */
+    rq.to_model = "llama-9b";
+    assert_int_equal(lw_scale_resolve(cat, &rq, &in, &err), LW_ERR_NOT_FOUND);
+    rq.to_model = NULL;
+    rq.to_params = 0;
+    assert_int_equal(lw_scale_resolve(cat, &rq, &in, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "the target needs --to-model or --to-params"));
+    rq.version = 0;
+    assert_int_equal(lw_scale_resolve(cat, &rq, &in, &err), LW_ERR_INVALID_ARGUMENT);
+    lw_catalogue_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,7 +349,7 @@ int main(void)
         cmocka_unit_test(test_part5_deepseek),     cmocka_unit_test(test_part1_multipliers),
         cmocka_unit_test(test_multi_gpu_modes),    cmocka_unit_test(test_mu_ratio_and_default_family),
         cmocka_unit_test(test_downscale_band_order), cmocka_unit_test(test_power_fallback),
-        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_input),          cmocka_unit_test(test_request_resolve_and_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,9 +18,12 @@ static const char *usage_text =
     "       see docs/loop.md and 'llmwatt calibrate runs.db --help')\n\n"
     "Fits the roofline method's efficiency and power coefficients per GPU architecture to measured\n"
     "points (default: the shipped calibration points). Time (throughput) and power are fitted\n"
-    "separately in log space with weak priors; deterministic. Prints the coefficients, their\n"
-    "cross-validated error (sigma) and band width; --output writes roofline.json (atomically)\n"
-    "with provenance: fit date (--date, default today UTC), points file, per-row residuals.\n"
+    "separately in log space with weak priors, each row at its fit_weight column (default 1);\n"
+    "deterministic. Prints the coefficients, their cross-validated error (s_fit), the spread\n"
+    "between sources at comparable settings (s_src), the band's sigma and width, and the\n"
+    "down-weighted rows with their reason; --output writes roofline.json (atomically) with\n"
+    "provenance: fit date (--date, default today UTC), points file, sources and weights,\n"
+    "per-row residuals, source-spread pairs.\n"
     "On a terminal, stderr shows progress; --quiet turns it off.\n";
 
 /* Writes text and a final newline to path atomically. */

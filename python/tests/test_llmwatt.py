@@ -179,6 +179,8 @@ def test_measure_errors():
     with pytest.raises(llmwatt.Error, match="cannot load"):
         llmwatt.measure(nvml_library="/nonexistent/libnvidia-ml.so.1")
     with pytest.raises(llmwatt.Error, match="source expects"):
+        llmwatt.measure(source="rocm")
+    with pytest.raises(llmwatt.Error, match="needs dcgm="):
         llmwatt.measure(source="dcgm")
 
 

@@ -208,11 +208,12 @@ static void test_seq_layer_overhead(void **state)
     c.power_k_memory = 0.6;
     c.sigma_log = 0.2;
     c.rows = 1;
-    double t[2];
-    for (int i = 0; i < 2; i++) {
+    double t[3];
+    for (int i = 0; i < 3; i++) {
         c.seq_layer_overhead_s = i ? 1e-6 : 0.0;
         lw_estimate_opts o = lw_estimate_opts_default();
         o.coeffs = &c;
+        o.power_limit_w = i == 2 ? 700.0 : 0.0; /* a limit at the TDP: the same time, overhead included */
         lw_estimator *e;
         assert_int_equal(lw_estimator_new(cat, lw_test_model(cat, "llama-3.1-8b"), lw_test_gpu(cat, "h100"), &o, &e, NULL),
                          LW_OK);
@@ -226,6 +227,7 @@ static void test_seq_layer_overhead(void **state)
         lw_estimator_free(e);
     }
     assert_rel(t[1] - t[0], 1.408e-3, 1e-9);
+    assert_rel(t[2], t[1], 1e-12);
     lw_catalogue_free(cat);
 }
 

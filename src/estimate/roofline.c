@@ -118,7 +118,7 @@ static lw_status need(const lw_catalogue *cat, const char *key, double *out, lw_
 
 /* ---- Power limits and clocks (estimate --power-limit W / --sm-clock MHz) ------------------------
  * At SM clock ratio s = f / f_max (docs/estimate.md, "Power limits and clocks"):
- *   time    t(s) = scale * max(t_c_max / s, t_m_max) + communication + step overhead
+ *   time    t(s) = scale * max(t_c_max / s, t_m_max) + communication + step overheads
  *           (compute slows with the clock; the HBM clock is not capped, so memory time stays)
  *   voltage v(s) = max(s, knee): proportional to the clock above the knee, at its floor below
  *   dynamic energy = (TDP - idle) [k_c t_c v^2 + k_m t_m (beta s v^2 + 1 - beta)]
@@ -177,7 +177,7 @@ typedef struct clock_terms {
     double t_c, t_m;         /* mean GPU compute and memory time */
     double t_c_max, t_m_max; /* busiest GPU */
     double scale;            /* micro-slots per micro-batch (pipeline) */
-    double fixed_s;          /* communication and step overhead: clock-independent */
+    double fixed_s;          /* communication and step overheads: clock-independent */
     double idle_w, gpus;
 } clock_terms;
 
@@ -382,7 +382,8 @@ static void phase(const lw_estimator *e, const lw_accounting *a, const lw_phase_
     ph->memory_time_s = t_m_max;
     ph->communication_time_s = t_comm;
     if (e->pw_active) {
-        const clock_terms x = {t_c, t_m, t_c_max, t_m_max, slots / mb, t_comm + c->steps * k->step_overhead_s, idle, g};
+        const double fixed = t_comm + c->steps * step_overhead(k, m, batch);
+        const clock_terms x = {t_c, t_m, t_c_max, t_m_max, slots / mb, fixed, idle, g};
         *clock = clock_phase(e, &x, unreachable, ph);
     }
 }

@@ -22,7 +22,7 @@ static void test_builtin_rows(void **state)
     size_t n;
     lw_err err;
     assert_int_equal(lw_points_builtin(&p, &n, &err), LW_OK);
-    assert_int_equal(n, 29);
+    assert_int_equal(n, 37);
     /* row 2: ML.ENERGY, Llama-3.1-8B on 1 H100, "max_num_seqs=64 (avg running batch 63.9)", 395.5 mean output,
      * 0.1186 J per output token, GPU only, input length not published */
     const lw_point *r = find(p, n, "2");
@@ -39,6 +39,14 @@ static void test_builtin_rows(void **state)
     assert_rel(r->input_tokens, 256, 0);
     assert_rel(r->output_tokens, 126.6, 1e-12);
     assert_rel(r->j_per_request, 44.3, 1e-12);
+    /* row 43 (added Dec 2026): ML.ENERGY v2, gemma-2-2b-it on 1 A100-SXM4-40GB, "484.5 (mean)" output
+     * tokens, 0.09011 J per output token, 43.66 J per request */
+    r = find(p, n, "43");
+    assert_string_equal(r->model, "google/gemma-2-2b-it");
+    assert_int_equal(r->num_gpus, 1);
+    assert_rel(r->output_tokens, 484.5, 1e-12);
+    assert_rel(r->j_per_output_token, 0.09011, 1e-12);
+    assert_rel(r->j_per_request, 43.66, 1e-12);
     /* row 25: fp8 precision */
     assert_int_equal(find(p, n, "25")->precision, LW_PREC_FP8);
     lw_points_free(p);

@@ -261,8 +261,8 @@ static void test_checks_confounded(void **state)
 }
 
 /* The shipped points (issue 10's examples): qwen3's mu and the A100-vs-H100 eta are outside
- * seed 000's ranges, and that eta is confounded: every A100 point comes from the toolkit log,
- * every H100 point from ML.ENERGY. B200 vs H100 is seen within ML.ENERGY: not confounded. */
+ * seed 000's ranges, and that eta is confounded: every A100-80GB point comes from the toolkit
+ * log, every H100 point from ML.ENERGY v3.0. B200 vs H100 is seen within v3.0: not confounded. */
 static void test_checks_builtin(void **state)
 {
     (void)state;
@@ -281,6 +281,8 @@ static void test_checks_builtin(void **state)
     assert_true(a->value > 1.15 / 0.70 && !a->in_range);
     assert_non_null(strstr(a->confounded_with, "inference-energy toolkit measurement log (a100-80gb) vs ML.ENERGY"));
     assert_string_equal(b->confounded_with, "");
+    /* A100-40GB: only ML.ENERGY v2.0 measured it, and v2.0 measured no GPU v3.0 did */
+    assert_non_null(strstr(coef(r, "a100-40gb")->confounded_with, "ML.ENERGY Leaderboard v2.0 (a100-40gb) vs ML.ENERGY Leaderboard v3.0"));
     assert_true(coef(r, "k")->in_range);
     lw_fit_free(r);
     lw_points_free(pts);

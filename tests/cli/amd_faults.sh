@@ -16,7 +16,7 @@ amd_fault_suite() {
     expect_json "$t-lost" 'd["coverage"]["gaps"][0]["kind"] + " " + str(d["aggregate"]["windows_differ"])' 'early_end True'
     # a 32-bit accumulator that wraps at 0.15 s: unwrapped, the energy stays 250 W x the window
     env "${p}_WRAP_AT_S=0.15" "$LLMWATT" measure --interval 20ms --min-duration 0.1 --json -- sleep 0.3 >"$OUT" 2>"$ERR"
-    expect_json "$t-wrap-energy" 'd["gpus"][0]["avg_power_w"]' 250 5e-3
+    expect_json "$t-wrap-energy" 'd["gpus"][0]["avg_power_w"]' 250 2e-2
     expect_json "$t-wrap-valid" "$crit_ctr" True
     # the accumulator steps back 50 J: that interval is integrated from power, criterion fails
     env "${p}_BACK_J=50" "${p}_BACK_AT_S=0.2" "$LLMWATT" measure --interval 20ms --min-duration 0.1 --json -- sleep 0.4 >"$OUT" 2>"$ERR"

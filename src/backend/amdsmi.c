@@ -56,7 +56,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "backend/source.h"
 #include "core/util.h"
@@ -344,18 +343,10 @@ static lw_status enumerate(amd_state *st, const char *library, uint32_t *n, lw_e
 lw_status lw_power_open_amdsmi(const char *library, lw_power_source **out, lw_err *err)
 {
     *out = NULL;
-    if (!library) {
-        const char *env = getenv(LW_AMDSMI_LIBRARY_ENV);
-        /* as ROCm SMI: only where the amdgpu compute interface exists */
-        if (!(env && *env) && access("/dev/kfd", F_OK) != 0)
-            return lw_fail(err, LW_ERR_NO_DEVICE, "no AMD GPU (/dev/kfd does not exist)");
-        library = env && *env ? env : "libamd_smi.so";
-    }
-    void *dl = dlopen(library, RTLD_NOW | RTLD_LOCAL);
-    if (!dl) {
-        const char *why = dlerror();
-        return lw_fail(err, LW_ERR_NO_DEVICE, "cannot load %s (%s)", library, why ? why : "not found");
-    }
+    void *dl;
+    lw_status ls = lw_vendor_dlopen(library, LW_AMDSMI_LIBRARY_ENV, "libamd_smi.so", true, &dl, &library, err);
+    if (ls != LW_OK)
+        return ls;
     amd_state *st = calloc(1, sizeof *st);
     if (!st) {
         dlclose(dl);

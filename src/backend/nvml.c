@@ -163,15 +163,10 @@ static void describe(nvml_state *st, nvmlDevice_t d, unsigned int idx, const cha
 lw_status lw_power_open_nvml(const char *library, lw_power_source **out, lw_err *err)
 {
     *out = NULL;
-    if (!library) {
-        const char *env = getenv(LW_NVML_LIBRARY_ENV);
-        library = env && *env ? env : "libnvidia-ml.so.1";
-    }
-    void *dl = dlopen(library, RTLD_NOW | RTLD_LOCAL);
-    if (!dl) {
-        const char *why = dlerror();
-        return lw_fail(err, LW_ERR_NO_DEVICE, "cannot load %s (%s)", library, why ? why : "not found");
-    }
+    void *dl;
+    lw_status ls = lw_vendor_dlopen(library, LW_NVML_LIBRARY_ENV, "libnvidia-ml.so.1", false, &dl, &library, err);
+    if (ls != LW_OK)
+        return ls;
     nvml_state *st = calloc(1, sizeof *st);
     if (!st) {
         dlclose(dl);

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <rocm_smi/rocm_smi.h>
 
@@ -156,19 +155,10 @@ static void describe(const rocm_state *st, uint32_t d, const char *driver, lw_de
 lw_status lw_power_open_rocm_smi(const char *library, lw_power_source **out, lw_err *err)
 {
     *out = NULL;
-    if (!library) {
-        const char *env = getenv(LW_ROCM_SMI_LIBRARY_ENV);
-        /* the default library prints its own errors on stderr where there is no AMD driver, so
-         * it is only tried where the amdgpu compute interface exists */
-        if (!(env && *env) && access("/dev/kfd", F_OK) != 0)
-            return lw_fail(err, LW_ERR_NO_DEVICE, "no AMD GPU (/dev/kfd does not exist)");
-        library = env && *env ? env : "librocm_smi64.so.1";
-    }
-    void *dl = dlopen(library, RTLD_NOW | RTLD_LOCAL);
-    if (!dl) {
-        const char *why = dlerror();
-        return lw_fail(err, LW_ERR_NO_DEVICE, "cannot load %s (%s)", library, why ? why : "not found");
-    }
+    void *dl;
+    lw_status ls = lw_vendor_dlopen(library, LW_ROCM_SMI_LIBRARY_ENV, "librocm_smi64.so.1", true, &dl, &library, err);
+    if (ls != LW_OK)
+        return ls;
     rocm_state *st = calloc(1, sizeof *st);
     if (!st) {
         dlclose(dl);

@@ -1,9 +1,11 @@
 /* Dispatch of the public power-source API to the backends. */
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "backend/source.h"
 #include "core/util.h"
@@ -185,4 +187,26 @@ lw_status lw_power_replay_series(const lw_power_source *src, size_t i, const lw_
 double lw_power_replay_start_unix(const lw_power_source *src)
 {
     return src && src->kind == LW_SOURCE_REPLAY ? lw_replay_start_unix(src) : NAN;
+}
+
+lw_status lw_vendor_dlopen(const char *library, const char *env, const char *dflt, bool need_kfd, void **dl,
+                           const char **name, lw_err *err)
+{
+    *dl = NULL;
+    if (!library) {
+        const char *v = getenv(env);
+        if (v && *v)
+            library = v;
+        else if (need_kfd && access("/dev/kfd", F_OK) != 0)
+            return lw_fail(err, LW_ERR_NO_DEVICE, "no AMD GPU (/dev/kfd does not exist)");
+        else
+            library = dflt;
+    }
+    *name = library;
+    *dl = dlopen(library, RTLD_NOW | RTLD_LOCAL);
+    if (!*dl) {
+        const char *why = dlerror();
+        return lw_fail(err, LW_ERR_NO_DEVICE, "cannot load %s (%s)", library, why ? why : "not found");
+    }
+    return LW_OK;
 }

@@ -43,6 +43,13 @@ typedef struct lw_wrap32 {
 /* raw plus the wraps seen so far times 2^32, in accumulator ticks. */
 double lw_wrap32_unwrap(lw_wrap32 *w, uint64_t raw);
 
+/* Loads a vendor library with dlopen: `library` when given, else the environment variable `env`
+ * when set and non-empty, else `dflt`. With `need_kfd`, the default (no path given) is only tried
+ * where /dev/kfd exists (AMD: the ROCm libraries print their own errors without the driver).
+ * LW_ERR_NO_DEVICE naming the library when it cannot be loaded; *name is the library tried. */
+lw_status lw_vendor_dlopen(const char *library, const char *env, const char *dflt, bool need_kfd, void **dl,
+                           const char **name, lw_err *err);
+
 /* Replay series access (replay.c). */
 lw_status lw_replay_series(const lw_power_source *src, size_t i, const lw_power_sample **s, size_t *n);
 double lw_replay_start_unix(const lw_power_source *src);

@@ -33,6 +33,8 @@ lw_status lw_trace_cost_compute(const lw_catalogue *cat, const lw_trace_summary 
     lw_status st = lw_check_version("lw_trace_cost_opts", "LW_TRACE_COST_OPTS_INIT", co->version,
                                     LW_TRACE_COST_OPTS_VERSION, err);
     if (st == LW_OK)
+        st = lw_check_version("lw_trace_opts", "LW_TRACE_OPTS_INIT", o->version, LW_TRACE_OPTS_VERSION, err);
+    if (st == LW_OK)
         st = lw_trace_cost_init(out, out->version, err);
     if (st != LW_OK)
         return st;
@@ -164,6 +166,8 @@ char *lw_trace_summary_to_json(const lw_trace_summary *S, const char *path, cons
         lw_fail(err, LW_ERR_INVALID_ARGUMENT, "lw_trace_summary_to_json needs the summary, the path and the options");
         return NULL;
     }
+    if (lw_check_version("lw_trace_opts", "LW_TRACE_OPTS_INIT", o->version, LW_TRACE_OPTS_VERSION, err) != LW_OK)
+        return NULL;
     if (cost && lw_check_version("lw_trace_cost", "LW_TRACE_COST_INIT", cost->version, LW_TRACE_COST_VERSION, err) != LW_OK)
         return NULL;
     json_t *r = json_object();

@@ -65,8 +65,8 @@ static void row_cost(const lw_catalogue *cat, lw_report_row *w, double price)
     lw_cost_params p = lw_cost_params_default(cat, w->gpus);
     p.gpu_power_w = w->avg_power_w;
     p.tokens_per_s = w->avg_power_w * w->tokens_per_j;
-    lw_cost_energy e;
-    lw_cost_price c;
+    lw_cost_energy e = LW_COST_ENERGY_INIT;
+    lw_cost_price c = LW_COST_PRICE_INIT;
     if (lw_cost_energy_compute(&p, &e, NULL) != LW_OK || lw_cost_at_price(&e, price, &c, NULL) != LW_OK) {
         w->wall_power_w = w->cost_usd_per_million = w->cost_usd_per_hour = NAN;
         return;
@@ -617,8 +617,8 @@ static void break_even(ctx *c)
         /* cheapest on-prem configuration of the comparable workload at the reference price */
         const lw_report_row *best = NULL;
         lw_cost_params bp;
-        lw_cost_energy be;
-        lw_cost_price bc;
+        lw_cost_energy be = LW_COST_ENERGY_INIT;
+        lw_cost_price bc = LW_COST_PRICE_INIT;
         for (size_t i = 0; i < c->nrows; i++) {
             const lw_report_row *r = &c->rows[i];
             if (strcmp(r->workload, wl))
@@ -626,8 +626,8 @@ static void break_even(ctx *c)
             lw_cost_params p = lw_cost_params_default(c->cat, r->gpus);
             p.gpu_power_w = r->avg_power_w;
             p.tokens_per_s = r->avg_power_w * r->tokens_per_j;
-            lw_cost_energy e;
-            lw_cost_price cp;
+            lw_cost_energy e = LW_COST_ENERGY_INIT;
+            lw_cost_price cp = LW_COST_PRICE_INIT;
             if (lw_cost_energy_compute(&p, &e, NULL) != LW_OK || lw_cost_at_price(&e, c->o->price_usd_per_kwh, &cp, NULL) != LW_OK)
                 continue;
             if (!best || cp.onprem_usd_per_million < bc.onprem_usd_per_million) {
@@ -657,7 +657,7 @@ static void break_even(ctx *c)
                 snprintf(ap, sizeof ap, "$%.2f ($%.2f-%.2f)", api[b].usd_per_million, api[b].low, api[b].high);
             else
                 snprintf(ap, sizeof ap, "$%.2f", api[b].usd_per_million);
-            lw_break_even r;
+            lw_break_even r = LW_BREAK_EVEN_INIT;
             if (!best || lw_cost_break_even(&be, &bc, &bp, api[b].usd_per_million, &r, NULL) != LW_OK) {
                 const char *cells[] = {api[b].provider, ap, NO_DATA, NO_DATA, NO_DATA};
                 lw_doc_table_row(d, 5, cells);

@@ -64,8 +64,8 @@ lw_status lw_trace_cost_compute(const lw_catalogue *cat, const lw_trace_summary 
     p.grid_g_per_kwh = out->grid_g_per_kwh;
     p.gpu_power_w = 1000.0; /* any power gives the same J per token at this throughput */
     p.tokens_per_s = p.gpu_power_w / (S->energy_j / S->output_tokens);
-    lw_cost_energy e;
-    lw_cost_price pr;
+    lw_cost_energy e = LW_COST_ENERGY_INIT;
+    lw_cost_price pr = LW_COST_PRICE_INIT;
     st = lw_cost_energy_compute(&p, &e, err);
     if (st == LW_OK)
         st = lw_cost_at_price(&e, out->price_usd_per_kwh, &pr, err);

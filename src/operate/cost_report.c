@@ -232,6 +232,7 @@ static lw_status load_input(const lw_cost_request *q, lw_cost_report *in, lw_err
     const char *meas = q->measurement, *est = q->estimate;
     const char *file = meas ? meas : est;
     lw_run *run = &in->run;
+    *run = (lw_run)LW_RUN_INIT;
     lw_err e2;
     if (!file) {
         if (q->power_w < 0 || q->tokens_per_s < 0)

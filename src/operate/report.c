@@ -76,9 +76,24 @@ static void row_cost(const lw_catalogue *cat, lw_report_row *w, double price)
     w->cost_usd_per_hour = c.energy_usd_per_hour;
 }
 
+/* Every record of a caller's array carries a version this library knows (docs/design.md, "ABI");
+ * version 1 is the whole record, so the stride is sizeof(lw_run). */
+static lw_status check_runs(const lw_run *runs, size_t nruns, lw_err *err)
+{
+    for (size_t i = 0; i < nruns; i++) {
+        lw_status st = lw_check_version("lw_run", "LW_RUN_INIT", runs[i].version, LW_RUN_VERSION, err);
+        if (st != LW_OK)
+            return st;
+    }
+    return LW_OK;
+}
+
 lw_status lw_report_rows(const lw_catalogue *cat, const lw_run *runs, size_t nruns, double price, lw_report_row **out, size_t *n,
                          lw_err *err)
 {
+    lw_status vst = check_runs(runs, nruns, err);
+    if (vst != LW_OK)
+        return vst;
     if (!isfinite(price) || price < 0)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "electricity price must be >= 0 USD/kWh, got %g", price);
     lw_report_row *rows = calloc(nruns ? nruns : 1, sizeof *rows);
@@ -743,6 +758,8 @@ lw_status lw_report_write(const lw_catalogue *cat, const lw_run *runs, size_t nr
 {
     lw_status vst = lw_check_version("lw_report_opts", "lw_report_opts_default() or LW_REPORT_OPTS_INIT", o->version,
                                      LW_REPORT_OPTS_VERSION, err);
+    if (vst == LW_OK)
+        vst = check_runs(runs, nruns, err);
     if (vst != LW_OK)
         return vst;
     if (nruns == 0)

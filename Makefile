@@ -75,6 +75,8 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(TESTLIB_SRC) $(BUILD)/libllmwatt.a 
 $(BUILD)/tests/lib%.so: tests/fake/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -fPIC -shared -O1 -g -Wall -Wextra -Iinclude -o $@ $< -lm
+# AMD throttle status: the pre-ROCm 6.3 fake amdsmi is fake_amdsmi.c without the violation call
+$(BUILD)/tests/libfake_amdsmi_old.so: tests/fake/fake_amdsmi.c
 
 tests: all $(UNIT_BIN) $(FAKE_SO)
 

@@ -111,7 +111,9 @@ LW_API lw_status lw_power_open_rocm_smi(const char *library, lw_power_source **o
  * GPU processor of every socket. The energy accumulator times its resolution (32-bit wrap-around
  * unwrapped), power (amdsmi_get_power_info where the library's layout of it is known, amdsmi
  * 24.x; else the mean power between two accumulator readings), GFX activity, GFX clock, edge
- * temperature and the power cap; no throttle reasons. UUIDs as amdsmi gives them. LW_ERR_NO_DEVICE
+ * temperature and the power cap; throttle reasons (hw_thermal for PROCHOT/socket/VR/HBM thermal
+ * violations, sw_power_cap for PPT) from amdsmi_get_violation_status where the library has it and
+ * the GPU supports it, on one sample a second. UUIDs as amdsmi gives them. LW_ERR_NO_DEVICE
  * when the library cannot be loaded, amdsmi_init fails or there is no GPU. */
 LW_API lw_status lw_power_open_amdsmi(const char *library, lw_power_source **out, lw_err *err);
 

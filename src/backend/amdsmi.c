@@ -25,14 +25,30 @@
  *       average_socket_power, ...} in W, an unsupported member 0xFFFF (amd_smi.cc) or UINT32_MAX
  *       (header); 26.x put a uint64_t socket_power first, and 6.0 had no current_socket_power.
  *   power caps come from hwmon power1_cap, in uW.
+ *   amdsmi_get_violation_status(void *, amdsmi_violation_status_t *) (ROCm 6.3 and later; MI300 and
+ *       later ASICs, older ones answer not supported): in both layouts checked (library 24.7,
+ *       October 2024, and 26.x) the struct starts with uint64_t reference_timestamp,
+ *       violation_timestamp, acc_counter, acc_prochot_thrm, acc_ppt_pwr, acc_socket_thrm,
+ *       acc_vr_thrm, acc_hbm_thrm (UINT64_MAX = unsupported). The per_* and active_* members
+ *       after them moved (26.x inserted acc_gfx_clk_below_host_limit), so they are not read. The
+ *       library reads gpu_metrics twice 100 ms apart inside the call (amd_smi.cc), so the call
+ *       blocks for 100 ms.
  *
  * Structs are only read through their first members (which have stayed put across releases) and
  * the library writes into buffers far larger than any release's struct. The power struct moved
  * between releases, so it is read only where its layout is known (library year 24); elsewhere
  * power is the mean between two accumulator readings (energy step over the accumulator's own
  * timestamp step), so on those libraries "integrated" is not an independent check of the counter.
- * Energy: accumulator x resolution (uJ -> J), 32-bit wrap unwrapped as for ROCm SMI. Throttle
- * status is not read: it is only in amdsmi_gpu_metrics_t, whose layout changes with each release. */
+ * Energy: accumulator x resolution (uJ -> J), 32-bit wrap unwrapped as for ROCm SMI.
+ * Throttling: the violation accumulators count, like acc_counter, firmware ticks spent in each
+ * violation (amd_smi.cc derives per_* as their step over acc_counter's), so a cause whose
+ * accumulator stepped between two of our calls was active in that interval. Because each call blocks 100 ms, it is made
+ * at most once per VIOLATION_PERIOD_NS per GPU; the sample of that call carries the reasons of
+ * the interval since the previous call (throttle_known), the samples in between carry none.
+ * PROCHOT, socket, VR and HBM thermal violations are LW_THROTTLE_HW_THERMAL (the throttling
+ * criterion fails); a PPT (power cap) violation is LW_THROTTLE_SW_POWER_CAP (reported only), as
+ * NVML classifies them. Where the symbol is absent or the GPU answers not supported, throttling
+ * stays unknown. */
 #include <dlfcn.h>
 #include <math.h>
 #include <pthread.h>
@@ -53,6 +69,11 @@ typedef unsigned int amdsmi_status;
 #define AMDSMI_TEMP_EDGE 0u
 #define AMDSMI_TEMP_CURRENT 0u
 #define UUID_LEN 96u
+#define VIOLATION_PERIOD_NS 1000000000LL
+#define VIOLATION_BUF_WORDS 8192u /* 64 KiB */
+
+/* The leading uint64_t members of amdsmi_violation_status_t read (indices into the struct). */
+enum { VIOL_COUNTER = 2, VIOL_PROCHOT, VIOL_PPT, VIOL_SOCKET, VIOL_VR, VIOL_HBM, VIOL_N };
 
 /* Room for any release's struct: the largest one read (amdsmi_asic_info_t) is under 1 KiB. */
 typedef union amdsmi_buf {
@@ -78,6 +99,7 @@ typedef struct amdsmi_api {
     amdsmi_status (*driver_info)(void *, void *);
     amdsmi_status (*lib_version)(void *);
     amdsmi_status (*temperature)(void *, unsigned int, unsigned int, int64_t *);
+    amdsmi_status (*violation)(void *, void *);
 } amdsmi_api;
 
 typedef struct amd_dev {
@@ -86,6 +108,10 @@ typedef struct amd_dev {
     double last_ticks, last_res; /* previous reading, for the mean power (no power struct) */
     uint64_t last_ts;
     bool have_last;
+    bool violation;               /* the GPU reports violation accumulators */
+    uint64_t viol[VIOL_N];        /* their previous reading */
+    bool have_viol;
+    int64_t viol_next_ns;         /* no violation call before this sample time */
 } amd_dev;
 
 typedef struct amd_state {
@@ -116,6 +142,7 @@ static void resolve(void *dl, amdsmi_api *api)
     RESOLVE(driver_info, "amdsmi_get_gpu_driver_info");
     RESOLVE(lib_version, "amdsmi_get_lib_version");
     RESOLVE(temperature, "amdsmi_get_temp_metric");
+    RESOLVE(violation, "amdsmi_get_violation_status");
 }
 
 static const char *amd_msg(const amdsmi_api *a, amdsmi_status r)
@@ -134,6 +161,38 @@ static double power_24(const amdsmi_buf *b)
     if (cur != UINT32_MAX && cur != 0xFFFF && cur > 0)
         return (double)cur;
     return avg != UINT32_MAX && avg != 0xFFFF ? (double)avg : NAN;
+}
+
+/* The violation accumulators of GPU h into v; false when the call fails or the GPU reports none.
+ * The 26.x struct is about 6 KiB (per-XCP/XCC arrays), so the library writes into a zeroed heap
+ * buffer ten times that size. */
+static bool read_violation(const amdsmi_api *a, void *h, uint64_t v[VIOL_N])
+{
+    if (!a->violation)
+        return false;
+    uint64_t *b = calloc(VIOLATION_BUF_WORDS, sizeof *b);
+    bool ok = b && a->violation(h, b) == AMDSMI_OK && b[VIOL_COUNTER] != UINT64_MAX;
+    if (ok)
+        memcpy(v, b, VIOL_N * sizeof *v);
+    free(b);
+    return ok;
+}
+
+/* Throttle reasons of the interval since the previous violation reading, into out (with the
+ * device lock held). Causes reported unsupported (UINT64_MAX) or whose accumulator went back
+ * are left out; a counter that did not advance gives no reasons. */
+static void violation_reasons(amd_dev *dv, const uint64_t v[VIOL_N], lw_power_sample *out)
+{
+    if (dv->have_viol && v[VIOL_COUNTER] > dv->viol[VIOL_COUNTER]) {
+        uint64_t reasons = 0;
+        for (int k = VIOL_PROCHOT; k < VIOL_N; k++)
+            if (v[k] != UINT64_MAX && dv->viol[k] != UINT64_MAX && v[k] > dv->viol[k])
+                reasons |= k == VIOL_PPT ? LW_THROTTLE_SW_POWER_CAP : LW_THROTTLE_HW_THERMAL;
+        out->throttle_reasons = reasons;
+        out->throttle_known = true;
+    }
+    memcpy(dv->viol, v, VIOL_N * sizeof *v);
+    dv->have_viol = true;
 }
 
 static lw_status amd_read(lw_power_source *src, size_t i, lw_power_sample *out, lw_err *err)
@@ -175,6 +234,13 @@ static lw_status amd_read(lw_power_source *src, size_t i, lw_power_sample *out, 
     int64_t c;
     if (a->temperature && a->temperature(dv->handle, AMDSMI_TEMP_EDGE, AMDSMI_TEMP_CURRENT, &c) == AMDSMI_OK)
         out->temperature_c = (double)c;
+    uint64_t v[VIOL_N];
+    if (dv->violation && out->t_ns >= dv->viol_next_ns && read_violation(a, dv->handle, v)) {
+        pthread_mutex_lock(&st->mu);
+        violation_reasons(dv, v, out);
+        dv->viol_next_ns = out->t_ns + VIOLATION_PERIOD_NS;
+        pthread_mutex_unlock(&st->mu);
+    }
     out->ok = power_ok || energy_ok;
     return LW_OK;
 }
@@ -225,6 +291,8 @@ static void describe(amd_state *st, size_t k, lw_device_info *info)
     uint64_t raw, ts;
     float res;
     info->has_energy_counter = a->energy(h, &raw, &res, &ts) == AMDSMI_OK && res > 0;
+    uint64_t v[VIOL_N];
+    st->dev[k].violation = read_violation(a, h, v);
     memset(&b, 0xff, sizeof b);
     info->has_power = st->power_layout_24 ? a->power_info && a->power_info(h, &b) == AMDSMI_OK && isfinite(power_24(&b))
                                           : info->has_energy_counter;

@@ -7,8 +7,9 @@
  * (15.3 uJ on MI100/MI200). The firmware accumulator of older parts is 32 bits wide and wraps
  * (at 500 W about every two minutes), so a decrease from the upper half of the 32-bit range to
  * the lower half is unwrapped here; any other decrease is passed on and the analysis treats it
- * as a reset. Throttle status is not read: it lives in rsmi_gpu_metrics_t, whose layout
- * changes with every ROCm release, so reading it through a fixed struct could overrun. */
+ * as a reset. Throttle status is not read: ROCm 5.2's rsmi_gpu_metrics_t has only
+ * throttle_status, whose bits the kernel marks ASIC dependent (unnamed per ASIC here), and the
+ * struct's layout changes with ROCm releases (docs/measure.md). */
 #include <dlfcn.h>
 #include <math.h>
 #include <pthread.h>

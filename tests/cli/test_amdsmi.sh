@@ -19,7 +19,8 @@ expect_json amdsmi-method 'd["gpus"][0]["energy_method"]' counter
 # the two GPUs sit on two sockets; indices follow the order of the sockets
 expect_json amdsmi-name '[g["index"] for g in d["gpus"]] + [d["gpus"][1]["name"], d["gpus"][1]["uuid"]]' \
     "[0, 1, 'Fake AMD Instinct MI300X 1', 'a1ff74a1-0000-1000-80fa-4e0000000001']"
-# 750 W cap (microwatts), 97 % GFX activity, edge 60 C, 2100 MHz GFX clock, no throttle data
+# 750 W cap (microwatts), 97 % GFX activity, edge 60 C, 2100 MHz GFX clock; no throttle data in
+# a run shorter than the 1 s between violation readings
 expect_json amdsmi-units '[round(d["gpus"][0][k], 9) for k in ("power_limit_w", "avg_utilization", "temperature_start_c", "avg_sm_clock_mhz")]' '[750.0, 0.97, 60.0, 2100.0]'
 expect_json amdsmi-throttle 'd["gpus"][0]["throttle_reasons_seen"]' None
 expect_json amdsmi-valid 'd["verdict"]["valid"]' True
@@ -28,6 +29,28 @@ expect_json amdsmi-valid 'd["verdict"]["valid"]' True
 FAKE_AMDSMI_YEAR=26 FAKE_AMDSMI_POWER_W=300 run measure --interval 20ms --min-duration 0.1 --json -- sleep 0.3
 expect_json amdsmi-derived-power 'd["gpus"][0]["avg_power_w"]' 300 5e-3
 expect_json amdsmi-derived-peak 'd["gpus"][0]["peak_power_w"]' 300 2e-2
+# violation status (one reading per second): a socket thermal violation from 0.5 s shows in the
+# reading at about 1 s, the one known sample: hw_thermal in 1 of 1, throttling fails, INVALID
+crit_thr='[c["pass"] for c in d["verdict"]["criteria"] if c["name"] == "throttling"][0]'
+FAKE_AMDSMI_VIOLATION=socket FAKE_AMDSMI_VIOLATION_AT_S=0.5 run measure --interval 20ms --min-duration 0.1 --json -- sleep 1.4
+expect_json amdsmi-thermal '[d["gpus"][0]["throttle_reasons_seen"], d["gpus"][0]["throttle_fraction"], '"$crit_thr"', d["verdict"]["valid"]]' \
+    "[['hw_thermal'], 1.0, False, False]"
+for cause in prochot vr hbm; do
+    FAKE_AMDSMI_VIOLATION=$cause run measure --interval 20ms --min-duration 0.1 --json -- sleep 1.4
+    expect_json "amdsmi-thermal-$cause" '[d["gpus"][0]["throttle_reasons_seen"], d["verdict"]["valid"]]' "[['hw_thermal'], False]"
+done
+# PPT (power cap) only: reported as sw_power_cap in 1 of 1 known samples, throttling passes
+FAKE_AMDSMI_VIOLATION=ppt FAKE_AMDSMI_VIOLATION_AT_S=0.5 run measure --interval 20ms --min-duration 0.1 --json -- sleep 1.4
+expect_json amdsmi-ppt '[d["gpus"][0]["throttle_reasons_seen"], d["gpus"][0]["sw_power_cap_fraction"], d["gpus"][0]["throttle_fraction"], '"$crit_thr"', d["verdict"]["valid"]]' \
+    "[['sw_power_cap'], 1.0, 0.0, True, True]"
+# no violation: checked and passes; an ASIC without violation data, or a library without the
+# call (before ROCm 6.3): not checked
+run measure --interval 20ms --min-duration 0.1 --json -- sleep 1.4
+expect_json amdsmi-no-violation '[d["gpus"][0]["throttle_reasons_seen"], '"$crit_thr"']' '[[], True]'
+FAKE_AMDSMI_VIOLATION=unsupported run measure --interval 20ms --min-duration 0.1 --json -- sleep 1.4
+expect_json amdsmi-violation-unsupported '[d["gpus"][0]["throttle_reasons_seen"], '"$crit_thr"', d["verdict"]["valid"]]' '[None, None, True]'
+FAKE_AMDSMI_VIOLATION=hbm run measure --amdsmi-library "$LW_BUILD/tests/libfake_amdsmi_old.so" --interval 20ms --min-duration 0.1 --json -- sleep 1.4
+expect_json amdsmi-violation-old-library '[d["source"], d["gpus"][0]["throttle_reasons_seen"], '"$crit_thr"']' "['amdsmi', None, None]"
 # --amdsmi-library names it; --devices by UUID prefix; flags exclude each other
 LLMWATT_AMDSMI_LIBRARY=/nonexistent.so FAKE_AMDSMI_GPUS=3 run measure --amdsmi-library "$FAKE" --devices a1ff74a1-0000-1000-80fa-4e0000000002 --interval 20ms --json -- sleep 0.1
 expect_json amdsmi-flag-devices '[g["index"] for g in d["gpus"]]' '[2]'

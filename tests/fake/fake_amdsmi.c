@@ -16,7 +16,13 @@
  *   FAKE_AMDSMI_FAIL_GPU=i       GPU i answers AMDSMI_STATUS_NOT_FOUND (fell off the bus) from
  *                                FAKE_AMDSMI_FAIL_AT_S until FAKE_AMDSMI_FAIL_UNTIL_S (default never back)
  *   FAKE_AMDSMI_STALL_AT_S=t     the first power reading at or after t blocks FAKE_AMDSMI_STALL_S (default 1)
- *   FAKE_AMDSMI_HANG_AT_S=t      from t on, every call on a GPU blocks for an hour (a hung driver) */
+ *   FAKE_AMDSMI_HANG_AT_S=t      from t on, every call on a GPU blocks for an hour (a hung driver)
+ *   FAKE_AMDSMI_VIOLATION=CAUSE  amdsmi_get_violation_status reports every GPU in violation CAUSE
+ *                                (prochot, ppt, socket, vr or hbm) from FAKE_AMDSMI_VIOLATION_AT_S
+ *                                (default 0): its accumulator then steps with acc_counter (1 per ms);
+ *                                "unsupported" answers AMDSMI_STATUS_NOT_SUPPORTED (a pre-MI300 ASIC)
+ * Built with FAKE_AMDSMI_NO_VIOLATION (fake_amdsmi_old.c) it lacks amdsmi_get_violation_status,
+ * as libraries before ROCm 6.3 do. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,7 +34,7 @@
 #define API __attribute__((visibility("default")))
 
 typedef unsigned int amdsmi_status_t;
-enum { OK = 0, INVAL = 1, NOT_FOUND = 31, INIT_ERROR = 18 };
+enum { OK = 0, INVAL = 1, NOT_SUPPORTED = 2, NOT_FOUND = 31, INIT_ERROR = 18 };
 
 /* amdsmi.h 24.x layouts of the structs the backend reads */
 typedef struct {
@@ -57,10 +63,20 @@ typedef struct {
     uint32_t year, major, minor, release;
     const char *build;
 } amdsmi_version_t;
+typedef struct { /* 24.7 (ROCm 6.3) layout */
+    uint64_t reference_timestamp, violation_timestamp, acc_counter, acc_prochot_thrm, acc_ppt_pwr, acc_socket_thrm,
+        acc_vr_thrm, acc_hbm_thrm, per_prochot_thrm, per_ppt_pwr, per_socket_thrm, per_vr_thrm, per_hbm_thrm;
+    uint8_t active_prochot_thrm, active_ppt_pwr, active_socket_thrm, active_vr_thrm, active_hbm_thrm;
+    uint64_t reserved[30];
+} amdsmi_violation_status_t;
+
+/* FAKE_AMDSMI_VIOLATION causes, in the order of the struct's accumulators */
+static const char *const causes[] = {"prochot", "ppt", "socket", "vr", "hbm"};
 
 static struct {
-    int ngpu, fail_gpu, stalled, year;
-    double power_w[MAXG], cap_w, res_uj, wrap_at, gain, back_j, back_at, fail_at, fail_until, stall_at, stall_s, hang_at;
+    int ngpu, fail_gpu, stalled, year, violation; /* violation: index into causes, -1 none, -2 unsupported */
+    double power_w[MAXG], cap_w, res_uj, wrap_at, gain, back_j, back_at, fail_at, fail_until, stall_at, stall_s, hang_at,
+        violation_at;
     struct timespec t0;
     char sockets[2], gpus[MAXG]; /* their addresses are the handles */
 } S;
@@ -139,6 +155,12 @@ API amdsmi_status_t amdsmi_init(uint64_t flags)
     S.stall_s = env_num("FAKE_AMDSMI_STALL_S", 1);
     S.hang_at = env_num("FAKE_AMDSMI_HANG_AT_S", -1);
     S.stalled = 0;
+    const char *v = getenv("FAKE_AMDSMI_VIOLATION");
+    S.violation = v && strcmp(v, "unsupported") == 0 ? -2 : -1;
+    for (int k = 0; v && k < (int)(sizeof causes / sizeof *causes); k++)
+        if (strcmp(v, causes[k]) == 0)
+            S.violation = k;
+    S.violation_at = env_num("FAKE_AMDSMI_VIOLATION_AT_S", 0);
     clock_gettime(CLOCK_MONOTONIC, &S.t0);
     return OK;
 }
@@ -311,3 +333,21 @@ API amdsmi_status_t amdsmi_get_temp_metric(void *h, unsigned int type, unsigned 
     *c = 60 + d; /* degrees C, as amd_smi.cc returns them */
     return OK;
 }
+
+#ifndef FAKE_AMDSMI_NO_VIOLATION
+API amdsmi_status_t amdsmi_get_violation_status(void *h, amdsmi_violation_status_t *info)
+{
+    if (live(h) < 0)
+        return NOT_FOUND;
+    memset(info, 0xff, sizeof *info); /* UINT64_MAX / UINT8_MAX: unsupported, as amd_smi.cc starts */
+    if (S.violation == -2)
+        return NOT_SUPPORTED;
+    double t = now_s();
+    uint64_t *acc = &info->acc_prochot_thrm;
+    info->reference_timestamp = (uint64_t)(t * 1e6);
+    info->acc_counter = (uint64_t)(t * 1e3);
+    for (int k = 0; k < (int)(sizeof causes / sizeof *causes); k++)
+        acc[k] = k == S.violation && t > S.violation_at ? (uint64_t)((t - S.violation_at) * 1e3) : 0;
+    return OK;
+}
+#endif

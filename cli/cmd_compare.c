@@ -88,6 +88,7 @@ static int resolve(const char *opt, const char *spec, long long base_ns, resolve
 {
     lw_err err;
     if (is_file(spec) && !cli_is_sqlite(spec)) {
+        out->run = (lw_run)LW_RUN_INIT;
         if (lw_run_load(spec, &out->run, &out->text, &err) != LW_OK) {
             cli_error(cmd, "--%s: %s", opt, lw_err_message(&err));
             return cli_exit_code(err.status);
@@ -142,7 +143,7 @@ static int resolve(const char *opt, const char *spec, long long base_ns, resolve
     lw_run *runs = NULL;
     size_t n = 0;
     if (lw_history_query(h, &f, &runs, &n, &err) != LW_OK ||
-        (n > 0 && lw_history_run_json(h, runs[0].id, &out->text, &err) != LW_OK)) {
+        (n > 0 && lw_history_run_json(h, lw_run_at(runs, 0)->id, &out->text, &err) != LW_OK)) {
         free(runs);
         lw_history_close(h);
         cli_error(cmd, "--%s: %s", opt, lw_err_message(&err));
@@ -156,7 +157,8 @@ static int resolve(const char *opt, const char *spec, long long base_ns, resolve
                   when ? " on or before " : "", when ? lw_time_format(f.until_ns, t, sizeof t) : "");
         return EXIT_NOT_FOUND;
     }
-    out->run = runs[0];
+    out->run = *lw_run_at(runs, 0);
+    out->run.version = LW_RUN_VERSION; /* the copy has this program's layout */
     free(runs);
     snprintf(out->label, sizeof out->label, "%s #%lld", db, out->run.id);
     return EXIT_OK;

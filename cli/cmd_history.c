@@ -91,10 +91,11 @@ static int check_runs(lw_history *h, const lw_run *runs, size_t n, const cli_cal
     for (size_t k = 0; k < n && rc == EXIT_OK; k++) {
         lw_loop_result_init(&x[k], LW_LOOP_RESULT_VERSION, NULL);
         x[k].inside = -1;
-        if (runs[k].kind != LW_RUN_MEASUREMENT)
+        const lw_run *r = lw_run_at(runs, k);
+        if (r->kind != LW_RUN_MEASUREMENT)
             continue;
         char *text = NULL;
-        lw_status st = lw_history_run_json(h, runs[k].id, &text, &err);
+        lw_status st = lw_history_run_json(h, r->id, &text, &err);
         if (st == LW_OK)
             st = lw_loop_check(cat, text, cal->text, &x[k], &err);
         free(text);
@@ -126,11 +127,13 @@ static int do_record(int argc, char **argv)
         rc = EXIT_INTERNAL;
         goto done;
     }
-    for (size_t k = 0; k < n && rc == EXIT_OK; k++)
+    for (size_t k = 0; k < n && rc == EXIT_OK; k++) {
+        runs[k].version = LW_RUN_VERSION;
         if (lw_run_load(argv[3 + k], &runs[k], &texts[k], &err) != LW_OK) {
             cli_error(cmd, "%s; nothing was recorded", lw_err_message(&err));
             rc = cli_exit_code(err.status);
         }
+    }
     lw_history *h = NULL;
     if (rc == EXIT_OK && lw_history_open(db, LW_HISTORY_WRITE, &h, &err) != LW_OK)
         rc = cli_fail(cmd, &err);
@@ -264,14 +267,14 @@ int cmd_history(int argc, char **argv)
     } else if (json) {
         json_t *arr = json_array();
         for (size_t k = 0; k < n; k++)
-            json_array_append_new(arr, run_json(&runs[k], &x[k]));
+            json_array_append_new(arr, run_json(lw_run_at(runs, k), &x[k]));
         rc = cli_print_json(arr);
     } else {
         printf("%5s  %-20s %-11s %-10s %-16s %-5s %5s %4s %10s %9s %9s  %-7s %9s %9s %8s\n", "id", "time", "kind", "workload",
                "model", "prec", "batch", "gpus", "tok/s", "power W", "tok/J", "valid", "J/tok", "est J/tok", "vs est");
         size_t drift = 0;
         for (size_t k = 0; k < n; k++) {
-            const lw_run *r = &runs[k];
+            const lw_run *r = lw_run_at(runs, k);
             char t[32], tps[24], pw[24], tpj[24], jpt[24], est[24], diff[24] = "-", batch[16];
             fmt_num(tps, sizeof tps, 6, r->tokens_per_s);
             fmt_num(pw, sizeof pw, 5, r->avg_power_w);

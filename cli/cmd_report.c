@@ -85,7 +85,8 @@ static bool push(run_vec *rv, const lw_run *r, const lw_catalogue *cat, const ch
         lw_loop_result_init(x, LW_LOOP_RESULT_VERSION, NULL);
         x->inside = -1;
     }
-    rv->v[rv->n++] = *r;
+    rv->v[rv->n] = *r;
+    rv->v[rv->n++].version = LW_RUN_VERSION; /* the copy has this program's layout */
     return true;
 }
 
@@ -220,16 +221,17 @@ int cmd_report(int argc, char **argv)
             for (size_t j = 0; j < n && rc == EXIT_OK; j++) {
                 cli_progress_update(&pr, (double)j, (double)n, "runs checked");
                 char *text = NULL;
-                if (lw_history_run_json(h, runs[j].id, &text, NULL) != LW_OK)
+                const lw_run *r = lw_run_at(runs, j);
+                if (lw_history_run_json(h, r->id, &text, NULL) != LW_OK)
                     text = NULL;
-                if (!push(&rv, &runs[j], cat, text, cal.text))
+                if (!push(&rv, r, cat, text, cal.text))
                     rc = EXIT_INTERNAL;
                 free(text);
             }
             free(runs);
             lw_history_close(h);
         } else {
-            lw_run r;
+            lw_run r = LW_RUN_INIT;
             char *text = NULL;
             if (lw_run_load(in, &r, &text, &err) != LW_OK) {
                 rc = cli_fail(cmd, &err);

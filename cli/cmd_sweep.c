@@ -36,8 +36,8 @@ static double usd_per_million(const lw_catalogue *cat, const lw_estimate *r, con
     lw_cost_params cp = lw_cost_params_default(cat, gpus);
     cp.gpu_power_w = r->avg_power_w;
     cp.tokens_per_s = w->batch * w->output_tokens / r->time_s;
-    lw_cost_energy ce;
-    lw_cost_price pr;
+    lw_cost_energy ce = LW_COST_ENERGY_INIT;
+    lw_cost_price pr = LW_COST_PRICE_INIT;
     if (lw_cost_energy_compute(&cp, &ce, NULL) != LW_OK || lw_cost_at_price(&ce, price, &pr, NULL) != LW_OK)
         return NAN;
     return pr.onprem_usd_per_million;

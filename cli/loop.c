@@ -183,7 +183,7 @@ typedef struct run_filter {
 /* Whether a run text passes the filters (a text that is not a run passes: the fit lists it). */
 static bool run_matches(const char *text, const run_filter *f)
 {
-    lw_run r;
+    lw_run r = LW_RUN_INIT;
     if (lw_run_parse(text, &r, NULL) != LW_OK)
         return true;
     if (f->workload && strcmp(r.workload, f->workload) != 0)
@@ -234,11 +234,12 @@ static int collect_runs(const char *cmd, char **inputs, size_t ninputs, const ru
         for (size_t i = 0; i < n && rc == EXIT_OK; i++) {
             cli_progress_update(pr, (double)i, (double)n, "runs read");
             char *text, name[1100];
-            if (lw_history_run_json(h, runs[i].id, &text, &err) != LW_OK) {
+            const lw_run *r = lw_run_at(runs, i);
+            if (lw_history_run_json(h, r->id, &text, &err) != LW_OK) {
                 rc = cli_fail(cmd, &err);
                 break;
             }
-            snprintf(name, sizeof name, "%s#%lld", in, runs[i].id);
+            snprintf(name, sizeof name, "%s#%lld", in, r->id);
             if (!run_matches(text, f))
                 free(text);
             else if (!runs_push(s, text, name))

@@ -60,8 +60,12 @@ static inline lw_cost_params lw_cost_params_default(const lw_catalogue *cat, int
     return p;
 }
 
-/* Price-independent results. */
+/* Price-independent results. Result records are versioned too (docs/design.md, "ABI"): declare
+ * them from their LW_*_INIT (an FFI zeroes them and writes the version) so that the library writes
+ * only the fields the caller's version has; version 0 is refused naming the initialiser. */
+#define LW_COST_ENERGY_VERSION 1
 typedef struct lw_cost_energy {
+    unsigned int version;            /* LW_COST_ENERGY_VERSION of the caller's headers */
     double gpu_avg_power_w;          /* utilisation-weighted GPU power (W) */
     double system_power_w;           /* GPU + overhead (W) */
     double wall_power_w;             /* after the power supply (W) */
@@ -76,16 +80,42 @@ typedef struct lw_cost_energy {
     double life_months;              /* depreciation life in months */
 } lw_cost_energy;
 
+#ifdef __cplusplus
+static inline lw_cost_energy lw_cost_energy_cxx_init_(void)
+{
+    lw_cost_energy r = lw_cost_energy();
+    r.version = LW_COST_ENERGY_VERSION;
+    return r;
+}
+#define LW_COST_ENERGY_INIT (lw_cost_energy_cxx_init_())
+#else
+#define LW_COST_ENERGY_INIT {.version = LW_COST_ENERGY_VERSION}
+#endif
+
 /* Validates p (each field's domain, named in the message) and computes the energy figures. */
 LW_API lw_status lw_cost_energy_compute(const lw_cost_params *p, lw_cost_energy *out, lw_err *err);
 
-/* Cost at one electricity price. */
+/* Cost at one electricity price (versioned: LW_COST_PRICE_INIT). */
+#define LW_COST_PRICE_VERSION 1
 typedef struct lw_cost_price {
+    unsigned int version;            /* LW_COST_PRICE_VERSION of the caller's headers */
     double price_usd_per_kwh;
     double energy_usd_per_million;   /* billed kWh per 1M x price */
     double energy_usd_per_hour;      /* billed kW x price */
     double onprem_usd_per_million;   /* energy + hardware amortisation per 1M tokens */
 } lw_cost_price;
+
+#ifdef __cplusplus
+static inline lw_cost_price lw_cost_price_cxx_init_(void)
+{
+    lw_cost_price r = lw_cost_price();
+    r.version = LW_COST_PRICE_VERSION;
+    return r;
+}
+#define LW_COST_PRICE_INIT (lw_cost_price_cxx_init_())
+#else
+#define LW_COST_PRICE_INIT {.version = LW_COST_PRICE_VERSION}
+#endif
 
 /* LW_ERR_INVALID_ARGUMENT on a negative or non-finite price. */
 LW_API lw_status lw_cost_at_price(const lw_cost_energy *e, double price_usd_per_kwh, lw_cost_price *out, lw_err *err);
@@ -97,7 +127,10 @@ typedef enum lw_break_even_kind {
     LW_BREAK_EVEN_FREE = 3         /* no hardware cost: on-prem is cheaper from the first token */
 } lw_break_even_kind;
 
+/* Versioned: LW_BREAK_EVEN_INIT. */
+#define LW_BREAK_EVEN_VERSION 1
 typedef struct lw_break_even {
+    unsigned int version;           /* LW_BREAK_EVEN_VERSION of the caller's headers */
     double api_usd_per_million;
     double margin_usd_per_million;  /* API price − energy cost per 1M tokens */
     double tokens;                  /* hardware / margin per token; INFINITY when never */
@@ -105,6 +138,18 @@ typedef struct lw_break_even {
     lw_break_even_kind kind;
     char explanation[256];          /* one sentence saying what the numbers mean */
 } lw_break_even;
+
+#ifdef __cplusplus
+static inline lw_break_even lw_break_even_cxx_init_(void)
+{
+    lw_break_even r = lw_break_even();
+    r.version = LW_BREAK_EVEN_VERSION;
+    return r;
+}
+#define LW_BREAK_EVEN_INIT (lw_break_even_cxx_init_())
+#else
+#define LW_BREAK_EVEN_INIT {.version = LW_BREAK_EVEN_VERSION}
+#endif
 
 /* Break-even of buying the hardware against paying api_usd_per_million per 1M tokens. */
 LW_API lw_status lw_cost_break_even(const lw_cost_energy *e, const lw_cost_price *price, const lw_cost_params *p,
@@ -179,7 +224,10 @@ static inline lw_cost_tco_params lw_cost_tco_params_default(const lw_catalogue *
     return t;
 }
 
+/* Versioned: LW_COST_TCO_INIT. */
+#define LW_COST_TCO_VERSION 1
 typedef struct lw_cost_tco {
+    unsigned int version;             /* LW_COST_TCO_VERSION of the caller's headers */
     double capex_usd;                 /* hardware x (1 + networking fraction) */
     double amortisation_usd_per_hour; /* capex / (years x hours per year): the life's average */
     double maintenance_usd_per_hour;  /* hardware x fraction / hours per year */
@@ -191,6 +239,18 @@ typedef struct lw_cost_tco {
     double operational_g_per_hour;    /* billed kW x grid intensity; < 0 when no intensity */
     double sci_g_per_million;         /* SCI per 1M output tokens: operational + embodied; < 0 when either unknown */
 } lw_cost_tco;
+
+#ifdef __cplusplus
+static inline lw_cost_tco lw_cost_tco_cxx_init_(void)
+{
+    lw_cost_tco r = lw_cost_tco();
+    r.version = LW_COST_TCO_VERSION;
+    return r;
+}
+#define LW_COST_TCO_INIT (lw_cost_tco_cxx_init_())
+#else
+#define LW_COST_TCO_INIT {.version = LW_COST_TCO_VERSION}
+#endif
 
 /* Validates t and computes the TCO and carbon items from the energy figures of p. */
 LW_API lw_status lw_cost_tco_compute(const lw_cost_params *p, const lw_cost_energy *e, const lw_cost_tco_params *t,
@@ -204,13 +264,27 @@ LW_API double lw_cost_depreciation_year(lw_depreciation m, double capex_usd, int
 LW_API lw_status lw_cost_tco_break_even(const lw_cost_energy *e, const lw_cost_price *price, const lw_cost_params *p,
                                  const lw_cost_tco *t, double api_usd_per_million, lw_break_even *out, lw_err *err);
 
-/* Buying against renting the same GPUs at usd_per_gpu_hour. */
+/* Buying against renting the same GPUs at usd_per_gpu_hour. Versioned: LW_RENT_COMPARE_INIT. */
+#define LW_RENT_COMPARE_VERSION 1
 typedef struct lw_rent_compare {
+    unsigned int version;              /* LW_RENT_COMPARE_VERSION of the caller's headers */
     double rent_usd_per_hour;          /* rate x GPUs */
     double rent_usd_per_million;       /* on demand: paid only while serving at full throughput */
     double own_usd_per_million;        /* electricity + fixed costs at the utilisation of p */
     double break_even_utilization;     /* owning is cheaper above this share of hours serving; > 1: never */
 } lw_rent_compare;
+
+#ifdef __cplusplus
+static inline lw_rent_compare lw_rent_compare_cxx_init_(void)
+{
+    lw_rent_compare r = lw_rent_compare();
+    r.version = LW_RENT_COMPARE_VERSION;
+    return r;
+}
+#define LW_RENT_COMPARE_INIT (lw_rent_compare_cxx_init_())
+#else
+#define LW_RENT_COMPARE_INIT {.version = LW_RENT_COMPARE_VERSION}
+#endif
 
 LW_API lw_status lw_cost_rent_compare(const lw_cost_params *p, const lw_cost_price *price,
                                const lw_cost_tco *t, double usd_per_gpu_hour, lw_rent_compare *out, lw_err *err);

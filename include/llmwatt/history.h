@@ -23,8 +23,14 @@ extern "C" {
 
 typedef enum lw_run_kind { LW_RUN_MEASUREMENT = 0, LW_RUN_ESTIMATE = 1 } lw_run_kind;
 
-/* A run. Unknown numbers are NAN, unknown integers 0, unknown strings "". */
+/* A run. Unknown numbers are NAN, unknown integers 0, unknown strings "". Versioned
+ * (docs/design.md, "ABI"): a record the caller owns starts from LW_RUN_INIT (an FFI zeroes it and
+ * writes the version), and the library fills only the fields of its version. Every record carries
+ * its version, so an array's stride follows from its first record: read arrays the library
+ * returns (lw_history_query) with lw_run_at(runs, i), never runs[i]. */
+#define LW_RUN_VERSION 1
 typedef struct lw_run {
+    unsigned int version;   /* LW_RUN_VERSION of the headers of whoever allocated the record */
     long long id;           /* history row id (0 when not from a history) */
     lw_run_kind kind;
     long long time_ns;      /* measurement start_time / estimate "time" (UTC ns since 1970); 0: unknown */
@@ -50,7 +56,25 @@ typedef struct lw_run {
     int valid;              /* 1 VALID, 0 INVALID, -1 not applicable (estimates) */
 } lw_run;
 
-/* Parses a measurement or an estimate JSON document into a run record. The kind is taken from
+#ifdef __cplusplus
+static inline lw_run lw_run_cxx_init_(void)
+{
+    lw_run r = lw_run();
+    r.version = LW_RUN_VERSION;
+    return r;
+}
+#define LW_RUN_INIT (lw_run_cxx_init_())
+#else
+#define LW_RUN_INIT {.version = LW_RUN_VERSION}
+#endif
+
+/* Record i of an array of runs, at the stride of the version its first record carries (the
+ * library's for lw_history_query, the caller's for its own arrays); NULL when runs is NULL or
+ * its version is 0 or newer than this library. */
+LW_API const lw_run *lw_run_at(const lw_run *runs, size_t i);
+
+/* Parses a measurement or an estimate JSON document into a run record, which must carry its
+ * version (LW_RUN_INIT; version 0 is LW_ERR_INVALID_ARGUMENT). The kind is taken from
  * "schema" ("llmwatt.measurement/..."), else an estimate is recognised by "method" with
  * "energy_per_output_token_j". LW_ERR_PARSE names the missing or malformed key. */
 LW_API lw_status lw_run_parse(const char *json_text, lw_run *out, lw_err *err);
@@ -134,7 +158,8 @@ static inline lw_history_filter lw_history_filter_all(void)
     return f;
 }
 
-/* Runs matching f; *runs is heap-allocated (free()), *n may be 0. */
+/* Runs matching f; *runs is heap-allocated (free()), *n may be 0. The records carry this
+ * library's LW_RUN_VERSION: read record i with lw_run_at(*runs, i). */
 LW_API lw_status lw_history_query(lw_history *h, const lw_history_filter *f, lw_run **runs, size_t *n, lw_err *err);
 
 /* The stored JSON of run id (heap string, free()). LW_ERR_NOT_FOUND if there is no such run. */

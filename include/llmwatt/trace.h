@@ -55,7 +55,13 @@ typedef lw_status (*lw_trace_sink)(void *ctx, const char *data, size_t len, lw_e
  * calling thread between rounds of chunks. */
 typedef void (*lw_trace_progress)(void *ctx, int pass, int passes, uint64_t done_bytes, uint64_t total_bytes);
 
+/* Options of lw_trace_run. Versioned (docs/design.md, "ABI"): start from LW_TRACE_OPTS_INIT,
+ * lw_trace_opts_default() or lw_trace_opts_init(), then set fields; fields are appended. The
+ * embedded lw_estimate_opts is part of this layout: when it grows, LW_TRACE_OPTS_VERSION goes up
+ * too and the library converts the older layout. */
+#define LW_TRACE_OPTS_VERSION 1
 typedef struct lw_trace_opts {
+    unsigned int version;                  /* LW_TRACE_OPTS_VERSION of the caller's headers */
     lw_trace_format format;                /* AUTO: '{' as first non-blank byte means JSON Lines */
     const char *columns[LW_TRACE_NCOLS];   /* header names / JSON keys; NULL: detect (docs/trace.md) */
     double time_unit_s;                    /* seconds per unit of numeric timestamps: 1, 1e-3, 1e-6, 1e-9 */
@@ -83,9 +89,42 @@ typedef struct lw_trace_opts {
 } lw_trace_opts;
 
 /* Defaults: auto format, numeric timestamps in seconds, estimated batch (0) with the window and
- * cap from the catalogue constants trace.window_s and trace.max_batch, estimator defaults,
- * bf16 KV cache, skip bad rows, fail on unknown models, all CPUs, no per-request output. */
-LW_API lw_trace_opts lw_trace_opts_default(const lw_catalogue *cat);
+ * cap from the catalogue constants trace.window_s and trace.max_batch (cat may be NULL: the
+ * built-in 60 s and 256 of LW_TRACE_OPTS_INIT), estimator defaults with strict memory (the trace
+ * sizes its own batch), bf16 KV cache, skip bad rows, fail on unknown models, all CPUs, no
+ * per-request output. version is LW_TRACE_OPTS_VERSION of the caller's headers. */
+LW_API lw_status lw_trace_opts_init(lw_trace_opts *opts, unsigned int version, const lw_catalogue *cat, lw_err *err);
+
+#ifdef __cplusplus
+static inline lw_trace_opts lw_trace_opts_cxx_init_(void)
+{
+    lw_trace_opts o = lw_trace_opts();
+    o.version = LW_TRACE_OPTS_VERSION;
+    o.format = LW_TRACE_AUTO;
+    o.time_unit_s = 1.0;
+    o.estimate = lw_estimate_opts_default();
+    o.estimate.strict_memory = true;
+    o.kv_precision = LW_PREC_BF16;
+    o.window_s = 60.0;
+    o.max_batch = 256;
+    return o;
+}
+#define LW_TRACE_OPTS_INIT (lw_trace_opts_cxx_init_())
+#else
+#define LW_TRACE_OPTS_INIT                                                                                 \
+    {.version = LW_TRACE_OPTS_VERSION, .format = LW_TRACE_AUTO, .time_unit_s = 1.0,                       \
+     .estimate = {.version = LW_ESTIMATE_OPTS_VERSION, .method = LW_METHOD_ROOFLINE, .gpus = 1, .pue = 1.0, \
+                  .attention = LW_ATTENTION_QUADRATIC, .strict_memory = true},                            \
+     .kv_precision = LW_PREC_BF16, .window_s = 60.0, .max_batch = 256}
+#endif
+
+/* lw_trace_opts_init by value (inline: built into the caller with the caller's struct size). */
+static inline lw_trace_opts lw_trace_opts_default(const lw_catalogue *cat)
+{
+    lw_trace_opts o = LW_TRACE_OPTS_INIT;
+    lw_trace_opts_init(&o, LW_TRACE_OPTS_VERSION, cat, NULL);
+    return o;
+}
 
 typedef struct lw_trace_bad_row {
     uint64_t line;  /* 1-based physical line of the input */

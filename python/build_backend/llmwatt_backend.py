@@ -58,7 +58,7 @@ FIELDS = [
     ("lw_cost_request", "networking_fraction", "double"), ("lw_cost_request", "depreciation", "enum"),
     ("lw_cost_request", "no_tco", "bool"), ("lw_cost_request", "embodied_kg_per_gpu", "double"),
     ("lw_cost_request", "service_life_years", "double"), ("lw_cost_request", "rent_usd_per_gpu_hour", "double"),
-    ("lw_trace_opts", "format", "enum"), ("lw_trace_opts", "columns", "chars"),
+    ("lw_trace_opts", "version", "u32"), ("lw_trace_opts", "format", "enum"), ("lw_trace_opts", "columns", "chars"),
     ("lw_trace_opts", "time_unit_s", "double"), ("lw_trace_opts", "default_model", "ptr"),
     ("lw_trace_opts", "gpu", "ptr"), ("lw_trace_opts", "estimate.method", "enum"),
     ("lw_trace_opts", "estimate.gpus", "int"), ("lw_trace_opts", "estimate.pue", "double"),
@@ -84,7 +84,7 @@ CONSTANTS = ["LW_OK", "LW_ERR_INVALID_ARGUMENT", "LW_ERR_NOT_FOUND", "LW_ERR_PAR
              "LW_ESTIMATE_JSON_OPTS_VERSION", "LW_METHOD_ROOFLINE", "LW_METHOD_LLM_BENCH", "LW_METHOD_PROFILE",
              "LW_ATTENTION_QUADRATIC", "LW_ATTENTION_LINEAR", "LW_MEASURE_MAX_GPUS",
              "LW_COST_REQUEST_VERSION", "LW_DEPRECIATION_STRAIGHT", "LW_DEPRECIATION_DECLINING",
-             "LW_TRACE_COST_OPTS_VERSION", "LW_TRACE_COST_VERSION", "LW_TRACE_SUMMARY_VERSION", "LW_TRACE_AUTO", "LW_TRACE_CSV", "LW_TRACE_JSONL",
+             "LW_TRACE_COST_OPTS_VERSION", "LW_TRACE_COST_VERSION", "LW_TRACE_SUMMARY_VERSION", "LW_TRACE_OPTS_VERSION", "LW_TRACE_AUTO", "LW_TRACE_CSV", "LW_TRACE_JSONL",
              "LW_TRACE_NCOLS", "LW_TRACE_MAX_MAP", "LW_TRACE_SKIP", "LW_TRACE_FAIL", "LW_TRACE_UNKNOWN_FAIL",
              "LW_TRACE_UNKNOWN_DEFAULT"]
 # scale and physics: the request the binding fills; results it only allocates (the library renders the JSON)

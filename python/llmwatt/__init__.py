@@ -654,7 +654,8 @@ def trace(path_or_iterable: Any, gpu: str, model: Optional[str] = None, *, gpus:
     import tempfile
     cat = _catalogue(catalogue)
     err = _new_err()
-    o = _c.trace_opts_default(cat.ptr)
+    o = Struct("lw_trace_opts")
+    _check(lib.lw_trace_opts_init(o.ptr, C["LW_TRACE_OPTS_VERSION"], cat.ptr, err.ptr), err)
     o["gpu"] = cat.gpu(gpu)
     if model is not None or model_config is not None:
         o["default_model"] = cat.model(model, model_config)

@@ -79,6 +79,7 @@ _SIGNATURES = {
     "lw_trace_summary_to_json": (P, [P, c_char_p, P, P, c_int, P]),
     "lw_trace_run": (c_int, [P, c_char_p, P, P, P]),
     "lw_trace_summary_init": (c_int, [P, c_uint, P]),
+    "lw_trace_opts_init": (c_int, [P, c_uint, P, P]),
 }
 _SIGNATURES.update({  # scale and physics
     "lw_multi_gpu_parse": (c_int, [c_char_p, POINTER(c_int), P]),
@@ -156,22 +157,6 @@ class Struct:
             b = ctypes.c_char_p(os.fsencode(v) if not isinstance(v, bytes) else v)
             keep.append(b)
             arr[i] = ctypes.cast(b, c_void_p).value
-
-
-def trace_opts_default(cat: int) -> "Struct":
-    """lw_trace_opts_default(cat): a struct returned by value, copied into a Struct."""
-    size = SIZES["lw_trace_opts"]
-
-    class _Opts(ctypes.Structure):
-        _fields_ = [("raw", c_double * ((size + 7) // 8))]  # the size and 8-byte alignment of the C struct
-
-    fn = lib.lw_trace_opts_default
-    fn.restype = _Opts
-    fn.argtypes = [P]
-    value = fn(cat)
-    s = Struct("lw_trace_opts")
-    ctypes.memmove(s.buf, ctypes.byref(value), size)
-    return s
 
 
 def read_field(ptr: int, struct: str, field: str) -> Any:

@@ -33,10 +33,34 @@ static bool bad(double v, double lo, double hi)
     return !isfinite(v) || v < lo || v > hi;
 }
 
+/* Version checks of the result records (docs/design.md, "ABI"): the library writes into or reads
+ * from a caller's record only the fields of the caller's version. */
+static lw_status v_energy(const lw_cost_energy *e, lw_err *err)
+{
+    return lw_check_version("lw_cost_energy", "LW_COST_ENERGY_INIT", e->version, LW_COST_ENERGY_VERSION, err);
+}
+
+static lw_status v_price(const lw_cost_price *c, lw_err *err)
+{
+    return lw_check_version("lw_cost_price", "LW_COST_PRICE_INIT", c->version, LW_COST_PRICE_VERSION, err);
+}
+
+static lw_status v_tco(const lw_cost_tco *t, lw_err *err)
+{
+    return lw_check_version("lw_cost_tco", "LW_COST_TCO_INIT", t->version, LW_COST_TCO_VERSION, err);
+}
+
+static lw_status v_break_even(const lw_break_even *b, lw_err *err)
+{
+    return lw_check_version("lw_break_even", "LW_BREAK_EVEN_INIT", b->version, LW_BREAK_EVEN_VERSION, err);
+}
+
 lw_status lw_cost_energy_compute(const lw_cost_params *p, lw_cost_energy *out, lw_err *err)
 {
     lw_status vst = lw_check_version("lw_cost_params", "lw_cost_params_default() or LW_COST_PARAMS_INIT", p->version,
                                      LW_COST_PARAMS_VERSION, err);
+    if (vst == LW_OK)
+        vst = v_energy(out, err);
     if (vst != LW_OK)
         return vst;
     if (bad(p->gpu_power_w, 0, 1e9) || p->gpu_power_w <= 0)
@@ -66,7 +90,7 @@ lw_status lw_cost_energy_compute(const lw_cost_params *p, lw_cost_energy *out, l
     if (bad(p->hours_per_year, 0, 1e4) || p->hours_per_year <= 0)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "hours per year must be positive, got %g", p->hours_per_year);
 
-    double u = p->utilization;
+    double u = p->utilization; /* version 1 is the whole record */
     out->gpu_avg_power_w = u * p->gpu_power_w + (1 - u) * p->idle_power_w;
     out->system_power_w = out->gpu_avg_power_w * (1 + p->overhead_fraction);
     out->wall_power_w = out->system_power_w / p->psu_efficiency;
@@ -85,6 +109,11 @@ lw_status lw_cost_energy_compute(const lw_cost_params *p, lw_cost_energy *out, l
 
 lw_status lw_cost_at_price(const lw_cost_energy *e, double price, lw_cost_price *out, lw_err *err)
 {
+    lw_status vst = v_energy(e, err);
+    if (vst == LW_OK)
+        vst = v_price(out, err);
+    if (vst != LW_OK)
+        return vst;
     if (!isfinite(price) || price < 0 || price > 100)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "electricity price must be between 0 and 100 USD/kWh, got %g", price);
     out->price_usd_per_kwh = price;
@@ -98,7 +127,9 @@ lw_status lw_cost_at_price(const lw_cost_energy *e, double price, lw_cost_price 
 static void break_even(const lw_cost_energy *e, const lw_cost_params *p, double capex, double running, const char *what,
                        double api, lw_break_even *out)
 {
+    unsigned int version = out->version; /* checked by the callers; version 1 is the whole record */
     memset(out, 0, sizeof *out);
+    out->version = version;
     out->api_usd_per_million = api;
     out->margin_usd_per_million = api - running;
     double tokens_per_month = e->tokens_per_hour * p->hours_per_year / 12.0;
@@ -133,6 +164,13 @@ static void break_even(const lw_cost_energy *e, const lw_cost_params *p, double 
 lw_status lw_cost_break_even(const lw_cost_energy *e, const lw_cost_price *price, const lw_cost_params *p,
                              double api, lw_break_even *out, lw_err *err)
 {
+    lw_status vst = v_energy(e, err);
+    if (vst == LW_OK)
+        vst = v_price(price, err);
+    if (vst == LW_OK)
+        vst = v_break_even(out, err);
+    if (vst != LW_OK)
+        return vst;
     if (!isfinite(api) || api < 0)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "API price must be >= 0 USD per 1M tokens, got %g", api);
     break_even(e, p, p->hardware_usd, price->energy_usd_per_million, "electricity alone costs", api, out);
@@ -161,6 +199,10 @@ lw_status lw_cost_tco_compute(const lw_cost_params *p, const lw_cost_energy *e, 
 {
     lw_status vst = lw_check_version("lw_cost_tco_params", "lw_cost_tco_params_default() or LW_COST_TCO_PARAMS_INIT",
                                      t->version, LW_COST_TCO_PARAMS_VERSION, err);
+    if (vst == LW_OK)
+        vst = v_energy(e, err);
+    if (vst == LW_OK)
+        vst = v_tco(out, err);
     if (vst != LW_OK)
         return vst;
     if (bad(t->maintenance_fraction_per_year, 0, 10))
@@ -178,7 +220,9 @@ lw_status lw_cost_tco_compute(const lw_cost_params *p, const lw_cost_energy *e, 
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "embodied carbon must be between 0 and 1e9 kgCO2e, got %g", t->embodied_kg);
     if (bad(t->service_life_years, 0, 100) || t->service_life_years <= 0)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "service life must be a positive number of years, got %g", t->service_life_years);
+    unsigned int version = out->version; /* version 1 is the whole record */
     memset(out, 0, sizeof *out);
+    out->version = version;
     double life_h = p->depreciation_years * p->hours_per_year;
     out->capex_usd = p->hardware_usd * (1 + t->networking_fraction);
     out->amortisation_usd_per_hour = out->capex_usd / life_h;
@@ -219,6 +263,15 @@ double lw_cost_depreciation_year(lw_depreciation m, double capex, int years, int
 lw_status lw_cost_tco_break_even(const lw_cost_energy *e, const lw_cost_price *price, const lw_cost_params *p,
                                  const lw_cost_tco *t, double api, lw_break_even *out, lw_err *err)
 {
+    lw_status vst = v_energy(e, err);
+    if (vst == LW_OK)
+        vst = v_price(price, err);
+    if (vst == LW_OK)
+        vst = v_tco(t, err);
+    if (vst == LW_OK)
+        vst = v_break_even(out, err);
+    if (vst != LW_OK)
+        return vst;
     if (!isfinite(api) || api < 0)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "API price must be >= 0 USD per 1M tokens, got %g", api);
     double running = price->energy_usd_per_million +
@@ -230,6 +283,13 @@ lw_status lw_cost_tco_break_even(const lw_cost_energy *e, const lw_cost_price *p
 lw_status lw_cost_rent_compare(const lw_cost_params *p, const lw_cost_price *price,
                                const lw_cost_tco *t, double rate, lw_rent_compare *out, lw_err *err)
 {
+    lw_status vst = v_price(price, err);
+    if (vst == LW_OK)
+        vst = v_tco(t, err);
+    if (vst == LW_OK)
+        vst = lw_check_version("lw_rent_compare", "LW_RENT_COMPARE_INIT", out->version, LW_RENT_COMPARE_VERSION, err);
+    if (vst != LW_OK)
+        return vst;
     if (bad(rate, 0, 1e4))
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "rental price must be between 0 and 10000 USD per GPU-hour, got %g", rate);
     out->rent_usd_per_hour = rate * p->gpus;

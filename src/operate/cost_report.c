@@ -232,6 +232,7 @@ static lw_status load_input(const lw_cost_request *q, lw_cost_report *in, lw_err
     const char *meas = q->measurement, *est = q->estimate;
     const char *file = meas ? meas : est;
     lw_run *run = &in->run;
+    *run = (lw_run)LW_RUN_INIT;
     lw_err e2;
     if (!file) {
         if (q->power_w < 0 || q->tokens_per_s < 0)
@@ -445,6 +446,8 @@ static lw_status compute(const lw_catalogue *cat, const lw_cost_request *q, lw_c
     p->hardware_usd = in->hw.v;
     p->depreciation_years = in->years.v;
     p->hours_per_year = in->hours.v;
+    in->e = (lw_cost_energy)LW_COST_ENERGY_INIT;
+    in->t = (lw_cost_tco)LW_COST_TCO_INIT;
     lw_status st = lw_cost_energy_compute(p, &in->e, err);
     if (st != LW_OK)
         return st;

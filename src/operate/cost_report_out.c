@@ -65,7 +65,7 @@ static json_t *scenario_json(const lw_cost_report *R, const lw_cost_price *cp, c
     json_t *rent = json_array();
     for (size_t i = 0; i < R->nrents; i++) {
         const lw_cost_rent_offer *of = &R->rents[i];
-        lw_rent_compare rc;
+        lw_rent_compare rc = LW_RENT_COMPARE_INIT;
         lw_cost_report_rent(R, cp, of, &rc);
         json_t *r = json_object();
         json_object_set_new(r, "offer", json_string(of->name));
@@ -83,7 +83,7 @@ static json_t *scenario_json(const lw_cost_report *R, const lw_cost_price *cp, c
     json_object_set_new(o, "rent", rent);
     json_t *be_arr = json_array();
     for (size_t i = 0; i < R->napis; i++) {
-        lw_break_even b;
+        lw_break_even b = LW_BREAK_EVEN_INIT;
         if (lw_cost_report_break_even(R, cp, R->apis[i].usd_per_million, &b) != LW_OK)
             continue;
         json_t *r = json_object();
@@ -207,7 +207,7 @@ char *lw_cost_report_to_json(const lw_cost_report *in, int indent, lw_err *err)
     json_object_set_new(out, "amortisation_usd_per_million_tokens", json_real(e->amortisation_usd_per_million));
     json_t *sc = json_array();
     for (int k = 0; k < in->nprices; k++) {
-        lw_cost_price cp;
+        lw_cost_price cp = LW_COST_PRICE_INIT;
         lw_cost_at_price(e, in->prices[k].v, &cp, NULL);
         if (k == 0 && in->prices_given) {
             json_object_set_new(out, "cost_per_million_tokens_usd", json_real(cp.energy_usd_per_million));
@@ -320,7 +320,7 @@ static void print_break_even(FILE *f, const lw_cost_report *R, const lw_cost_pri
             R->tco ? "hardware, networking, maintenance, colocation" : "hardware", t->fixed_usd_per_million);
     fprintf(f, "  %-22s %10s %20s  %s\n", "provider", "API $/1M", "tokens to break even", "time to break even");
     for (size_t i = 0; i < R->napis; i++) {
-        lw_break_even b;
+        lw_break_even b = LW_BREAK_EVEN_INIT;
         char tok[32], words[96];
         if (lw_cost_report_break_even(R, cp, R->apis[i].usd_per_million, &b) != LW_OK)
             continue;
@@ -343,7 +343,7 @@ static void print_rents(FILE *f, const lw_cost_report *R, const lw_cost_price *c
             cp->energy_usd_per_million + R->t.fixed_usd_per_million, R->p.utilization);
     fprintf(f, "  %-26s %-9s %9s %11s  %s\n", "offer", "kind", "$/GPU-h", "rent $/1M", "verdict");
     for (size_t i = 0; i < R->nrents; i++) {
-        lw_rent_compare rc;
+        lw_rent_compare rc = LW_RENT_COMPARE_INIT;
         char verdict[96];
         lw_cost_report_rent(R, cp, &R->rents[i], &rc);
         if (isnan(rc.break_even_utilization))
@@ -404,13 +404,13 @@ char *lw_cost_report_to_text(const lw_cost_report *in, lw_err *err)
     fprintf(f, "\n");
     fprintf(f, "\n  %-9s %14s %11s %14s  %s\n", "$/kWh", "energy $/1M", "energy $/h", "on-prem $/1M", "price source");
     for (int k = 0; k < in->nprices; k++) {
-        lw_cost_price cp;
+        lw_cost_price cp = LW_COST_PRICE_INIT;
         lw_cost_at_price(e, in->prices[k].v, &cp, NULL);
         fprintf(f, "  %-9.3g %14.4g %11.4g %14.4g  %s\n", cp.price_usd_per_kwh, cp.energy_usd_per_million,
                 cp.energy_usd_per_hour, cp.energy_usd_per_million + t->fixed_usd_per_million, in->prices[k].src);
     }
     for (int k = 0; k < in->nprices; k++) {
-        lw_cost_price cp;
+        lw_cost_price cp = LW_COST_PRICE_INIT;
         lw_cost_at_price(e, in->prices[k].v, &cp, NULL);
         print_break_even(f, in, &cp);
         print_rents(f, in, &cp);

@@ -251,9 +251,21 @@ static lw_status parse_estimate(json_t *root, lw_run *r, lw_err *err)
     return LW_OK;
 }
 
+const lw_run *lw_run_at(const lw_run *runs, size_t i)
+{
+    if (!runs || runs->version == 0 || runs->version > LW_RUN_VERSION)
+        return NULL;
+    return runs + i; /* version 1 is the whole record: the stride is sizeof(lw_run) */
+}
+
 lw_status lw_run_parse(const char *text, lw_run *r, lw_err *err)
 {
+    lw_status vst = lw_check_version("lw_run", "LW_RUN_INIT", r->version, LW_RUN_VERSION, err);
+    if (vst != LW_OK)
+        return vst;
+    unsigned int version = r->version; /* version 1 is the whole record */
     memset(r, 0, sizeof *r);
+    r->version = version;
     r->tokens = r->tokens_per_s = r->tokens_per_j = r->j_per_token = NAN;
     r->j_per_token_low = r->j_per_token_high = r->avg_power_w = r->energy_j = r->duration_s = r->idle_power_w = NAN;
     json_error_t je;
@@ -285,6 +297,9 @@ lw_status lw_run_parse(const char *text, lw_run *r, lw_err *err)
 
 lw_status lw_run_load(const char *path, lw_run *out, char **json_text, lw_err *err)
 {
+    lw_status vst = lw_check_version("lw_run", "LW_RUN_INIT", out->version, LW_RUN_VERSION, err);
+    if (vst != LW_OK)
+        return vst;
     struct stat sb;
     if (stat(path, &sb) != 0)
         return lw_fail(err, LW_ERR_NOT_FOUND, "'%s' does not exist", path);
@@ -548,6 +563,7 @@ lw_status lw_history_add_many(lw_history *h, const char *const *texts, size_t n,
         return lw_fail(err, LW_ERR_NO_MEMORY, "out of memory");
     for (size_t i = 0; i < n; i++) {
         lw_err e;
+        runs[i].version = LW_RUN_VERSION;
         if (lw_run_parse(texts[i], &runs[i], &e) != LW_OK) {
             free(runs);
             return lw_fail(err, e.status, "run %zu of %zu: %s; nothing was recorded", i + 1, n, lw_err_message(&e));
@@ -579,7 +595,7 @@ lw_status lw_history_add_many(lw_history *h, const char *const *texts, size_t n,
 
 static lw_status add_kind(lw_history *h, const char *text, lw_run_kind want, long long *id, lw_err *err)
 {
-    lw_run r;
+    lw_run r = LW_RUN_INIT;
     lw_status st = lw_run_parse(text, &r, err);
     if (st != LW_OK)
         return st;
@@ -664,6 +680,7 @@ lw_status lw_history_query(lw_history *h, const lw_history_filter *f, lw_run **o
         }
         lw_run *r = &arr[cnt++];
         memset(r, 0, sizeof *r);
+        r->version = LW_RUN_VERSION;
         r->id = sqlite3_column_int64(s, 0);
         r->kind = strcmp((const char *)sqlite3_column_text(s, 1), "estimate") == 0 ? LW_RUN_ESTIMATE : LW_RUN_MEASUREMENT;
         r->time_ns = sqlite3_column_int64(s, 2);

@@ -65,8 +65,8 @@ static void row_cost(const lw_catalogue *cat, lw_report_row *w, double price)
     lw_cost_params p = lw_cost_params_default(cat, w->gpus);
     p.gpu_power_w = w->avg_power_w;
     p.tokens_per_s = w->avg_power_w * w->tokens_per_j;
-    lw_cost_energy e;
-    lw_cost_price c;
+    lw_cost_energy e = LW_COST_ENERGY_INIT;
+    lw_cost_price c = LW_COST_PRICE_INIT;
     if (lw_cost_energy_compute(&p, &e, NULL) != LW_OK || lw_cost_at_price(&e, price, &c, NULL) != LW_OK) {
         w->wall_power_w = w->cost_usd_per_million = w->cost_usd_per_hour = NAN;
         return;
@@ -76,9 +76,24 @@ static void row_cost(const lw_catalogue *cat, lw_report_row *w, double price)
     w->cost_usd_per_hour = c.energy_usd_per_hour;
 }
 
+/* Every record of a caller's array carries a version this library knows (docs/design.md, "ABI");
+ * version 1 is the whole record, so the stride is sizeof(lw_run). */
+static lw_status check_runs(const lw_run *runs, size_t nruns, lw_err *err)
+{
+    for (size_t i = 0; i < nruns; i++) {
+        lw_status st = lw_check_version("lw_run", "LW_RUN_INIT", runs[i].version, LW_RUN_VERSION, err);
+        if (st != LW_OK)
+            return st;
+    }
+    return LW_OK;
+}
+
 lw_status lw_report_rows(const lw_catalogue *cat, const lw_run *runs, size_t nruns, double price, lw_report_row **out, size_t *n,
                          lw_err *err)
 {
+    lw_status vst = check_runs(runs, nruns, err);
+    if (vst != LW_OK)
+        return vst;
     if (!isfinite(price) || price < 0)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "electricity price must be >= 0 USD/kWh, got %g", price);
     lw_report_row *rows = calloc(nruns ? nruns : 1, sizeof *rows);
@@ -617,8 +632,8 @@ static void break_even(ctx *c)
         /* cheapest on-prem configuration of the comparable workload at the reference price */
         const lw_report_row *best = NULL;
         lw_cost_params bp;
-        lw_cost_energy be;
-        lw_cost_price bc;
+        lw_cost_energy be = LW_COST_ENERGY_INIT;
+        lw_cost_price bc = LW_COST_PRICE_INIT;
         for (size_t i = 0; i < c->nrows; i++) {
             const lw_report_row *r = &c->rows[i];
             if (strcmp(r->workload, wl))
@@ -626,8 +641,8 @@ static void break_even(ctx *c)
             lw_cost_params p = lw_cost_params_default(c->cat, r->gpus);
             p.gpu_power_w = r->avg_power_w;
             p.tokens_per_s = r->avg_power_w * r->tokens_per_j;
-            lw_cost_energy e;
-            lw_cost_price cp;
+            lw_cost_energy e = LW_COST_ENERGY_INIT;
+            lw_cost_price cp = LW_COST_PRICE_INIT;
             if (lw_cost_energy_compute(&p, &e, NULL) != LW_OK || lw_cost_at_price(&e, c->o->price_usd_per_kwh, &cp, NULL) != LW_OK)
                 continue;
             if (!best || cp.onprem_usd_per_million < bc.onprem_usd_per_million) {
@@ -657,7 +672,7 @@ static void break_even(ctx *c)
                 snprintf(ap, sizeof ap, "$%.2f ($%.2f-%.2f)", api[b].usd_per_million, api[b].low, api[b].high);
             else
                 snprintf(ap, sizeof ap, "$%.2f", api[b].usd_per_million);
-            lw_break_even r;
+            lw_break_even r = LW_BREAK_EVEN_INIT;
             if (!best || lw_cost_break_even(&be, &bc, &bp, api[b].usd_per_million, &r, NULL) != LW_OK) {
                 const char *cells[] = {api[b].provider, ap, NO_DATA, NO_DATA, NO_DATA};
                 lw_doc_table_row(d, 5, cells);
@@ -743,6 +758,8 @@ lw_status lw_report_write(const lw_catalogue *cat, const lw_run *runs, size_t nr
 {
     lw_status vst = lw_check_version("lw_report_opts", "lw_report_opts_default() or LW_REPORT_OPTS_INIT", o->version,
                                      LW_REPORT_OPTS_VERSION, err);
+    if (vst == LW_OK)
+        vst = check_runs(runs, nruns, err);
     if (vst != LW_OK)
         return vst;
     if (nruns == 0)

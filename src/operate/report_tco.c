@@ -55,9 +55,9 @@ static bool row_tco(const ctx *c, const lw_report_row *r, const char *gpu_name, 
     if (out->id[0] && lw_catalogue_find_constant(c->cat, key, &g, NULL) == LW_OK &&
         lw_catalogue_find_constant(c->cat, "embodied.server_host", &host, NULL) == LW_OK)
         tp.embodied_kg = out->emb_kg = g->value * r->gpus + host->value * r->gpus / 8.0;
-    lw_cost_energy e;
-    lw_cost_price cp;
-    lw_cost_tco t;
+    lw_cost_energy e = LW_COST_ENERGY_INIT;
+    lw_cost_price cp = LW_COST_PRICE_INIT;
+    lw_cost_tco t = LW_COST_TCO_INIT;
     if (lw_cost_energy_compute(&p, &e, NULL) != LW_OK || lw_cost_at_price(&e, c->o->price_usd_per_kwh, &cp, NULL) != LW_OK ||
         lw_cost_tco_compute(&p, &e, &tp, &t, NULL) != LW_OK)
         return false;

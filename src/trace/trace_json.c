@@ -33,6 +33,8 @@ lw_status lw_trace_cost_compute(const lw_catalogue *cat, const lw_trace_summary 
     lw_status st = lw_check_version("lw_trace_cost_opts", "LW_TRACE_COST_OPTS_INIT", co->version,
                                     LW_TRACE_COST_OPTS_VERSION, err);
     if (st == LW_OK)
+        st = lw_check_version("lw_trace_opts", "LW_TRACE_OPTS_INIT", o->version, LW_TRACE_OPTS_VERSION, err);
+    if (st == LW_OK)
         st = lw_trace_cost_init(out, out->version, err);
     if (st != LW_OK)
         return st;
@@ -62,8 +64,8 @@ lw_status lw_trace_cost_compute(const lw_catalogue *cat, const lw_trace_summary 
     p.grid_g_per_kwh = out->grid_g_per_kwh;
     p.gpu_power_w = 1000.0; /* any power gives the same J per token at this throughput */
     p.tokens_per_s = p.gpu_power_w / (S->energy_j / S->output_tokens);
-    lw_cost_energy e;
-    lw_cost_price pr;
+    lw_cost_energy e = LW_COST_ENERGY_INIT;
+    lw_cost_price pr = LW_COST_PRICE_INIT;
     st = lw_cost_energy_compute(&p, &e, err);
     if (st == LW_OK)
         st = lw_cost_at_price(&e, out->price_usd_per_kwh, &pr, err);
@@ -164,6 +166,8 @@ char *lw_trace_summary_to_json(const lw_trace_summary *S, const char *path, cons
         lw_fail(err, LW_ERR_INVALID_ARGUMENT, "lw_trace_summary_to_json needs the summary, the path and the options");
         return NULL;
     }
+    if (lw_check_version("lw_trace_opts", "LW_TRACE_OPTS_INIT", o->version, LW_TRACE_OPTS_VERSION, err) != LW_OK)
+        return NULL;
     if (cost && lw_check_version("lw_trace_cost", "LW_TRACE_COST_INIT", cost->version, LW_TRACE_COST_VERSION, err) != LW_OK)
         return NULL;
     json_t *r = json_object();

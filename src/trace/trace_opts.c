@@ -5,22 +5,27 @@
 #include "trace/trace_internal.h"
 #include "core/util.h"
 
-lw_trace_opts lw_trace_opts_default(const lw_catalogue *cat)
+lw_status lw_trace_opts_init(lw_trace_opts *out, unsigned int version, const lw_catalogue *cat, lw_err *err)
 {
-    lw_trace_opts o;
-    memset(&o, 0, sizeof o);
-    o.format = LW_TRACE_AUTO;
-    o.time_unit_s = 1.0;
-    o.estimate = lw_estimate_opts_default();
-    o.estimate.strict_memory = true; /* the trace sizes its own batch to what fits (trace_window.c) */
-    o.kv_precision = LW_PREC_BF16;
-    o.window_s = cat ? lw_catalogue_value(cat, "trace.window_s", 60.0) : 60.0;
-    o.max_batch = (int)(cat ? lw_catalogue_value(cat, "trace.max_batch", 256.0) : 256.0);
-    return o;
+    lw_status st = lw_check_version("lw_trace_opts", "LW_TRACE_OPTS_INIT", version, LW_TRACE_OPTS_VERSION, err);
+    if (st != LW_OK)
+        return st;
+    /* version 1 is the whole struct; strict memory: the trace sizes its own batch (trace_window.c) */
+    lw_trace_opts o = LW_TRACE_OPTS_INIT;
+    if (cat) {
+        o.window_s = lw_catalogue_value(cat, "trace.window_s", o.window_s);
+        o.max_batch = (int)lw_catalogue_value(cat, "trace.max_batch", o.max_batch);
+    }
+    *out = o;
+    return LW_OK;
 }
 
 lw_status lw_trace_check_opts(const lw_catalogue *cat, const lw_trace_opts *o, lw_err *err)
 {
+    lw_status vst = lw_check_version("lw_trace_opts", "lw_trace_opts_default() or LW_TRACE_OPTS_INIT", o->version,
+                                     LW_TRACE_OPTS_VERSION, err);
+    if (vst != LW_OK)
+        return vst;
     if (!o->gpu)
         return lw_fail(err, LW_ERR_INVALID_ARGUMENT, "no GPU given for the trace estimate");
     if (o->batch < 0 || o->batch > 1000000)

@@ -5,7 +5,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = fuzz_cstr(data, size);
-    lw_run r;
+    lw_run r = LW_RUN_INIT;
     lw_err err;
     lw_run_parse(text, &r, &err);
     free(text);

@@ -36,7 +36,7 @@ static void test_defaults_are_seed_004(void **state)
     assert_rel(bare.psu_efficiency, 0.95, 0);
     /* a struct not started from an initialiser is refused, naming the fix */
     lw_cost_params zero;
-    lw_cost_energy e;
+    lw_cost_energy e = LW_COST_ENERGY_INIT;
     lw_err err;
     memset(&zero, 0, sizeof zero);
     assert_int_equal(lw_cost_energy_compute(&zero, &e, &err), LW_ERR_INVALID_ARGUMENT);
@@ -54,7 +54,7 @@ static void test_energy_chain(void **state)
     (void)state;
     lw_catalogue *cat = lw_test_catalogue();
     lw_cost_params p = eight_gpus(cat);
-    lw_cost_energy e;
+    lw_cost_energy e = LW_COST_ENERGY_INIT;
     assert_int_equal(lw_cost_energy_compute(&p, &e, NULL), LW_OK);
     /* 5600 W x 1.2 = 6720 W system; / 0.95 = 7073.684 W at the wall */
     assert_rel(e.system_power_w, 6720, 1e-12);
@@ -69,14 +69,14 @@ static void test_energy_chain(void **state)
     assert_true(e.co2e_g_per_million < 0);
     assert_true(e.water_l_per_million < 0);
 
-    lw_cost_price c;
+    lw_cost_price c = LW_COST_PRICE_INIT;
     assert_int_equal(lw_cost_at_price(&e, 0.10, &c, NULL), LW_OK);
     /* 0.196491 kWh x $0.10 = $0.0196491 per 1M tokens; 7.073684 kW x $0.10 = $0.7073684 per hour */
     assert_rel(c.energy_usd_per_million, 6720 / 0.95 * 100 / 3.6e6 * 0.10, 1e-12);
     assert_rel(c.energy_usd_per_hour, 6720 / 0.95 / 1000 * 0.10, 1e-12);
     assert_rel(c.onprem_usd_per_million, c.energy_usd_per_million + 200000.0 / 26280.0 / 36.0, 1e-12);
     /* the three seed scenarios scale linearly */
-    lw_cost_price c3;
+    lw_cost_price c3 = LW_COST_PRICE_INIT;
     assert_int_equal(lw_cost_at_price(&e, 0.30, &c3, NULL), LW_OK);
     assert_rel(c3.energy_usd_per_million, 3 * c.energy_usd_per_million, 1e-12);
     lw_catalogue_free(cat);
@@ -92,7 +92,7 @@ static void test_pue_carbon_water(void **state)
     p.pue = 1.15;             /* AWS 2024 */
     p.grid_g_per_kwh = 384;   /* Ember US 2024 */
     p.wue_l_per_kwh = 0.30;   /* Microsoft */
-    lw_cost_energy e;
+    lw_cost_energy e = LW_COST_ENERGY_INIT;
     assert_int_equal(lw_cost_energy_compute(&p, &e, NULL), LW_OK);
     /* wall: 500 x 1.2 / 0.95 = 631.579 W; 1M tokens = 500 s -> 0.0877193 kWh */
     double wall = 500 * 1.2 / 0.95 * 500 / 3.6e6;
@@ -113,7 +113,7 @@ static void test_utilisation_and_idle(void **state)
     p.tokens_per_s = 4000;
     p.idle_power_w = 8 * 50; /* seed: ~50 W per B200 */
     p.utilization = 0.5;
-    lw_cost_energy e;
+    lw_cost_energy e = LW_COST_ENERGY_INIT;
     assert_int_equal(lw_cost_energy_compute(&p, &e, NULL), LW_OK);
     /* half the time at 8000 W, half at 400 W: 4200 W average; 2000 tokens/s average */
     assert_rel(e.gpu_avg_power_w, 4200, 1e-12);
@@ -127,9 +127,9 @@ static void test_break_even(void **state)
     (void)state;
     lw_catalogue *cat = lw_test_catalogue();
     lw_cost_params p = eight_gpus(cat);
-    lw_cost_energy e;
-    lw_cost_price c;
-    lw_break_even b;
+    lw_cost_energy e = LW_COST_ENERGY_INIT;
+    lw_cost_price c = LW_COST_PRICE_INIT;
+    lw_break_even b = LW_BREAK_EVEN_INIT;
     assert_int_equal(lw_cost_energy_compute(&p, &e, NULL), LW_OK);
     assert_int_equal(lw_cost_at_price(&e, 0.10, &c, NULL), LW_OK);
     double energy_per_m = 6720 / 0.95 * 100 / 3.6e6 * 0.10; /* $0.0196491 */
@@ -168,8 +168,8 @@ static void test_bad_inputs(void **state)
     (void)state;
     lw_catalogue *cat = lw_test_catalogue();
     lw_cost_params p = eight_gpus(cat);
-    lw_cost_energy e;
-    lw_cost_price c;
+    lw_cost_energy e = LW_COST_ENERGY_INIT;
+    lw_cost_price c = LW_COST_PRICE_INIT;
     lw_err err;
     assert_int_equal(lw_cost_energy_compute(&p, &e, NULL), LW_OK);
     assert_int_equal(lw_cost_at_price(&e, -0.1, &c, &err), LW_ERR_INVALID_ARGUMENT);
@@ -226,8 +226,8 @@ static void test_tco(void **state)
     (void)state;
     lw_catalogue *cat = lw_test_catalogue();
     lw_cost_params p = eight_gpus(cat);
-    lw_cost_energy e;
-    lw_cost_tco t;
+    lw_cost_energy e = LW_COST_ENERGY_INIT;
+    lw_cost_tco t = LW_COST_TCO_INIT;
     assert_int_equal(lw_cost_energy_compute(&p, &e, NULL), LW_OK);
     lw_cost_tco_params tp = lw_cost_tco_params_default(cat);
     /* catalogue defaults: 10% a year, $184.06 per kW-month (CBRE H2 2024), networking 10% */
@@ -257,8 +257,8 @@ static void test_tco(void **state)
     assert_rel(t.operational_g_per_hour, 6720 / 0.95 / 1000 * 100, 1e-12);
 
     /* break-even vs $0.50: running = energy $0.0196491 + (maintenance + colocation) / 36 per 1M */
-    lw_cost_price c;
-    lw_break_even b;
+    lw_cost_price c = LW_COST_PRICE_INIT;
+    lw_break_even b = LW_BREAK_EVEN_INIT;
     assert_int_equal(lw_cost_at_price(&e, 0.10, &c, NULL), LW_OK);
     assert_int_equal(lw_cost_tco_break_even(&e, &c, &p, &t, 0.50, &b, NULL), LW_OK);
     double running = 6720 / 0.95 * 100 / 3.6e6 * 0.10 + (20000.0 / 8760 + 6720 / 0.95 / 1000 * 184.06 * 12 / 8760) / 36;
@@ -268,7 +268,7 @@ static void test_tco(void **state)
 
     /* rent at $2/GPU-h: $16/h for 8 GPUs; 36M tokens per serving hour -> $0.4444 per 1M;
      * owning is cheaper above fixed / (16 - 0.70737) of hours */
-    lw_rent_compare r;
+    lw_rent_compare r = LW_RENT_COMPARE_INIT;
     assert_int_equal(lw_cost_rent_compare(&p, &c, &t, 2.0, &r, NULL), LW_OK);
     assert_rel(r.rent_usd_per_hour, 16, 0);
     assert_rel(r.rent_usd_per_million, 16.0 / 36, 1e-12);
@@ -393,6 +393,74 @@ static void test_report_bad_requests(void **state)
     lw_catalogue_free(cat);
 }
 
+/* The result records carry their version: a record not started from its LW_*_INIT (version 0) is
+ * refused naming the initialiser, a newer one LW_ERR_VERSION; the library keeps the version. */
+static void test_result_versions(void **state)
+{
+    (void)state;
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_cost_params p = eight_gpus(cat);
+    lw_cost_tco_params tp = lw_cost_tco_params_default(cat);
+    lw_err err;
+    lw_cost_energy e;
+    memset(&e, 0, sizeof e);
+    assert_int_equal(lw_cost_energy_compute(&p, &e, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_string_equal(lw_err_message(&err), "lw_cost_energy has version 0: start it from LW_COST_ENERGY_INIT");
+    e.version = LW_COST_ENERGY_VERSION + 1;
+    assert_int_equal(lw_cost_energy_compute(&p, &e, &err), LW_ERR_VERSION);
+    assert_non_null(strstr(lw_err_message(&err), "use the library the program was built with"));
+    e.version = LW_COST_ENERGY_VERSION;
+    assert_int_equal(lw_cost_energy_compute(&p, &e, &err), LW_OK);
+    assert_int_equal(e.version, 1);
+    assert_rel(e.system_power_w, 6720, 1e-12); /* 5600 W x 1.2 */
+
+    lw_cost_price c;
+    memset(&c, 0, sizeof c);
+    assert_int_equal(lw_cost_at_price(&e, 0.10, &c, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "LW_COST_PRICE_INIT"));
+    c = (lw_cost_price)LW_COST_PRICE_INIT;
+    assert_int_equal(lw_cost_at_price(&e, 0.10, &c, &err), LW_OK);
+    assert_rel(c.energy_usd_per_hour, 6720 / 0.95 / 1000 * 0.10, 1e-12);
+
+    lw_cost_tco t;
+    memset(&t, 0, sizeof t);
+    assert_int_equal(lw_cost_tco_compute(&p, &e, &tp, &t, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "LW_COST_TCO_INIT"));
+    t = (lw_cost_tco)LW_COST_TCO_INIT;
+    assert_int_equal(lw_cost_tco_compute(&p, &e, &tp, &t, &err), LW_OK);
+    assert_int_equal(t.version, 1); /* kept through the library's zeroing */
+    assert_rel(t.capex_usd, 220000, 1e-12);
+
+    lw_break_even b;
+    memset(&b, 0, sizeof b);
+    assert_int_equal(lw_cost_break_even(&e, &c, &p, 10.0, &b, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "LW_BREAK_EVEN_INIT"));
+    assert_int_equal(lw_cost_tco_break_even(&e, &c, &p, &t, 10.0, &b, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "LW_BREAK_EVEN_INIT"));
+    b.version = LW_BREAK_EVEN_VERSION;
+    assert_int_equal(lw_cost_break_even(&e, &c, &p, 10.0, &b, &err), LW_OK);
+    assert_int_equal(b.version, 1);
+    assert_int_equal(b.kind, LW_BREAK_EVEN_WITHIN_LIFE);
+
+    lw_rent_compare r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(lw_cost_rent_compare(&p, &c, &t, 2.0, &r, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "LW_RENT_COMPARE_INIT"));
+    r = (lw_rent_compare)LW_RENT_COMPARE_INIT;
+    assert_int_equal(lw_cost_rent_compare(&p, &c, &t, 2.0, &r, &err), LW_OK);
+    assert_rel(r.rent_usd_per_hour, 16, 0); /* $2 x 8 GPUs */
+
+    /* records given back as inputs are checked too */
+    e.version = 0;
+    assert_int_equal(lw_cost_at_price(&e, 0.10, &c, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "LW_COST_ENERGY_INIT"));
+    e.version = LW_COST_ENERGY_VERSION;
+    c.version = 0;
+    assert_int_equal(lw_cost_rent_compare(&p, &c, &t, 2.0, &r, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "LW_COST_PRICE_INIT"));
+    lw_catalogue_free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_tables),                cmocka_unit_test(test_tco),
         cmocka_unit_test(test_depreciation),          cmocka_unit_test(test_price_constants),
         cmocka_unit_test(test_report),                cmocka_unit_test(test_report_bad_requests),
+        cmocka_unit_test(test_result_versions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,7 +56,7 @@ static void test_time_parse(void **state)
 static void test_parse(void **state)
 {
     (void)state;
-    lw_run r;
+    lw_run r = LW_RUN_INIT;
     assert_int_equal(lw_run_parse(MEAS, &r, NULL), LW_OK);
     assert_int_equal(r.kind, LW_RUN_MEASUREMENT);
     assert_string_equal(r.workload, "gpt8b");
@@ -79,6 +79,31 @@ static void test_parse(void **state)
     assert_int_equal(lw_run_parse("{\"schema\": \"llmwatt.measurement/2\"}", &r, &err), LW_ERR_VERSION);
 }
 
+/* lw_run is versioned: a record not started from LW_RUN_INIT is refused naming it, a newer one is
+ * LW_ERR_VERSION, and the parse keeps the caller's version; lw_run_at refuses unknown versions. */
+static void test_run_version(void **state)
+{
+    (void)state;
+    lw_run r;
+    lw_err err;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(lw_run_parse(MEAS, &r, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_string_equal(lw_err_message(&err), "lw_run has version 0: start it from LW_RUN_INIT");
+    assert_int_equal(lw_run_load("/nonexistent.json", &r, NULL, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "LW_RUN_INIT"));
+    assert_null(lw_run_at(&r, 0));
+    assert_null(lw_run_at(NULL, 0));
+    r.version = LW_RUN_VERSION + 1;
+    assert_int_equal(lw_run_parse(MEAS, &r, &err), LW_ERR_VERSION);
+    assert_null(lw_run_at(&r, 0));
+    r = (lw_run)LW_RUN_INIT;
+    assert_int_equal(lw_run_parse(MEAS, &r, &err), LW_OK);
+    assert_int_equal(r.version, 1);
+    assert_rel(r.tokens_per_j, 4.0, 0);
+    lw_run two[2] = {LW_RUN_INIT, LW_RUN_INIT};
+    assert_ptr_equal(lw_run_at(two, 1), &two[1]);
+}
+
 /* An estimate as `llmwatt estimate --json` writes it: 8 requests of 256 output tokens in 2.048 s
  * at 500 W (J per token 500 W x 2.048 s / 2048 tokens = 0.5). */
 static const char *EST_FULL =
@@ -89,7 +114,7 @@ static const char *EST_FULL =
 static void test_parse_estimate_throughput(void **state)
 {
     (void)state;
-    lw_run r;
+    lw_run r = LW_RUN_INIT;
     assert_int_equal(lw_run_parse(EST_FULL, &r, NULL), LW_OK);
     /* batch x output_tokens / time_s = 8 x 256 / 2.048 = 1000 tokens/s; power: its avg_power_w */
     assert_rel(r.tokens_per_s, 8.0 * 256.0 / 2.048, 1e-12);
@@ -122,9 +147,13 @@ static void test_round_trip(void **state)
     size_t n;
     assert_int_equal(lw_history_query(h, &f, &runs, &n, NULL), LW_OK);
     assert_int_equal(n, 2);
-    assert_true(runs[0].id == id1); /* oldest first: 2026-11-21T14:00Z before 2026-11-22 */
-    assert_true(runs[1].id == id2);
-    assert_true(runs[1].time_ns == 20779LL * 86400 * 1000000000LL);
+    assert_true(lw_run_at(runs, 0)->id == id1); /* oldest first: 2026-11-21T14:00Z before 2026-11-22 */
+    assert_true(lw_run_at(runs, 1)->id == id2);
+    assert_true(lw_run_at(runs, 1)->time_ns == 20779LL * 86400 * 1000000000LL);
+    /* the library's records carry its version; the accessor's stride is the record's */
+    assert_int_equal(runs[0].version, LW_RUN_VERSION);
+    assert_int_equal(lw_run_at(runs, 1)->version, LW_RUN_VERSION);
+    assert_ptr_equal(lw_run_at(runs, 1), &runs[1]);
     free(runs);
     /* a filter not started from lw_history_filter_all() is refused, naming the fix */
     lw_history_filter zero;
@@ -136,9 +165,9 @@ static void test_round_trip(void **state)
     f.workload = "gpt8b";
     assert_int_equal(lw_history_query(h, &f, &runs, &n, NULL), LW_OK);
     assert_int_equal(n, 1);
-    assert_rel(runs[0].avg_power_w, 500.0, 0);
-    assert_rel(runs[0].tokens_per_s, 2000.0, 0);
-    assert_int_equal(runs[0].batch, 16);
+    assert_rel(lw_run_at(runs, 0)->avg_power_w, 500.0, 0);
+    assert_rel(lw_run_at(runs, 0)->tokens_per_s, 2000.0, 0);
+    assert_int_equal(lw_run_at(runs, 0)->batch, 16);
     free(runs);
     f = lw_history_filter_all();
     assert_int_equal(lw_time_parse("2026-11-22", 0, false, &f.since_ns, NULL), LW_OK);
@@ -263,6 +292,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_time_parse),        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_run_version),
         cmocka_unit_test(test_round_trip),        cmocka_unit_test(test_add_many_is_atomic),
         cmocka_unit_test(test_schema_too_new),    cmocka_unit_test(test_corrupt_and_foreign),
         cmocka_unit_test(test_missing_and_empty), cmocka_unit_test(test_parse_estimate_throughput),

@@ -143,7 +143,7 @@ static void test_run_labels(void **state)
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         char text[512];
         snprintf(text, sizeof text, RUN_JSON, cases[k].batch);
-        lw_run r;
+        lw_run r = LW_RUN_INIT;
         lw_err err;
         assert_int_equal(lw_run_parse(text, &r, &err), LW_OK);
         assert_int_equal(r.batch, cases[k].want);

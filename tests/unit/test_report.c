@@ -253,6 +253,19 @@ static void test_opts_version(void **state)
     assert_true(o.grid_g_per_kwh < 0 && o.drift == NULL && o.format == LW_REPORT_MARKDOWN);
     lw_report_opts d = lw_report_opts_default(f->cat);
     assert_int_equal(d.version, LW_REPORT_OPTS_VERSION);
+    /* the runs carry their version too: a record not started from LW_RUN_INIT is refused */
+    lw_run bad[2];
+    memcpy(bad, f->runs, sizeof bad);
+    bad[1].version = 0;
+    lw_report_row *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(lw_report_rows(f->cat, bad, 2, 0.10, &rows, &n, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_string_equal(lw_err_message(&err), "lw_run has version 0: start it from LW_RUN_INIT");
+    d.output_path = "/tmp/never-written.md";
+    assert_int_equal(lw_report_write(f->cat, bad, 2, &d, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_null(fopen("/tmp/never-written.md", "rb"));
+    assert_int_equal(lw_report_rows(f->cat, bad, 1, 0.10, &rows, &n, &err), LW_OK);
+    free(rows);
 }
 
 int main(void)

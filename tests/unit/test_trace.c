@@ -485,6 +485,60 @@ static void test_versions(void **state)
     assert_true(co.price_usd_per_kwh < 0 && co.region == NULL);
 }
 
+/* lw_trace_opts is versioned: version 0 and newer versions are refused naming the fix; the
+ * initialisers give the documented defaults (window 60 s, cap 256 = vLLM max_num_seqs, strict memory). */
+static void test_opts_version(void **state)
+{
+    fixture *f = *state;
+    lw_err err;
+    lw_trace_opts o = opts(f, 1);
+    o.version = 0;
+    lw_trace_summary *s = calloc(1, sizeof *s);
+    s->version = LW_TRACE_SUMMARY_VERSION;
+    assert_int_equal(lw_trace_run(f->cat, data_path("azure_code.csv"), &o, s, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "lw_trace_opts has version 0"));
+    assert_non_null(strstr(lw_err_message(&err), "LW_TRACE_OPTS_INIT"));
+    assert_null(lw_trace_summary_to_json(&f->S, "x.csv", &o, NULL, 2, &err));
+    assert_non_null(strstr(lw_err_message(&err), "LW_TRACE_OPTS_INIT"));
+    lw_trace_cost_opts co = lw_trace_cost_opts_default();
+    lw_trace_cost c = LW_TRACE_COST_INIT;
+    assert_int_equal(lw_trace_cost_compute(f->cat, &f->S, &o, &co, &c, &err), LW_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(lw_err_message(&err), "LW_TRACE_OPTS_INIT"));
+    o.version = LW_TRACE_OPTS_VERSION + 1;
+    assert_int_equal(lw_trace_run(f->cat, data_path("azure_code.csv"), &o, s, &err), LW_ERR_VERSION);
+    assert_int_equal(lw_trace_opts_init(&o, LW_TRACE_OPTS_VERSION + 1, f->cat, &err), LW_ERR_VERSION);
+    assert_non_null(strstr(lw_err_message(&err), "use the library the program was built with"));
+    assert_int_equal(lw_trace_opts_init(&o, 0, f->cat, &err), LW_ERR_INVALID_ARGUMENT);
+
+    lw_trace_opts m = LW_TRACE_OPTS_INIT;
+    assert_int_equal(lw_trace_opts_init(&o, LW_TRACE_OPTS_VERSION, NULL, &err), LW_OK);
+    const lw_trace_opts *both[2] = {&m, &o};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(both[i]->version, 1);
+        assert_int_equal(both[i]->format, LW_TRACE_AUTO);
+        assert_true(both[i]->time_unit_s == 1.0);
+        assert_true(both[i]->window_s == 60.0);
+        assert_int_equal(both[i]->max_batch, 256);
+        assert_int_equal(both[i]->batch, 0);
+        assert_int_equal(both[i]->kv_precision, LW_PREC_BF16);
+        assert_int_equal(both[i]->estimate.version, LW_ESTIMATE_OPTS_VERSION);
+        assert_int_equal(both[i]->estimate.method, LW_METHOD_ROOFLINE);
+        assert_int_equal(both[i]->estimate.gpus, 1);
+        assert_true(both[i]->estimate.pue == 1.0);
+        assert_true(both[i]->estimate.strict_memory);
+        assert_null(both[i]->gpu);
+        assert_null(both[i]->sink);
+    }
+
+    assert_int_equal(lw_trace_opts_init(&o, LW_TRACE_OPTS_VERSION, f->cat, &err), LW_OK);
+    o.default_model = f->m;
+    o.gpu = f->g;
+    o.batch = 1;
+    assert_int_equal(lw_trace_run(f->cat, data_path("azure_code.csv"), &o, s, &err), LW_OK);
+    assert_int_equal(s->requests, 8);
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -500,6 +554,7 @@ int main(void)
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_json_and_cost),
         cmocka_unit_test(test_versions),
+        cmocka_unit_test(test_opts_version),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void lw_assert_rel(double actual, double expected, double rel, const char *expr, const char *file, int line)
 {
@@ -44,6 +45,21 @@ const lw_gpu *lw_test_gpu(const lw_catalogue *cat, const char *name)
         fail();
     }
     return g;
+}
+
+lw_roofline_coeffs lw_test_roofline_coeffs(void)
+{
+    lw_roofline_coeffs c;
+    memset(&c, 0, sizeof c);
+    strcpy(c.family, "test");
+    c.eta_compute = 0.5;
+    c.eta_memory = 0.8;
+    c.idle_fraction = 0.15;
+    c.power_k_compute = 1.0;
+    c.power_k_memory = 0.6;
+    c.sigma_log = 0.2;
+    c.rows = 1;
+    return c;
 }
 
 const char *lw_test_data_dir(void)

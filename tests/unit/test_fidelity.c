@@ -198,16 +198,7 @@ static void test_seq_layer_overhead(void **state)
 {
     (void)state;
     lw_catalogue *cat = lw_test_catalogue();
-    lw_roofline_coeffs c;
-    memset(&c, 0, sizeof c);
-    strcpy(c.family, "test");
-    c.eta_compute = 0.5;
-    c.eta_memory = 0.8;
-    c.idle_fraction = 0.15;
-    c.power_k_compute = 1.0;
-    c.power_k_memory = 0.6;
-    c.sigma_log = 0.2;
-    c.rows = 1;
+    lw_roofline_coeffs c = lw_test_roofline_coeffs();
     double t[3];
     for (int i = 0; i < 3; i++) {
         c.seq_layer_overhead_s = i ? 1e-6 : 0.0;

@@ -12,26 +12,11 @@
 static const double MATMUL = 6979321856.0, WBYTES = 15009849344.0, KV = 131072.0, LMHEAD = 1050673152.0;
 static const double PEAK = 989.4e12, BW = 3.35e12, TDP = 700.0, IDLE = 105.0, KNEE = 0.89, BETA = 0.8;
 
-static lw_roofline_coeffs coeffs(void)
-{
-    lw_roofline_coeffs c;
-    memset(&c, 0, sizeof c);
-    strcpy(c.family, "test");
-    c.eta_compute = 0.5;
-    c.eta_memory = 0.8;
-    c.idle_fraction = 0.15;
-    c.power_k_compute = 1.0;
-    c.power_k_memory = 0.6;
-    c.sigma_log = 0.2;
-    c.rows = 1;
-    return c;
-}
-
 static lw_status try_run(const char *gpu, lw_method method, double limit_w, double clock_mhz, lw_workload w, lw_estimate *r,
                          lw_err *err)
 {
     lw_catalogue *cat = lw_test_catalogue();
-    lw_roofline_coeffs c = coeffs();
+    lw_roofline_coeffs c = lw_test_roofline_coeffs();
     lw_estimate_opts o = lw_estimate_opts_default();
     o.coeffs = &c;
     o.method = method;

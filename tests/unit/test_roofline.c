@@ -12,22 +12,6 @@
 static const double MATMUL = 6979321856.0, WBYTES = 15009849344.0, KV = 131072.0, LMHEAD = 1050673152.0;
 static const double PEAK = 989.4e12, BW = 3.35e12, TDP = 700.0;
 
-static lw_roofline_coeffs coeffs(void)
-{
-    lw_roofline_coeffs c;
-    memset(&c, 0, sizeof c);
-    strcpy(c.family, "test");
-    c.eta_compute = 0.5;
-    c.eta_memory = 0.8;
-    c.step_overhead_s = 0;
-    c.idle_fraction = 0.15;
-    c.power_k_compute = 1.0;
-    c.power_k_memory = 0.6;
-    c.sigma_log = 0.2;
-    c.rows = 1;
-    return c;
-}
-
 static lw_estimate run(lw_catalogue *cat, const lw_roofline_coeffs *c, const char *gpu, lw_workload w, int gpus)
 {
     lw_estimate_opts o = lw_estimate_opts_default();
@@ -51,7 +35,7 @@ static void test_memory_bound_decode(void **state)
 {
     (void)state;
     lw_catalogue *cat = lw_test_catalogue();
-    lw_roofline_coeffs c = coeffs();
+    lw_roofline_coeffs c = lw_test_roofline_coeffs();
     lw_workload w = lw_workload_default();
     w.output_tokens = 1;
     lw_estimate r = run(cat, &c, "h100", w, 1);
@@ -79,7 +63,7 @@ static void test_compute_bound_prefill_at_tdp(void **state)
 {
     (void)state;
     lw_catalogue *cat = lw_test_catalogue();
-    lw_roofline_coeffs c = coeffs();
+    lw_roofline_coeffs c = lw_test_roofline_coeffs();
     lw_workload w = lw_workload_default();
     w.input_tokens = 4096;
     lw_estimate r = run(cat, &c, "h100", w, 1);
@@ -102,7 +86,7 @@ static void test_tensor_parallel(void **state)
 {
     (void)state;
     lw_catalogue *cat = lw_test_catalogue();
-    lw_roofline_coeffs c = coeffs();
+    lw_roofline_coeffs c = lw_test_roofline_coeffs();
     lw_workload w = lw_workload_default();
     w.output_tokens = 1;
     lw_estimate r = run(cat, &c, "h100", w, 2);
@@ -117,7 +101,7 @@ static void test_precision_fallback_warns(void **state)
 {
     (void)state;
     lw_catalogue *cat = lw_test_catalogue();
-    lw_roofline_coeffs c = coeffs();
+    lw_roofline_coeffs c = lw_test_roofline_coeffs();
     lw_workload w = lw_workload_default();
     w.input_tokens = 100;
     w.output_tokens = 10;
@@ -168,7 +152,7 @@ static void test_effective_batch(void **state)
 {
     (void)state;
     lw_catalogue *cat = lw_test_catalogue();
-    lw_roofline_coeffs c = coeffs();
+    lw_roofline_coeffs c = lw_test_roofline_coeffs();
     lw_estimate_opts o = lw_estimate_opts_default();
     o.coeffs = &c;
     const lw_model_arch *m = lw_test_model(cat, "llama-2-7b");
@@ -228,7 +212,7 @@ static void test_default_reasoning(void **state)
 {
     (void)state;
     lw_catalogue *cat = lw_test_catalogue();
-    lw_roofline_coeffs c = coeffs();
+    lw_roofline_coeffs c = lw_test_roofline_coeffs();
     lw_estimate_opts o = lw_estimate_opts_default();
     o.coeffs = &c;
     o.gpus = 2;
@@ -267,7 +251,7 @@ static void test_pipeline_parallel(void **state)
 {
     (void)state;
     lw_catalogue *cat = lw_test_catalogue();
-    lw_roofline_coeffs c = coeffs();
+    lw_roofline_coeffs c = lw_test_roofline_coeffs();
     lw_estimate_opts o = lw_estimate_opts_default();
     o.coeffs = &c;
     o.gpus = 2;
@@ -424,7 +408,7 @@ static void test_expert_parallel(void **state)
 {
     (void)state;
     lw_catalogue *cat = lw_test_catalogue();
-    lw_roofline_coeffs c = coeffs();
+    lw_roofline_coeffs c = lw_test_roofline_coeffs();
     lw_workload w = lw_workload_default();
     w.output_tokens = 1;
     w.batch = 8;

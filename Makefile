@@ -72,7 +72,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(TESTLIB_SRC) $(BUILD)/libllmwatt.a 
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/lib $(LDFLAGS) -o $@ $< $(TESTLIB_SRC) $(BUILD)/libllmwatt.a $(LIBS) -lcmocka
 # Fake vendor libraries (fake NVML) are built without sanitizers: they are dlopen'ed.
-$(BUILD)/tests/lib%.so: tests/fake/%.c
+$(BUILD)/tests/lib%.so: tests/fake/%.c $(wildcard tests/fake/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -fPIC -shared -O1 -g -Wall -Wextra -Iinclude -o $@ $< -lm
 # AMD throttle status: the pre-ROCm 6.3 fake amdsmi is fake_amdsmi.c without the violation call

@@ -30,7 +30,8 @@
 #include <string.h>
 #include <time.h>
 
-#define MAXG 16
+#include "fake_amd_common.h"
+
 #define API __attribute__((visibility("default")))
 
 typedef unsigned int amdsmi_status_t;
@@ -74,40 +75,19 @@ typedef struct { /* 24.7 (ROCm 6.3) layout */
 static const char *const causes[] = {"prochot", "ppt", "socket", "vr", "hbm"};
 
 static struct {
-    int ngpu, fail_gpu, stalled, year, violation; /* violation: index into causes, -1 none, -2 unsupported */
-    double power_w[MAXG], cap_w, res_uj, wrap_at, gain, back_j, back_at, fail_at, fail_until, stall_at, stall_s, hang_at,
-        violation_at;
-    struct timespec t0;
-    char sockets[2], gpus[MAXG]; /* their addresses are the handles */
+    fake_amd g;
+    int year, violation; /* violation: index into causes, -1 none, -2 unsupported */
+    double violation_at;
+    char sockets[2], gpus[FAKE_AMD_MAXG]; /* their addresses are the handles */
 } S;
-
-static double env_num(const char *name, double def)
-{
-    const char *v = getenv(name);
-    return v && *v ? strtod(v, NULL) : def;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)(ts.tv_sec - S.t0.tv_sec) + (double)(ts.tv_nsec - S.t0.tv_nsec) / 1e9;
-}
-
-static void sleep_s(double s)
-{
-    struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
-    nanosleep(&ts, NULL);
-}
 
 /* The GPU of a handle, or -1; blocks for an hour once FAKE_AMDSMI_HANG_AT_S has passed. */
 static int gpu_of(void *h)
 {
     long d = (char *)h - S.gpus;
-    if (d < 0 || d >= S.ngpu)
+    if (d < 0 || d >= S.g.ngpu)
         return -1;
-    if (S.hang_at >= 0 && now_s() >= S.hang_at)
-        sleep_s(3600);
+    fake_amd_hang(&S.g);
     return (int)d;
 }
 
@@ -115,53 +95,26 @@ static int gpu_of(void *h)
 static int live(void *h)
 {
     int d = gpu_of(h);
-    double t = now_s();
-    if (d < 0 || (d == S.fail_gpu && t >= S.fail_at && (S.fail_until < 0 || t < S.fail_until)))
+    if (d < 0 || fake_amd_lost(&S.g, d))
         return -1;
     return d;
 }
 
 API amdsmi_status_t amdsmi_init(uint64_t flags)
 {
-    int code = (int)env_num("FAKE_AMDSMI_INIT_FAIL", 0);
+    int code = (int)fake_amd_env("FAKE_AMDSMI_", "INIT_FAIL", 0);
     if (code)
         return (amdsmi_status_t)code;
     if (!(flags & (1u << 1))) /* AMDSMI_INIT_AMD_GPUS */
         return INVAL;
-    S.ngpu = (int)env_num("FAKE_AMDSMI_GPUS", 1);
-    if (S.ngpu < 0 || S.ngpu > MAXG)
-        S.ngpu = 1;
-    const char *p = getenv("FAKE_AMDSMI_POWER_W");
-    double last = 250;
-    for (int i = 0; i < S.ngpu; i++) {
-        if (p && *p) {
-            char *end;
-            last = strtod(p, &end);
-            p = *end == ',' ? end + 1 : NULL;
-        }
-        S.power_w[i] = last;
-    }
-    S.cap_w = env_num("FAKE_AMDSMI_CAP_W", 750);
-    S.res_uj = env_num("FAKE_AMDSMI_RES_UJ", 15.259);
-    S.year = (int)env_num("FAKE_AMDSMI_YEAR", 24);
-    S.wrap_at = env_num("FAKE_AMDSMI_WRAP_AT_S", -1);
-    S.gain = env_num("FAKE_AMDSMI_GAIN", 1);
-    S.back_j = env_num("FAKE_AMDSMI_BACK_J", 0);
-    S.back_at = env_num("FAKE_AMDSMI_BACK_AT_S", 0);
-    S.fail_gpu = (int)env_num("FAKE_AMDSMI_FAIL_GPU", -1);
-    S.fail_at = env_num("FAKE_AMDSMI_FAIL_AT_S", 0);
-    S.fail_until = env_num("FAKE_AMDSMI_FAIL_UNTIL_S", -1);
-    S.stall_at = env_num("FAKE_AMDSMI_STALL_AT_S", -1);
-    S.stall_s = env_num("FAKE_AMDSMI_STALL_S", 1);
-    S.hang_at = env_num("FAKE_AMDSMI_HANG_AT_S", -1);
-    S.stalled = 0;
+    fake_amd_load(&S.g, "FAKE_AMDSMI_", 750, 15.259);
+    S.year = (int)fake_amd_env("FAKE_AMDSMI_", "YEAR", 24);
     const char *v = getenv("FAKE_AMDSMI_VIOLATION");
     S.violation = v && strcmp(v, "unsupported") == 0 ? -2 : -1;
     for (int k = 0; v && k < (int)(sizeof causes / sizeof *causes); k++)
         if (strcmp(v, causes[k]) == 0)
             S.violation = k;
-    S.violation_at = env_num("FAKE_AMDSMI_VIOLATION_AT_S", 0);
-    clock_gettime(CLOCK_MONOTONIC, &S.t0);
+    S.violation_at = fake_amd_env("FAKE_AMDSMI_", "VIOLATION_AT_S", 0);
     return OK;
 }
 
@@ -187,9 +140,9 @@ API amdsmi_status_t amdsmi_get_lib_version(amdsmi_version_t *v)
 }
 
 /* GPUs 0..ceil(n/2)-1 on socket 0, the rest on socket 1 */
-static int nsockets(void) { return S.ngpu > 1 ? 2 : 1; }
-static int first_gpu(int s) { return s == 0 ? 0 : (S.ngpu + 1) / 2; }
-static int end_gpu(int s) { return s == 0 && S.ngpu > 1 ? (S.ngpu + 1) / 2 : S.ngpu; }
+static int nsockets(void) { return S.g.ngpu > 1 ? 2 : 1; }
+static int first_gpu(int s) { return s == 0 ? 0 : (S.g.ngpu + 1) / 2; }
+static int end_gpu(int s) { return s == 0 && S.g.ngpu > 1 ? (S.g.ngpu + 1) / 2 : S.g.ngpu; }
 
 API amdsmi_status_t amdsmi_get_socket_handles(uint32_t *count, void **handles)
 {
@@ -264,7 +217,7 @@ API amdsmi_status_t amdsmi_get_power_cap_info(void *h, uint32_t sensor, amdsmi_p
     if (gpu_of(h) < 0)
         return INVAL;
     memset(info, 0, sizeof *info);
-    info->power_cap = info->default_power_cap = (uint64_t)llround(S.cap_w * 1e6); /* uW */
+    info->power_cap = info->default_power_cap = (uint64_t)llround(S.g.cap_w * 1e6); /* uW */
     return OK;
 }
 
@@ -273,14 +226,11 @@ API amdsmi_status_t amdsmi_get_power_info(void *h, amdsmi_power_info_t *info)
     int d = live(h);
     if (d < 0)
         return NOT_FOUND;
-    if (S.stall_at >= 0 && !S.stalled && now_s() >= S.stall_at) {
-        S.stalled = 1;
-        sleep_s(S.stall_s);
-    }
+    fake_amd_stall(&S.g);
     memset(info, 0, sizeof *info);
-    info->current_socket_power = (uint32_t)llround(S.power_w[d]); /* W, MI300-style */
+    info->current_socket_power = (uint32_t)llround(S.g.power_w[d]); /* W, MI300-style */
     info->average_socket_power = 0xFFFF;
-    info->power_limit = (uint32_t)llround(S.cap_w * 1e6);
+    info->power_limit = (uint32_t)llround(S.g.cap_w * 1e6);
     return OK;
 }
 
@@ -289,17 +239,8 @@ API amdsmi_status_t amdsmi_get_energy_count(void *h, uint64_t *count, float *res
     int d = live(h);
     if (d < 0)
         return NOT_FOUND;
-    double t = now_s(), e_uj = S.gain * S.power_w[d] * t * 1e6;
-    if (S.back_j > 0 && t >= S.back_at)
-        e_uj -= S.back_j * 1e6;
-    double ticks = floor(e_uj / S.res_uj);
-    if (S.wrap_at >= 0) /* 32-bit accumulator that reaches 2^32 at wrap_at */
-        ticks = fmod(ticks + (4294967296.0 - floor(S.gain * S.power_w[d] * S.wrap_at * 1e6 / S.res_uj)), 4294967296.0);
-    else
-        ticks += 1e9; /* energy since boot */
-    *count = (uint64_t)ticks;
-    *res = (float)S.res_uj;
-    *ts = (uint64_t)(t * 1e9);
+    *count = fake_amd_energy(&S.g, d, ts);
+    *res = (float)S.g.res_uj;
     return OK;
 }
 
@@ -342,7 +283,7 @@ API amdsmi_status_t amdsmi_get_violation_status(void *h, amdsmi_violation_status
     memset(info, 0xff, sizeof *info); /* UINT64_MAX / UINT8_MAX: unsupported, as amd_smi.cc starts */
     if (S.violation == -2)
         return NOT_SUPPORTED;
-    double t = now_s();
+    double t = fake_amd_now_s(&S.g);
     uint64_t *acc = &info->acc_prochot_thrm;
     info->reference_timestamp = (uint64_t)(t * 1e6);
     info->acc_counter = (uint64_t)(t * 1e3);

@@ -22,67 +22,24 @@
 
 #include <rocm_smi/rocm_smi.h>
 
-#define MAXG 16
+#include "fake_amd_common.h"
+
 #define API __attribute__((visibility("default")))
 
-static struct {
-    int ngpu, fail_gpu, stalled;
-    double power_w[MAXG], cap_w, res_uj, wrap_at, gain, back_j, back_at, fail_at, fail_until, stall_at, stall_s, hang_at;
-    struct timespec t0;
-} S;
-
-static double env_num(const char *name, double def)
-{
-    const char *v = getenv(name);
-    return v && *v ? strtod(v, NULL) : def;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)(ts.tv_sec - S.t0.tv_sec) + (double)(ts.tv_nsec - S.t0.tv_nsec) / 1e9;
-}
+static fake_amd S;
 
 static int bad(uint32_t d)
 {
-    double t = now_s();
-    return (int)d >= S.ngpu || ((int)d == S.fail_gpu && t >= S.fail_at && (S.fail_until < 0 || t < S.fail_until));
+    return (int)d >= S.ngpu || fake_amd_lost(&S, (int)d);
 }
 
 API rsmi_status_t rsmi_init(uint64_t flags)
 {
     (void)flags;
-    int code = (int)env_num("FAKE_ROCM_INIT_FAIL", 0);
+    int code = (int)fake_amd_env("FAKE_ROCM_", "INIT_FAIL", 0);
     if (code)
         return (rsmi_status_t)code;
-    S.ngpu = (int)env_num("FAKE_ROCM_GPUS", 1);
-    if (S.ngpu < 0 || S.ngpu > MAXG)
-        S.ngpu = 1;
-    const char *p = getenv("FAKE_ROCM_POWER_W");
-    double last = 250;
-    for (int i = 0; i < S.ngpu; i++) {
-        if (p && *p) {
-            char *end;
-            last = strtod(p, &end);
-            p = *end == ',' ? end + 1 : NULL;
-        }
-        S.power_w[i] = last;
-    }
-    S.cap_w = env_num("FAKE_ROCM_CAP_W", 560);
-    S.res_uj = env_num("FAKE_ROCM_RES_UJ", 15.3);
-    S.wrap_at = env_num("FAKE_ROCM_WRAP_AT_S", -1);
-    S.gain = env_num("FAKE_ROCM_GAIN", 1);
-    S.back_j = env_num("FAKE_ROCM_BACK_J", 0);
-    S.back_at = env_num("FAKE_ROCM_BACK_AT_S", 0);
-    S.fail_gpu = (int)env_num("FAKE_ROCM_FAIL_GPU", -1);
-    S.fail_at = env_num("FAKE_ROCM_FAIL_AT_S", 0);
-    S.fail_until = env_num("FAKE_ROCM_FAIL_UNTIL_S", -1);
-    S.stall_at = env_num("FAKE_ROCM_STALL_AT_S", -1);
-    S.stall_s = env_num("FAKE_ROCM_STALL_S", 1);
-    S.hang_at = env_num("FAKE_ROCM_HANG_AT_S", -1);
-    S.stalled = 0;
-    clock_gettime(CLOCK_MONOTONIC, &S.t0);
+    fake_amd_load(&S, "FAKE_ROCM_", 560, 15.3);
     return RSMI_STATUS_SUCCESS;
 }
 
@@ -144,15 +101,8 @@ API rsmi_status_t rsmi_dev_power_ave_get(uint32_t d, uint32_t sensor, uint64_t *
     (void)sensor;
     if (bad(d))
         return RSMI_STATUS_FILE_ERROR;
-    if (S.stall_at >= 0 && !S.stalled && now_s() >= S.stall_at) {
-        S.stalled = 1;
-        struct timespec ts = {(time_t)S.stall_s, (long)((S.stall_s - floor(S.stall_s)) * 1e9)};
-        nanosleep(&ts, NULL);
-    }
-    if (S.hang_at >= 0 && now_s() >= S.hang_at) {
-        struct timespec ts = {3600, 0};
-        nanosleep(&ts, NULL);
-    }
+    fake_amd_stall(&S);
+    fake_amd_hang(&S);
     *p = (uint64_t)llround(S.power_w[d] * 1e6); /* microwatts */
     return RSMI_STATUS_SUCCESS;
 }
@@ -161,17 +111,8 @@ API rsmi_status_t rsmi_dev_energy_count_get(uint32_t d, uint64_t *count, float *
 {
     if (bad(d))
         return RSMI_STATUS_FILE_ERROR;
-    double t = now_s(), e_uj = S.gain * S.power_w[d] * t * 1e6;
-    if (S.back_j > 0 && t >= S.back_at)
-        e_uj -= S.back_j * 1e6;
-    double ticks = floor(e_uj / S.res_uj);
-    if (S.wrap_at >= 0) /* 32-bit accumulator that reaches 2^32 at wrap_at */
-        ticks = fmod(ticks + (4294967296.0 - floor(S.gain * S.power_w[d] * S.wrap_at * 1e6 / S.res_uj)), 4294967296.0);
-    else
-        ticks += 1e9; /* energy since boot */
-    *count = (uint64_t)ticks;
+    *count = fake_amd_energy(&S, (int)d, ts);
     *res = (float)S.res_uj;
-    *ts = (uint64_t)(t * 1e9);
     return RSMI_STATUS_SUCCESS;
 }
 

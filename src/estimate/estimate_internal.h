@@ -39,6 +39,7 @@ struct lw_estimator {
     double internode_bw_dir, internode_latency_s; /* pipeline-stage transfers between nodes */
     double max_normal_z;               /* expected maximum of `gpus` independent N(0,1) draws */
     double kv_replication;             /* KV bytes each GPU reads / (total / gpus), >= 1 */
+    double moe_efficiency;             /* routed-expert kernels' share of the dense efficiencies */
     /* power limit and clock lock (roofline.c, "power limits and clocks"); pw_active false: neither */
     bool pw_active;
     double pw_limit_w;                 /* per GPU; 0: none */

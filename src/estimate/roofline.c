@@ -2,6 +2,8 @@
  * Per phase: time = max(FLOPs / (gpus peak eta_c), bytes / (gpus bw eta_m)) + tensor-parallel
  * all-reduces + steps x fixed overhead; power per GPU = idle + (TDP - idle) x
  * min(1, k_c u_c + k_m u_m) with u the compute and memory busy fractions; energy = power x time.
+ * A MoE model's routed experts run in grouped-GEMM (fused-MoE) kernels at moe_efficiency times
+ * the dense efficiencies: their FLOPs and weight bytes count 1/moe_efficiency times.
  * A MoE model on gpus > 1 is costed expert-parallel: the busiest GPU's expected share of the
  * touched experts' weights and of the routed tokens sets the time, and each MoE layer's FFN
  * all-reduce is replaced by an all-to-all dispatch and combine. */
@@ -243,8 +245,14 @@ lw_status lw_roofline_prepare(lw_estimator *e, const lw_catalogue *cat, const lw
         (st = need(cat, "estimate.roofline.alltoall_latency_s", &e->alltoall_latency_s, err)) != LW_OK ||
         (st = need(cat, "estimate.roofline.activation_bytes", &e->activation_bytes, err)) != LW_OK ||
         (st = need(cat, "estimate.roofline.band_z", &z, err)) != LW_OK ||
-        (st = need(cat, "estimate.roofline.internode_latency_s", &e->internode_latency_s, err)) != LW_OK)
+        (st = need(cat, "estimate.roofline.internode_latency_s", &e->internode_latency_s, err)) != LW_OK ||
+        (st = need(cat, "estimate.roofline.moe_efficiency", &e->moe_efficiency, err)) != LW_OK)
         return st;
+    if (!(e->moe_efficiency > 0 && e->moe_efficiency <= 1))
+        return lw_fail(err, LW_ERR_INVALID_ARGUMENT,
+                       "constant estimate.roofline.moe_efficiency is %g; it must lie in (0, 1] (a share of the dense "
+                       "efficiencies)",
+                       e->moe_efficiency);
     if (o->internode_bw_bytes_per_s > 0)
         e->internode_bw_dir = o->internode_bw_bytes_per_s;
     else if ((st = need(cat, "estimate.roofline.internode_bw_bytes_per_s", &e->internode_bw_dir, err)) != LW_OK)
@@ -340,19 +348,24 @@ static void phase(const lw_estimator *e, const lw_accounting *a, const lw_phase_
     /* mean GPU: FLOPs and bytes split evenly, KV replicated where heads do not split, weights
      * re-read by every micro-batch */
     double kv_extra = (e->kv_replication - 1.0) * (c->bytes_kv_read + c->bytes_kv_write);
-    double t_c = c->flops_total / (g * fl);
-    double t_m = (c->bytes_total + (mb - 1.0) * c->bytes_weights + kv_extra) / (g * bw);
+    /* routed experts at moe_efficiency: their FLOPs and weight bytes count 1/moe_efficiency times */
+    const double moe_extra = m->num_experts > 0 ? 1.0 / e->moe_efficiency - 1.0 : 0.0;
+    const double L_moe = a->params.moe_layers, expert_w = a->params.expert;
+    const double expert_flops = c->tokens * m->experts_per_token * 2.0 * expert_w * L_moe;
+    const double expert_bytes = c->steps * L_moe * c->experts_touched * expert_w * wb * mb;
+    double t_c = (c->flops_total + moe_extra * expert_flops) / (g * fl);
+    double t_m = (c->bytes_total + (mb - 1.0) * c->bytes_weights + kv_extra + moe_extra * expert_bytes) / (g * bw);
     /* busiest GPU under expert parallelism (over a stage's tp GPUs): its expected share of routed
      * tokens and touched experts */
     double t_c_max = t_c, t_m_max = t_m;
     double n_ar = 2.0 * m->layers / pp, n_a2a = 0; /* collectives per micro-slot (a stage's layers) */
     if (e->expert_parallel) {
-        const double pairs = tok * mb * m->experts_per_token, L_moe = a->params.moe_layers;
+        const double pairs = tok * mb * m->experts_per_token, slow = 1.0 + moe_extra;
         double f_tok = lw_busiest_share_factor(pairs, e->tp, e->max_normal_z);
-        double flops_routed = c->steps * L_moe * pairs * 2.0 * a->params.expert;
-        t_c_max += flops_routed / g * (f_tok - 1.0) / fl;
+        double flops_routed = c->steps * L_moe * pairs * 2.0 * expert_w;
+        t_c_max += slow * flops_routed / g * (f_tok - 1.0) / fl;
         double busiest = lw_busiest_touched(c->experts_touched, m->num_experts, e->tp, e->max_normal_z);
-        t_m_max += c->steps * L_moe / pp * (busiest - c->experts_touched / tp) * a->params.expert * wb / bw;
+        t_m_max += slow * c->steps * L_moe / pp * (busiest - c->experts_touched / tp) * expert_w * wb / bw;
         n_ar -= L_moe / pp; /* the FFN all-reduce of a MoE layer is replaced by dispatch + combine */
         n_a2a = 2.0 * L_moe / pp;
     }

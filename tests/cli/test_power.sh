@@ -38,7 +38,7 @@ run estimate $REQ --sm-clock 100; expect_rc clock-below-min 2
 run estimate $REQ --power-limit abc; expect_rc power-not-number 2
 expect_err power-not-number-msg "power-limit"
 run estimate --model llama-3.1-8b --gpu b200 --input 1000 --output 500 --power-limit 500; expect_rc power-no-range 5
-expect_err power-no-range-msg "b200 publishes no power-limit and SM clock range.*\(ranges are known for: a100-40gb, a100-80gb, h100-sxm, h100-nvl, h200, l4, l40s, v100, t4, rtx-3090, a40\)"
+expect_err power-no-range-msg "b200 publishes no power-limit and SM clock range.*\(ranges are known for: a100-40gb, a100-80gb, h100-sxm, h100-pcie, h100-nvl, h200, h200-nvl, l4, l40s, v100, t4, rtx-3090, a40\)"
 
 # GPUs with ranges from published nvidia-smi -q captures and product briefs (data/gpus.csv
 # power_clock_source): H200 200..700 W, 345..1980 MHz; L4 40..72 W, 210..2040 MHz (hand-copied

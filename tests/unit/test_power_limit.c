@@ -173,13 +173,15 @@ static const struct {
     const char *gpu;
     double pl_min_w, pl_max_w, clk_min_mhz, clk_max_mhz;
 } PUBLISHED[] = {
-    {"h200", 200, 700, 345, 1980},    /* nvidia-smi -q, NVIDIA H200, driver 590.48.01 */
-    {"h100-nvl", 200, 400, 345, 1785}, /* NVIDIA PB-11773-001_v01 Table 1 */
-    {"l40s", 100, 350, 210, 2520},    /* nvidia-smi -q, NVIDIA L40S, driver 595.80 */
-    {"l4", 40, 72, 210, 2040},        /* L4 datasheet 40-72 W; nvidia-smi -ac 6251,2040 */
-    {"t4", 60, 70, 300, 1590},        /* nvidia-smi -q -x, Tesla T4, driver 515 */
-    {"a40", 100, 300, 210, 1740},     /* nvidia-smi -q, NVIDIA A40 */
-    {"v100", 150, 300, 135, 1530},    /* nvidia-smi -q, Tesla V100-SXM2-32GB */
+    {"h200", 200, 700, 345, 1980},       /* nvidia-smi -q, NVIDIA H200, driver 590.48.01 */
+    {"h100-nvl", 200, 400, 345, 1785},   /* NVIDIA PB-11773-001_v01 Table 1 */
+    {"h100-pcie", 200, 350, 345, 1755},  /* NVIDIA PB-11133-001_v02 Table 1 */
+    {"h200-nvl", 200, 600, 345, 1785},   /* NVIDIA PB-12128-001_v01 Tables 2-1, 2-2 */
+    {"l40s", 100, 350, 210, 2520},       /* nvidia-smi -q, NVIDIA L40S, driver 595.80 */
+    {"l4", 40, 72, 210, 2040},           /* L4 datasheet 40-72 W; nvidia-smi -ac 6251,2040 */
+    {"t4", 60, 70, 300, 1590},           /* nvidia-smi -q -x, Tesla T4, driver 515 */
+    {"a40", 100, 300, 210, 1740},        /* nvidia-smi -q, NVIDIA A40 */
+    {"v100", 150, 300, 135, 1530},       /* nvidia-smi -q, Tesla V100-SXM2-32GB */
 };
 
 static lw_status try_small(const char *gpu, double limit_w, double clock_mhz, lw_err *err)

@@ -38,7 +38,27 @@ run estimate $REQ --sm-clock 100; expect_rc clock-below-min 2
 run estimate $REQ --power-limit abc; expect_rc power-not-number 2
 expect_err power-not-number-msg "power-limit"
 run estimate --model llama-3.1-8b --gpu b200 --input 1000 --output 500 --power-limit 500; expect_rc power-no-range 5
-expect_err power-no-range-msg "b200 publishes no power-limit and SM clock range.*h100-sxm"
+expect_err power-no-range-msg "b200 publishes no power-limit and SM clock range.*\(ranges are known for: a100-40gb, a100-80gb, h100-sxm, h100-pcie, h100-nvl, h200, h200-nvl, l4, l40s, v100, t4, rtx-3090, a40\)"
+
+# GPUs with ranges from published nvidia-smi -q captures and product briefs (data/gpus.csv
+# power_clock_source): H200 200..700 W, 345..1980 MHz; L4 40..72 W, 210..2040 MHz (hand-copied
+# from the sources): the edges run, one past them is refused naming the range
+H200="--model llama-3.1-8b --gpu h200 --input 1000 --output 500 --batch 8"
+run estimate $H200 --power-limit 200 --sm-clock 345 --json; expect_rc power-h200-min 0
+expect_json power-h200-min-clock '(d["power_limit_w"], d["sm_clock_mhz"], d["sm_clock"]["max_mhz"])' "(200.0, 345.0, 1980.0)"
+expect_json power-h200-source '"NVIDIA H200" in d["sm_clock"]["source"] and "nvidia_gpu_exporter" in d["sm_clock"]["source"]' True
+run estimate $H200 --power-limit 700 --sm-clock 1980; expect_rc power-h200-max 0
+run estimate $H200 --power-limit 199; expect_rc power-h200-below 2
+expect_err power-h200-below-msg "^llmwatt estimate: --power-limit 199 W is outside h200's settable range 200\.\.700 W"
+run estimate $H200 --sm-clock 1981; expect_rc power-h200-clock-above 2
+expect_err power-h200-clock-above-msg "^llmwatt estimate: --sm-clock 1981 MHz is outside h200's SM clock range 345\.\.1980 MHz"
+L4="--model qwen2.5-0.5b --gpu l4 --input 1000 --output 500 --batch 8"
+run estimate $L4 --power-limit 40; expect_rc power-l4-min 0
+run estimate $L4 --power-limit 72 --sm-clock 2040; expect_rc power-l4-max 0
+run estimate $L4 --power-limit 73; expect_rc power-l4-above 2
+expect_err power-l4-above-msg "^llmwatt estimate: --power-limit 73 W is outside l4's settable range 40\.\.72 W"
+run estimate $L4 --sm-clock 209; expect_rc power-l4-clock-below 2
+expect_err power-l4-clock-below-msg "SM clock range 210\.\.2040 MHz"
 run estimate $REQ --power-limit 500 --method profile; expect_rc power-seed-method 2
 expect_err power-seed-method-msg "roofline method only"
 

@@ -4,6 +4,7 @@
  * memory-bound power 0.8 (data/constants/estimate.json). At clock ratio s: v = max(s, 0.89),
  * t = max(t_c / s, t_m), P = idle + (TDP - idle) min(1, [k_c t_c v^2 + k_m t_m (0.8 s v^2 + 0.2)] / t). */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -165,12 +166,90 @@ static void test_range_errors(void **state)
     assert_int_equal(try_run("h100", LW_METHOD_ROOFLINE, 700, 1980, w, &r, &err), LW_OK);
 }
 
+/* The ranges added from published nvidia-smi -q captures and NVIDIA product briefs, copied here by
+ * hand from the sources data/gpus.csv cites (not from the catalogue): each GPU accepts its edges
+ * (qwen2.5-0.5b fits on all of them) and refuses 1 W / 1 MHz outside with a message naming its range. */
+static const struct {
+    const char *gpu;
+    double pl_min_w, pl_max_w, clk_min_mhz, clk_max_mhz;
+} PUBLISHED[] = {
+    {"h200", 200, 700, 345, 1980},       /* nvidia-smi -q, NVIDIA H200, driver 590.48.01 */
+    {"h100-nvl", 200, 400, 345, 1785},   /* NVIDIA PB-11773-001_v01 Table 1 */
+    {"h100-pcie", 200, 350, 345, 1755},  /* NVIDIA PB-11133-001_v02 Table 1 */
+    {"h200-nvl", 200, 600, 345, 1785},   /* NVIDIA PB-12128-001_v01 Tables 2-1, 2-2 */
+    {"l40s", 100, 350, 210, 2520},       /* nvidia-smi -q, NVIDIA L40S, driver 595.80 */
+    {"l4", 40, 72, 210, 2040},           /* L4 datasheet 40-72 W; nvidia-smi -ac 6251,2040 */
+    {"t4", 60, 70, 300, 1590},           /* nvidia-smi -q -x, Tesla T4, driver 515 */
+    {"a40", 100, 300, 210, 1740},        /* nvidia-smi -q, NVIDIA A40 */
+    {"v100", 150, 300, 135, 1530},       /* nvidia-smi -q, Tesla V100-SXM2-32GB */
+};
+
+static lw_status try_small(const char *gpu, double limit_w, double clock_mhz, lw_err *err)
+{
+    lw_catalogue *cat = lw_test_catalogue();
+    lw_roofline_coeffs c = lw_test_roofline_coeffs();
+    lw_estimate_opts o = lw_estimate_opts_default();
+    o.coeffs = &c;
+    o.power_limit_w = limit_w;
+    o.sm_clock_mhz = clock_mhz;
+    lw_workload w = lw_workload_default();
+    w.input_tokens = 512;
+    w.output_tokens = 64;
+    lw_estimate r = LW_ESTIMATE_INIT;
+    lw_estimator *e;
+    lw_status st = lw_estimator_new(cat, lw_test_model(cat, "qwen2.5-0.5b"), lw_test_gpu(cat, gpu), &o, &e, err);
+    if (st == LW_OK) {
+        st = lw_estimator_run(e, &w, &r, err);
+        lw_estimator_free(e);
+    }
+    lw_catalogue_free(cat);
+    return st;
+}
+
+static void test_published_ranges(void **state)
+{
+    (void)state;
+    lw_err err;
+    char want[160];
+    for (size_t i = 0; i < sizeof PUBLISHED / sizeof PUBLISHED[0]; i++) {
+        const char *g = PUBLISHED[i].gpu;
+        double lo = PUBLISHED[i].pl_min_w, hi = PUBLISHED[i].pl_max_w;
+        double clo = PUBLISHED[i].clk_min_mhz, chi = PUBLISHED[i].clk_max_mhz;
+        assert_int_equal(try_small(g, lo, clo, &err), LW_OK);
+        assert_int_equal(try_small(g, hi, chi, &err), LW_OK);
+        assert_int_equal(try_small(g, lo - 1, 0, &err), LW_ERR_INVALID_ARGUMENT);
+        snprintf(want, sizeof want, "--power-limit %g W is outside %s's settable range %g..%g W", lo - 1, g, lo, hi);
+        assert_non_null(strstr(lw_err_message(&err), want));
+        assert_int_equal(try_small(g, hi + 1, 0, &err), LW_ERR_INVALID_ARGUMENT);
+        snprintf(want, sizeof want, "--power-limit %g W is outside %s's settable range %g..%g W", hi + 1, g, lo, hi);
+        assert_non_null(strstr(lw_err_message(&err), want));
+        assert_int_equal(try_small(g, 0, clo - 1, &err), LW_ERR_INVALID_ARGUMENT);
+        snprintf(want, sizeof want, "--sm-clock %g MHz is outside %s's SM clock range %g..%g MHz", clo - 1, g, clo, chi);
+        assert_non_null(strstr(lw_err_message(&err), want));
+        assert_int_equal(try_small(g, 0, chi + 1, &err), LW_ERR_INVALID_ARGUMENT);
+        snprintf(want, sizeof want, "--sm-clock %g MHz is outside %s's SM clock range %g..%g MHz", chi + 1, g, clo, chi);
+        assert_non_null(strstr(lw_err_message(&err), want));
+    }
+    /* b200 still has no published range; the refusal lists every GPU that has one */
+    assert_int_equal(try_small("b200", 500, 0, &err), LW_ERR_UNSUPPORTED);
+    const char *msg = lw_err_message(&err), *list = strstr(msg, "ranges are known for: ");
+    assert_non_null(list);
+    for (size_t i = 0; i < sizeof PUBLISHED / sizeof PUBLISHED[0]; i++) {
+        snprintf(want, sizeof want, " %s,", PUBLISHED[i].gpu);
+        char want_last[40];
+        snprintf(want_last, sizeof want_last, " %s)", PUBLISHED[i].gpu);
+        assert_true(strstr(list, want) != NULL || strstr(list, want_last) != NULL);
+    }
+    assert_non_null(strstr(list, "a100-40gb, a100-80gb, h100-sxm"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lock_halves_prefill_clock),    cmocka_unit_test(test_lock_barely_moves_decode),
         cmocka_unit_test(test_limit_sets_clock),             cmocka_unit_test(test_limit_at_max_is_uncapped),
         cmocka_unit_test(test_limit_below_lowest_clock_warns), cmocka_unit_test(test_range_errors),
+        cmocka_unit_test(test_published_ranges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

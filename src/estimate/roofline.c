@@ -128,18 +128,27 @@ static lw_status need(const lw_catalogue *cat, const char *key, double *out, lw_
  *           logic, ~ f V^2; the HBM side does not change); idle power stays
  * A power limit runs the phase at the highest s (up to the lock) whose power is within it. */
 
-/* GPUs of the catalogue that publish a power-limit and clock range, for the message that names them. */
+/* GPUs of the catalogue that publish a power-limit and clock range, for the message that names
+ * them: whole names only, then "and N more (llmwatt gpus)" when they do not all fit. */
 static void gpus_with_ranges(const lw_catalogue *cat, char *out, size_t size)
 {
-    size_t len = 0;
+    static const size_t tail = 40; /* room kept for ", and 9999 more (llmwatt gpus)" */
+    size_t len = 0, more = 0;
     out[0] = '\0';
-    for (size_t i = 0; i < lw_catalogue_gpu_count(cat) && len + 2 < size; i++) {
+    for (size_t i = 0; i < lw_catalogue_gpu_count(cat); i++) {
         const lw_gpu *g = lw_catalogue_gpu_at(cat, i);
-        if (g->power_limit_max_w > 0) {
-            int n = snprintf(out + len, size - len, "%s%s", len ? ", " : "", g->id);
-            len = n > 0 && (size_t)n < size - len ? len + (size_t)n : size - 1;
+        if (!(g->power_limit_max_w > 0))
+            continue;
+        size_t need_len = strlen(g->id) + (len ? 2 : 0);
+        if (more || len + need_len + tail >= size) {
+            more++;
+            continue;
         }
+        snprintf(out + len, size - len, "%s%s", len ? ", " : "", g->id);
+        len += need_len;
     }
+    if (more)
+        snprintf(out + len, size - len, "%sand %zu more (llmwatt gpus)", len ? ", " : "", more);
 }
 
 static lw_status power_clock_prepare(lw_estimator *e, const lw_catalogue *cat, const lw_estimate_opts *o, lw_err *err)
@@ -149,7 +158,7 @@ static lw_status power_clock_prepare(lw_estimator *e, const lw_catalogue *cat, c
         return LW_OK;
     const lw_gpu *g = &e->gpu;
     if (!(g->power_limit_max_w > 0 && g->sm_clock_max_mhz > 0)) {
-        char have[160];
+        char have[220];
         gpus_with_ranges(cat, have, sizeof have);
         return lw_fail(err, LW_ERR_UNSUPPORTED,
                        "%s publishes no power-limit and SM clock range, so --power-limit and --sm-clock cannot be costed on "

@@ -75,6 +75,14 @@ expect_rc power-catalogue-above 2; expect_err power-catalogue-above-msg "range 2
 run gpus --catalogue "$TMP/g2.csv"; expect_rc power-catalogue-half 4
 expect_err power-catalogue-half-msg "GPU 'test-b200': give all of power_limit_min_w, power_limit_max_w, sm_clock_min_mhz"
 
+# a catalogue with 40 more ranged GPUs (long names): the refusal names whole GPUs only, then
+# "and N more (llmwatt gpus)", and stays one line within the error's 507 characters
+{ head -1 "$GPUS"; for i in $(seq 10 49); do grep '^b200,' "$GPUS" | sed "s/^b200,[^,]*,/ranged-test-accelerator-$i,,/; s/,,,,,\$/,200,1000,400,2000,test ranges/"; done; } >"$TMP/g40.csv"
+run estimate --catalogue "$TMP/g40.csv" --model llama-3.1-8b --gpu b200 --input 1000 --output 500 --power-limit 500
+expect_rc power-many-ranges 5
+expect_err power-many-ranges-more "ranges are known for: a100-40gb, .*, ranged-test-accelerator-[0-9][0-9], and [0-9]+ more \(llmwatt gpus\)\); add power_limit_min_w"
+if [ "$(wc -l <"$ERR")" -eq 1 ] && [ "$(wc -c <"$ERR")" -lt 560 ]; then ok power-many-ranges-one-line; else bad power-many-ranges-one-line "$(cat "$ERR")"; fi
+
 # sweep --power-limit: one row per limit with the clocks; the minimum-energy limit is the row with
 # the least J/request (read back from the CSV), the --max-slowdown pick the least-energy row whose
 # time is within 1.1 x the time without a limit (= the 700 W row: the TDP clamps power there anyway)

@@ -114,8 +114,9 @@ expect_json heads-warning 'any("32 attention heads do not split evenly over 3 GP
 # zero output tokens: per-token energy is undefined (null), not 0
 run estimate --model llama-3.1-8b --gpu h100 --input 100 --output 0 --json
 expect_json no-output-null 'd["energy_per_output_token_j"]["expected"] is None' True
-# DeepSeek-V3 prefill on 8 x H200 at batch 64: expert-parallel all-to-all dominates
-run estimate --model deepseek-v3 --gpu h200 --gpus 8 --precision fp8 --batch 64 --input 2000 --output 500 --json
+# Qwen3-30B-A3B fp8 prefill on 8 x H100 at batch 64: 3B active parameters per token against two
+# expert-parallel all-to-alls in each of 48 MoE layers: the communication dominates
+run estimate --model qwen3-30b-a3b --gpu h100 --gpus 8 --precision fp8 --batch 64 --input 2000 --output 500 --json
 expect_json comm-bound 'd["prefill"]["bound"]' communication
 expect_json comm-bound-times 'd["prefill"]["communication_time_s"] > max(d["prefill"]["compute_time_s"], d["prefill"]["memory_time_s"])' True
 # issue 10: configurations vLLM/SGLang ran are no longer refused. Llama-2-7B (no GQA) at batch 64

@@ -24,6 +24,9 @@ for day in range(7):
 PY
 TOK=$(python3 -c "import sys; print(round(float(sys.argv[1]) * 61 / (2 * float(sys.argv[2]))))" "$P" "$E")
 MEAS=$(python3 -c "import sys; print(repr(round(float(sys.argv[1]), 6) * 61 / int(sys.argv[2])))" "$P" "$TOK")
+# a regex for a printed value: its first two significant digits (truncated), then any digits
+rx2() { python3 -c "import sys,math; v=float(sys.argv[1]); d=1-math.floor(math.log10(v)); t=math.floor(v*10**d)/10**d; print(('%.*f' % (max(d,0), t)).replace('.', '\\.') + '[0-9]*')" "$1"; }
+RX_E=$(rx2 "$E") RX_MEAS=$(rx2 "$MEAS")
 
 # ---- the estimate beside the measurement ---------------------------------------------------------
 run measure --replay "$TMP/log0.csv" --tokens "$TOK" "${CFG[@]}" --label engine=vllm-0.11 --json; expect_rc measure-json 0
@@ -41,7 +44,7 @@ expect_json measure-outside-band "d['measured_vs_estimated']['inside_band']" Fal
 expect_json measure-calibration-shipped "d['measured_vs_estimated']['calibration']" shipped
 run measure --replay "$TMP/log0.csv" --tokens "$TOK" "${CFG[@]}"; expect_rc measure-text 0
 expect_out measure-text-estimate '^estimate: llama-3.1-8b on 1 x h100-sxm, batch 8, 1000 in \+ 500 out, bf16 \(roofline, shipped calibration\)'
-expect_out measure-text-difference 'measured 1\.0[0-9]* J/token vs estimated 0\.5[0-9]* J/token \(band .*\): \+(99\.9|100\.0)%, OUTSIDE the band'
+expect_out measure-text-difference "measured $RX_MEAS J/token vs estimated $RX_E J/token \\(band .*\\): \\+(99\\.9|100\\.0)%, OUTSIDE the band"
 
 # inside the band: tokens for exactly the estimate
 TOK1=$(python3 -c "import sys; print(round(float(sys.argv[1]) * 61 / float(sys.argv[2])))" "$P" "$E")
@@ -109,7 +112,7 @@ fam = {f["family"]: f for f in s["families"]}
 h = fam["Hopper GH100"]
 assert h["site_runs"] == 5, h
 b = h["base"]
-assert abs(h["eta_compute"] / b["eta_compute"] - 1) < 0.02, (h["eta_compute"], b["eta_compute"])  # prefill only
+assert abs(h["eta_compute"] / b["eta_compute"] - 1) < 0.05, (h["eta_compute"], b["eta_compute"])  # prefill only
 assert h["eta_memory"] / b["eta_memory"] < 0.8, (h["eta_memory"], b["eta_memory"])                # decode-bound runs
 assert abs(h["idle_fraction"] - b["idle_fraction"]) < 1e-12
 # sigma: posterior of the base sigma and one distinct configuration at s = max(RMS, 0.1)
@@ -174,13 +177,13 @@ expect_json measure-site-named "d['measured_vs_estimated']['calibration'].endswi
 # ---- drift: history and compare flag runs outside their estimate's band ------------------------
 run history "$DB"; expect_rc history-drift 0
 expect_out history-drift-columns 'J/tok +est J/tok +vs est$'
-expect_out history-drift-row "^ +1 .*VALID +1\.0[0-9]* +0\.5[0-9]* +\+100% !$"
+expect_out history-drift-row "^ +1 .*VALID +$RX_MEAS +$RX_E +\+100% !$"
 expect_out history-drift-summary '^! 6 measurements outside the band of their estimate \(drift, docs/loop.md\)$'
 run history "$DB" --json
 expect_json history-drift-json "d[0]['measured_vs_estimated']['difference_pct']" "$(python3 -c "import sys; m, e = float(sys.argv[1]), float(sys.argv[2]); print(100 * (m - e) / e)" "$MEAS" "$E")" 1e-9
 expect_json history-drift-json-outside "d[0]['measured_vs_estimated']['inside_band']" False
 run history "$DB" --calibration "$TMP/site.json"
-expect_out history-site-no-drift-row "^ +1 .*VALID +1\.0[0-9]* +0\.9[0-9]* +\+[0-9]+%$"
+expect_out history-site-no-drift-row "^ +1 .*VALID +$RX_MEAS +0\.[0-9]+ +[-+][0-9]+%$"
 expect_out history-site-named '^calibration: .*site.json'
 run compare --current "$DB:id=1"; expect_rc compare-drift 1
 expect_out compare-drift-line 'above the band: DRIFT'

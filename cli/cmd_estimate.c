@@ -269,6 +269,10 @@ int cmd_estimate(int argc, char **argv)
                    info.coeffs.eta_compute, info.coeffs.eta_memory, info.coeffs.step_overhead_s * 1e3,
                    info.coeffs.idle_fraction * 100, info.coeffs.power_k_compute, info.coeffs.power_k_memory,
                    info.coeffs.sigma_log);
+        if (eo.method == LW_METHOD_ROOFLINE && m->num_experts > 0)
+            printf("MoE: routed experts at %.2g of these efficiencies (estimate.roofline.moe_efficiency: fused-MoE "
+                   "kernels)\n",
+                   lw_catalogue_value(cat, "estimate.roofline.moe_efficiency", NAN));
         if (eo.method == LW_METHOD_PROFILE)
             printf("model profile: %s\n", info.profile_note);
         if (eo.method != LW_METHOD_ROOFLINE)

@@ -89,6 +89,7 @@ static json_t *coeffs_json(const lw_estimator *e)
     json_object_set_new(c, "power_k_compute", json_real(e->co.power_k_compute));
     json_object_set_new(c, "power_k_memory", json_real(e->co.power_k_memory));
     json_object_set_new(c, "sigma_log", json_real(e->co.sigma_log));
+    json_object_set_new(c, "moe_efficiency", json_real(e->moe_efficiency));
     return c;
 }
 

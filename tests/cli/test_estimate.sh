@@ -176,17 +176,25 @@ run estimate --model llama-3.1-405b --gpu h100 --tp 16 --input 1000 --output 500
 expect_rc plan-tp16 0; expect_json plan-tp16-gpus 'd["gpus"]' 16
 
 # routed-expert efficiency (estimate.roofline.moe_efficiency, 0.6): a catalogue constant of 1 removes
-# the penalty, so a MoE estimate gets faster while a dense one is byte-identical; outside (0, 1] is
+# the penalty, so a MoE estimate gets faster while a dense one is identical but for that key; outside (0, 1] is
 # refused with the constant's name
 mc() { printf '{"constants": [{"key": "estimate.roofline.moe_efficiency", "value": %s, "low": 0.3, "high": 0.9, "unit": "share", "source": "test", "year": 2026}]}\n' "$1" >"$TMP/moe-$1.json"; }
 mc 1; mc 1.5; mc 0
 MOE="--model qwen3-30b-a3b --gpu h100 --batch 64 --input 1000 --output 500 --json"
 run estimate $MOE; cp "$OUT" "$TMP/moe-default.json"
+expect_json moe-eff-json 'd["coefficients"]["moe_efficiency"]' 0.6 1e-12
+run estimate --model qwen3-30b-a3b --gpu h100 --batch 64 --input 1000 --output 500
+expect_out moe-eff-text '^MoE: routed experts at 0\.6 of these efficiencies \(estimate\.roofline\.moe_efficiency'
+run estimate --model llama-3.1-8b --gpu h100 --batch 64 --input 1000 --output 500
+if grep -q '^MoE:' "$OUT"; then bad moe-eff-text-dense "a dense model printed the MoE line"; else ok moe-eff-text-dense; fi
 run estimate --catalogue "$TMP/moe-1.json" $MOE; expect_rc moe-eff-1 0
 expect_json moe-eff-1-faster "d['time_s'] < $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['time_s'])" "$TMP/moe-default.json")" True
 run estimate --model llama-3.1-8b --gpu h100 --batch 64 --input 1000 --output 500 --json; cp "$OUT" "$TMP/dense-default.json"
 run estimate --catalogue "$TMP/moe-1.json" --model llama-3.1-8b --gpu h100 --batch 64 --input 1000 --output 500 --json
-if cmp -s "$OUT" "$TMP/dense-default.json"; then ok moe-eff-dense-unchanged; else bad moe-eff-dense-unchanged "dense estimate moved with moe_efficiency"; fi
+if python3 -c 'import json,sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+assert (a["coefficients"].pop("moe_efficiency"), b["coefficients"].pop("moe_efficiency")) == (1.0, 0.6)
+sys.exit(a != b)' "$OUT" "$TMP/dense-default.json"; then ok moe-eff-dense-unchanged; else bad moe-eff-dense-unchanged "dense estimate moved with moe_efficiency"; fi
 for v in 1.5 0; do
     run estimate --catalogue "$TMP/moe-$v.json" $MOE; expect_rc "moe-eff-bad-$v" 2
     expect_err "moe-eff-bad-$v-msg" "constant estimate.roofline.moe_efficiency is $v; it must lie in \(0, 1\]"

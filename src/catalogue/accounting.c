@@ -36,10 +36,9 @@ static lw_status check_tokens(const char *what, double v, lw_err *err)
     return LW_OK;
 }
 
-/* Weight bytes read by one forward pass over `tokens` tokens. */
-static double step_weight_bytes(const lw_model_arch *m, const lw_param_counts *p, double tokens, double bpe)
+/* Weight bytes read by one forward pass that touches `touched` routed experts per MoE layer. */
+static double step_weight_bytes(const lw_model_arch *m, const lw_param_counts *p, double touched, double bpe)
 {
-    double touched = lw_experts_touched(m->num_experts, m->experts_per_token, tokens);
     double w = p->total - p->embedding - p->routed_experts + p->moe_layers * touched * p->expert;
     if (m->tied_embeddings)
         w += p->embedding; /* the tied table is read as the LM head */
@@ -97,10 +96,10 @@ lw_status lw_account_params(const lw_model_arch *m, const lw_param_counts *param
         pf->flops_dense = 2.0 * p->matmul_active * pf->tokens;
         pf->flops_attention = B * pair_prefill * pairs;
         pf->flops_lm_head = lm_head_flops * B;
-        pf->bytes_weights = step_weight_bytes(m, p, pf->tokens, wb);
+        pf->experts_touched = lw_experts_touched(m->num_experts, m->experts_per_token, pf->tokens);
+        pf->bytes_weights = step_weight_bytes(m, p, pf->experts_touched, wb);
         pf->bytes_kv_write = pf->tokens * a->kv_bytes_per_token;
         pf->bytes_kv_read = pf->bytes_kv_write;
-        pf->experts_touched = lw_experts_touched(m->num_experts, m->experts_per_token, pf->tokens);
     }
     /* decode: D steps, each one token for each of the B sequences */
     lw_phase_counts *dc = &a->decode;
@@ -111,10 +110,10 @@ lw_status lw_account_params(const lw_model_arch *m, const lw_param_counts *param
         dc->flops_dense = 2.0 * p->matmul_active * dc->tokens;
         dc->flops_attention = B * pair_decode * ctx;
         dc->flops_lm_head = lm_head_flops * dc->tokens;
-        dc->bytes_weights = D * step_weight_bytes(m, p, B, wb);
+        dc->experts_touched = lw_experts_touched(m->num_experts, m->experts_per_token, B);
+        dc->bytes_weights = D * step_weight_bytes(m, p, dc->experts_touched, wb);
         dc->bytes_kv_read = B * kv_layer_bytes * ctx;
         dc->bytes_kv_write = dc->tokens * a->kv_bytes_per_token;
-        dc->experts_touched = lw_experts_touched(m->num_experts, m->experts_per_token, B);
     }
     lw_phase_counts *ph[2] = {pf, dc};
     for (int i = 0; i < 2; i++) {

@@ -63,20 +63,6 @@ lw_status lw_validate_row(const lw_catalogue *cat, const lw_calib_row *row, lw_m
     return LW_OK;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    if (n == 0)
-        return NAN;
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-}
-
 typedef struct wval {
     double v, w;
 } wval;
@@ -107,7 +93,9 @@ static double weighted_median(wval *v, int n)
     return v[n - 1].v;
 }
 
-lw_validation_summary lw_validation_summarise_weighted(const lw_validation_row *rows, size_t n, int gpu_only_filter)
+/* Summary over rows with ok set and the GPU-boundary filter; each row at its calibration weight
+ * when `weighted`, else at 1 (the weighted median of equal weights is the plain median). */
+static lw_validation_summary summarise(const lw_validation_row *rows, size_t n, int gpu_only_filter, bool weighted)
 {
     lw_validation_summary s;
     memset(&s, 0, sizeof s);
@@ -123,7 +111,7 @@ lw_validation_summary lw_validation_summarise_weighted(const lw_validation_row *
         const lw_validation_row *r = &rows[i];
         if (!r->ok || (gpu_only_filter >= 0 && r->row->point.gpu_only != (gpu_only_filter == 1)))
             continue;
-        const double w = r->row->weight;
+        const double w = weighted ? r->row->weight : 1.0;
         const lw_band *b = &r->predicted_j_per_token;
         err[s.rows] = (wval){fabs(r->error_pct), w};
         width[s.rows] = (wval){b->low > 0 ? b->high / b->low : NAN, w};
@@ -141,34 +129,12 @@ lw_validation_summary lw_validation_summarise_weighted(const lw_validation_row *
     return s;
 }
 
+lw_validation_summary lw_validation_summarise_weighted(const lw_validation_row *rows, size_t n, int gpu_only_filter)
+{
+    return summarise(rows, n, gpu_only_filter, true);
+}
+
 lw_validation_summary lw_validation_summarise(const lw_validation_row *rows, size_t n, int gpu_only_filter)
 {
-    lw_validation_summary s;
-    memset(&s, 0, sizeof s);
-    double *abs_err = malloc((n ? n : 1) * sizeof *abs_err), *width = malloc((n ? n : 1) * sizeof *width);
-    if (!abs_err || !width) {
-        free(abs_err);
-        free(width);
-        s.median_abs_pct = s.mape = s.inside_share = s.median_band_width = NAN;
-        return s;
-    }
-    int inside = 0;
-    double sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        const lw_validation_row *r = &rows[i];
-        if (!r->ok || (gpu_only_filter >= 0 && r->row->point.gpu_only != (gpu_only_filter == 1)))
-            continue;
-        abs_err[s.rows] = fabs(r->error_pct);
-        width[s.rows] = r->predicted_j_per_token.low > 0 ? r->predicted_j_per_token.high / r->predicted_j_per_token.low : NAN;
-        sum += fabs(r->error_pct);
-        inside += r->inside;
-        s.rows++;
-    }
-    s.median_abs_pct = median(abs_err, s.rows);
-    s.mape = s.rows ? sum / s.rows : NAN;
-    s.inside_share = s.rows ? (double)inside / s.rows : NAN;
-    s.median_band_width = median(width, s.rows);
-    free(abs_err);
-    free(width);
-    return s;
+    return summarise(rows, n, gpu_only_filter, false);
 }

@@ -371,8 +371,7 @@ static void phase(const lw_estimator *e, const lw_accounting *a, const lw_phase_
     if (e->expert_parallel) {
         const double pairs = tok * mb * m->experts_per_token, slow = 1.0 + moe_extra;
         double f_tok = lw_busiest_share_factor(pairs, e->tp, e->max_normal_z);
-        double flops_routed = c->steps * L_moe * pairs * 2.0 * expert_w;
-        t_c_max += slow * flops_routed / g * (f_tok - 1.0) / fl;
+        t_c_max += slow * expert_flops / g * (f_tok - 1.0) / fl;
         double busiest = lw_busiest_touched(c->experts_touched, m->num_experts, e->tp, e->max_normal_z);
         t_m_max += slow * c->steps * L_moe / pp * (busiest - c->experts_touched / tp) * expert_w * wb / bw;
         n_ar -= L_moe / pp; /* the FFN all-reduce of a MoE layer is replaced by dispatch + combine */
